@@ -1,0 +1,75 @@
+//! Identity providers: who may join or keep access to an organization.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The one identity provider that backs an organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentityProvider {
+    /// Any verified Purser account may join through an invitation.
+    Open,
+    /// Only verified emails listed in the organization's directory may join or keep access.
+    Directory,
+}
+
+impl IdentityProvider {
+    pub const ALL: [IdentityProvider; 2] = [IdentityProvider::Open, IdentityProvider::Directory];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IdentityProvider::Open => "open",
+            IdentityProvider::Directory => "directory",
+        }
+    }
+
+    /// Whether a person is admitted, given whether their verified email is listed in
+    /// the organization's directory.
+    pub const fn admits(self, listed_in_directory: bool) -> bool {
+        match self {
+            IdentityProvider::Open => true,
+            IdentityProvider::Directory => listed_in_directory,
+        }
+    }
+}
+
+impl fmt::Display for IdentityProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text was not the name of an identity provider.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown identity provider {0:?}: expected open or directory")]
+pub struct UnknownIdentityProvider(pub String);
+
+impl FromStr for IdentityProvider {
+    type Err = UnknownIdentityProvider;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        IdentityProvider::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| UnknownIdentityProvider(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admission() {
+        let table = [
+            (IdentityProvider::Open, false, true),
+            (IdentityProvider::Open, true, true),
+            (IdentityProvider::Directory, false, false),
+            (IdentityProvider::Directory, true, true),
+        ];
+        for (idp, listed, admitted) in table {
+            assert_eq!(idp.admits(listed), admitted, "{idp} listed={listed}");
+        }
+    }
+}

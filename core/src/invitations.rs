@@ -1,0 +1,375 @@
+//! Invitations: their states, and the rules an acceptance must pass.
+//!
+//! The server gathers the facts inside its acceptance transaction and asks
+//! [`check_acceptance`]; the answer is the same whichever database or surface asked.
+
+use crate::edition::Edition;
+use crate::identity::IdentityProvider;
+use crate::permissions::{allows, Action, Surface};
+use crate::role::Role;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// How an invitation reaches its invitee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InvitationKind {
+    /// Sent to an address; only the account with that verified email may accept.
+    Email,
+    /// A link the admin shares; any verified account the identity provider admits may accept.
+    Link,
+}
+
+impl InvitationKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            InvitationKind::Email => "email",
+            InvitationKind::Link => "link",
+        }
+    }
+}
+
+/// Where an invitation is in its life. Invitations never expire; they are used once or revoked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InvitationStatus {
+    Pending,
+    Accepted,
+    Revoked,
+}
+
+/// Something that happens to an invitation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvitationEvent {
+    Accept,
+    FailAcceptance,
+    Resend,
+    Revoke,
+}
+
+/// The event cannot happen to an invitation in this state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("this invitation is no longer valid: it has been {}", .0.as_str())]
+pub struct NotPending(pub InvitationStatus);
+
+impl InvitationStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            InvitationStatus::Pending => "pending",
+            InvitationStatus::Accepted => "accepted",
+            InvitationStatus::Revoked => "revoked",
+        }
+    }
+
+    /// The state after `event`. Only pending invitations change: a used or revoked
+    /// invitation stays as it is forever, which is what makes links single use.
+    pub fn after(self, event: InvitationEvent) -> Result<InvitationStatus, NotPending> {
+        match (self, event) {
+            (InvitationStatus::Pending, InvitationEvent::Accept) => Ok(InvitationStatus::Accepted),
+            (InvitationStatus::Pending, InvitationEvent::Revoke) => Ok(InvitationStatus::Revoked),
+            // A failure is recorded on the invitation, which stays pending so that it
+            // can succeed once the cause is fixed.
+            (
+                InvitationStatus::Pending,
+                InvitationEvent::FailAcceptance | InvitationEvent::Resend,
+            ) => Ok(InvitationStatus::Pending),
+            (done, _) => Err(NotPending(done)),
+        }
+    }
+}
+
+impl FromStr for InvitationStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            InvitationStatus::Pending,
+            InvitationStatus::Accepted,
+            InvitationStatus::Revoked,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+        .ok_or_else(|| format!("unknown invitation status {s:?}"))
+    }
+}
+
+impl FromStr for InvitationKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [InvitationKind::Email, InvitationKind::Link]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("unknown invitation kind {s:?}"))
+    }
+}
+
+/// Why an acceptance failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "kebab-case")]
+pub enum AcceptError {
+    /// Used or revoked: nothing is recorded, the invitation is over.
+    #[error("This invitation is no longer valid. Ask an admin of the organization for a new one.")]
+    NoLongerValid,
+    #[error("Your email address is not in this organization's identity provider. Ask an admin to add it, then try again.")]
+    NotInIdentityProvider,
+    #[error("This organization has reached its edition's limit of billing managers.")]
+    BillingManagerLimitReached,
+    #[error("You already have a role in this organization.")]
+    AlreadyInOrganization,
+    #[error("This invitation was sent to a different email address.")]
+    EmailMismatch,
+    #[error("Verify your email address before accepting an invitation.")]
+    EmailNotVerified,
+}
+
+impl AcceptError {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AcceptError::NoLongerValid => "no-longer-valid",
+            AcceptError::NotInIdentityProvider => "not-in-identity-provider",
+            AcceptError::BillingManagerLimitReached => "billing-manager-limit-reached",
+            AcceptError::AlreadyInOrganization => "already-in-organization",
+            AcceptError::EmailMismatch => "email-mismatch",
+            AcceptError::EmailNotVerified => "email-not-verified",
+        }
+    }
+
+    /// Whether the failure is written on the invitation for admins to see. A used or
+    /// revoked invitation has nothing left to record on.
+    pub const fn is_recorded(self) -> bool {
+        !matches!(self, AcceptError::NoLongerValid)
+    }
+}
+
+impl FromStr for AcceptError {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            AcceptError::NoLongerValid,
+            AcceptError::NotInIdentityProvider,
+            AcceptError::BillingManagerLimitReached,
+            AcceptError::AlreadyInOrganization,
+            AcceptError::EmailMismatch,
+            AcceptError::EmailNotVerified,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+        .ok_or_else(|| format!("unknown acceptance error {s:?}"))
+    }
+}
+
+impl fmt::Display for InvitationStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the acceptance transaction knows when it decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptanceFacts<'a> {
+    pub status: InvitationStatus,
+    pub kind: InvitationKind,
+    pub role: Role,
+    /// The address an email invitation was sent to (normalised).
+    pub invited_email: Option<&'a str>,
+    /// The accepting account's email (normalised) and whether it is verified.
+    pub account_email: &'a str,
+    pub account_verified: bool,
+    pub identity_provider: IdentityProvider,
+    pub listed_in_directory: bool,
+    pub existing_role: Option<Role>,
+    pub edition: Edition,
+    pub billing_managers: u32,
+}
+
+/// Decides an acceptance. The order matters: a finished invitation is reported as
+/// such before anything about the account, so nothing leaks through a used link.
+pub fn check_acceptance(f: &AcceptanceFacts<'_>) -> Result<(), AcceptError> {
+    if f.status.after(InvitationEvent::Accept).is_err() {
+        return Err(AcceptError::NoLongerValid);
+    }
+    if !f.account_verified {
+        return Err(AcceptError::EmailNotVerified);
+    }
+    if f.kind == InvitationKind::Email && f.invited_email != Some(f.account_email) {
+        return Err(AcceptError::EmailMismatch);
+    }
+    if !f.identity_provider.admits(f.listed_in_directory) {
+        return Err(AcceptError::NotInIdentityProvider);
+    }
+    if f.existing_role.is_some() {
+        return Err(AcceptError::AlreadyInOrganization);
+    }
+    if f.role == Role::BillingManager && !f.edition.has_room_for_billing_manager(f.billing_managers)
+    {
+        return Err(AcceptError::BillingManagerLimitReached);
+    }
+    Ok(())
+}
+
+/// The action an admin needs to invite someone to `role`.
+pub const fn invite_action(role: Role) -> Action {
+    match role {
+        Role::BillingManager => Action::BillingManagersInvite,
+        Role::Admin | Role::Member => Action::MembersInvite,
+    }
+}
+
+/// Whether `viewer` may see pending invitations to `role` (only admins, in practice).
+pub fn may_view_invitations(viewer: Role, role: Role, surface: Surface) -> bool {
+    allows(viewer, invite_action(role), surface)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> AcceptanceFacts<'static> {
+        AcceptanceFacts {
+            status: InvitationStatus::Pending,
+            kind: InvitationKind::Email,
+            role: Role::BillingManager,
+            invited_email: Some("bm@example.com"),
+            account_email: "bm@example.com",
+            account_verified: true,
+            identity_provider: IdentityProvider::Open,
+            listed_in_directory: false,
+            existing_role: None,
+            edition: Edition::Team,
+            billing_managers: 0,
+        }
+    }
+
+    #[test]
+    fn acceptance_table() {
+        type Case = (
+            &'static str,
+            fn(&mut AcceptanceFacts<'static>),
+            Result<(), AcceptError>,
+        );
+        let table: &[Case] = &[
+            ("pending email invitation", |_| {}, Ok(())),
+            (
+                "used",
+                |f| f.status = InvitationStatus::Accepted,
+                Err(AcceptError::NoLongerValid),
+            ),
+            (
+                "revoked",
+                |f| f.status = InvitationStatus::Revoked,
+                Err(AcceptError::NoLongerValid),
+            ),
+            (
+                "unverified",
+                |f| f.account_verified = false,
+                Err(AcceptError::EmailNotVerified),
+            ),
+            (
+                "other email",
+                |f| f.account_email = "x@example.com",
+                Err(AcceptError::EmailMismatch),
+            ),
+            (
+                "link ignores email",
+                |f| {
+                    f.kind = InvitationKind::Link;
+                    f.invited_email = None;
+                    f.account_email = "x@example.com";
+                },
+                Ok(()),
+            ),
+            (
+                "directory, not listed",
+                |f| f.identity_provider = IdentityProvider::Directory,
+                Err(AcceptError::NotInIdentityProvider),
+            ),
+            (
+                "directory, listed",
+                |f| {
+                    f.identity_provider = IdentityProvider::Directory;
+                    f.listed_in_directory = true;
+                },
+                Ok(()),
+            ),
+            (
+                "already a member",
+                |f| f.existing_role = Some(Role::Member),
+                Err(AcceptError::AlreadyInOrganization),
+            ),
+            (
+                "team at limit",
+                |f| f.billing_managers = 1,
+                Err(AcceptError::BillingManagerLimitReached),
+            ),
+            (
+                "enterprise has no limit",
+                |f| {
+                    f.edition = Edition::Enterprise;
+                    f.billing_managers = 9;
+                },
+                Ok(()),
+            ),
+            (
+                "members are not limited",
+                |f| {
+                    f.role = Role::Member;
+                    f.billing_managers = 1;
+                },
+                Ok(()),
+            ),
+        ];
+        for (name, change, expected) in table {
+            let mut f = facts();
+            change(&mut f);
+            assert_eq!(check_acceptance(&f), *expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn only_pending_invitations_move() {
+        use InvitationEvent::*;
+        use InvitationStatus::*;
+        let table = [
+            (Pending, Accept, Ok(Accepted)),
+            (Pending, Revoke, Ok(Revoked)),
+            (Pending, FailAcceptance, Ok(Pending)),
+            (Pending, Resend, Ok(Pending)),
+            (Accepted, Accept, Err(NotPending(Accepted))),
+            (Accepted, Revoke, Err(NotPending(Accepted))),
+            (Revoked, Accept, Err(NotPending(Revoked))),
+            (Revoked, Resend, Err(NotPending(Revoked))),
+        ];
+        for (from, event, to) in table {
+            assert_eq!(from.after(event), to, "{from} {event:?}");
+        }
+    }
+
+    #[test]
+    fn error_kinds_round_trip_and_no_longer_valid_is_not_recorded() {
+        for e in [
+            AcceptError::NoLongerValid,
+            AcceptError::NotInIdentityProvider,
+            AcceptError::BillingManagerLimitReached,
+            AcceptError::AlreadyInOrganization,
+            AcceptError::EmailMismatch,
+            AcceptError::EmailNotVerified,
+        ] {
+            assert_eq!(e.as_str().parse::<AcceptError>(), Ok(e));
+            assert_eq!(e.is_recorded(), e != AcceptError::NoLongerValid);
+        }
+    }
+
+    #[test]
+    fn only_admins_see_invitations() {
+        for role in [Role::Member, Role::BillingManager] {
+            for surface in Surface::ALL {
+                assert!(may_view_invitations(Role::Admin, role, surface));
+                assert!(!may_view_invitations(Role::Member, role, surface));
+                assert!(!may_view_invitations(Role::BillingManager, role, surface));
+            }
+        }
+    }
+}
