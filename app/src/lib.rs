@@ -1,1 +1,76 @@
+//! Purser's web UI. Compiled twice: with `ssr` into the server (rendering pages and
+//! running server functions), and with `hydrate` into the browser bundle.
 
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod error;
+mod layout;
+pub mod model;
+mod pages;
+mod ui;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The signed-in account, loaded once per page and shared through context.
+pub type MeResource = Resource<Result<Option<model::Me>, error::AppError>>;
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let me: MeResource = Resource::new(|| (), |_| api::current_user());
+    provide_context(me);
+
+    view! {
+        <Stylesheet id="purser" href="/pkg/purser.css"/>
+        <Title text="Purser"/>
+        <Router>
+            <layout::Header/>
+            <main class="page">
+                <Routes fallback=|| view! { <ui::NotFound/> }>
+                    <Route path=path!("/") view=pages::home::Home/>
+                    <Route path=path!("/signup") view=pages::auth::SignUpPage/>
+                    <Route path=path!("/signin") view=pages::auth::SignInPage/>
+                    <Route path=path!("/verify-email") view=pages::auth::VerifyEmailPage/>
+                    <Route path=path!("/orgs/new") view=pages::orgs::NewOrgPage/>
+                    <Route path=path!("/account/tokens") view=pages::tokens::TokensPage/>
+                    <Route path=path!("/:org/settings/members") view=pages::orgs::MembersPage/>
+                    <Route path=path!("/:org") view=pages::orgs::OrgHome/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The browser bundle's entry point.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+    // Lets end-to-end tests wait for interactivity instead of sleeping.
+    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

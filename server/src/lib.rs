@@ -1,1 +1,19 @@
+//! Purser's server: the axum application, its REST API, storage, email and CLI.
+//!
+//! Every request path (REST handler or server function) goes through the service
+//! modules (`accounts`, `orgs`, `tokens`), which ask `purser_core` before they touch data.
 
+pub mod accounts;
+pub mod api;
+pub mod caller;
+pub mod cli;
+pub mod csrf;
+pub mod db;
+pub mod demo;
+pub mod email;
+pub mod error;
+pub mod orgs;
+pub mod secrets;
+pub mod startup;
+pub mod tokens;
+pub mod web;

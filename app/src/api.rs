@@ -1,0 +1,115 @@
+//! Server functions: the UI's calls to the server. Each one finds the backend in
+//! context, hands it the session cookie, and on failure sets the HTTP status that
+//! matches the error (a 4xx for bad input, never a 500).
+
+use crate::error::AppError;
+use crate::model::{CreatedToken, Me, MembersPage, TokenRow};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use crate::backend::SharedBackend;
+    use crate::error::AppError;
+    use crate::model::SESSION_COOKIE;
+    use http::header::SET_COOKIE;
+    use http::{HeaderValue, StatusCode};
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+
+    pub fn backend() -> Result<SharedBackend, AppError> {
+        use_context::<SharedBackend>().ok_or_else(|| AppError::Server("backend missing from context".into()))
+    }
+
+    /// The session cookie of the request being served.
+    pub fn session() -> Option<String> {
+        let parts = use_context::<http::request::Parts>()?;
+        crate::backend::session_cookie(&parts.headers)
+    }
+
+    /// Sets the response status from the error, so callers see a 4xx, and passes it on.
+    pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(e) = &result {
+            if let Some(res) = use_context::<ResponseOptions>() {
+                res.set_status(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+            }
+        }
+        result
+    }
+
+    /// Sets (or, with `None`, clears) the session cookie.
+    pub fn set_session_cookie(secret: Option<&str>, secure: bool) {
+        let Some(res) = use_context::<ResponseOptions>() else { return };
+        let secure = if secure { "; Secure" } else { "" };
+        let cookie = match secret {
+            Some(s) => format!("{SESSION_COOKIE}={s}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000{secure}"),
+            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        };
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            res.append_header(SET_COOKIE, value);
+        }
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<Me>, AppError> {
+    ssr::answer(ssr::backend()?.me(ssr::session()).await)
+}
+
+#[server(prefix = "/fn", endpoint = "sign_up")]
+pub async fn sign_up(name: String, email: String, password: String) -> Result<(), AppError> {
+    let backend = ssr::backend()?;
+    let secret = ssr::answer(backend.sign_up(name, email, password).await)?;
+    ssr::set_session_cookie(Some(&secret), backend.secure_cookies());
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    let backend = ssr::backend()?;
+    let secret = ssr::answer(backend.sign_in(email, password).await)?;
+    ssr::set_session_cookie(Some(&secret), backend.secure_cookies());
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let backend = ssr::backend()?;
+    ssr::answer(backend.sign_out(ssr::session()).await)?;
+    ssr::set_session_cookie(None, backend.secure_cookies());
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    ssr::answer(ssr::backend()?.verify_email(token).await)
+}
+
+#[server(prefix = "/fn", endpoint = "resend_verification")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    ssr::answer(ssr::backend()?.resend_verification(ssr::session()).await)
+}
+
+#[server(prefix = "/fn", endpoint = "create_org")]
+pub async fn create_org(name: String, display_name: String, edition: String) -> Result<String, AppError> {
+    ssr::answer(ssr::backend()?.create_org(ssr::session(), name, display_name, edition).await)
+}
+
+#[server(prefix = "/fn", endpoint = "org_members")]
+pub async fn org_members(org: String, after: Option<String>) -> Result<MembersPage, AppError> {
+    ssr::answer(ssr::backend()?.members(ssr::session(), org, after).await)
+}
+
+#[server(prefix = "/fn", endpoint = "list_tokens")]
+pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
+    ssr::answer(ssr::backend()?.tokens(ssr::session()).await)
+}
+
+#[server(prefix = "/fn", endpoint = "create_token")]
+pub async fn create_token(description: String) -> Result<CreatedToken, AppError> {
+    ssr::answer(ssr::backend()?.create_token(ssr::session(), description).await)
+}
+
+#[server(prefix = "/fn", endpoint = "revoke_token")]
+pub async fn revoke_token(id: String) -> Result<(), AppError> {
+    ssr::answer(ssr::backend()?.revoke_token(ssr::session(), id).await)
+}

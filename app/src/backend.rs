@@ -1,0 +1,43 @@
+//! What the UI needs from the server, as a trait the server implements and provides
+//! through context. It keeps this crate free of sqlx and of the server crate; every
+//! method authenticates the session and goes through the same services as the REST API.
+
+use crate::error::AppError;
+use crate::model::{CreatedToken, Me, MembersPage, TokenRow};
+use std::sync::Arc;
+
+/// `session` is the raw session cookie value, when the request carried one.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    async fn me(&self, session: Option<String>) -> Result<Option<Me>, AppError>;
+    /// Creates the account and returns a new session secret.
+    async fn sign_up(&self, name: String, email: String, password: String) -> Result<String, AppError>;
+    /// Checks credentials and returns a new session secret.
+    async fn sign_in(&self, email: String, password: String) -> Result<String, AppError>;
+    async fn sign_out(&self, session: Option<String>) -> Result<(), AppError>;
+    async fn verify_email(&self, token: String) -> Result<(), AppError>;
+    async fn resend_verification(&self, session: Option<String>) -> Result<(), AppError>;
+    /// Returns the new organization's URL name.
+    async fn create_org(&self, session: Option<String>, name: String, display_name: String, edition: String) -> Result<String, AppError>;
+    async fn members(&self, session: Option<String>, org: String, after: Option<String>) -> Result<MembersPage, AppError>;
+    async fn tokens(&self, session: Option<String>) -> Result<Vec<TokenRow>, AppError>;
+    async fn create_token(&self, session: Option<String>, description: String) -> Result<CreatedToken, AppError>;
+    async fn revoke_token(&self, session: Option<String>, id: String) -> Result<(), AppError>;
+    /// Whether cookies must carry `Secure` (the server is reached over https).
+    fn secure_cookies(&self) -> bool;
+}
+
+pub type SharedBackend = Arc<dyn Backend>;
+
+/// The session cookie's value in a request's headers, if there is one.
+pub fn session_cookie(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == crate::model::SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| !v.is_empty())
+}

@@ -1,0 +1,60 @@
+//! The error every server function returns: typed, so pages can react to the kind
+//! (send a signed-out visitor to sign in, show "not allowed", mark a form field).
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// A field of a form failed its rule.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// The request did not reach or leave the server function cleanly.
+    #[error("{0}")]
+    Server(String),
+}
+
+impl AppError {
+    /// The HTTP status the server answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated(_) => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Invalid { .. } => 422,
+            AppError::BadRequest(_) => 400,
+            AppError::Conflict(_) => 409,
+            AppError::Server(_) => 500,
+        }
+    }
+
+    /// The form field this error is about, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => AppError::BadRequest(m),
+            other => AppError::Server(other.to_string()),
+        }
+    }
+}

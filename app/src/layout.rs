@@ -1,0 +1,91 @@
+//! The header on every page: who is signed in, the organization switcher, sign out.
+
+use crate::api::SignOut;
+use crate::ui::hard_navigate;
+use crate::MeResource;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let me = expect_context::<MeResource>();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"Purser"</a>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(me)) => view! { <SignedIn me/> }.into_any(),
+                        _ => view! {
+                            <nav class="account">
+                                <a href="/signin">"Sign in"</a>
+                                <a class="button" href="/signup">"Sign up"</a>
+                            </nav>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </header>
+    }
+}
+
+#[component]
+fn SignedIn(me: crate::model::Me) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            hard_navigate("/");
+        }
+    });
+    let params = use_params_map();
+    let current = move || params.read().get("org").unwrap_or_default();
+    let orgs = me.orgs.clone();
+    view! {
+        <OrgSwitcher orgs current=Signal::derive(current)/>
+        <nav class="account">
+            <a href="/account/tokens">"Access tokens"</a>
+            <span class="who" data-testid="signed-in-as">{me.name.clone()}</span>
+            <ActionForm action=sign_out attr:class="inline">
+                <button type="submit" class="link">"Sign out"</button>
+            </ActionForm>
+        </nav>
+    }
+}
+
+/// A select that goes to the chosen organization's members page.
+#[component]
+fn OrgSwitcher(orgs: Vec<crate::model::OrgEntry>, current: Signal<String>) -> impl IntoView {
+    if orgs.is_empty() {
+        return view! { <a class="switcher-empty" href="/orgs/new">"Create an organization"</a> }.into_any();
+    }
+    let on_change = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        if value == "__new" {
+            hard_navigate("/orgs/new");
+        } else if !value.is_empty() {
+            hard_navigate(&format!("/{value}/settings/members"));
+        }
+    };
+    view! {
+        <label class="switcher">
+            <span class="visually-hidden">"Organization"</span>
+            <select aria-label="Switch organization" on:change=on_change prop:value=move || current.get()>
+                <option value="" disabled=true selected=move || current.get().is_empty()>"Choose an organization"</option>
+                {orgs
+                    .into_iter()
+                    .map(|o| {
+                        let name = o.name.clone();
+                        view! {
+                            <option value=o.name.clone() selected=move || current.get() == name>
+                                {o.display_name.clone()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+                <option value="__new">"+ New organization"</option>
+            </select>
+        </label>
+    }
+    .into_any()
+}

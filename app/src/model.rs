@@ -1,0 +1,50 @@
+//! What server functions return to pages: already redacted by `core` on the server.
+
+use purser_core::{Edition, MemberCount, MemberView, Role};
+use serde::{Deserialize, Serialize};
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "purser_session";
+
+/// The signed-in account and the organizations it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub orgs: Vec<OrgEntry>,
+}
+
+/// An organization and the caller's role in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgEntry {
+    pub name: String,
+    pub display_name: String,
+    pub role: Role,
+    pub edition: Edition,
+}
+
+/// Settings → Members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersPage {
+    pub org: OrgEntry,
+    pub count: MemberCount,
+    pub members: Vec<MemberView>,
+    pub next: Option<String>,
+}
+
+/// A personal access token, without its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRow {
+    pub id: String,
+    pub description: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A token just created: its value is shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub id: String,
+    pub value: String,
+}

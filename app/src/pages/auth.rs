@@ -1,0 +1,117 @@
+//! Sign up, sign in, and the email verification link.
+
+use crate::api::{verify_email, SignIn, SignUp};
+use crate::ui::{field_error, form_error, hard_navigate, ErrorText};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// Where to go after signing in: only a path on this site, never another origin.
+fn safe_next(next: Option<String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/".to_owned(),
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let query = use_query_map();
+    let next = move || safe_next(query.read().get("next"));
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            hard_navigate(&next());
+        }
+    });
+    let value = action.value();
+    view! {
+        <section class="card narrow">
+            <h1>"Create your Purser account"</h1>
+            <ActionForm action>
+                <label for="name">"Name"</label>
+                <input id="name" name="name" autocomplete="name" required=true/>
+                <ErrorText message=Signal::derive(field_error(value, "name"))/>
+                <label for="email">"Email"</label>
+                <input id="email" name="email" type="email" autocomplete="email" required=true/>
+                <ErrorText message=Signal::derive(field_error(value, "email"))/>
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password" autocomplete="new-password" required=true minlength="10"/>
+                <p class="hint">"At least 10 characters."</p>
+                <ErrorText message=Signal::derive(field_error(value, "password"))/>
+                <ErrorText message=Signal::derive(form_error(value))/>
+                <button type="submit" disabled=move || action.pending().get()>"Sign up"</button>
+            </ActionForm>
+            <p class="muted">"Already have an account? " <a href=move || format!("/signin?next={}", next())>"Sign in"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let query = use_query_map();
+    let next = move || safe_next(query.read().get("next"));
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            hard_navigate(&next());
+        }
+    });
+    let value = action.value();
+    view! {
+        <section class="card narrow">
+            <h1>"Sign in to Purser"</h1>
+            <ActionForm action>
+                <label for="email">"Email"</label>
+                <input id="email" name="email" type="email" autocomplete="email" required=true/>
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required=true/>
+                <ErrorText message=Signal::derive(move || value.get().and_then(|r| r.err()).map(|e| e.to_string()))/>
+                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+            </ActionForm>
+            <p class="muted">"New to Purser? " <a href=move || format!("/signup?next={}", next())>"Create an account"</a></p>
+        </section>
+    }
+}
+
+/// Opened from the verification email.
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let result = Resource::new(token, verify_email);
+    view! {
+        <section class="card narrow">
+            <Suspense fallback=|| view! { <p>"Verifying…"</p> }>
+                {move || Suspend::new(async move {
+                    match result.await {
+                        Ok(()) => view! {
+                            <h1 data-testid="verified">"Your email address is verified"</h1>
+                            <p>"You can now create organizations and accept invitations."</p>
+                            <p><a class="button" href="/">"Continue"</a></p>
+                        }
+                        .into_any(),
+                        Err(e) => view! {
+                            <h1>"This link cannot be used"</h1>
+                            <p>{e.to_string()}</p>
+                            <p><a href="/">"Back to Purser"</a></p>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_stays_on_this_site() {
+        use super::safe_next;
+        assert_eq!(safe_next(Some("/invites/x".into())), "/invites/x");
+        assert_eq!(safe_next(Some("//evil.example".into())), "/");
+        assert_eq!(safe_next(Some("https://evil.example".into())), "/");
+        assert_eq!(safe_next(Some("/\\evil.example".into())), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,95 @@
+//! The start page: your organizations, or an introduction when signed out.
+
+use crate::api::ResendVerification;
+use crate::model::Me;
+use crate::ui::{form_error, ErrorPanel, ErrorText};
+use crate::MeResource;
+use leptos::prelude::*;
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let me = expect_context::<MeResource>();
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => view! { <Dashboard me/> }.into_any(),
+                    Ok(None) => view! { <Welcome/> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Welcome() -> impl IntoView {
+    view! {
+        <section class="hero">
+            <h1>"Purser"</h1>
+            <p class="lead">
+                "Your organization's console: members, billing, and billing managers who can pay the bills "
+                "without ever seeing your stacks, policies or tokens."
+            </p>
+            <p>
+                <a class="button" href="/signup">"Create an account"</a>
+                " "
+                <a href="/signin">"Sign in"</a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn Dashboard(me: Me) -> impl IntoView {
+    let verified = me.email_verified;
+    view! {
+        {(!verified).then(|| view! { <VerifyBanner email=me.email.clone()/> })}
+        <section>
+            <div class="section-head">
+                <h1>"Your organizations"</h1>
+                <a class="button" href="/orgs/new">"New organization"</a>
+            </div>
+            {if me.orgs.is_empty() {
+                view! { <p class="muted">"You do not belong to any organization yet. Create one, or accept an invitation."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="org-list">
+                        {me.orgs
+                            .into_iter()
+                            .map(|o| view! {
+                                <li class="card">
+                                    <a href=format!("/{}/settings/members", o.name)>{o.display_name.clone()}</a>
+                                    <span class="muted">" /" {o.name.clone()}</span>
+                                    <span class="badge">{o.role.label()}</span>
+                                    <span class="badge subtle">{o.edition.label()}</span>
+                                </li>
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn VerifyBanner(email: String) -> impl IntoView {
+    let resend = ServerAction::<ResendVerification>::new();
+    let sent = move || matches!(resend.value().get(), Some(Ok(())));
+    view! {
+        <div class="banner" role="status" data-testid="verify-banner">
+            <p>
+                "We sent a verification link to " <strong>{email}</strong>
+                ". Open it to verify your email address before you create or join an organization."
+            </p>
+            <ActionForm action=resend attr:class="inline">
+                <button type="submit" class="link" disabled=sent>
+                    {move || if sent() { "Sent again" } else { "Send the link again" }}
+                </button>
+            </ActionForm>
+            <ErrorText message=Signal::derive(form_error(resend.value()))/>
+        </div>
+    }
+}

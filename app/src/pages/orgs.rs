@@ -1,0 +1,131 @@
+//! Creating an organization, and Settings → Members.
+
+use crate::api::{org_members, CreateOrg};
+use crate::model::MembersPage as Members;
+use crate::ui::{field_error, form_error, format_date, hard_navigate, ErrorPanel, ErrorText};
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use purser_core::permissions::allows;
+use purser_core::{Action, Edition, Surface};
+
+#[component]
+pub fn NewOrgPage() -> impl IntoView {
+    let action = ServerAction::<CreateOrg>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(name)) = action.value().get() {
+            hard_navigate(&format!("/{name}/settings/members"));
+        }
+    });
+    let value = action.value();
+    view! {
+        <section class="card narrow">
+            <h1>"Create an organization"</h1>
+            <ActionForm action>
+                <label for="name">"URL name"</label>
+                <input id="name" name="name" required=true placeholder="acme" aria-describedby="name-hint"/>
+                <p class="hint" id="name-hint">"Letters, digits and single hyphens. It appears in addresses: /acme/settings."</p>
+                <ErrorText message=Signal::derive(field_error(value, "name"))/>
+                <label for="display_name">"Display name"</label>
+                <input id="display_name" name="display_name" placeholder="Acme Corp"/>
+                <ErrorText message=Signal::derive(field_error(value, "displayName"))/>
+                <label for="edition">"Edition"</label>
+                <select id="edition" name="edition">
+                    {Edition::ALL
+                        .into_iter()
+                        .map(|e| view! { <option value=e.as_str()>{e.label()}</option> })
+                        .collect_view()}
+                </select>
+                <p class="hint">"Team allows one billing manager; Enterprise and Business Critical allow any number."</p>
+                <ErrorText message=Signal::derive(field_error(value, "edition"))/>
+                <ErrorText message=Signal::derive(form_error(value))/>
+                <button type="submit" disabled=move || action.pending().get()>"Create organization"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// `/{org}` goes to the organization's members.
+#[component]
+pub fn OrgHome() -> impl IntoView {
+    let params = use_params_map();
+    let org = params.read_untracked().get("org").unwrap_or_default();
+    view! { <Redirect path=format!("/{org}/settings/members")/> }
+}
+
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let page = Resource::new(
+        move || (params.read().get("org").unwrap_or_default(), query.read().get("after")),
+        |(org, after)| org_members(org, after),
+    );
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(members) => view! { <MembersView members/> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn MembersView(members: Members) -> impl IntoView {
+    let role = members.org.role;
+    let show_emails = allows(role, Action::MembersViewEmails, Surface::Ui);
+    let org = members.org.name.clone();
+    view! {
+        <nav class="breadcrumbs" aria-label="Breadcrumbs">
+            <a href="/">{members.org.display_name.clone()}</a>
+            " / Settings / Members"
+        </nav>
+        <div class="section-head">
+            <h1>"Members"</h1>
+            <p class="count" data-testid="member-count">
+                <strong>{members.count.members}</strong>
+                {if members.count.members == 1 { " member" } else { " members" }}
+            </p>
+        </div>
+        <p class="muted">
+            "Billing managers are not counted as members. "
+            {format!("You are {} of {} ({} edition).", article(role.label()), members.org.display_name, members.org.edition.label())}
+        </p>
+        <table class="table" data-testid="members-table">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    {show_emails.then(|| view! { <th scope="col">"Email"</th> })}
+                    <th scope="col">"Role"</th>
+                    <th scope="col">"Joined"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {members
+                    .members
+                    .into_iter()
+                    .map(|m| view! {
+                        <tr>
+                            <td>{m.name.clone().unwrap_or_default()}</td>
+                            {show_emails.then(|| view! { <td>{m.email.clone().unwrap_or_default()}</td> })}
+                            <td><span class="badge">{m.role.label()}</span></td>
+                            <td>{format_date(m.joined_at)}</td>
+                        </tr>
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        {members.next.map(|next| view! {
+            <p><a href=format!("/{org}/settings/members?after={next}")>"Next page"</a></p>
+        })}
+    }
+}
+
+fn article(label: &str) -> String {
+    let first = label.chars().next().unwrap_or('x').to_ascii_lowercase();
+    let a = if "aeiou".contains(first) { "an" } else { "a" };
+    format!("{a} {}", label.to_lowercase())
+}

@@ -1,0 +1,69 @@
+//! Personal access tokens for the REST API: create (shown once), list, revoke.
+
+use crate::api::{list_tokens, CreateToken, RevokeToken};
+use crate::ui::{form_error, format_date, ErrorPanel, ErrorText};
+use leptos::prelude::*;
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_tokens(),
+    );
+    let created = create.value();
+    view! {
+        <div class="section-head">
+            <h1>"Personal access tokens"</h1>
+        </div>
+        <p class="muted">
+            "Tokens let scripts use the REST API as you: send "
+            <code>"Authorization: token <value>"</code>
+            ". A token is shown once, when you create it."
+        </p>
+        <section class="card">
+            <h2>"Create a token"</h2>
+            <ActionForm action=create attr:class="row">
+                <label for="description" class="visually-hidden">"Description"</label>
+                <input id="description" name="description" placeholder="What is this token for?"/>
+                <button type="submit">"Create token"</button>
+            </ActionForm>
+            <ErrorText message=Signal::derive(form_error(created))/>
+            {move || created.get().and_then(|r| r.ok()).map(|t| view! {
+                <div class="banner" role="status">
+                    <p>"Copy your new token now. You will not be able to see it again."</p>
+                    <code class="secret" data-testid="new-token">{t.value}</code>
+                </div>
+            })}
+        </section>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match tokens.await {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"You have no tokens."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <table class="table">
+                            <thead><tr><th scope="col">"Description"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|t| view! {
+                                    <tr>
+                                        <td>{if t.description.is_empty() { "(no description)".to_owned() } else { t.description.clone() }}</td>
+                                        <td>{format_date(t.created_at)}</td>
+                                        <td>{t.last_used_at.map(format_date).unwrap_or_else(|| "never".into())}</td>
+                                        <td>
+                                            <ActionForm action=revoke attr:class="inline">
+                                                <input type="hidden" name="id" value=t.id.clone()/>
+                                                <button type="submit" class="danger link">"Revoke"</button>
+                                            </ActionForm>
+                                        </td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

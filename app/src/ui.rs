@@ -1,0 +1,126 @@
+//! Small pieces shared by the pages.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// A Unix-millisecond time as `YYYY-MM-DD` (UTC), without pulling a date library
+/// into the browser bundle.
+pub fn format_date(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The message for one form field, from the last result of an action.
+pub fn field_error<T, S>(value: S, field: &'static str) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Clone + Send + Sync + 'static,
+{
+    move || match value.get() {
+        Some(Err(e)) if e.field() == Some(field) => Some(e.to_string()),
+        _ => None,
+    }
+}
+
+/// The message of an action's last error that no field claims.
+pub fn form_error<T, S>(value: S) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Clone + Send + Sync + 'static,
+{
+    move || match value.get() {
+        Some(Err(e)) if e.field().is_none() => Some(e.to_string()),
+        _ => None,
+    }
+}
+
+/// An error in a form, announced to screen readers.
+#[component]
+pub fn ErrorText(#[prop(into)] message: Signal<Option<String>>, #[prop(optional)] id: &'static str) -> impl IntoView {
+    view! {
+        <Show when=move || message.get().is_some()>
+            <p class="error" role="alert" id=id>{move || message.get()}</p>
+        </Show>
+    }
+}
+
+/// How a page explains an error that stops it.
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    match error {
+        AppError::Unauthenticated(_) => view! {
+            <section class="card notice">
+                <h1>"Sign in to continue"</h1>
+                <p>"You need to be signed in to see this page."</p>
+                <p><a class="button" href="/signin">"Sign in"</a></p>
+            </section>
+        }
+        .into_any(),
+        AppError::Forbidden(message) => view! {
+            <section class="card notice" data-testid="not-allowed">
+                <h1>"Not allowed"</h1>
+                <p>{message}</p>
+                <p><a href="/">"Back to your organizations"</a></p>
+            </section>
+        }
+        .into_any(),
+        AppError::NotFound(message) => view! {
+            <section class="card notice">
+                <h1>"Not found"</h1>
+                <p>{message}</p>
+                <p><a href="/">"Back to your organizations"</a></p>
+            </section>
+        }
+        .into_any(),
+        other => view! {
+            <section class="card notice">
+                <h1>"Something went wrong"</h1>
+                <p>{other.to_string()}</p>
+            </section>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="card notice">
+            <h1>"Page not found"</h1>
+            <p><a href="/">"Back to Purser"</a></p>
+        </section>
+    }
+}
+
+/// Sends the browser to `href` with a full page load, so that everything on the
+/// page (the header's account and organizations too) is fetched afresh.
+pub fn hard_navigate(href: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().set_href(href);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = href;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates() {
+        assert_eq!(super::format_date(0), "1970-01-01");
+        assert_eq!(super::format_date(951_782_400_000), "2000-02-29");
+        assert_eq!(super::format_date(1_795_910_400_000), "2026-11-29");
+    }
+}

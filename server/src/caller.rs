@@ -1,0 +1,39 @@
+//! Who is calling: a personal access token (`Authorization: token …`) or a session cookie.
+
+use crate::accounts::{self, User};
+use crate::error::Error;
+use crate::startup::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+/// An authenticated account; extracting it answers 401 when there is none.
+#[derive(Debug, Clone)]
+pub struct Caller(pub User);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(header) = parts.headers.get(AUTHORIZATION) {
+            let value = header.to_str().unwrap_or_default().trim();
+            // Pulumi's clients send `token …`; `Bearer …` is accepted for familiarity.
+            let token = value
+                .strip_prefix("token ")
+                .or_else(|| value.strip_prefix("Bearer "))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| Error::Unauthenticated("Send the token as `Authorization: token <token>`.".into()))?;
+            return accounts::user_for_token(&state.db, token)
+                .await?
+                .map(Caller)
+                .ok_or_else(|| Error::Unauthenticated("The token is not valid; it may have been revoked.".into()));
+        }
+        if let Some(secret) = purser_app::backend::session_cookie(&parts.headers) {
+            if let Some(user) = accounts::user_for_session(&state.db, &secret).await? {
+                return Ok(Caller(user));
+            }
+        }
+        Err(Error::sign_in())
+    }
+}

@@ -1,0 +1,126 @@
+//! The connection pool and migrations, for SQLite and PostgreSQL alike.
+//!
+//! One storage layer serves both databases through sqlx's `Any` driver: the schema
+//! keeps to types both share (text ids, BIGINT Unix-millisecond times, checked text
+//! enums) and the SQL to what both speak (`$1` parameters, `RETURNING`,
+//! `ON CONFLICT`). Invariants are held by constraints and conditional writes, never by
+//! locks in memory, so they hold across several server instances.
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::Executor;
+use std::time::Duration;
+
+pub type Db = sqlx::AnyPool;
+pub type Conn = sqlx::AnyConnection;
+
+/// The portable migrations in `migrations/`, compiled into the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+impl Kind {
+    pub fn of(url: &str) -> Option<Kind> {
+        if url.starts_with("sqlite:") {
+            Some(Kind::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Kind::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("DATABASE_URL must start with sqlite:// or postgres://, got {0:?}")]
+    UnknownScheme(String),
+    #[error("cannot create the directory for the SQLite file {path}: {source}")]
+    Directory { path: String, source: std::io::Error },
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] sqlx::Error),
+}
+
+/// Opens a pool on `url`, creating the SQLite file (and its directory) if needed.
+pub async fn connect(url: &str) -> Result<Db, ConnectError> {
+    sqlx::any::install_default_drivers();
+    let kind = Kind::of(url).ok_or_else(|| ConnectError::UnknownScheme(url.to_owned()))?;
+    let url = match kind {
+        Kind::Sqlite => prepare_sqlite_url(url)?,
+        Kind::Postgres => url.to_owned(),
+    };
+    let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+    let pool = match kind {
+        Kind::Sqlite => {
+            options
+                .max_connections(8)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // Writers wait for each other instead of failing at once.
+                        conn.execute("PRAGMA busy_timeout = 15000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        Ok(())
+                    })
+                })
+                .connect(&url)
+                .await?
+        }
+        Kind::Postgres => options.max_connections(16).connect(&url).await?,
+    };
+    if kind == Kind::Sqlite {
+        // WAL lets readers proceed while one connection writes.
+        pool.execute("PRAGMA journal_mode = WAL").await?;
+    }
+    Ok(pool)
+}
+
+/// Adds `mode=rwc` (create if missing) and makes the file's directory.
+fn prepare_sqlite_url(url: &str) -> Result<String, ConnectError> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if !path.is_empty() && path != ":memory:" {
+        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| ConnectError::Directory {
+                path: path.to_owned(),
+                source,
+            })?;
+        }
+    }
+    Ok(if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}
+
+/// Whether the error is a unique-constraint violation (a duplicate).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error().is_some_and(|e| e.is_unique_violation())
+}
+
+/// Now, as Unix milliseconds: the one clock of the storage layer.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A Unix-millisecond time as RFC 3339, for the API.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A fresh random id.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

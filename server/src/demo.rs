@@ -1,0 +1,153 @@
+//! The demo organization `acme`: an admin, two members, a billing manager, a pending
+//! billing-manager invitation and a few stacks. Running it again changes nothing but
+//! each user's demo token, which is replaced by a fresh one.
+
+use crate::accounts::{self, SignUp, User};
+use crate::db::{self, Db};
+use crate::error::{Error, Result};
+use crate::orgs::{self, NewOrg};
+use crate::{secrets, tokens};
+use purser_core::{Email, Role};
+use serde::Serialize;
+
+pub const ORG: &str = "acme";
+const TOKEN_DESCRIPTION: &str = "demo";
+
+/// (name, email, password, role)
+const USERS: &[(&str, &str, &str, Role)] = &[
+    ("Alice Admin", "alice@acme.example", "alice-demo-password", Role::Admin),
+    ("Bob Builder", "bob@acme.example", "bob-demo-password", Role::Member),
+    ("Carol Coder", "carol@acme.example", "carol-demo-password", Role::Member),
+    ("Dana Ledger", "dana@acme.example", "dana-demo-password", Role::BillingManager),
+];
+const PENDING_BILLING_MANAGER: &str = "erin@acme.example";
+const STACKS: &[(&str, &str, i64)] = &[("website", "production", 42), ("website", "staging", 40), ("payments-api", "production", 17)];
+
+#[derive(Debug, Serialize)]
+pub struct Demo {
+    pub org: String,
+    pub users: Vec<DemoUser>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DemoUser {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub role: Role,
+    pub token: String,
+}
+
+impl Demo {
+    pub fn to_text(&self) -> String {
+        let mut out = format!("Demo organization: {}\n\n", self.org);
+        for u in &self.users {
+            out.push_str(&format!(
+                "{:<16} {:<22} password: {:<22} token: {}\n",
+                u.role.as_str(),
+                u.email,
+                u.password,
+                u.token
+            ));
+        }
+        out
+    }
+}
+
+pub async fn create(db: &Db) -> Result<Demo> {
+    let mut users = Vec::new();
+    let mut admin: Option<User> = None;
+    for &(name, email, password, role) in USERS {
+        let user = ensure_user(db, name, email, password).await?;
+        if role == Role::Admin && admin.is_none() {
+            admin = Some(user.clone());
+        }
+        users.push((user, password, role));
+    }
+    let admin = admin.ok_or_else(|| Error::Internal("the demo has no admin".into()))?;
+    let org = match orgs::find(db, ORG).await? {
+        Some(org) => org,
+        None => orgs::create(db, &admin, NewOrg::parse(ORG, "Acme Corp", "team")?).await?,
+    };
+    let mut conn = db.acquire().await?;
+    for (user, _, role) in &users {
+        match orgs::add_member(&mut conn, &org.id, &user.id, *role).await {
+            Ok(()) | Err(Error::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    ensure_pending_invitation(&mut conn, &org.id, &admin.id).await?;
+    for &(project, stack, resources) in STACKS {
+        sqlx::query(
+            "INSERT INTO stacks (id, org_id, project, name, resource_count, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (org_id, project, name) DO NOTHING",
+        )
+        .bind(db::new_id())
+        .bind(&org.id)
+        .bind(project)
+        .bind(stack)
+        .bind(resources)
+        .bind(db::now_ms())
+        .execute(&mut *conn)
+        .await?;
+    }
+    drop(conn);
+    let mut out = Vec::new();
+    for (user, password, role) in users {
+        out.push(DemoUser { token: fresh_token(db, &user).await?, email: user.email, name: user.name, password: password.to_owned(), role });
+    }
+    Ok(Demo { org: ORG.to_owned(), users: out })
+}
+
+async fn ensure_user(db: &Db, name: &str, email: &str, password: &str) -> Result<User> {
+    let parsed = Email::parse(email)?;
+    let user = match accounts::find_by_email(db, &parsed).await? {
+        Some(user) => user,
+        None => {
+            let pool_user = accounts::sign_up(db, SignUp::parse(name, email, password)?, "").await?;
+            // The demo's people never receive their verification email.
+            sqlx::query("DELETE FROM outbox WHERE to_address = $1").bind(parsed.as_str()).execute(db).await?;
+            pool_user
+        }
+    };
+    accounts::mark_verified(db, &user.id).await?;
+    Ok(User { email_verified: true, ..user })
+}
+
+/// A billing-manager invitation sent before Dana accepted hers: on Team it will meet
+/// the limit when accepted, which is the case the Billing & usage page explains.
+async fn ensure_pending_invitation(conn: &mut db::Conn, org_id: &str, admin_id: &str) -> Result<()> {
+    let exists = sqlx::query("SELECT id FROM invitations WHERE org_id = $1 AND email = $2 AND status = 'pending'")
+        .bind(org_id)
+        .bind(PENDING_BILLING_MANAGER)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some();
+    if !exists {
+        let now = db::now_ms();
+        sqlx::query(
+            "INSERT INTO invitations (id, org_id, role, kind, email, secret_hash, status, invited_by, created_at, sent_at) \
+             VALUES ($1, $2, $3, 'email', $4, $5, 'pending', $6, $7, $7)",
+        )
+        .bind(db::new_id())
+        .bind(org_id)
+        .bind(Role::BillingManager.as_str())
+        .bind(PENDING_BILLING_MANAGER)
+        .bind(secrets::hash(&secrets::generate("")))
+        .bind(admin_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Replaces the user's previous demo token with a new one.
+async fn fresh_token(db: &Db, user: &User) -> Result<String> {
+    sqlx::query("DELETE FROM personal_access_tokens WHERE user_id = $1 AND description = $2")
+        .bind(&user.id)
+        .bind(TOKEN_DESCRIPTION)
+        .execute(db)
+        .await?;
+    Ok(tokens::create(db, user, TOKEN_DESCRIPTION).await?.value)
+}

@@ -1,0 +1,108 @@
+//! The service layer's one error type, and how it becomes an HTTP answer.
+//!
+//! Every request path (REST handler or server function) ends in this type. Client
+//! mistakes carry a message written for the person; internal causes are logged and
+//! never echoed.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use purser_core::{Denied, ValueError};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A value in the request failed its rule (422), naming the field.
+    #[error("{0}")]
+    Invalid(#[from] ValueError),
+    /// The request itself is malformed (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// No valid session or token (401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Authenticated, but the role does not allow it (403).
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// It would duplicate or contradict what exists (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// Something on our side failed; the cause is logged, never returned (500).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message safe to show the caller.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                "Something went wrong on our side. Please try again.".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    pub fn sign_in() -> Error {
+        Error::Unauthenticated("Sign in, or send a valid token in the Authorization header.".into())
+    }
+
+    pub fn org_not_found(name: &str) -> Error {
+        Error::NotFound(format!("Organization {name:?} was not found."))
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        Error::Internal(format!("database: {err}"))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        Error::Internal(format!("migration: {err}"))
+    }
+}
+
+impl From<Denied> for Error {
+    fn from(denied: Denied) -> Self {
+        Error::Forbidden(format!(
+            "Your role ({}) does not allow this: {}.",
+            denied.role.as_str(),
+            denied.action
+        ))
+    }
+}
+
+/// The JSON error body of the REST API, as Pulumi Cloud's: `{code, message}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// The HTTP status code.
+    pub code: u16,
+    pub message: String,
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = ErrorBody { code: status.as_u16(), message: self.public_message() };
+        (status, Json(body)).into_response()
+    }
+}

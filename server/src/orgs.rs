@@ -1,0 +1,280 @@
+//! Organizations: creating them, who belongs to them, and what a caller may see.
+
+use crate::accounts::User;
+use crate::db::{self, Conn, Db};
+use crate::error::{Error, Result};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use purser_core::permissions::authorize;
+use purser_core::{Action, DisplayName, Edition, IdentityProvider, MemberCount, MemberRecord, MemberView, OrgName, Role, Surface};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Org {
+    pub id: String,
+    pub name: String,
+    pub display_name: String,
+    pub edition: Edition,
+    pub identity_provider: IdentityProvider,
+}
+
+const ORG_COLUMNS: &str = "o.id, o.name, o.display_name, o.edition, o.identity_provider";
+
+fn parse_column<T: std::str::FromStr>(row: &sqlx::any::AnyRow, column: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let text: String = row.try_get(column)?;
+    text.parse()
+        .map_err(|e: T::Err| Error::Internal(format!("bad {column} {text:?} in the database: {e}")))
+}
+
+impl Org {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Org> {
+        Ok(Org {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            display_name: row.try_get("display_name")?,
+            edition: parse_column(row, "edition")?,
+            identity_provider: parse_column(row, "identity_provider")?,
+        })
+    }
+}
+
+/// A caller's standing in one organization: established before anything in it is read.
+#[derive(Debug, Clone)]
+pub struct OrgAccess {
+    pub org: Org,
+    pub role: Role,
+}
+
+impl OrgAccess {
+    /// Refuses unless the caller's role allows `action` from `surface`.
+    pub fn require(&self, action: Action, surface: Surface) -> Result<()> {
+        authorize(self.role, action, surface).map_err(Error::from)
+    }
+}
+
+/// A new organization's form, parsed.
+pub struct NewOrg {
+    pub name: OrgName,
+    pub display_name: DisplayName,
+    pub edition: Edition,
+}
+
+impl NewOrg {
+    pub fn parse(name: &str, display_name: &str, edition: &str) -> Result<NewOrg> {
+        let name = OrgName::parse(name)?;
+        let display_name = if display_name.trim().is_empty() {
+            DisplayName::parse_field("displayName", name.as_str())?
+        } else {
+            DisplayName::parse_field("displayName", display_name)?
+        };
+        let edition = edition.parse().map_err(|e: purser_core::edition::UnknownEdition| {
+            Error::Invalid(purser_core::ValueError { field: "edition", message: e.to_string() })
+        })?;
+        Ok(NewOrg { name, display_name, edition })
+    }
+}
+
+/// Creates an organization; its creator becomes its first admin.
+pub async fn create(db: &Db, creator: &User, new: NewOrg) -> Result<Org> {
+    if !creator.email_verified {
+        return Err(Error::Forbidden(
+            "Verify your email address before creating an organization.".into(),
+        ));
+    }
+    let org = Org {
+        id: db::new_id(),
+        name: new.name.as_str().to_owned(),
+        display_name: new.display_name.as_str().to_owned(),
+        edition: new.edition,
+        identity_provider: IdentityProvider::Open,
+    };
+    let now = db::now_ms();
+    let mut tx = db.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO organizations (id, name, display_name, edition, identity_provider, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&org.id)
+    .bind(&org.name)
+    .bind(&org.display_name)
+    .bind(org.edition.as_str())
+    .bind(org.identity_provider.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(e) if db::is_unique_violation(&e) => {
+            return Err(Error::Conflict(format!(
+                "The organization name {:?} is already taken.",
+                org.name
+            )))
+        }
+        other => other?,
+    };
+    add_member(&mut tx, &org.id, &creator.id, Role::Admin).await?;
+    tx.commit().await?;
+    tracing::info!(org = %org.name, by = %creator.id, "organization created");
+    Ok(org)
+}
+
+/// Gives a person a role; the primary key refuses a second role in the same organization.
+pub async fn add_member(conn: &mut Conn, org_id: &str, user_id: &str, role: Role) -> Result<()> {
+    let inserted = sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)")
+        .bind(org_id)
+        .bind(user_id)
+        .bind(role.as_str())
+        .bind(db::now_ms())
+        .execute(&mut *conn)
+        .await;
+    match inserted {
+        Err(e) if db::is_unique_violation(&e) => Err(Error::Conflict("That person already has a role in this organization.".into())),
+        other => other.map(|_| ()).map_err(Error::from),
+    }
+}
+
+pub async fn find(db: &Db, name: &str) -> Result<Option<Org>> {
+    let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM organizations o WHERE o.name = $1"))
+        .bind(name.trim().to_lowercase())
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(Org::from_row).transpose()
+}
+
+/// The caller's standing in the named organization. An organization the caller has
+/// no role in is "not found", so its existence is not revealed to outsiders.
+pub async fn access(db: &Db, user: &User, org_name: &str) -> Result<OrgAccess> {
+    let row = sqlx::query(&format!(
+        "SELECT {ORG_COLUMNS}, m.role FROM organizations o \
+         JOIN memberships m ON m.org_id = o.id AND m.user_id = $2 WHERE o.name = $1"
+    ))
+    .bind(org_name.trim().to_lowercase())
+    .bind(&user.id)
+    .fetch_optional(db)
+    .await?;
+    let row = row.ok_or_else(|| Error::org_not_found(org_name))?;
+    Ok(OrgAccess { org: Org::from_row(&row)?, role: parse_column(&row, "role")? })
+}
+
+/// Every organization the account holds a role in, by name.
+pub async fn list_for_user(db: &Db, user: &User) -> Result<Vec<OrgAccess>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ORG_COLUMNS}, m.role FROM organizations o \
+         JOIN memberships m ON m.org_id = o.id WHERE m.user_id = $1 ORDER BY o.name"
+    ))
+    .bind(&user.id)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(OrgAccess { org: Org::from_row(r)?, role: parse_column(r, "role")? }))
+        .collect()
+}
+
+/// Counts by the rule in `core`: the database groups, core decides who counts.
+pub async fn member_count(db: &Db, org_id: &str) -> Result<MemberCount> {
+    let rows = sqlx::query("SELECT role, COUNT(*) AS n FROM memberships WHERE org_id = $1 GROUP BY role")
+        .bind(org_id)
+        .fetch_all(db)
+        .await?;
+    let counts = rows
+        .iter()
+        .map(|r| Ok((parse_column::<Role>(r, "role")?, r.try_get::<i64, _>("n")?.max(0) as u64)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(MemberCount::from_role_counts(counts))
+}
+
+/// The roles core counts as members, as an SQL list (`'admin', 'member'`).
+fn counted_roles_sql() -> String {
+    Role::ALL
+        .into_iter()
+        .filter(|r| r.counts_as_member())
+        .map(|r| format!("'{}'", r.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One page of a list, in Pulumi's `continuationToken` style.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub continuation_token: Option<String>,
+}
+
+/// Where the next page of members starts: after this (joined_at, user_id).
+struct Cursor {
+    joined_at: i64,
+    user_id: String,
+}
+
+impl Cursor {
+    fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}:{}", self.joined_at, self.user_id))
+    }
+
+    fn decode(token: &str) -> Result<Cursor> {
+        let bad = || Error::BadRequest("The continuationToken is not valid; start again without it.".into());
+        let text = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(bad)?;
+        let (at, id) = text.split_once(':').ok_or_else(bad)?;
+        Ok(Cursor { joined_at: at.parse().map_err(|_| bad())?, user_id: id.to_owned() })
+    }
+}
+
+pub const MAX_PAGE: u32 = 500;
+pub const DEFAULT_PAGE: u32 = 100;
+
+/// The organization's members (admins and members; billing managers are listed on
+/// Billing & usage), redacted for the caller by `core`, one keyset page at a time so
+/// a request costs the same in a small or a large organization.
+pub async fn members(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    continuation: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<MemberView>> {
+    access.require(Action::MembersList, surface)?;
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(Error::BadRequest(format!("limit must be between 1 and {MAX_PAGE}.")));
+    }
+    let cursor = continuation
+        .filter(|t| !t.is_empty())
+        .map(Cursor::decode)
+        .transpose()?
+        .unwrap_or(Cursor { joined_at: i64::MIN, user_id: String::new() });
+    let rows = sqlx::query(&format!(
+        "SELECT u.id, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.org_id = $1 AND m.role IN ({}) \
+           AND (m.joined_at > $2 OR (m.joined_at = $2 AND m.user_id > $3)) \
+         ORDER BY m.joined_at, m.user_id LIMIT $4",
+        counted_roles_sql()
+    ))
+    .bind(&access.org.id)
+    .bind(cursor.joined_at)
+    .bind(&cursor.user_id)
+    .bind(i64::from(limit) + 1)
+    .fetch_all(db)
+    .await?;
+    let mut records = rows
+        .iter()
+        .map(|r| {
+            Ok(MemberRecord {
+                user_id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                email: r.try_get("email")?,
+                role: parse_column(r, "role")?,
+                joined_at: r.try_get("joined_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let continuation_token = if records.len() > limit as usize {
+        records.truncate(limit as usize);
+        records.last().map(|r| Cursor { joined_at: r.joined_at, user_id: r.user_id.clone() }.encode())
+    } else {
+        None
+    };
+    let items = records.iter().filter_map(|r| r.view_for(access.role, surface)).collect();
+    Ok(Page { items, continuation_token })
+}

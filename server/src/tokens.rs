@@ -1,0 +1,88 @@
+//! Personal access tokens: an account's keys to the REST API.
+//!
+//! A token is shown once, when created, and stored only as a hash.
+
+use crate::accounts::User;
+use crate::db::{self, Db};
+use crate::error::{Error, Result};
+use crate::secrets;
+use sqlx::Row;
+
+/// Recognisable prefix, so secret scanners can find leaked Purser tokens.
+pub const PREFIX: &str = "pur_";
+
+#[derive(Debug, Clone)]
+pub struct TokenInfo {
+    pub id: String,
+    pub description: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A token just created: the only time its value is known.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub id: String,
+    pub value: String,
+}
+
+pub fn parse_description(input: &str) -> Result<String> {
+    let d = input.trim();
+    if d.chars().count() > 200 {
+        return Err(Error::Invalid(purser_core::ValueError {
+            field: "description",
+            message: "A token description has at most 200 characters.".into(),
+        }));
+    }
+    Ok(d.to_owned())
+}
+
+pub async fn create(db: &Db, user: &User, description: &str) -> Result<NewToken> {
+    let description = parse_description(description)?;
+    let value = secrets::generate(PREFIX);
+    let id = db::new_id();
+    sqlx::query(
+        "INSERT INTO personal_access_tokens (id, user_id, description, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(&user.id)
+    .bind(&description)
+    .bind(secrets::hash(&value))
+    .bind(db::now_ms())
+    .execute(db)
+    .await?;
+    Ok(NewToken { id, value })
+}
+
+pub async fn list(db: &Db, user: &User) -> Result<Vec<TokenInfo>> {
+    let rows = sqlx::query(
+        "SELECT id, description, created_at, last_used_at FROM personal_access_tokens \
+         WHERE user_id = $1 ORDER BY created_at DESC, id",
+    )
+    .bind(&user.id)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(TokenInfo {
+                id: r.try_get("id")?,
+                description: r.try_get("description")?,
+                created_at: r.try_get("created_at")?,
+                last_used_at: r.try_get("last_used_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Revokes one of the caller's own tokens; someone else's is "not found".
+pub async fn revoke(db: &Db, user: &User, id: &str) -> Result<()> {
+    let done = sqlx::query("DELETE FROM personal_access_tokens WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(&user.id)
+        .execute(db)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound("No such token.".into()));
+    }
+    Ok(())
+}
