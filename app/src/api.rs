@@ -17,7 +17,8 @@ mod ssr {
     use leptos_axum::ResponseOptions;
 
     pub fn backend() -> Result<SharedBackend, AppError> {
-        use_context::<SharedBackend>().ok_or_else(|| AppError::Server("backend missing from context".into()))
+        use_context::<SharedBackend>()
+            .ok_or_else(|| AppError::Server("backend missing from context".into()))
     }
 
     /// The session cookie of the request being served.
@@ -30,7 +31,9 @@ mod ssr {
     pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let Err(e) = &result {
             if let Some(res) = use_context::<ResponseOptions>() {
-                res.set_status(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+                res.set_status(
+                    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                );
             }
         }
         result
@@ -38,10 +41,14 @@ mod ssr {
 
     /// Sets (or, with `None`, clears) the session cookie.
     pub fn set_session_cookie(secret: Option<&str>, secure: bool) {
-        let Some(res) = use_context::<ResponseOptions>() else { return };
+        let Some(res) = use_context::<ResponseOptions>() else {
+            return;
+        };
         let secure = if secure { "; Secure" } else { "" };
         let cookie = match secret {
-            Some(s) => format!("{SESSION_COOKIE}={s}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000{secure}"),
+            Some(s) => format!(
+                "{SESSION_COOKIE}={s}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000{secure}"
+            ),
             None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
         };
         if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -90,8 +97,16 @@ pub async fn resend_verification() -> Result<(), AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "create_org")]
-pub async fn create_org(name: String, display_name: String, edition: String) -> Result<String, AppError> {
-    ssr::answer(ssr::backend()?.create_org(ssr::session(), name, display_name, edition).await)
+pub async fn create_org(
+    name: String,
+    display_name: String,
+    edition: String,
+) -> Result<String, AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .create_org(ssr::session(), name, display_name, edition)
+            .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "org_members")]
@@ -106,7 +121,11 @@ pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
 
 #[server(prefix = "/fn", endpoint = "create_token")]
 pub async fn create_token(description: String) -> Result<CreatedToken, AppError> {
-    ssr::answer(ssr::backend()?.create_token(ssr::session(), description).await)
+    ssr::answer(
+        ssr::backend()?
+            .create_token(ssr::session(), description)
+            .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "revoke_token")]

@@ -11,17 +11,37 @@ use std::sync::Arc;
 pub trait Backend: Send + Sync + 'static {
     async fn me(&self, session: Option<String>) -> Result<Option<Me>, AppError>;
     /// Creates the account and returns a new session secret.
-    async fn sign_up(&self, name: String, email: String, password: String) -> Result<String, AppError>;
+    async fn sign_up(
+        &self,
+        name: String,
+        email: String,
+        password: String,
+    ) -> Result<String, AppError>;
     /// Checks credentials and returns a new session secret.
     async fn sign_in(&self, email: String, password: String) -> Result<String, AppError>;
     async fn sign_out(&self, session: Option<String>) -> Result<(), AppError>;
     async fn verify_email(&self, token: String) -> Result<(), AppError>;
     async fn resend_verification(&self, session: Option<String>) -> Result<(), AppError>;
     /// Returns the new organization's URL name.
-    async fn create_org(&self, session: Option<String>, name: String, display_name: String, edition: String) -> Result<String, AppError>;
-    async fn members(&self, session: Option<String>, org: String, after: Option<String>) -> Result<MembersPage, AppError>;
+    async fn create_org(
+        &self,
+        session: Option<String>,
+        name: String,
+        display_name: String,
+        edition: String,
+    ) -> Result<String, AppError>;
+    async fn members(
+        &self,
+        session: Option<String>,
+        org: String,
+        after: Option<String>,
+    ) -> Result<MembersPage, AppError>;
     async fn tokens(&self, session: Option<String>) -> Result<Vec<TokenRow>, AppError>;
-    async fn create_token(&self, session: Option<String>, description: String) -> Result<CreatedToken, AppError>;
+    async fn create_token(
+        &self,
+        session: Option<String>,
+        description: String,
+    ) -> Result<CreatedToken, AppError>;
     async fn revoke_token(&self, session: Option<String>, id: String) -> Result<(), AppError>;
     /// Whether cookies must carry `Secure` (the server is reached over https).
     fn secure_cookies(&self) -> bool;

@@ -57,7 +57,8 @@ fn SignedIn(me: crate::model::Me) -> impl IntoView {
 #[component]
 fn OrgSwitcher(orgs: Vec<crate::model::OrgEntry>, current: Signal<String>) -> impl IntoView {
     if orgs.is_empty() {
-        return view! { <a class="switcher-empty" href="/orgs/new">"Create an organization"</a> }.into_any();
+        return view! { <a class="switcher-empty" href="/orgs/new">"Create an organization"</a> }
+            .into_any();
     }
     let on_change = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);

@@ -21,7 +21,10 @@ pub fn format_date(ms: i64) -> String {
 }
 
 /// The message for one form field, from the last result of an action.
-pub fn field_error<T, S>(value: S, field: &'static str) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static
+pub fn field_error<T, S>(
+    value: S,
+    field: &'static str,
+) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static
 where
     S: Get<Value = Option<Result<T, AppError>>> + Clone + Send + Sync + 'static,
 {
@@ -44,7 +47,10 @@ where
 
 /// An error in a form, announced to screen readers.
 #[component]
-pub fn ErrorText(#[prop(into)] message: Signal<Option<String>>, #[prop(optional)] id: &'static str) -> impl IntoView {
+pub fn ErrorText(
+    #[prop(into)] message: Signal<Option<String>>,
+    #[prop(optional)] id: &'static str,
+) -> impl IntoView {
     view! {
         <Show when=move || message.get().is_some()>
             <p class="error" role="alert" id=id>{move || message.get()}</p>

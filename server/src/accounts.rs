@@ -25,7 +25,9 @@ impl User {
             id: row.try_get("id")?,
             name: row.try_get("name")?,
             email: row.try_get("email")?,
-            email_verified: row.try_get::<Option<i64>, _>("email_verified_at")?.is_some(),
+            email_verified: row
+                .try_get::<Option<i64>, _>("email_verified_at")?
+                .is_some(),
         })
     }
 }
@@ -90,12 +92,14 @@ pub async fn sign_up(db: &Db, form: SignUp, base_url: &str) -> Result<User> {
 /// Creates a one-time verification link and queues the email that carries it.
 pub async fn send_verification(conn: &mut Conn, user: &User, base_url: &str) -> Result<()> {
     let secret = secrets::generate("");
-    sqlx::query("INSERT INTO email_verifications (secret_hash, user_id, created_at) VALUES ($1, $2, $3)")
-        .bind(secrets::hash(&secret))
-        .bind(&user.id)
-        .bind(db::now_ms())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO email_verifications (secret_hash, user_id, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(secrets::hash(&secret))
+    .bind(&user.id)
+    .bind(db::now_ms())
+    .execute(&mut *conn)
+    .await?;
     let link = format!("{base_url}/verify-email?token={secret}");
     outbox::enqueue(
         conn,
@@ -112,7 +116,9 @@ pub async fn send_verification(conn: &mut Conn, user: &User, base_url: &str) -> 
 /// Queues a new verification email for an account that is not verified yet.
 pub async fn resend_verification(db: &Db, user: &User, base_url: &str) -> Result<()> {
     if user.email_verified {
-        return Err(Error::Conflict("Your email address is already verified.".into()));
+        return Err(Error::Conflict(
+            "Your email address is already verified.".into(),
+        ));
     }
     let mut conn = db.acquire().await?;
     send_verification(&mut conn, user, base_url).await
@@ -134,11 +140,13 @@ pub async fn verify_email(db: &Db, secret: &str) -> Result<()> {
         ));
     };
     let user_id: String = row.try_get("user_id")?;
-    sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL")
-        .bind(now)
-        .bind(&user_id)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",
+    )
+    .bind(now)
+    .bind(&user_id)
+    .execute(db)
+    .await?;
     tracing::info!(user = %user_id, "email verified");
     Ok(())
 }
@@ -147,11 +155,16 @@ pub async fn verify_email(db: &Db, secret: &str) -> Result<()> {
 pub async fn check_credentials(db: &Db, email: &str, password: &str) -> Result<User> {
     let wrong = || Error::Unauthenticated("Incorrect email or password.".into());
     let email = Email::parse(email).map_err(|_| wrong())?;
-    let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1"))
-        .bind(email.as_str())
-        .fetch_optional(db)
-        .await?;
-    let stored = row.as_ref().map(|r| r.try_get::<String, _>("password_hash")).transpose()?;
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1"
+    ))
+    .bind(email.as_str())
+    .fetch_optional(db)
+    .await?;
+    let stored = row
+        .as_ref()
+        .map(|r| r.try_get::<String, _>("password_hash"))
+        .transpose()?;
     if !secrets::verify_password(password.to_owned(), stored).await {
         return Err(wrong());
     }
@@ -218,19 +231,23 @@ pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>> {
 
 /// Looks an account up by email (used by the demo and the CLI).
 pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<User>> {
-    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1"))
-        .bind(email.as_str())
-        .fetch_optional(db)
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1"
+    ))
+    .bind(email.as_str())
+    .fetch_optional(db)
+    .await?;
     row.as_ref().map(User::from_row).transpose()
 }
 
 /// Marks an account verified without a link (the demo's accounts).
 pub async fn mark_verified(db: &Db, user_id: &str) -> Result<()> {
-    sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL")
-        .bind(db::now_ms())
-        .bind(user_id)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",
+    )
+    .bind(db::now_ms())
+    .bind(user_id)
+    .execute(db)
+    .await?;
     Ok(())
 }

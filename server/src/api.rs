@@ -39,10 +39,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(Error::BadRequest("Send the body as JSON, with Content-Type: application/json.".into()))
-            }
-            Err(e) => Err(Error::BadRequest(format!("The request body is not valid: {}", e.body_text()))),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(Error::BadRequest(
+                "Send the body as JSON, with Content-Type: application/json.".into(),
+            )),
+            Err(e) => Err(Error::BadRequest(format!(
+                "The request body is not valid: {}",
+                e.body_text()
+            ))),
         }
     }
 }
@@ -57,7 +60,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
-            .map_err(|e: QueryRejection| Error::BadRequest(format!("The query string is not valid: {}", e.body_text())))
+            .map_err(|e: QueryRejection| {
+                Error::BadRequest(format!("The query string is not valid: {}", e.body_text()))
+            })
     }
 }
 
@@ -85,7 +90,10 @@ pub struct OrganizationSummary {
 #[utoipa::path(get, path = "/api/user", tag = "user",
     responses((status = 200, body = UserResponse), (status = 401, body = ErrorBody)),
     security(("token" = [])))]
-async fn get_user(State(state): State<AppState>, Caller(user): Caller) -> Result<Json<UserResponse>> {
+async fn get_user(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+) -> Result<Json<UserResponse>> {
     let orgs = orgs::list_for_user(&state.db, &user).await?;
     Ok(Json(UserResponse {
         name: user.name,
@@ -122,7 +130,10 @@ pub struct TokensResponse {
 #[utoipa::path(get, path = "/api/user/tokens", tag = "user",
     responses((status = 200, body = TokensResponse), (status = 401, body = ErrorBody)),
     security(("token" = [])))]
-async fn list_tokens(State(state): State<AppState>, Caller(user): Caller) -> Result<Json<TokensResponse>> {
+async fn list_tokens(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+) -> Result<Json<TokensResponse>> {
     let list = tokens::list(&state.db, &user).await?;
     Ok(Json(TokensResponse {
         tokens: list
@@ -162,7 +173,13 @@ async fn create_token(
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, Json<CreateTokenResponse>)> {
     let token = tokens::create(&state.db, &user, &body.description).await?;
-    Ok((StatusCode::CREATED, Json(CreateTokenResponse { id: token.id, token_value: token.value })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreateTokenResponse {
+            id: token.id,
+            token_value: token.value,
+        }),
+    ))
 }
 
 /// Revokes one of the caller's tokens.
@@ -170,7 +187,11 @@ async fn create_token(
     params(("id" = String, Path, description = "The token's id")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("token" = [])))]
-async fn revoke_token(State(state): State<AppState>, Caller(user): Caller, Path(id): Path<String>) -> Result<StatusCode> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
     tokens::revoke(&state.db, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -197,7 +218,11 @@ pub struct OrgMetadata {
     params(("org" = String, Path, description = "The organization's URL name")),
     responses((status = 200, body = OrgMetadata), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("token" = [])))]
-async fn org_metadata(State(state): State<AppState>, Caller(user): Caller, Path(org): Path<String>) -> Result<Json<OrgMetadata>> {
+async fn org_metadata(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(org): Path<String>,
+) -> Result<Json<OrgMetadata>> {
     let access = orgs::access(&state.db, &user, &org).await?;
     access.require(Action::MembersViewCount, Surface::Api)?;
     let count = orgs::member_count(&state.db, &access.org.id).await?;
@@ -240,7 +265,13 @@ pub struct MemberResponse {
 
 impl From<MemberView> for MemberResponse {
     fn from(v: MemberView) -> Self {
-        MemberResponse { role: v.role, joined_at: rfc3339(v.joined_at), user_id: v.user_id, name: v.name, email: v.email }
+        MemberResponse {
+            role: v.role,
+            joined_at: rfc3339(v.joined_at),
+            user_id: v.user_id,
+            name: v.name,
+            email: v.email,
+        }
     }
 }
 
@@ -266,7 +297,14 @@ async fn list_members(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<MembersResponse>> {
     let access = orgs::access(&state.db, &user, &org).await?;
-    let page = orgs::members(&state.db, &access, Surface::Api, q.continuation_token.as_deref(), q.limit).await?;
+    let page = orgs::members(
+        &state.db,
+        &access,
+        Surface::Api,
+        q.continuation_token.as_deref(),
+        q.limit,
+    )
+    .await?;
     Ok(Json(MembersResponse {
         members: page.items.into_iter().map(MemberResponse::from).collect(),
         continuation_token: page.continuation_token,

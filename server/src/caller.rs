@@ -14,7 +14,10 @@ pub struct Caller(pub User);
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(header) = parts.headers.get(AUTHORIZATION) {
             let value = header.to_str().unwrap_or_default().trim();
             // Pulumi's clients send `token …`; `Bearer …` is accepted for familiarity.
@@ -23,11 +26,19 @@ impl FromRequestParts<AppState> for Caller {
                 .or_else(|| value.strip_prefix("Bearer "))
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| Error::Unauthenticated("Send the token as `Authorization: token <token>`.".into()))?;
+                .ok_or_else(|| {
+                    Error::Unauthenticated(
+                        "Send the token as `Authorization: token <token>`.".into(),
+                    )
+                })?;
             return accounts::user_for_token(&state.db, token)
                 .await?
                 .map(Caller)
-                .ok_or_else(|| Error::Unauthenticated("The token is not valid; it may have been revoked.".into()));
+                .ok_or_else(|| {
+                    Error::Unauthenticated(
+                        "The token is not valid; it may have been revoked.".into(),
+                    )
+                });
         }
         if let Some(secret) = purser_app::backend::session_cookie(&parts.headers) {
             if let Some(user) = accounts::user_for_session(&state.db, &secret).await? {

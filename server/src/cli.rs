@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "purser", version, about = "Purser: an organization console built around the Billing Manager role")]
+#[command(
+    name = "purser",
+    version,
+    about = "Purser: an organization console built around the Billing Manager role"
+)]
 struct Cli {
     /// sqlite://path/to/file.db or postgres://user@host/db. Default: a SQLite file in the data directory.
     #[arg(long, env = "DATABASE_URL", global = true)]
@@ -51,7 +55,11 @@ struct ServeArgs {
     /// SMTP server for outgoing email, e.g. smtp://user:pass@mail.example.com:587?tls=required.
     #[arg(long, env = "PURSER_SMTP_URL")]
     smtp_url: Option<String>,
-    #[arg(long, env = "PURSER_SMTP_FROM", default_value = "Purser <purser@localhost>")]
+    #[arg(
+        long,
+        env = "PURSER_SMTP_FROM",
+        default_value = "Purser <purser@localhost>"
+    )]
     smtp_from: String,
     /// Serve every queued email at /dev/mailbox (development only: it shows secrets).
     #[arg(long, env = "PURSER_DEV_MAILBOX")]
@@ -101,7 +109,11 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
             let settings = Settings {
                 database_url,
                 addr: args.addr,
-                base_url: args.base_url.unwrap_or_default().trim_end_matches('/').to_owned(),
+                base_url: args
+                    .base_url
+                    .unwrap_or_default()
+                    .trim_end_matches('/')
+                    .to_owned(),
                 smtp_url: args.smtp_url.filter(|u| !u.is_empty()),
                 smtp_from: args.smtp_from,
                 dev_mailbox: args.dev_mailbox,
@@ -110,34 +122,53 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
             };
             let running = startup::start(settings).await.map_err(|e| e.to_string())?;
             tracing::info!("Purser is serving at http://{}", running.addr);
-            running.handle.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+            running
+                .handle
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())
         }
         Command::Migrate => {
-            let pool = db::connect(&database_url).await.map_err(|e| e.to_string())?;
+            let pool = db::connect(&database_url)
+                .await
+                .map_err(|e| e.to_string())?;
             db::MIGRATOR.run(&pool).await.map_err(|e| e.to_string())?;
             println!("migrations applied");
             Ok(())
         }
         Command::Demo { format } => {
-            let pool = db::connect(&database_url).await.map_err(|e| e.to_string())?;
+            let pool = db::connect(&database_url)
+                .await
+                .map_err(|e| e.to_string())?;
             db::MIGRATOR.run(&pool).await.map_err(|e| e.to_string())?;
             let demo = demo::create(&pool).await.map_err(|e| e.public_message())?;
             match format {
-                DemoFormat::Json => println!("{}", serde_json::to_string_pretty(&demo).unwrap_or_default()),
-                DemoFormat::Text => print!("{}", demo.to_text()),
+                DemoFormat::Json => emit(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&demo).unwrap_or_default()
+                )),
+                DemoFormat::Text => emit(&demo.to_text()),
             }
             Ok(())
         }
         Command::Permissions { format } => {
             match format {
-                MatrixFormat::Json => {
-                    println!("{}", serde_json::to_string_pretty(&matrix()).unwrap_or_default())
-                }
-                MatrixFormat::Markdown => print!("{}", matrix_markdown()),
+                MatrixFormat::Json => emit(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&matrix()).unwrap_or_default()
+                )),
+                MatrixFormat::Markdown => emit(&matrix_markdown()),
             }
             Ok(())
         }
     }
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error worth a panic.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// The matrix as a Markdown table: one row per action, one column per role.

@@ -13,10 +13,17 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-pub async fn refuse_cross_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn refuse_cross_origin(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     if is_cross_origin_cookie_write(&req, &state.settings.base_url) {
         tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-origin request with a session cookie refused");
-        return Error::Forbidden("Cross-origin requests may not change anything with your session.".into()).into_response();
+        return Error::Forbidden(
+            "Cross-origin requests may not change anything with your session.".into(),
+        )
+        .into_response();
     }
     next.run(req).await
 }
@@ -24,13 +31,21 @@ pub async fn refuse_cross_origin(State(state): State<AppState>, req: Request, ne
 fn is_cross_origin_cookie_write(req: &Request, base_url: &str) -> bool {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let headers = req.headers();
-    if safe || headers.contains_key(AUTHORIZATION) || purser_app::backend::session_cookie(headers).is_none() {
+    if safe
+        || headers.contains_key(AUTHORIZATION)
+        || purser_app::backend::session_cookie(headers).is_none()
+    {
         return false;
     }
     if let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) {
         let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-        let host = headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let base_host = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
+        let host = headers
+            .get(HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let base_host = base_url
+            .split_once("://")
+            .map_or(base_url, |(_, rest)| rest);
         return origin_host != host && origin_host != base_host;
     }
     // No Origin: trust the fetch metadata when the browser sends it.
@@ -46,7 +61,9 @@ mod tests {
     use axum::body::Body;
 
     fn req(method: Method, headers: &[(&str, &str)]) -> Request {
-        let mut b = axum::http::Request::builder().method(method).uri("/fn/sign_out");
+        let mut b = axum::http::Request::builder()
+            .method(method)
+            .uri("/fn/sign_out");
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
@@ -59,18 +76,63 @@ mod tests {
         let cookie = ("cookie", "purser_session=abc");
         let host = ("host", "127.0.0.1:3000");
         let cases: &[(Method, Vec<(&str, &str)>, bool)] = &[
-            (Method::POST, vec![cookie, host, ("origin", "http://127.0.0.1:3000")], false),
-            (Method::POST, vec![cookie, host, ("origin", "https://evil.example")], true),
-            (Method::POST, vec![cookie, host, ("sec-fetch-site", "cross-site")], true),
-            (Method::POST, vec![cookie, host, ("sec-fetch-site", "same-origin")], false),
+            (
+                Method::POST,
+                vec![cookie, host, ("origin", "http://127.0.0.1:3000")],
+                false,
+            ),
+            (
+                Method::POST,
+                vec![cookie, host, ("origin", "https://evil.example")],
+                true,
+            ),
+            (
+                Method::POST,
+                vec![cookie, host, ("sec-fetch-site", "cross-site")],
+                true,
+            ),
+            (
+                Method::POST,
+                vec![cookie, host, ("sec-fetch-site", "same-origin")],
+                false,
+            ),
             (Method::POST, vec![cookie, host], false),
-            (Method::GET, vec![cookie, host, ("origin", "https://evil.example")], false),
-            (Method::POST, vec![host, ("origin", "https://evil.example")], false),
-            (Method::DELETE, vec![cookie, host, ("authorization", "token x"), ("origin", "https://evil.example")], false),
-            (Method::DELETE, vec![cookie, ("host", "purser.internal:8080"), ("origin", "http://127.0.0.1:3000")], false),
+            (
+                Method::GET,
+                vec![cookie, host, ("origin", "https://evil.example")],
+                false,
+            ),
+            (
+                Method::POST,
+                vec![host, ("origin", "https://evil.example")],
+                false,
+            ),
+            (
+                Method::DELETE,
+                vec![
+                    cookie,
+                    host,
+                    ("authorization", "token x"),
+                    ("origin", "https://evil.example"),
+                ],
+                false,
+            ),
+            (
+                Method::DELETE,
+                vec![
+                    cookie,
+                    ("host", "purser.internal:8080"),
+                    ("origin", "http://127.0.0.1:3000"),
+                ],
+                false,
+            ),
         ];
         for (method, headers, refused) in cases {
-            assert_eq!(is_cross_origin_cookie_write(&req(method.clone(), headers), base), *refused, "{method} {headers:?}");
+            assert_eq!(
+                is_cross_origin_cookie_write(&req(method.clone(), headers), base),
+                *refused,
+                "{method} {headers:?}"
+            );
         }
     }
 }

@@ -40,7 +40,10 @@ pub enum ConnectError {
     #[error("DATABASE_URL must start with sqlite:// or postgres://, got {0:?}")]
     UnknownScheme(String),
     #[error("cannot create the directory for the SQLite file {path}: {source}")]
-    Directory { path: String, source: std::io::Error },
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot connect to the database: {0}")]
     Connect(#[from] sqlx::Error),
 }
@@ -87,7 +90,10 @@ fn prepare_sqlite_url(url: &str) -> Result<String, ConnectError> {
         .next()
         .unwrap_or_default();
     if !path.is_empty() && path != ":memory:" {
-        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir).map_err(|source| ConnectError::Directory {
                 path: path.to_owned(),
                 source,
@@ -105,7 +111,8 @@ fn prepare_sqlite_url(url: &str) -> Result<String, ConnectError> {
 
 /// Whether the error is a unique-constraint violation (a duplicate).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|e| e.is_unique_violation())
+    err.as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
 }
 
 /// Now, as Unix milliseconds: the one clock of the storage layer.

@@ -15,13 +15,37 @@ const TOKEN_DESCRIPTION: &str = "demo";
 
 /// (name, email, password, role)
 const USERS: &[(&str, &str, &str, Role)] = &[
-    ("Alice Admin", "alice@acme.example", "alice-demo-password", Role::Admin),
-    ("Bob Builder", "bob@acme.example", "bob-demo-password", Role::Member),
-    ("Carol Coder", "carol@acme.example", "carol-demo-password", Role::Member),
-    ("Dana Ledger", "dana@acme.example", "dana-demo-password", Role::BillingManager),
+    (
+        "Alice Admin",
+        "alice@acme.example",
+        "alice-demo-password",
+        Role::Admin,
+    ),
+    (
+        "Bob Builder",
+        "bob@acme.example",
+        "bob-demo-password",
+        Role::Member,
+    ),
+    (
+        "Carol Coder",
+        "carol@acme.example",
+        "carol-demo-password",
+        Role::Member,
+    ),
+    (
+        "Dana Ledger",
+        "dana@acme.example",
+        "dana-demo-password",
+        Role::BillingManager,
+    ),
 ];
 const PENDING_BILLING_MANAGER: &str = "erin@acme.example";
-const STACKS: &[(&str, &str, i64)] = &[("website", "production", 42), ("website", "staging", 40), ("payments-api", "production", 17)];
+const STACKS: &[(&str, &str, i64)] = &[
+    ("website", "production", 42),
+    ("website", "staging", 40),
+    ("payments-api", "production", 17),
+];
 
 #[derive(Debug, Serialize)]
 pub struct Demo {
@@ -94,9 +118,18 @@ pub async fn create(db: &Db) -> Result<Demo> {
     drop(conn);
     let mut out = Vec::new();
     for (user, password, role) in users {
-        out.push(DemoUser { token: fresh_token(db, &user).await?, email: user.email, name: user.name, password: password.to_owned(), role });
+        out.push(DemoUser {
+            token: fresh_token(db, &user).await?,
+            email: user.email,
+            name: user.name,
+            password: password.to_owned(),
+            role,
+        });
     }
-    Ok(Demo { org: ORG.to_owned(), users: out })
+    Ok(Demo {
+        org: ORG.to_owned(),
+        users: out,
+    })
 }
 
 async fn ensure_user(db: &Db, name: &str, email: &str, password: &str) -> Result<User> {
@@ -104,25 +137,38 @@ async fn ensure_user(db: &Db, name: &str, email: &str, password: &str) -> Result
     let user = match accounts::find_by_email(db, &parsed).await? {
         Some(user) => user,
         None => {
-            let pool_user = accounts::sign_up(db, SignUp::parse(name, email, password)?, "").await?;
+            let pool_user =
+                accounts::sign_up(db, SignUp::parse(name, email, password)?, "").await?;
             // The demo's people never receive their verification email.
-            sqlx::query("DELETE FROM outbox WHERE to_address = $1").bind(parsed.as_str()).execute(db).await?;
+            sqlx::query("DELETE FROM outbox WHERE to_address = $1")
+                .bind(parsed.as_str())
+                .execute(db)
+                .await?;
             pool_user
         }
     };
     accounts::mark_verified(db, &user.id).await?;
-    Ok(User { email_verified: true, ..user })
+    Ok(User {
+        email_verified: true,
+        ..user
+    })
 }
 
 /// A billing-manager invitation sent before Dana accepted hers: on Team it will meet
 /// the limit when accepted, which is the case the Billing & usage page explains.
-async fn ensure_pending_invitation(conn: &mut db::Conn, org_id: &str, admin_id: &str) -> Result<()> {
-    let exists = sqlx::query("SELECT id FROM invitations WHERE org_id = $1 AND email = $2 AND status = 'pending'")
-        .bind(org_id)
-        .bind(PENDING_BILLING_MANAGER)
-        .fetch_optional(&mut *conn)
-        .await?
-        .is_some();
+async fn ensure_pending_invitation(
+    conn: &mut db::Conn,
+    org_id: &str,
+    admin_id: &str,
+) -> Result<()> {
+    let exists = sqlx::query(
+        "SELECT id FROM invitations WHERE org_id = $1 AND email = $2 AND status = 'pending'",
+    )
+    .bind(org_id)
+    .bind(PENDING_BILLING_MANAGER)
+    .fetch_optional(&mut *conn)
+    .await?
+    .is_some();
     if !exists {
         let now = db::now_ms();
         sqlx::query(

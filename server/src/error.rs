@@ -102,7 +102,10 @@ pub struct ErrorBody {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = ErrorBody { code: status.as_u16(), message: self.public_message() };
+        let body = ErrorBody {
+            code: status.as_u16(),
+            message: self.public_message(),
+        };
         (status, Json(body)).into_response()
     }
 }

@@ -6,7 +6,10 @@ use crate::error::{Error, Result};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use purser_core::permissions::authorize;
-use purser_core::{Action, DisplayName, Edition, IdentityProvider, MemberCount, MemberRecord, MemberView, OrgName, Role, Surface};
+use purser_core::{
+    Action, DisplayName, Edition, IdentityProvider, MemberCount, MemberRecord, MemberView, OrgName,
+    Role, Surface,
+};
 use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,10 +73,19 @@ impl NewOrg {
         } else {
             DisplayName::parse_field("displayName", display_name)?
         };
-        let edition = edition.parse().map_err(|e: purser_core::edition::UnknownEdition| {
-            Error::Invalid(purser_core::ValueError { field: "edition", message: e.to_string() })
-        })?;
-        Ok(NewOrg { name, display_name, edition })
+        let edition = edition
+            .parse()
+            .map_err(|e: purser_core::edition::UnknownEdition| {
+                Error::Invalid(purser_core::ValueError {
+                    field: "edition",
+                    message: e.to_string(),
+                })
+            })?;
+        Ok(NewOrg {
+            name,
+            display_name,
+            edition,
+        })
     }
 }
 
@@ -122,24 +134,30 @@ pub async fn create(db: &Db, creator: &User, new: NewOrg) -> Result<Org> {
 
 /// Gives a person a role; the primary key refuses a second role in the same organization.
 pub async fn add_member(conn: &mut Conn, org_id: &str, user_id: &str, role: Role) -> Result<()> {
-    let inserted = sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)")
-        .bind(org_id)
-        .bind(user_id)
-        .bind(role.as_str())
-        .bind(db::now_ms())
-        .execute(&mut *conn)
-        .await;
+    let inserted = sqlx::query(
+        "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(role.as_str())
+    .bind(db::now_ms())
+    .execute(&mut *conn)
+    .await;
     match inserted {
-        Err(e) if db::is_unique_violation(&e) => Err(Error::Conflict("That person already has a role in this organization.".into())),
+        Err(e) if db::is_unique_violation(&e) => Err(Error::Conflict(
+            "That person already has a role in this organization.".into(),
+        )),
         other => other.map(|_| ()).map_err(Error::from),
     }
 }
 
 pub async fn find(db: &Db, name: &str) -> Result<Option<Org>> {
-    let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM organizations o WHERE o.name = $1"))
-        .bind(name.trim().to_lowercase())
-        .fetch_optional(db)
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {ORG_COLUMNS} FROM organizations o WHERE o.name = $1"
+    ))
+    .bind(name.trim().to_lowercase())
+    .fetch_optional(db)
+    .await?;
     row.as_ref().map(Org::from_row).transpose()
 }
 
@@ -155,7 +173,10 @@ pub async fn access(db: &Db, user: &User, org_name: &str) -> Result<OrgAccess> {
     .fetch_optional(db)
     .await?;
     let row = row.ok_or_else(|| Error::org_not_found(org_name))?;
-    Ok(OrgAccess { org: Org::from_row(&row)?, role: parse_column(&row, "role")? })
+    Ok(OrgAccess {
+        org: Org::from_row(&row)?,
+        role: parse_column(&row, "role")?,
+    })
 }
 
 /// Every organization the account holds a role in, by name.
@@ -168,19 +189,30 @@ pub async fn list_for_user(db: &Db, user: &User) -> Result<Vec<OrgAccess>> {
     .fetch_all(db)
     .await?;
     rows.iter()
-        .map(|r| Ok(OrgAccess { org: Org::from_row(r)?, role: parse_column(r, "role")? }))
+        .map(|r| {
+            Ok(OrgAccess {
+                org: Org::from_row(r)?,
+                role: parse_column(r, "role")?,
+            })
+        })
         .collect()
 }
 
 /// Counts by the rule in `core`: the database groups, core decides who counts.
 pub async fn member_count(db: &Db, org_id: &str) -> Result<MemberCount> {
-    let rows = sqlx::query("SELECT role, COUNT(*) AS n FROM memberships WHERE org_id = $1 GROUP BY role")
-        .bind(org_id)
-        .fetch_all(db)
-        .await?;
+    let rows =
+        sqlx::query("SELECT role, COUNT(*) AS n FROM memberships WHERE org_id = $1 GROUP BY role")
+            .bind(org_id)
+            .fetch_all(db)
+            .await?;
     let counts = rows
         .iter()
-        .map(|r| Ok((parse_column::<Role>(r, "role")?, r.try_get::<i64, _>("n")?.max(0) as u64)))
+        .map(|r| {
+            Ok((
+                parse_column::<Role>(r, "role")?,
+                r.try_get::<i64, _>("n")?.max(0) as u64,
+            ))
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(MemberCount::from_role_counts(counts))
 }
@@ -214,10 +246,19 @@ impl Cursor {
     }
 
     fn decode(token: &str) -> Result<Cursor> {
-        let bad = || Error::BadRequest("The continuationToken is not valid; start again without it.".into());
-        let text = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(bad)?;
+        let bad = || {
+            Error::BadRequest("The continuationToken is not valid; start again without it.".into())
+        };
+        let text = URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(bad)?;
         let (at, id) = text.split_once(':').ok_or_else(bad)?;
-        Ok(Cursor { joined_at: at.parse().map_err(|_| bad())?, user_id: id.to_owned() })
+        Ok(Cursor {
+            joined_at: at.parse().map_err(|_| bad())?,
+            user_id: id.to_owned(),
+        })
     }
 }
 
@@ -237,13 +278,18 @@ pub async fn members(
     access.require(Action::MembersList, surface)?;
     let limit = limit.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
-        return Err(Error::BadRequest(format!("limit must be between 1 and {MAX_PAGE}.")));
+        return Err(Error::BadRequest(format!(
+            "limit must be between 1 and {MAX_PAGE}."
+        )));
     }
     let cursor = continuation
         .filter(|t| !t.is_empty())
         .map(Cursor::decode)
         .transpose()?
-        .unwrap_or(Cursor { joined_at: i64::MIN, user_id: String::new() });
+        .unwrap_or(Cursor {
+            joined_at: i64::MIN,
+            user_id: String::new(),
+        });
     let rows = sqlx::query(&format!(
         "SELECT u.id, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 AND m.role IN ({}) \
@@ -271,10 +317,22 @@ pub async fn members(
         .collect::<Result<Vec<_>>>()?;
     let continuation_token = if records.len() > limit as usize {
         records.truncate(limit as usize);
-        records.last().map(|r| Cursor { joined_at: r.joined_at, user_id: r.user_id.clone() }.encode())
+        records.last().map(|r| {
+            Cursor {
+                joined_at: r.joined_at,
+                user_id: r.user_id.clone(),
+            }
+            .encode()
+        })
     } else {
         None
     };
-    let items = records.iter().filter_map(|r| r.view_for(access.role, surface)).collect();
-    Ok(Page { items, continuation_token })
+    let items = records
+        .iter()
+        .filter_map(|r| r.view_for(access.role, surface))
+        .collect();
+    Ok(Page {
+        items,
+        continuation_token,
+    })
 }

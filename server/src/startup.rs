@@ -74,14 +74,19 @@ pub fn router(state: AppState) -> Router {
             move || leptos::prelude::provide_context(backend.clone()),
             move || purser_app::shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(purser_app::shell));
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            purser_app::shell,
+        ));
     if state.settings.dev_mailbox {
         router = router
             .route("/dev/mailbox", get(mailbox::page))
             .route("/dev/mailbox.json", get(mailbox::json));
     }
     router
-        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::refuse_cross_origin))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::refuse_cross_origin,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -96,7 +101,10 @@ pub enum StartError {
     #[error(transparent)]
     Mailer(#[from] delivery::MailerError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// A server that is listening, and the address it got (useful with port 0).
@@ -124,17 +132,29 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     }
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
-        .map_err(|source| StartError::Bind { addr: settings.addr, source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: settings.addr, source })?;
+        .map_err(|source| StartError::Bind {
+            addr: settings.addr,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: settings.addr,
+        source,
+    })?;
     let mut settings = settings;
     settings.addr = addr;
     if settings.base_url.is_empty() {
         settings.base_url = format!("http://{addr}");
     }
-    let state = AppState { db: db.clone(), leptos: leptos_options(&settings), settings: Arc::new(settings) };
+    let state = AppState {
+        db: db.clone(),
+        leptos: leptos_options(&settings),
+        settings: Arc::new(settings),
+    };
     let app = router(state);
     let handle = tokio::spawn(async move {
-        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
     });
     Ok(Running { addr, db, handle })
 }

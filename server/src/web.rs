@@ -20,8 +20,12 @@ impl ServerBackend {
     }
 
     async fn user(&self, session: Option<String>) -> Result<User, Error> {
-        let Some(secret) = session else { return Err(not_signed_in()) };
-        accounts::user_for_session(&self.state.db, &secret).await?.ok_or_else(not_signed_in)
+        let Some(secret) = session else {
+            return Err(not_signed_in());
+        };
+        accounts::user_for_session(&self.state.db, &secret)
+            .await?
+            .ok_or_else(not_signed_in)
     }
 }
 
@@ -32,7 +36,10 @@ fn not_signed_in() -> Error {
 /// The UI's view of a service error: the same kind and message, internals hidden.
 fn to_app_error(e: Error) -> AppError {
     match e {
-        Error::Invalid(v) => AppError::Invalid { field: v.field.to_owned(), message: v.message },
+        Error::Invalid(v) => AppError::Invalid {
+            field: v.field.to_owned(),
+            message: v.message,
+        },
         Error::BadRequest(m) => AppError::BadRequest(m),
         Error::Unauthenticated(m) => AppError::Unauthenticated(m),
         Error::Forbidden(m) => AppError::Forbidden(m),
@@ -59,8 +66,12 @@ fn entry(access: &orgs::OrgAccess) -> OrgEntry {
 impl Backend for ServerBackend {
     async fn me(&self, session: Option<String>) -> Result<Option<Me>, AppError> {
         ui(async {
-            let Some(secret) = session else { return Ok(None) };
-            let Some(user) = accounts::user_for_session(&self.state.db, &secret).await? else { return Ok(None) };
+            let Some(secret) = session else {
+                return Ok(None);
+            };
+            let Some(user) = accounts::user_for_session(&self.state.db, &secret).await? else {
+                return Ok(None);
+            };
             let orgs = orgs::list_for_user(&self.state.db, &user).await?;
             Ok(Some(Me {
                 name: user.name,
@@ -72,10 +83,16 @@ impl Backend for ServerBackend {
         .await)
     }
 
-    async fn sign_up(&self, name: String, email: String, password: String) -> Result<String, AppError> {
+    async fn sign_up(
+        &self,
+        name: String,
+        email: String,
+        password: String,
+    ) -> Result<String, AppError> {
         ui(async {
             let form = SignUp::parse(&name, &email, &password)?;
-            let user = accounts::sign_up(&self.state.db, form, &self.state.settings.base_url).await?;
+            let user =
+                accounts::sign_up(&self.state.db, form, &self.state.settings.base_url).await?;
             accounts::create_session(&self.state.db, &user).await
         }
         .await)
@@ -106,12 +123,19 @@ impl Backend for ServerBackend {
     async fn resend_verification(&self, session: Option<String>) -> Result<(), AppError> {
         ui(async {
             let user = self.user(session).await?;
-            accounts::resend_verification(&self.state.db, &user, &self.state.settings.base_url).await
+            accounts::resend_verification(&self.state.db, &user, &self.state.settings.base_url)
+                .await
         }
         .await)
     }
 
-    async fn create_org(&self, session: Option<String>, name: String, display_name: String, edition: String) -> Result<String, AppError> {
+    async fn create_org(
+        &self,
+        session: Option<String>,
+        name: String,
+        display_name: String,
+        edition: String,
+    ) -> Result<String, AppError> {
         ui(async {
             let user = self.user(session).await?;
             let new = orgs::NewOrg::parse(&name, &display_name, &edition)?;
@@ -120,14 +144,25 @@ impl Backend for ServerBackend {
         .await)
     }
 
-    async fn members(&self, session: Option<String>, org: String, after: Option<String>) -> Result<MembersPage, AppError> {
+    async fn members(
+        &self,
+        session: Option<String>,
+        org: String,
+        after: Option<String>,
+    ) -> Result<MembersPage, AppError> {
         ui(async {
             let user = self.user(session).await?;
             let access = orgs::access(&self.state.db, &user, &org).await?;
             access.require(Action::MembersList, Surface::Ui)?;
             let count = orgs::member_count(&self.state.db, &access.org.id).await?;
-            let page = orgs::members(&self.state.db, &access, Surface::Ui, after.as_deref(), None).await?;
-            Ok(MembersPage { org: entry(&access), count, members: page.items, next: page.continuation_token })
+            let page =
+                orgs::members(&self.state.db, &access, Surface::Ui, after.as_deref(), None).await?;
+            Ok(MembersPage {
+                org: entry(&access),
+                count,
+                members: page.items,
+                next: page.continuation_token,
+            })
         }
         .await)
     }
@@ -138,17 +173,29 @@ impl Backend for ServerBackend {
             Ok(tokens::list(&self.state.db, &user)
                 .await?
                 .into_iter()
-                .map(|t| TokenRow { id: t.id, description: t.description, created_at: t.created_at, last_used_at: t.last_used_at })
+                .map(|t| TokenRow {
+                    id: t.id,
+                    description: t.description,
+                    created_at: t.created_at,
+                    last_used_at: t.last_used_at,
+                })
                 .collect())
         }
         .await)
     }
 
-    async fn create_token(&self, session: Option<String>, description: String) -> Result<CreatedToken, AppError> {
+    async fn create_token(
+        &self,
+        session: Option<String>,
+        description: String,
+    ) -> Result<CreatedToken, AppError> {
         ui(async {
             let user = self.user(session).await?;
             let t = tokens::create(&self.state.db, &user, &description).await?;
-            Ok(CreatedToken { id: t.id, value: t.value })
+            Ok(CreatedToken {
+                id: t.id,
+                value: t.value,
+            })
         }
         .await)
     }

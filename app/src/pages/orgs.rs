@@ -58,7 +58,12 @@ pub fn MembersPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let page = Resource::new(
-        move || (params.read().get("org").unwrap_or_default(), query.read().get("after")),
+        move || {
+            (
+                params.read().get("org").unwrap_or_default(),
+                query.read().get("after"),
+            )
+        },
         |(org, after)| org_members(org, after),
     );
     view! {

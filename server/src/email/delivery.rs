@@ -16,7 +16,9 @@ pub struct Mailer {
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailerError {
-    #[error("PURSER_SMTP_URL is not a valid SMTP URL (smtp://, smtps:// or smtp://…?tls=required): {0}")]
+    #[error(
+        "PURSER_SMTP_URL is not a valid SMTP URL (smtp://, smtps:// or smtp://…?tls=required): {0}"
+    )]
     Url(String),
     #[error("PURSER_SMTP_FROM is not a valid address: {0}")]
     From(String),
@@ -30,19 +32,28 @@ impl Mailer {
             .map_err(|e| MailerError::Url(e.to_string()))?
             .timeout(Some(Duration::from_secs(20)))
             .build();
-        let from = from.parse().map_err(|e: lettre::address::AddressError| MailerError::From(e.to_string()))?;
+        let from = from
+            .parse()
+            .map_err(|e: lettre::address::AddressError| MailerError::From(e.to_string()))?;
         Ok(Mailer { transport, from })
     }
 
     async fn send(&self, message: &outbox::Message) -> Result<(), String> {
-        let to: Mailbox = message.to.parse().map_err(|e| format!("bad recipient: {e}"))?;
+        let to: Mailbox = message
+            .to
+            .parse()
+            .map_err(|e| format!("bad recipient: {e}"))?;
         let email = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(&message.subject)
             .body(message.body.clone())
             .map_err(|e| format!("cannot build message: {e}"))?;
-        self.transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+        self.transport
+            .send(email)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -38,7 +38,10 @@ pub async fn json(State(state): State<AppState>) -> Result<Json<Vec<outbox::Mess
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Turns http(s) URLs in already-escaped text into links.
@@ -48,7 +51,10 @@ fn linkify(escaped: &str) -> String {
         .map(|word| {
             let trimmed = word.trim_end();
             if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
-                format!("<a href=\"{trimmed}\">{trimmed}</a>{}", &word[trimmed.len()..])
+                format!(
+                    "<a href=\"{trimmed}\">{trimmed}</a>{}",
+                    &word[trimmed.len()..]
+                )
             } else {
                 word.to_owned()
             }

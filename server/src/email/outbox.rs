@@ -54,10 +54,12 @@ const COLUMNS: &str = "id, to_address, subject, body, created_at, attempts, sent
 
 /// The newest messages first (the development mailbox).
 pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Message>> {
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM outbox ORDER BY created_at DESC, id LIMIT $1"))
-        .bind(limit)
-        .fetch_all(db)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM outbox ORDER BY created_at DESC, id LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
     rows.iter().map(Message::from_row).collect()
 }
 
