@@ -4,7 +4,7 @@ use crate::api::SignOut;
 use crate::ui::hard_navigate;
 use crate::MeResource;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::use_location;
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -38,8 +38,24 @@ fn SignedIn(me: crate::model::Me) -> impl IntoView {
             hard_navigate("/");
         }
     });
-    let params = use_params_map();
-    let current = move || params.read().get("org").unwrap_or_default();
+    // The header sits outside the routes, so it reads the organization from the path:
+    // the first segment, when it names one of the caller's organizations.
+    let location = use_location();
+    let names: Vec<String> = me.orgs.iter().map(|o| o.name.clone()).collect();
+    let current = move || {
+        let path = location.pathname.get();
+        let first = path
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        if names.contains(&first) {
+            first
+        } else {
+            String::new()
+        }
+    };
     let orgs = me.orgs.clone();
     view! {
         <OrgSwitcher orgs current=Signal::derive(current)/>

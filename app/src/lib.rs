@@ -13,7 +13,7 @@ mod ui;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -33,6 +33,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+// Pages render whole before they are sent (SsrMode::Async), so a page's HTTP status
+// reflects its data: 403 for a role that may not see it, 404 for an unknown organization.
+
 /// The signed-in account, loaded once per page and shared through context.
 pub type MeResource = Resource<Result<Option<model::Me>, error::AppError>>;
 
@@ -49,14 +52,14 @@ pub fn App() -> impl IntoView {
             <layout::Header/>
             <main class="page">
                 <Routes fallback=|| view! { <ui::NotFound/> }>
-                    <Route path=path!("/") view=pages::home::Home/>
-                    <Route path=path!("/signup") view=pages::auth::SignUpPage/>
-                    <Route path=path!("/signin") view=pages::auth::SignInPage/>
-                    <Route path=path!("/verify-email") view=pages::auth::VerifyEmailPage/>
-                    <Route path=path!("/orgs/new") view=pages::orgs::NewOrgPage/>
-                    <Route path=path!("/account/tokens") view=pages::tokens::TokensPage/>
-                    <Route path=path!("/:org/settings/members") view=pages::orgs::MembersPage/>
-                    <Route path=path!("/:org") view=pages::orgs::OrgHome/>
+                    <Route path=path!("/") ssr=SsrMode::Async view=pages::home::Home/>
+                    <Route path=path!("/signup") ssr=SsrMode::Async view=pages::auth::SignUpPage/>
+                    <Route path=path!("/signin") ssr=SsrMode::Async view=pages::auth::SignInPage/>
+                    <Route path=path!("/verify-email") ssr=SsrMode::Async view=pages::auth::VerifyEmailPage/>
+                    <Route path=path!("/orgs/new") ssr=SsrMode::Async view=pages::orgs::NewOrgPage/>
+                    <Route path=path!("/account/tokens") ssr=SsrMode::Async view=pages::tokens::TokensPage/>
+                    <Route path=path!("/:org/settings/members") ssr=SsrMode::Async view=pages::orgs::MembersPage/>
+                    <Route path=path!("/:org") ssr=SsrMode::Async view=pages::orgs::OrgHome/>
                 </Routes>
             </main>
         </Router>

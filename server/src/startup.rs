@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
             .route("/dev/mailbox.json", get(mailbox::json));
     }
     router
+        .layer(axum::middleware::from_fn(web::server_fn_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::refuse_cross_origin,

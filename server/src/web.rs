@@ -10,6 +10,27 @@ use purser_app::error::AppError;
 use purser_app::model::{CreatedToken, Me, MembersPage, OrgEntry, TokenRow};
 use purser_core::{Action, Surface};
 
+/// Gives server-function errors that never reached our code (a missing or malformed
+/// argument) the status their kind calls for, instead of the framework's 500.
+pub async fn server_fn_status(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let is_server_fn = req.uri().path().starts_with("/fn/");
+    let res = next.run(req).await;
+    if !is_server_fn || res.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = axum::http::StatusCode::from_u16(error.status()).unwrap_or(parts.status);
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 pub struct ServerBackend {
     state: AppState,
 }

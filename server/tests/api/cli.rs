@@ -1,0 +1,137 @@
+//! The `purser` binary itself.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::process::Command;
+
+fn purser(args: &[&str], database_url: &str) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_purser"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn permissions_json_gives_billing_managers_exactly_the_seed_table() {
+    let (ok, out, err) = purser(&["permissions", "--format", "json"], "sqlite::memory:");
+    assert!(ok, "{err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let bm: BTreeSet<(String, String, Vec<String>)> = rows
+        .iter()
+        .filter(|r| r["role"] == "billing-manager")
+        .map(|r| {
+            (
+                r["resource"].as_str().unwrap().to_owned(),
+                r["action"].as_str().unwrap().to_owned(),
+                r["surfaces"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect();
+    let both = || vec!["ui".to_owned(), "api".to_owned()];
+    let api = || vec!["api".to_owned()];
+    let expected: BTreeSet<(String, String, Vec<String>)> = [
+        ("members", "list", api()),
+        ("members", "view-count", both()),
+        ("teams", "list", api()),
+        ("credit-card", "view", both()),
+        ("credit-card", "update", both()),
+        ("subscription", "view", both()),
+        ("subscription", "update", both()),
+        ("payments", "view", both()),
+        ("billing-managers", "view-names", both()),
+        ("resources-under-management", "view-summary", both()),
+    ]
+    .into_iter()
+    .map(|(r, a, s)| (r.to_owned(), a.to_owned(), s))
+    .collect();
+    assert_eq!(bm, expected);
+    // Admins hold all 34 actions on both surfaces.
+    assert_eq!(rows.iter().filter(|r| r["role"] == "admin").count(), 34);
+
+    let (ok, md, _) = purser(&["permissions"], "sqlite::memory:");
+    assert!(ok);
+    assert!(
+        md.contains("| members | list | ui, api | ui, api | api only |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn demo_twice_duplicates_nothing_and_prints_fresh_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let (ok, first, err) = purser(&["demo", "--format", "json"], &url);
+    assert!(ok, "{err}");
+    let (ok, second, err) = purser(&["demo", "--format", "json"], &url);
+    assert!(ok, "{err}");
+    let first: Value = serde_json::from_str(&first).unwrap();
+    let second: Value = serde_json::from_str(&second).unwrap();
+    assert_eq!(first["org"], "acme");
+    let roles: Vec<&str> = first["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["admin", "member", "member", "billing-manager"]);
+    for (a, b) in first["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(second["users"].as_array().unwrap())
+    {
+        assert_eq!(a["email"], b["email"]);
+        assert_eq!(a["password"], b["password"]);
+        assert_ne!(a["token"], b["token"], "each run prints a fresh token");
+    }
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = purser_server::db::connect(&url).await.unwrap();
+        for (table, count) in [
+            ("users", 4),
+            ("organizations", 1),
+            ("memberships", 4),
+            ("invitations", 1),
+            ("stacks", 3),
+            ("personal_access_tokens", 4),
+        ] {
+            let n: i64 = sqlx::Row::get(
+                &sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+                    .fetch_one(&db)
+                    .await
+                    .unwrap(),
+                "n",
+            );
+            assert_eq!(n, count, "{table}");
+        }
+    });
+
+    let token = second["users"][3]["token"].as_str().unwrap();
+    assert!(token.starts_with("pur_"));
+    let (ok, text, _) = purser(&["demo"], &url);
+    assert!(ok);
+    assert!(text.contains("billing-manager") && text.contains("dana@acme.example"));
+}
+
+#[test]
+fn a_bad_database_url_is_a_clear_error() {
+    let (ok, _, err) = purser(&["migrate"], "mysql://localhost/x");
+    assert!(!ok);
+    assert!(
+        err.contains("DATABASE_URL must start with sqlite:// or postgres://"),
+        "{err}"
+    );
+}

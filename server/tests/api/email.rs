@@ -1,0 +1,187 @@
+//! Email through a real SMTP server: Python's aiosmtpd, started here, writing what it
+//! receives into a Maildir that the test reads.
+
+use crate::helpers::{extract_link, Database, TestApp};
+use sqlx::Row;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+struct SmtpServer {
+    port: u16,
+    maildir: tempfile::TempDir,
+    _process: Option<tokio::process::Child>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl SmtpServer {
+    fn planned() -> SmtpServer {
+        SmtpServer {
+            port: free_port(),
+            maildir: tempfile::tempdir().unwrap(),
+            _process: None,
+        }
+    }
+
+    async fn start(mut self) -> SmtpServer {
+        let child = tokio::process::Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{}", self.port),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(self.maildir.path().join("mail"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("python3 with aiosmtpd (pip install aiosmtpd; `make test` installs it)");
+        self._process = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "aiosmtpd did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, as raw RFC 5322 text.
+    fn received(&self) -> Vec<String> {
+        let dir: PathBuf = self.maildir.path().join("mail").join("new");
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let got = self.received();
+            if got.len() >= count || Instant::now() > deadline {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_email_is_delivered_over_smtp_on_both_databases() {
+    for database in [Database::Sqlite, Database::Postgres] {
+        let smtp = SmtpServer::planned().start().await;
+        let url = smtp.url();
+        let app = TestApp::with(database, move |s| purser_server::startup::Settings {
+            smtp_url: Some(url),
+            smtp_from: "Purser <noreply@purser.test>".into(),
+            dev_mailbox: false,
+            ..s
+        })
+        .await;
+        app.call(
+            "sign_up",
+            &[
+                ("name", "Ada"),
+                ("email", "ada@example.com"),
+                ("password", "a long password"),
+            ],
+        )
+        .await;
+        let received = smtp.wait_for(1, Duration::from_secs(20)).await;
+        assert_eq!(received.len(), 1, "{database:?}: one message delivered");
+        let message = &received[0];
+        assert!(message.contains("To: ada@example.com"), "{message}");
+        assert!(
+            message.contains("From: Purser <noreply@purser.test>"),
+            "{message}"
+        );
+        assert!(
+            message.contains("Subject: Verify your email address"),
+            "{message}"
+        );
+
+        // The link in the real email verifies the account.
+        let link = extract_link(&message.replace("=\n", "").replace("=3D", "="));
+        let token = link.split("token=").nth(1).unwrap();
+        let (status, body) = app.call("verify_email", &[("token", token)]).await;
+        assert_eq!(status, 200, "{database:?}: {body}");
+
+        let sent: Option<i64> = sqlx::query("SELECT sent_at FROM outbox")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .get("sent_at");
+        assert!(
+            sent.is_some(),
+            "{database:?}: the outbox records the delivery"
+        );
+        // The mailbox page does not exist without --dev-mailbox: it would show secrets.
+        let res = reqwest::get(app.url("/dev/mailbox.json")).await.unwrap();
+        assert_ne!(res.status(), 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_deliveries_are_retried_until_the_server_answers() {
+    let smtp = SmtpServer::planned();
+    let url = smtp.url();
+    let app = TestApp::with(Database::Sqlite, move |s| {
+        purser_server::startup::Settings {
+            smtp_url: Some(url),
+            ..s
+        }
+    })
+    .await;
+    app.call(
+        "sign_up",
+        &[
+            ("name", "Ada"),
+            ("email", "ada@example.com"),
+            ("password", "a long password"),
+        ],
+    )
+    .await;
+
+    // Nothing listens yet: the attempt fails and is recorded; the message waits.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let row = sqlx::query("SELECT attempts, last_error, sent_at FROM outbox")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+        let attempts: i64 = row.get("attempts");
+        if attempts >= 1 {
+            assert!(row.get::<Option<String>, _>("last_error").is_some());
+            assert!(row.get::<Option<i64>, _>("sent_at").is_none());
+            break;
+        }
+        assert!(Instant::now() < deadline, "no delivery attempt was made");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let smtp = smtp.start().await;
+    let received = smtp.wait_for(1, Duration::from_secs(30)).await;
+    assert_eq!(received.len(), 1, "the retry delivered the message");
+    assert!(received[0].contains("To: ada@example.com"));
+}

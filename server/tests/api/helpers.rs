@@ -1,0 +1,257 @@
+//! Spawns the real server on a fresh database (a SQLite file in a temp directory, or
+//! a new PostgreSQL database that is dropped afterwards) on port 0, and talks HTTP to it.
+
+use purser_server::db::Db;
+use purser_server::startup::{self, Settings};
+use serde_json::Value;
+use std::time::Duration;
+
+/// Writes each test twice: once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::TestApp::sqlite().await).await; })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::TestApp::postgres().await).await; })*
+        }
+    };
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    /// A client that keeps cookies, like a browser.
+    pub browser: reqwest::Client,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    postgres: Option<PostgresDb>,
+}
+
+struct PostgresDb {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PostgresDb {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs outside async: a small runtime of its own removes the database.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                use sqlx::Connection;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("PURSER_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn settings(database_url: String) -> Settings {
+    Settings {
+        database_url,
+        addr: "127.0.0.1:0".parse().unwrap(),
+        base_url: String::new(),
+        smtp_url: None,
+        smtp_from: "Purser <purser@localhost>".into(),
+        dev_mailbox: true,
+        site_root: "target/site".into(),
+        mail_interval: Duration::from_millis(200),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Database {
+    Sqlite,
+    Postgres,
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        Self::with(Database::Sqlite, |s| s).await
+    }
+
+    pub async fn postgres() -> TestApp {
+        Self::with(Database::Postgres, |s| s).await
+    }
+
+    /// A server on a fresh database of `kind`, with its settings adjusted by `configure`.
+    pub async fn with(kind: Database, configure: impl FnOnce(Settings) -> Settings) -> TestApp {
+        match kind {
+            Database::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("purser.db").display());
+                let mut app = Self::spawn(configure(settings(url))).await;
+                app._sqlite_dir = Some(dir);
+                app
+            }
+            Database::Postgres => {
+                use sqlx::Connection;
+                let admin_url = postgres_admin_url();
+                let name = format!("purser_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect(
+                    "PostgreSQL must run at PURSER_TEST_POSTGRES_URL (default 127.0.0.1:5432)",
+                );
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                let guard = PostgresDb {
+                    admin_url: admin_url.clone(),
+                    name: name.clone(),
+                };
+                let (prefix, _) = admin_url.rsplit_once('/').unwrap();
+                let mut app = Self::spawn(configure(settings(format!("{prefix}/{name}")))).await;
+                app.postgres = Some(guard);
+                app
+            }
+        }
+    }
+
+    async fn spawn(settings: Settings) -> TestApp {
+        let running = startup::start(settings).await.expect("server starts");
+        TestApp {
+            base: format!("http://{}", running.addr),
+            db: running.db,
+            browser: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            _sqlite_dir: None,
+            postgres: None,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Calls a server function the way the browser does (form-encoded POST), with
+    /// the default browser's cookies.
+    pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> (u16, Value) {
+        self.call_as(&self.browser, name, form).await
+    }
+
+    pub async fn call_as(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let res = client
+            .post(self.url(&format!("/fn/{name}")))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// `GET` with a personal access token (or none).
+    pub async fn api_get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut req = reqwest::Client::new().get(self.url(path));
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("token {t}"));
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A new person, signed up (and so signed in) in a browser of their own.
+    pub async fn sign_up(&self, name: &str, email: &str) -> Person {
+        let person = Person {
+            client: new_browser(),
+            email: email.to_owned(),
+        };
+        let (status, body) = self
+            .call_as(
+                &person.client,
+                "sign_up",
+                &[
+                    ("name", name),
+                    ("email", email),
+                    ("password", "a long password"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        person
+    }
+
+    /// Opens the verification link from the person's newest email.
+    pub async fn verify(&self, person: &Person) {
+        let link = self.last_link_to(&person.email).await;
+        let token = link.split("token=").nth(1).unwrap();
+        let (status, body) = self
+            .call_as(&person.client, "verify_email", &[("token", token)])
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// A personal access token for the person, created through the UI's server function.
+    pub async fn token_for(&self, person: &Person) -> String {
+        let (status, body) = self
+            .call_as(&person.client, "create_token", &[("description", "test")])
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["value"].as_str().unwrap().to_owned()
+    }
+
+    /// The link in the newest email to `to`, read from the development mailbox.
+    pub async fn last_link_to(&self, to: &str) -> String {
+        let messages: Vec<Value> = reqwest::get(self.url("/dev/mailbox.json"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let message = messages
+            .iter()
+            .find(|m| m["to"] == to)
+            .unwrap_or_else(|| panic!("no email to {to}"));
+        extract_link(message["body"].as_str().unwrap())
+    }
+}
+
+/// Someone using Purser in their own browser.
+pub struct Person {
+    pub client: reqwest::Client,
+    pub email: String,
+}
+
+pub fn extract_link(body: &str) -> String {
+    body.split_whitespace()
+        .find(|w| w.starts_with("http"))
+        .expect("a link in the email")
+        .to_owned()
+}
+
+/// A fresh browser-like client (its own cookies) for a second person.
+pub fn new_browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}

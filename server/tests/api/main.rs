@@ -1,0 +1,9 @@
+//! Black-box tests: the real server on a real database, over HTTP. Each test runs on
+//! SQLite and on PostgreSQL.
+
+mod accounts;
+mod cli;
+mod email;
+mod helpers;
+mod orgs;
+mod tokens;

@@ -1,0 +1,243 @@
+use crate::helpers::TestApp;
+use crate::on_both_databases;
+use purser_server::demo;
+use serde_json::Value;
+
+on_both_databases!(
+    members_are_redacted_by_role,
+    outsiders_and_anonymous_callers_are_refused,
+    metadata_counts_members_without_billing_managers,
+    members_are_paginated_with_continuation_tokens,
+    bad_organization_input_gets_a_clear_4xx,
+    the_ui_refuses_members_list_to_billing_managers,
+);
+
+async fn demo_tokens(app: &TestApp) -> (String, String, String) {
+    let d = demo::create(&app.db).await.unwrap();
+    let token = |role: &str| {
+        d.users
+            .iter()
+            .find(|u| u.role.as_str() == role)
+            .unwrap()
+            .token
+            .clone()
+    };
+    (token("admin"), token("member"), token("billing-manager"))
+}
+
+fn members(body: &Value) -> &Vec<Value> {
+    body["members"].as_array().unwrap()
+}
+
+async fn members_are_redacted_by_role(app: TestApp) {
+    let (admin, member, billing_manager) = demo_tokens(&app).await;
+
+    let (status, body) = app.api_get("/api/orgs/acme/members", Some(&admin)).await;
+    assert_eq!(status, 200);
+    assert_eq!(members(&body).len(), 3);
+    assert!(members(&body)
+        .iter()
+        .all(|m| m["email"].is_string() && m["name"].is_string()));
+
+    let (status, body) = app.api_get("/api/orgs/acme/members", Some(&member)).await;
+    assert_eq!(status, 200);
+    assert!(members(&body)
+        .iter()
+        .all(|m| m["name"].is_string() && m.get("email").is_none()));
+
+    let (status, body) = app
+        .api_get("/api/orgs/acme/members", Some(&billing_manager))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(members(&body).len(), 3);
+    for m in members(&body) {
+        let keys: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["joinedAt", "role"],
+            "a billing manager sees role and join date only: {m}"
+        );
+    }
+    let text = body.to_string();
+    for secret in ["@acme.example", "Alice", "Bob", "Carol"] {
+        assert!(
+            !text.contains(secret),
+            "{secret} leaked to a billing manager: {text}"
+        );
+    }
+}
+
+async fn outsiders_and_anonymous_callers_are_refused(app: TestApp) {
+    demo_tokens(&app).await;
+    let eve = app.sign_up("Eve", "eve@example.com").await;
+    let eve_token = app.token_for(&eve).await;
+    for path in ["/api/orgs/acme/members", "/api/orgs/acme/metadata"] {
+        let (status, body) = app.api_get(path, Some(&eve_token)).await;
+        assert_eq!(status, 404, "outsider on {path}: {body}");
+        assert_eq!(body["code"], 404);
+        let (status, body) = app.api_get(path, None).await;
+        assert_eq!(status, 401, "anonymous on {path}");
+        assert_eq!(body["code"], 401);
+        let (status, _) = app.api_get(path, Some("pur_not-a-real-token")).await;
+        assert_eq!(status, 401, "bad token on {path}");
+    }
+    let (status, body) = app
+        .api_get("/api/orgs/no-such-org/members", Some(&eve_token))
+        .await;
+    assert_eq!(status, 404);
+    assert!(body["message"].as_str().unwrap().contains("no-such-org"));
+    let (status, _) = app.api_get("/api/no/such/endpoint", Some(&eve_token)).await;
+    assert_eq!(status, 404);
+}
+
+async fn metadata_counts_members_without_billing_managers(app: TestApp) {
+    let (admin, member, billing_manager) = demo_tokens(&app).await;
+    for token in [&admin, &member, &billing_manager] {
+        let (status, body) = app.api_get("/api/orgs/acme/metadata", Some(token)).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            body["memberCount"], 3,
+            "1 admin + 2 members; the billing manager is not counted"
+        );
+        assert_eq!(body["billingManagerCount"], 1);
+        assert_eq!(body["edition"], "team");
+    }
+    let (_, body) = app
+        .api_get("/api/orgs/acme/metadata", Some(&billing_manager))
+        .await;
+    assert_eq!(body["role"], "billing-manager");
+}
+
+async fn members_are_paginated_with_continuation_tokens(app: TestApp) {
+    let (admin, _, billing_manager) = demo_tokens(&app).await;
+    for token in [&admin, &billing_manager] {
+        let mut seen = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let path = match &next {
+                Some(t) => format!("/api/orgs/acme/members?limit=1&continuationToken={t}"),
+                None => "/api/orgs/acme/members?limit=1".to_owned(),
+            };
+            let (status, body) = app.api_get(&path, Some(token)).await;
+            assert_eq!(status, 200, "{body}");
+            assert!(members(&body).len() <= 1);
+            seen.extend(members(&body).iter().cloned());
+            match body["continuationToken"].as_str() {
+                Some(t) => next = Some(t.to_owned()),
+                None => break,
+            }
+            assert!(seen.len() <= 3, "pagination must end");
+        }
+        assert_eq!(seen.len(), 3);
+    }
+    let (_, all) = app.api_get("/api/orgs/acme/members", Some(&admin)).await;
+    let ids: std::collections::HashSet<_> =
+        members(&all).iter().map(|m| m["userId"].clone()).collect();
+    assert_eq!(ids.len(), 3, "every member exactly once");
+
+    for bad in ["limit=0", "limit=501", "limit=abc", "continuationToken=%%%"] {
+        let (status, body) = app
+            .api_get(&format!("/api/orgs/acme/members?{bad}"), Some(&admin))
+            .await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(body["message"].is_string());
+    }
+}
+
+async fn bad_organization_input_gets_a_clear_4xx(app: TestApp) {
+    let ada = app.sign_up("Ada", "ada@example.com").await;
+    app.verify(&ada).await;
+    let cases: &[(&str, &str, u16)] = &[
+        ("-bad-", "team", 422),
+        ("api", "team", 422),
+        ("", "team", 422),
+        ("good-name", "platinum", 422),
+    ];
+    for &(name, edition, status) in cases {
+        let (got, body) = app
+            .call_as(
+                &ada.client,
+                "create_org",
+                &[("name", name), ("display_name", ""), ("edition", edition)],
+            )
+            .await;
+        assert_eq!(got, status, "{name}/{edition}: {body}");
+    }
+    let (got, _) = app
+        .call_as(
+            &ada.client,
+            "create_org",
+            &[("name", "taken"), ("display_name", ""), ("edition", "team")],
+        )
+        .await;
+    assert_eq!(got, 200);
+    let (got, body) = app
+        .call_as(
+            &ada.client,
+            "create_org",
+            &[("name", "TAKEN"), ("display_name", ""), ("edition", "team")],
+        )
+        .await;
+    assert_eq!(got, 409, "{body}");
+    let (got, _) = app
+        .call(
+            "create_org",
+            &[("name", "anon"), ("display_name", ""), ("edition", "team")],
+        )
+        .await;
+    assert_eq!(got, 401, "signed out");
+}
+
+async fn the_ui_refuses_members_list_to_billing_managers(app: TestApp) {
+    demo_tokens(&app).await;
+    let dana = crate::helpers::new_browser();
+    let (status, _) = app
+        .call_as(
+            &dana,
+            "sign_in",
+            &[
+                ("email", "dana@acme.example"),
+                ("password", "dana-demo-password"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = app.call_as(&dana, "org_members", &[("org", "acme")]).await;
+    assert_eq!(
+        status, 403,
+        "members:list is API only for billing managers: {body}"
+    );
+    let page = dana
+        .get(app.url("/acme/settings/members"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 403);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Not allowed"));
+    assert!(!html.contains("alice@acme.example") && !html.contains("Alice Admin"));
+
+    let bob = crate::helpers::new_browser();
+    app.call_as(
+        &bob,
+        "sign_in",
+        &[
+            ("email", "bob@acme.example"),
+            ("password", "bob-demo-password"),
+        ],
+    )
+    .await;
+    let html = bob
+        .get(app.url("/acme/settings/members"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Alice Admin"), "members see names");
+    assert!(
+        !html.contains("alice@acme.example"),
+        "members never see emails"
+    );
+}

@@ -1,0 +1,94 @@
+use crate::helpers::TestApp;
+use crate::on_both_databases;
+
+on_both_databases!(
+    tokens_are_shown_once_listed_and_revoked,
+    token_api_rejects_bad_bodies
+);
+
+async fn tokens_are_shown_once_listed_and_revoked(app: TestApp) {
+    let ada = app.sign_up("Ada", "ada@example.com").await;
+    let first = app.token_for(&ada).await;
+    assert!(first.starts_with("pur_"));
+
+    let client = reqwest::Client::new();
+    let res = client
+        .post(app.url("/api/user/tokens"))
+        .header("Authorization", format!("token {first}"))
+        .json(&serde_json::json!({"description": "ci"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let created: serde_json::Value = res.json().await.unwrap();
+    let second = created["tokenValue"].as_str().unwrap().to_owned();
+    let second_id = created["id"].as_str().unwrap().to_owned();
+
+    let (status, list) = app.api_get("/api/user/tokens", Some(&second)).await;
+    assert_eq!(status, 200);
+    let tokens = list["tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 2);
+    assert!(
+        !list.to_string().contains(&first) && !list.to_string().contains(&second),
+        "values are never listed"
+    );
+    assert!(tokens
+        .iter()
+        .any(|t| t["description"] == "ci" && t["lastUsed"].is_string()));
+
+    // Someone else cannot revoke Ada's token.
+    let eve = app.sign_up("Eve", "eve@example.com").await;
+    let eve_token = app.token_for(&eve).await;
+    let res = client
+        .delete(app.url(&format!("/api/user/tokens/{second_id}")))
+        .header("Authorization", format!("token {eve_token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    let res = client
+        .delete(app.url(&format!("/api/user/tokens/{second_id}")))
+        .header("Authorization", format!("token {first}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let (status, body) = app.api_get("/api/user", Some(&second)).await;
+    assert_eq!(status, 401, "a revoked token stops working at once: {body}");
+    let (status, _) = app.api_get("/api/user", Some(&first)).await;
+    assert_eq!(status, 200);
+}
+
+async fn token_api_rejects_bad_bodies(app: TestApp) {
+    let ada = app.sign_up("Ada", "ada@example.com").await;
+    let token = app.token_for(&ada).await;
+    let client = reqwest::Client::new();
+    let post = |body: &'static str, content_type: &'static str| {
+        client
+            .post(app.url("/api/user/tokens"))
+            .header("Authorization", format!("token {token}"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    for (body, content_type) in [
+        ("{not json", "application/json"),
+        ("{\"description\": 5}", "application/json"),
+        (
+            "{\"description\": \"x\", \"admin\": true}",
+            "application/json",
+        ),
+        ("description=x", "application/x-www-form-urlencoded"),
+    ] {
+        let res = post(body, content_type).await.unwrap();
+        assert_eq!(res.status(), 400, "{body}");
+        let err: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(err["code"], 400);
+        assert!(err["message"].as_str().unwrap().len() > 10);
+    }
+    let long: &'static str =
+        Box::leak(format!("{{\"description\": \"{}\"}}", "x".repeat(201)).into_boxed_str());
+    let res = post(long, "application/json").await.unwrap();
+    assert_eq!(res.status(), 422);
+}
