@@ -1,0 +1,34 @@
+# The two commands: `make run` (set up what is missing, then serve the demo on SQLite)
+# and `make test` (every check and test CI runs).
+
+TOOLS ?= $(HOME)/.cache/purser-tools
+export PATH := $(TOOLS)/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+ADDR ?= 127.0.0.1:3000
+DATA ?= data
+
+.PHONY: run setup build test lint unit e2e clean-test-dbs
+
+run: setup build
+	./target/release/purser --data-dir $(DATA) demo
+	./target/release/purser --data-dir $(DATA) serve --addr $(ADDR) --dev-mailbox --site-root target/site
+
+setup:
+	bash scripts/setup.sh
+
+build:
+	cargo leptos build --release
+
+test: setup lint unit build e2e
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p purser-app --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+# Unit and integration tests, on SQLite and on PostgreSQL (127.0.0.1:5432).
+unit:
+	cargo test --workspace
+
+# Playwright in Debian's Chromium against the release build on a fresh SQLite database.
+e2e:
+	cd end2end && npx playwright test

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs what building and testing Purser needs and is missing; safe to run again.
+# Only crates.io, npm, PyPI and Debian's packages are used: cargo-leptos would
+# otherwise try to download its tools from elsewhere, which this machine cannot reach.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TOOLS="${PURSER_TOOLS_DIR:-$HOME/.cache/purser-tools}"
+CARGO_LEPTOS_VERSION=0.3.10
+BINARYEN_VERSION=132
+# The CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p' | head -n1)
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "Adding the wasm32 target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! have cargo-leptos || [ "$(cargo leptos --version | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+  step "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 20 minutes on 2 cores, once)"
+  cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+fi
+
+if ! have wasm-bindgen || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  step "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # Without --locked: its lockfile names a crate version the registry lacks.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+if [ ! -x "$TOOLS/binaryen/node_modules/.bin/wasm-opt" ]; then
+  step "Installing wasm-opt (binaryen $BINARYEN_VERSION from npm; Debian's 108 makes WASM that fails to hydrate)"
+  mkdir -p "$TOOLS/binaryen"
+  npm install --prefix "$TOOLS/binaryen" --no-audit --no-fund "binaryen@$BINARYEN_VERSION"
+fi
+
+if ! have chromium; then
+  step "Installing Chromium from Debian"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+fi
+
+if [ ! -d end2end/node_modules/@playwright/test ]; then
+  step "Installing Playwright (the test runner only; it uses Debian's Chromium)"
+  (cd end2end && npm ci --no-audit --no-fund)
+fi
+
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  step "Installing aiosmtpd (the SMTP server the tests deliver to)"
+  python3 -m pip install --quiet aiosmtpd
+fi
+
+if have pg_isready && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  step "Starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
