@@ -75,7 +75,9 @@ mod tests {
         let base = "http://127.0.0.1:3000";
         let cookie = ("cookie", "purser_session=abc");
         let host = ("host", "127.0.0.1:3000");
-        let cases: &[(Method, Vec<(&str, &str)>, bool)] = &[
+        // method, headers, refused
+        type Case<'a> = (Method, Vec<(&'a str, &'a str)>, bool);
+        let cases: &[Case] = &[
             (
                 Method::POST,
                 vec![cookie, host, ("origin", "http://127.0.0.1:3000")],
