@@ -5,13 +5,16 @@
 
 pub mod accounts;
 pub mod api;
+pub mod audit;
 pub mod caller;
 pub mod cli;
 pub mod csrf;
 pub mod db;
 pub mod demo;
+pub mod directory;
 pub mod email;
 pub mod error;
+pub mod invitations;
 pub mod orgs;
 pub mod secrets;
 pub mod startup;

@@ -162,21 +162,31 @@ pub async fn find(db: &Db, name: &str) -> Result<Option<Org>> {
 }
 
 /// The caller's standing in the named organization. An organization the caller has
-/// no role in is "not found", so its existence is not revealed to outsiders.
+/// no role in is "not found", so its existence is not revealed to outsiders. With the
+/// `directory` identity provider, a person whose email has left the directory keeps
+/// their role but is refused, at once, on every request.
 pub async fn access(db: &Db, user: &User, org_name: &str) -> Result<OrgAccess> {
     let row = sqlx::query(&format!(
-        "SELECT {ORG_COLUMNS}, m.role FROM organizations o \
-         JOIN memberships m ON m.org_id = o.id AND m.user_id = $2 WHERE o.name = $1"
+        "SELECT {ORG_COLUMNS}, m.role, d.email AS listed FROM organizations o \
+         JOIN memberships m ON m.org_id = o.id AND m.user_id = $2 \
+         LEFT JOIN directory_entries d ON d.org_id = o.id AND d.email = $3 \
+         WHERE o.name = $1"
     ))
     .bind(org_name.trim().to_lowercase())
     .bind(&user.id)
+    .bind(&user.email)
     .fetch_optional(db)
     .await?;
     let row = row.ok_or_else(|| Error::org_not_found(org_name))?;
-    Ok(OrgAccess {
-        org: Org::from_row(&row)?,
-        role: parse_column(&row, "role")?,
-    })
+    let org = Org::from_row(&row)?;
+    let listed = row.try_get::<Option<String>, _>("listed")?.is_some();
+    if !org.identity_provider.admits(listed) {
+        return Err(Error::Forbidden(format!(
+            "Your email address ({}) is not in the identity provider of {}, so you cannot use this organization. Ask one of its admins to add it.",
+            user.email, org.display_name
+        )));
+    }
+    Ok(OrgAccess { org, role: parse_column(&row, "role")? })
 }
 
 /// Every organization the account holds a role in, by name.
@@ -335,4 +345,121 @@ pub async fn members(
         items,
         continuation_token,
     })
+}
+
+/// Writes the organization's membership row first in a transaction. On PostgreSQL the
+/// row lock queues concurrent acceptances and removals for one organization; on
+/// SQLite, a write as the first statement takes the database's write lock before
+/// anything is read. Either way, what the transaction reads next is current.
+pub async fn lock_memberships(conn: &mut Conn, org_id: &str) -> Result<bool> {
+    let done = sqlx::query("UPDATE organizations SET membership_version = membership_version + 1 WHERE id = $1")
+        .bind(org_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Number of accepted billing managers, read inside a transaction.
+pub async fn billing_manager_count(conn: &mut Conn, org_id: &str) -> Result<u32> {
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
+        .bind(org_id)
+        .bind(Role::BillingManager.as_str())
+        .fetch_one(conn)
+        .await?
+        .try_get("n")?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// The organization's billing managers as `viewer` may see them (admins: details;
+/// billing managers: names only; members: refused).
+pub async fn billing_managers(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<purser_core::members::BillingManagerView>> {
+    access.require(Action::BillingManagersViewNames, surface)?;
+    let rows = sqlx::query(
+        "SELECT u.id, u.name, u.email, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.org_id = $1 AND m.role = $2 ORDER BY m.joined_at, u.id",
+    )
+    .bind(&access.org.id)
+    .bind(Role::BillingManager.as_str())
+    .fetch_all(db)
+    .await?;
+    let mut views = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let record = purser_core::members::BillingManagerRecord {
+            user_id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            email: r.try_get("email")?,
+            accepted_at: r.try_get("joined_at")?,
+        };
+        views.extend(record.view_for(access.role, surface));
+    }
+    Ok(views)
+}
+
+/// Removes a billing manager; their access ends with this transaction.
+pub async fn remove_billing_manager(db: &Db, access: &OrgAccess, surface: Surface, actor: &User, user_id: &str) -> Result<()> {
+    access.require(Action::BillingManagersRemove, surface)?;
+    remove_role(db, access, actor, user_id, Role::BillingManager).await
+}
+
+/// Removes a member (or admin); an organization always keeps at least one admin.
+pub async fn remove_member(db: &Db, access: &OrgAccess, surface: Surface, actor: &User, user_id: &str) -> Result<()> {
+    access.require(Action::MembersRemove, surface)?;
+    let mut conn = db.acquire().await?;
+    let role = role_of(&mut conn, &access.org.id, user_id).await?;
+    drop(conn);
+    match role {
+        Some(role) if role.counts_as_member() => remove_role(db, access, actor, user_id, role).await,
+        _ => Err(Error::NotFound("No such member in this organization.".into())),
+    }
+}
+
+pub async fn role_of(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Option<Role>> {
+    let row = sqlx::query("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(|r| parse_column(r, "role")).transpose()
+}
+
+async fn remove_role(db: &Db, access: &OrgAccess, actor: &User, user_id: &str, role: Role) -> Result<()> {
+    let mut tx = db.begin().await?;
+    lock_memberships(&mut tx, &access.org.id).await?;
+    let target = sqlx::query("SELECT u.email FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.org_id = $1 AND m.user_id = $2 AND m.role = $3")
+        .bind(&access.org.id)
+        .bind(user_id)
+        .bind(role.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(target) = target else {
+        return Err(Error::NotFound(format!("No such {} in this organization.", role.label().to_lowercase())));
+    };
+    let email: String = target.try_get("email")?;
+    if role == Role::Admin {
+        let admins: i64 = sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
+            .bind(&access.org.id)
+            .bind(Role::Admin.as_str())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if admins <= 1 {
+            return Err(Error::Conflict("An organization needs at least one admin.".into()));
+        }
+    }
+    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+        .bind(&access.org.id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    crate::audit::record(&mut tx, &access.org.id, actor.into(), crate::audit::Event::RoleRemoved, &email, role.as_str()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn find_by_id(conn: &mut Conn, id: &str) -> Result<Org> {
+    let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM organizations o WHERE o.id = $1"))
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    Org::from_row(&row)
 }

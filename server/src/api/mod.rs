@@ -11,7 +11,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use purser_core::{Action, Edition, IdentityProvider, MemberView, Role, Surface};
 use serde::de::DeserializeOwned;
@@ -19,8 +19,23 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
+pub mod invites;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/user/pending-invites", get(invites::pending_invites))
+        .route("/orgs/{org}/invites", get(invites::list_invites))
+        .route("/orgs/{org}/invites/batch", post(invites::invite_batch))
+        .route("/orgs/{org}/invites/link", post(invites::invite_link))
+        .route("/orgs/{org}/invites/{id}", patch(invites::accept_invite).delete(invites::revoke_invite))
+        .route("/orgs/{org}/invites/{id}/resend", post(invites::resend_invite))
+        .route("/orgs/{org}/billing-managers", get(invites::list_billing_managers))
+        .route("/orgs/{org}/billing-managers/{user_id}", delete(invites::remove_billing_manager))
+        .route("/orgs/{org}/members/{user_id}", delete(invites::remove_member))
+        .route("/orgs/{org}/identity-provider", get(invites::get_identity_provider).put(invites::set_identity_provider))
+        .route("/orgs/{org}/identity-provider/emails", post(invites::add_directory_email))
+        .route("/orgs/{org}/identity-provider/emails/{email}", delete(invites::remove_directory_email))
+        .route("/orgs/{org}/auditlogs", get(invites::audit_log))
         .route("/user", get(get_user))
         .route("/user/tokens", get(list_tokens).post(create_token))
         .route("/user/tokens/{id}", delete(revoke_token))
@@ -314,7 +329,14 @@ async fn list_members(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Purser API", description = "Organizations, members and billing managers. Authenticate with `Authorization: token <token>`."),
-    paths(get_user, list_tokens, create_token, revoke_token, org_metadata, list_members),
+    paths(
+        get_user, list_tokens, create_token, revoke_token, org_metadata, list_members,
+        invites::pending_invites, invites::list_invites, invites::invite_batch, invites::invite_link,
+        invites::accept_invite, invites::resend_invite, invites::revoke_invite,
+        invites::list_billing_managers, invites::remove_billing_manager, invites::remove_member,
+        invites::get_identity_provider, invites::set_identity_provider,
+        invites::add_directory_email, invites::remove_directory_email, invites::audit_log,
+    ),
     components(schemas(ErrorBody)),
     modifiers(&TokenAuth)
 )]

@@ -1,0 +1,116 @@
+//! The `directory` identity provider: the verified emails allowed into an organization.
+//! Removing an email ends that person's access at once, because every request checks it
+//! (see `orgs::access`).
+
+use crate::accounts::User;
+use crate::audit::{self, Event};
+use crate::db::{self, Conn, Db};
+use crate::error::{Error, Result};
+use crate::orgs::OrgAccess;
+use purser_core::{Action, Email, IdentityProvider, Surface};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    pub email: String,
+    pub added_at: i64,
+}
+
+pub async fn is_listed(conn: &mut Conn, org_id: &str, email: &str) -> Result<bool> {
+    Ok(sqlx::query("SELECT 1 AS one FROM directory_entries WHERE org_id = $1 AND email = $2")
+        .bind(org_id)
+        .bind(email)
+        .fetch_optional(conn)
+        .await?
+        .is_some())
+}
+
+pub async fn list(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<DirectoryEntry>> {
+    access.require(Action::SettingsView, surface)?;
+    let rows = sqlx::query("SELECT email, added_at FROM directory_entries WHERE org_id = $1 ORDER BY email")
+        .bind(&access.org.id)
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|r| Ok(DirectoryEntry { email: r.try_get("email")?, added_at: r.try_get("added_at")? }))
+        .collect()
+}
+
+pub async fn add(db: &Db, access: &OrgAccess, surface: Surface, actor: &User, email: &str) -> Result<()> {
+    access.require(Action::SettingsUpdate, surface)?;
+    let email = Email::parse(email)?;
+    let mut tx = db.begin().await?;
+    let inserted = insert(&mut tx, &access.org.id, email.as_str(), Some(&actor.id)).await?;
+    if !inserted {
+        return Err(Error::Conflict(format!("{email} is already in the directory.")));
+    }
+    audit::record(&mut tx, &access.org.id, actor.into(), Event::DirectoryEntryAdded, email.as_str(), "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn insert(conn: &mut Conn, org_id: &str, email: &str, by: Option<&str>) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO directory_entries (org_id, email, added_by, added_at) VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, email) DO NOTHING",
+    )
+    .bind(org_id)
+    .bind(email)
+    .bind(by)
+    .bind(db::now_ms())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn remove(db: &Db, access: &OrgAccess, surface: Surface, actor: &User, email: &str) -> Result<()> {
+    access.require(Action::SettingsUpdate, surface)?;
+    let email = Email::parse(email)?;
+    if email.as_str() == actor.email && access.org.identity_provider == IdentityProvider::Directory {
+        return Err(Error::Conflict("You cannot remove your own email: you would lose access to the organization.".into()));
+    }
+    let mut tx = db.begin().await?;
+    let done = sqlx::query("DELETE FROM directory_entries WHERE org_id = $1 AND email = $2")
+        .bind(&access.org.id)
+        .bind(email.as_str())
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound(format!("{email} is not in the directory.")));
+    }
+    audit::record(&mut tx, &access.org.id, actor.into(), Event::DirectoryEntryRemoved, email.as_str(), "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes the identity provider. Moving to `directory` first lists everyone who holds
+/// a role now, so the change itself locks nobody out; admins then remove entries.
+pub async fn set_identity_provider(db: &Db, access: &OrgAccess, surface: Surface, actor: &User, to: IdentityProvider) -> Result<()> {
+    access.require(Action::SettingsUpdate, surface)?;
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE organizations SET identity_provider = $1 WHERE id = $2")
+        .bind(to.as_str())
+        .bind(&access.org.id)
+        .execute(&mut *tx)
+        .await?;
+    if to == IdentityProvider::Directory {
+        let emails = sqlx::query("SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1")
+            .bind(&access.org.id)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in &emails {
+            let email: String = row.try_get("email")?;
+            insert(&mut tx, &access.org.id, &email, Some(&actor.id)).await?;
+        }
+    }
+    audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        Event::IdentityProviderChanged,
+        to.as_str(),
+        &format!("from {}", access.org.identity_provider),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
