@@ -3,8 +3,11 @@
 //! matches the error (a 4xx for bad input, never a 500).
 
 use crate::error::AppError;
-use crate::model::{CreatedToken, Me, MembersPage, TokenRow};
+use crate::model::{
+    BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenRow,
+};
 use leptos::prelude::*;
+use purser_core::Role;
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -131,4 +134,84 @@ pub async fn create_token(description: String) -> Result<CreatedToken, AppError>
 #[server(prefix = "/fn", endpoint = "revoke_token")]
 pub async fn revoke_token(id: String) -> Result<(), AppError> {
     ssr::answer(ssr::backend()?.revoke_token(ssr::session(), id).await)
+}
+
+#[server(prefix = "/fn", endpoint = "preview_invite")]
+pub async fn preview_invite(secret: String) -> Result<InvitePreview, AppError> {
+    ssr::answer(ssr::backend()?.invite_preview(secret).await)
+}
+
+#[server(prefix = "/fn", endpoint = "accept_invite")]
+pub async fn accept_invite(secret: String) -> Result<(String, Role), AppError> {
+    ssr::answer(ssr::backend()?.accept_invite(ssr::session(), secret).await)
+}
+
+#[server(prefix = "/fn", endpoint = "load_billing")]
+pub async fn load_billing(org: String) -> Result<BillingPage, AppError> {
+    ssr::answer(ssr::backend()?.billing(ssr::session(), org).await)
+}
+
+#[server(prefix = "/fn", endpoint = "invite_by_email")]
+pub async fn invite_by_email(org: String, role: Role, emails: String) -> Result<usize, AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .invite(ssr::session(), org, role, emails)
+            .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "invite_link")]
+pub async fn invite_link(org: String, role: Role) -> Result<String, AppError> {
+    ssr::answer(ssr::backend()?.invite_link(ssr::session(), org, role).await)
+}
+
+#[server(prefix = "/fn", endpoint = "resend_invite")]
+pub async fn resend_invite(org: String, id: String) -> Result<(), AppError> {
+    ssr::answer(ssr::backend()?.resend_invite(ssr::session(), org, id).await)
+}
+
+#[server(prefix = "/fn", endpoint = "revoke_invite")]
+pub async fn revoke_invite(org: String, id: String) -> Result<(), AppError> {
+    ssr::answer(ssr::backend()?.revoke_invite(ssr::session(), org, id).await)
+}
+
+#[server(prefix = "/fn", endpoint = "remove_billing_manager")]
+pub async fn remove_billing_manager(org: String, user_id: String) -> Result<(), AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .remove_billing_manager(ssr::session(), org, user_id)
+            .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "load_identity")]
+pub async fn load_identity(org: String) -> Result<IdentityPage, AppError> {
+    ssr::answer(ssr::backend()?.identity(ssr::session(), org).await)
+}
+
+#[server(prefix = "/fn", endpoint = "set_identity_provider")]
+pub async fn set_identity_provider(org: String, provider: String) -> Result<(), AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .set_identity_provider(ssr::session(), org, provider)
+            .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "add_directory_email")]
+pub async fn add_directory_email(org: String, email: String) -> Result<(), AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .add_directory_email(ssr::session(), org, email)
+            .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "remove_directory_email")]
+pub async fn remove_directory_email(org: String, email: String) -> Result<(), AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .remove_directory_email(ssr::session(), org, email)
+            .await,
+    )
 }

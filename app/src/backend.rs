@@ -3,7 +3,10 @@
 //! method authenticates the session and goes through the same services as the REST API.
 
 use crate::error::AppError;
-use crate::model::{CreatedToken, Me, MembersPage, TokenRow};
+use crate::model::{
+    BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenRow,
+};
+use purser_core::Role;
 use std::sync::Arc;
 
 /// `session` is the raw session cookie value, when the request carried one.
@@ -43,6 +46,70 @@ pub trait Backend: Send + Sync + 'static {
         description: String,
     ) -> Result<CreatedToken, AppError>;
     async fn revoke_token(&self, session: Option<String>, id: String) -> Result<(), AppError>;
+    async fn invite_preview(&self, secret: String) -> Result<InvitePreview, AppError>;
+    /// Returns the organization's URL name and the role granted.
+    async fn accept_invite(
+        &self,
+        session: Option<String>,
+        secret: String,
+    ) -> Result<(String, Role), AppError>;
+    async fn billing(&self, session: Option<String>, org: String) -> Result<BillingPage, AppError>;
+    /// Invites the addresses (separated by commas, spaces or lines); returns how many.
+    async fn invite(
+        &self,
+        session: Option<String>,
+        org: String,
+        role: Role,
+        emails: String,
+    ) -> Result<usize, AppError>;
+    /// Creates a link invitation and returns its URL.
+    async fn invite_link(
+        &self,
+        session: Option<String>,
+        org: String,
+        role: Role,
+    ) -> Result<String, AppError>;
+    async fn resend_invite(
+        &self,
+        session: Option<String>,
+        org: String,
+        id: String,
+    ) -> Result<(), AppError>;
+    async fn revoke_invite(
+        &self,
+        session: Option<String>,
+        org: String,
+        id: String,
+    ) -> Result<(), AppError>;
+    async fn remove_billing_manager(
+        &self,
+        session: Option<String>,
+        org: String,
+        user_id: String,
+    ) -> Result<(), AppError>;
+    async fn identity(
+        &self,
+        session: Option<String>,
+        org: String,
+    ) -> Result<IdentityPage, AppError>;
+    async fn set_identity_provider(
+        &self,
+        session: Option<String>,
+        org: String,
+        provider: String,
+    ) -> Result<(), AppError>;
+    async fn add_directory_email(
+        &self,
+        session: Option<String>,
+        org: String,
+        email: String,
+    ) -> Result<(), AppError>;
+    async fn remove_directory_email(
+        &self,
+        session: Option<String>,
+        org: String,
+        email: String,
+    ) -> Result<(), AppError>;
     /// Whether cookies must carry `Secure` (the server is reached over https).
     fn secure_cookies(&self) -> bool;
 }

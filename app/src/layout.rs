@@ -76,12 +76,16 @@ fn OrgSwitcher(orgs: Vec<crate::model::OrgEntry>, current: Signal<String>) -> im
         return view! { <a class="switcher-empty" href="/orgs/new">"Create an organization"</a> }
             .into_any();
     }
+    let homes: Vec<(String, String)> = orgs
+        .iter()
+        .map(|o| (o.name.clone(), crate::ui::org_home(o)))
+        .collect();
     let on_change = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         if value == "__new" {
             hard_navigate("/orgs/new");
-        } else if !value.is_empty() {
-            hard_navigate(&format!("/{value}/settings/members"));
+        } else if let Some((_, home)) = homes.iter().find(|(name, _)| *name == value) {
+            hard_navigate(home);
         }
     };
     view! {

@@ -4,6 +4,7 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
+mod components;
 pub mod error;
 mod layout;
 pub mod model;
@@ -58,7 +59,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/verify-email") ssr=SsrMode::Async view=pages::auth::VerifyEmailPage/>
                     <Route path=path!("/orgs/new") ssr=SsrMode::Async view=pages::orgs::NewOrgPage/>
                     <Route path=path!("/account/tokens") ssr=SsrMode::Async view=pages::tokens::TokensPage/>
+                    <Route path=path!("/invites/:secret") ssr=SsrMode::Async view=pages::invites::AcceptInvitePage/>
                     <Route path=path!("/:org/settings/members") ssr=SsrMode::Async view=pages::orgs::MembersPage/>
+                    <Route path=path!("/:org/settings/billing") ssr=SsrMode::Async view=pages::billing::BillingPage/>
+                    <Route path=path!("/:org/settings/identity") ssr=SsrMode::Async view=pages::identity::IdentityProviderPage/>
                     <Route path=path!("/:org") ssr=SsrMode::Async view=pages::orgs::OrgHome/>
                 </Routes>
             </main>

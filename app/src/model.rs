@@ -31,6 +31,8 @@ pub struct MembersPage {
     pub count: MemberCount,
     pub members: Vec<MemberView>,
     pub next: Option<String>,
+    /// Pending member invitations; `None` for those who may not see them.
+    pub invitations: Option<Vec<InvitationRow>>,
 }
 
 /// A personal access token, without its value.
@@ -47,4 +49,44 @@ pub struct TokenRow {
 pub struct CreatedToken {
     pub id: String,
     pub value: String,
+}
+
+/// A pending invitation, as admins see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRow {
+    pub id: String,
+    pub role: Role,
+    pub kind: purser_core::InvitationKind,
+    pub email: Option<String>,
+    pub invited_by: Option<String>,
+    pub sent_at: i64,
+    pub last_error: Option<purser_core::AcceptError>,
+    pub last_error_at: Option<i64>,
+}
+
+/// Settings → Billing & usage, as the caller's role may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingPage {
+    pub org: OrgEntry,
+    pub count: MemberCount,
+    pub billing_managers: Vec<purser_core::members::BillingManagerView>,
+    /// Pending billing-manager invitations; `None` for those who may not see them.
+    pub invitations: Option<Vec<InvitationRow>>,
+}
+
+/// What the accept page shows about an invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitePreview {
+    pub org_name: String,
+    pub org_display_name: String,
+    pub role: Role,
+    pub valid: bool,
+}
+
+/// Settings → Identity provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityPage {
+    pub org: OrgEntry,
+    pub provider: purser_core::IdentityProvider,
+    pub emails: Vec<String>,
 }

@@ -48,11 +48,21 @@ pub struct Actor<'a> {
 
 impl<'a> From<&'a User> for Actor<'a> {
     fn from(user: &'a User) -> Self {
-        Actor { id: Some(&user.id), label: &user.email }
+        Actor {
+            id: Some(&user.id),
+            label: &user.email,
+        }
     }
 }
 
-pub async fn record(conn: &mut Conn, org_id: &str, actor: Actor<'_>, event: Event, target: &str, details: &str) -> Result<()> {
+pub async fn record(
+    conn: &mut Conn,
+    org_id: &str,
+    actor: Actor<'_>,
+    event: Event,
+    target: &str,
+    details: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (id, org_id, at, actor_id, actor, event, target, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -82,7 +92,13 @@ pub struct Entry {
 }
 
 /// The newest entries first, optionally of one event kind; admins only.
-pub async fn list(db: &Db, access: &OrgAccess, surface: Surface, event: Option<&str>, limit: i64) -> Result<Vec<Entry>> {
+pub async fn list(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    event: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Entry>> {
     access.require(Action::AuditLogsView, surface)?;
     let rows = sqlx::query(
         "SELECT id, at, actor, event, target, details FROM audit_log \

@@ -17,34 +17,59 @@ pub struct DirectoryEntry {
 }
 
 pub async fn is_listed(conn: &mut Conn, org_id: &str, email: &str) -> Result<bool> {
-    Ok(sqlx::query("SELECT 1 AS one FROM directory_entries WHERE org_id = $1 AND email = $2")
-        .bind(org_id)
-        .bind(email)
-        .fetch_optional(conn)
-        .await?
-        .is_some())
+    Ok(
+        sqlx::query("SELECT 1 AS one FROM directory_entries WHERE org_id = $1 AND email = $2")
+            .bind(org_id)
+            .bind(email)
+            .fetch_optional(conn)
+            .await?
+            .is_some(),
+    )
 }
 
 pub async fn list(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<DirectoryEntry>> {
     access.require(Action::SettingsView, surface)?;
-    let rows = sqlx::query("SELECT email, added_at FROM directory_entries WHERE org_id = $1 ORDER BY email")
-        .bind(&access.org.id)
-        .fetch_all(db)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT email, added_at FROM directory_entries WHERE org_id = $1 ORDER BY email",
+    )
+    .bind(&access.org.id)
+    .fetch_all(db)
+    .await?;
     rows.iter()
-        .map(|r| Ok(DirectoryEntry { email: r.try_get("email")?, added_at: r.try_get("added_at")? }))
+        .map(|r| {
+            Ok(DirectoryEntry {
+                email: r.try_get("email")?,
+                added_at: r.try_get("added_at")?,
+            })
+        })
         .collect()
 }
 
-pub async fn add(db: &Db, access: &OrgAccess, surface: Surface, actor: &User, email: &str) -> Result<()> {
+pub async fn add(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    email: &str,
+) -> Result<()> {
     access.require(Action::SettingsUpdate, surface)?;
     let email = Email::parse(email)?;
     let mut tx = db.begin().await?;
     let inserted = insert(&mut tx, &access.org.id, email.as_str(), Some(&actor.id)).await?;
     if !inserted {
-        return Err(Error::Conflict(format!("{email} is already in the directory.")));
+        return Err(Error::Conflict(format!(
+            "{email} is already in the directory."
+        )));
     }
-    audit::record(&mut tx, &access.org.id, actor.into(), Event::DirectoryEntryAdded, email.as_str(), "").await?;
+    audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        Event::DirectoryEntryAdded,
+        email.as_str(),
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -62,11 +87,20 @@ async fn insert(conn: &mut Conn, org_id: &str, email: &str, by: Option<&str>) ->
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn remove(db: &Db, access: &OrgAccess, surface: Surface, actor: &User, email: &str) -> Result<()> {
+pub async fn remove(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    email: &str,
+) -> Result<()> {
     access.require(Action::SettingsUpdate, surface)?;
     let email = Email::parse(email)?;
-    if email.as_str() == actor.email && access.org.identity_provider == IdentityProvider::Directory {
-        return Err(Error::Conflict("You cannot remove your own email: you would lose access to the organization.".into()));
+    if email.as_str() == actor.email && access.org.identity_provider == IdentityProvider::Directory
+    {
+        return Err(Error::Conflict(
+            "You cannot remove your own email: you would lose access to the organization.".into(),
+        ));
     }
     let mut tx = db.begin().await?;
     let done = sqlx::query("DELETE FROM directory_entries WHERE org_id = $1 AND email = $2")
@@ -77,14 +111,28 @@ pub async fn remove(db: &Db, access: &OrgAccess, surface: Surface, actor: &User,
     if done.rows_affected() == 0 {
         return Err(Error::NotFound(format!("{email} is not in the directory.")));
     }
-    audit::record(&mut tx, &access.org.id, actor.into(), Event::DirectoryEntryRemoved, email.as_str(), "").await?;
+    audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        Event::DirectoryEntryRemoved,
+        email.as_str(),
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Changes the identity provider. Moving to `directory` first lists everyone who holds
 /// a role now, so the change itself locks nobody out; admins then remove entries.
-pub async fn set_identity_provider(db: &Db, access: &OrgAccess, surface: Surface, actor: &User, to: IdentityProvider) -> Result<()> {
+pub async fn set_identity_provider(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    to: IdentityProvider,
+) -> Result<()> {
     access.require(Action::SettingsUpdate, surface)?;
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE organizations SET identity_provider = $1 WHERE id = $2")

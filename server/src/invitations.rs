@@ -15,8 +15,10 @@ use crate::email::outbox;
 use crate::error::{Error, Result};
 use crate::orgs::{self, Org, OrgAccess};
 use crate::secrets;
-use purser_core::invitations::{check_acceptance, invite_action, may_view_invitations};
-use purser_core::{AcceptError, AcceptanceFacts, Email, InvitationKind, InvitationStatus, Role, Surface};
+use purser_core::invitations::{check_acceptance, invite_action};
+use purser_core::{
+    AcceptError, AcceptanceFacts, Email, InvitationKind, InvitationStatus, Role, Surface,
+};
 use sqlx::Row;
 
 /// At most this many addresses in one batch.
@@ -44,7 +46,8 @@ where
     T::Err: std::fmt::Display,
 {
     let text: String = row.try_get(column)?;
-    text.parse().map_err(|e: T::Err| Error::Internal(format!("bad {column} {text:?}: {e}")))
+    text.parse()
+        .map_err(|e: T::Err| Error::Internal(format!("bad {column} {text:?}: {e}")))
 }
 
 impl Invitation {
@@ -71,7 +74,9 @@ pub fn parse_role(input: &str) -> Result<Role> {
         Ok(role @ (Role::Member | Role::BillingManager)) => Ok(role),
         _ => Err(Error::Invalid(purser_core::ValueError {
             field: "role",
-            message: format!("An invitation is for the role member or billing-manager, not {input:?}."),
+            message: format!(
+                "An invitation is for the role member or billing-manager, not {input:?}."
+            ),
         })),
     }
 }
@@ -97,11 +102,21 @@ async fn ensure_room(conn: &mut Conn, org: &Org, role: Role) -> Result<()> {
     )))
 }
 
-async fn insert(conn: &mut Conn, org: &Org, actor: &User, role: Role, email: Option<&str>) -> Result<(Invitation, String)> {
+async fn insert(
+    conn: &mut Conn,
+    org: &Org,
+    actor: &User,
+    role: Role,
+    email: Option<&str>,
+) -> Result<(Invitation, String)> {
     let secret = secrets::generate("");
     let now = db::now_ms();
     let id = db::new_id();
-    let kind = if email.is_some() { InvitationKind::Email } else { InvitationKind::Link };
+    let kind = if email.is_some() {
+        InvitationKind::Email
+    } else {
+        InvitationKind::Link
+    };
     sqlx::query(
         "INSERT INTO invitations (id, org_id, role, kind, email, secret_hash, status, invited_by, created_at, sent_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8)",
@@ -131,7 +146,14 @@ async fn insert(conn: &mut Conn, org: &Org, actor: &User, role: Role, email: Opt
     Ok((invitation, secret))
 }
 
-async fn send_email(conn: &mut Conn, org: &Org, actor: &User, role: Role, to: &str, url: &str) -> Result<()> {
+async fn send_email(
+    conn: &mut Conn,
+    org: &Org,
+    actor: &User,
+    role: Role,
+    to: &str,
+    url: &str,
+) -> Result<()> {
     let what = match role {
         Role::BillingManager => "a billing manager, to manage its billing",
         _ => "a member",
@@ -160,14 +182,27 @@ pub async fn invite_by_email(
 ) -> Result<Vec<Invitation>> {
     access.require(invite_action(role), surface)?;
     let mut parsed: Vec<Email> = Vec::new();
-    for e in emails.iter().flat_map(|e| e.split([',', '\n', ';'])).map(str::trim).filter(|e| !e.is_empty()) {
-        let email = Email::parse(e).map_err(|v| Error::Invalid(purser_core::ValueError { field: "emails", message: v.message }))?;
+    for e in emails
+        .iter()
+        .flat_map(|e| e.split([',', '\n', ';']))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let email = Email::parse(e).map_err(|v| {
+            Error::Invalid(purser_core::ValueError {
+                field: "emails",
+                message: v.message,
+            })
+        })?;
         if !parsed.contains(&email) {
             parsed.push(email);
         }
     }
     if parsed.is_empty() {
-        return Err(Error::Invalid(purser_core::ValueError { field: "emails", message: "Enter at least one email address.".into() }));
+        return Err(Error::Invalid(purser_core::ValueError {
+            field: "emails",
+            message: "Enter at least one email address.".into(),
+        }));
     }
     if parsed.len() > MAX_BATCH {
         return Err(Error::Invalid(purser_core::ValueError {
@@ -187,7 +222,10 @@ pub async fn invite_by_email(
             .await?
             .is_some();
         if has_role {
-            return Err(Error::Conflict(format!("{email} already has a role in {}.", access.org.display_name)));
+            return Err(Error::Conflict(format!(
+                "{email} already has a role in {}.",
+                access.org.display_name
+            )));
         }
         let pending = sqlx::query("SELECT 1 AS one FROM invitations WHERE org_id = $1 AND email = $2 AND status = 'pending'")
             .bind(&access.org.id)
@@ -196,11 +234,30 @@ pub async fn invite_by_email(
             .await?
             .is_some();
         if pending {
-            return Err(Error::Conflict(format!("{email} already has a pending invitation: resend it instead.")));
+            return Err(Error::Conflict(format!(
+                "{email} already has a pending invitation: resend it instead."
+            )));
         }
-        let (invitation, secret) = insert(&mut tx, &access.org, actor, role, Some(email.as_str())).await?;
-        send_email(&mut tx, &access.org, actor, role, email.as_str(), &accept_url(base_url, &secret)).await?;
-        audit::record(&mut tx, &access.org.id, actor.into(), Event::InvitationSent, email.as_str(), &format!("role {role}, by email")).await?;
+        let (invitation, secret) =
+            insert(&mut tx, &access.org, actor, role, Some(email.as_str())).await?;
+        send_email(
+            &mut tx,
+            &access.org,
+            actor,
+            role,
+            email.as_str(),
+            &accept_url(base_url, &secret),
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            &access.org.id,
+            actor.into(),
+            Event::InvitationSent,
+            email.as_str(),
+            &format!("role {role}, by email"),
+        )
+        .await?;
         created.push(invitation);
     }
     tx.commit().await?;
@@ -208,19 +265,39 @@ pub async fn invite_by_email(
 }
 
 /// Creates a link invitation and returns it with its URL, shown this once.
-pub async fn invite_by_link(db: &Db, access: &OrgAccess, surface: Surface, actor: &User, role: Role, base_url: &str) -> Result<(Invitation, String)> {
+pub async fn invite_by_link(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    role: Role,
+    base_url: &str,
+) -> Result<(Invitation, String)> {
     access.require(invite_action(role), surface)?;
     let mut tx = db.begin().await?;
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
     ensure_room(&mut tx, &access.org, role).await?;
     let (invitation, secret) = insert(&mut tx, &access.org, actor, role, None).await?;
-    audit::record(&mut tx, &access.org.id, actor.into(), Event::InvitationSent, "invite link", &format!("role {role}, by link {}", invitation.id)).await?;
+    audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        Event::InvitationSent,
+        "invite link",
+        &format!("role {role}, by link {}", invitation.id),
+    )
+    .await?;
     tx.commit().await?;
     Ok((invitation, accept_url(base_url, &secret)))
 }
 
 /// Pending invitations, newest first; only for those who may invite to that role.
-pub async fn pending(db: &Db, access: &OrgAccess, surface: Surface, role: Option<Role>) -> Result<Vec<Invitation>> {
+pub async fn pending(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    role: Option<Role>,
+) -> Result<Vec<Invitation>> {
     match role {
         Some(role) => access.require(invite_action(role), surface)?,
         None => {
@@ -247,21 +324,37 @@ async fn find_pending(conn: &mut Conn, org_id: &str, id: &str) -> Result<Invitat
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let invitation = row.as_ref().map(Invitation::from_row).transpose()?.ok_or_else(|| Error::NotFound("No such invitation.".into()))?;
+    let invitation = row
+        .as_ref()
+        .map(Invitation::from_row)
+        .transpose()?
+        .ok_or_else(|| Error::NotFound("No such invitation.".into()))?;
     if invitation.status != InvitationStatus::Pending {
-        return Err(Error::Conflict(format!("This invitation is already {}.", invitation.status)));
+        return Err(Error::Conflict(format!(
+            "This invitation is already {}.",
+            invitation.status
+        )));
     }
     Ok(invitation)
 }
 
 /// Sends an email invitation again with a new link (the old one stops working) and
 /// resets its sent date.
-pub async fn resend(db: &Db, access: &OrgAccess, surface: Surface, actor: &User, id: &str, base_url: &str) -> Result<Invitation> {
+pub async fn resend(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    id: &str,
+    base_url: &str,
+) -> Result<Invitation> {
     let mut tx = db.begin().await?;
     let invitation = find_pending(&mut tx, &access.org.id, id).await?;
     access.require(invite_action(invitation.role), surface)?;
     let Some(email) = invitation.email.clone() else {
-        return Err(Error::Conflict("A link invitation has no address to send to; copy a new link instead.".into()));
+        return Err(Error::Conflict(
+            "A link invitation has no address to send to; copy a new link instead.".into(),
+        ));
     };
     let secret = secrets::generate("");
     let now = db::now_ms();
@@ -271,13 +364,38 @@ pub async fn resend(db: &Db, access: &OrgAccess, surface: Surface, actor: &User,
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    send_email(&mut tx, &access.org, actor, invitation.role, &email, &accept_url(base_url, &secret)).await?;
-    audit::record(&mut tx, &access.org.id, actor.into(), Event::InvitationResent, &email, &format!("role {}", invitation.role)).await?;
+    send_email(
+        &mut tx,
+        &access.org,
+        actor,
+        invitation.role,
+        &email,
+        &accept_url(base_url, &secret),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        Event::InvitationResent,
+        &email,
+        &format!("role {}", invitation.role),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Invitation { sent_at: now, ..invitation })
+    Ok(Invitation {
+        sent_at: now,
+        ..invitation
+    })
 }
 
-pub async fn revoke(db: &Db, access: &OrgAccess, surface: Surface, actor: &User, id: &str) -> Result<()> {
+pub async fn revoke(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    id: &str,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     let invitation = find_pending(&mut tx, &access.org.id, id).await?;
     access.require(invite_action(invitation.role), surface)?;
@@ -286,7 +404,15 @@ pub async fn revoke(db: &Db, access: &OrgAccess, surface: Surface, actor: &User,
         .execute(&mut *tx)
         .await?;
     let target = invitation.email.as_deref().unwrap_or("invite link");
-    audit::record(&mut tx, &access.org.id, actor.into(), Event::InvitationRevoked, target, &format!("role {}", invitation.role)).await?;
+    audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        Event::InvitationRevoked,
+        target,
+        &format!("role {}", invitation.role),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -326,11 +452,13 @@ pub enum Locator<'a> {
 /// The HTTP-facing error for a refused acceptance.
 pub fn refusal(kind: AcceptError) -> Error {
     match kind {
-        AcceptError::NotInIdentityProvider | AcceptError::EmailMismatch | AcceptError::EmailNotVerified => {
-            Error::Forbidden(kind.to_string())
-        }
+        AcceptError::NotInIdentityProvider
+        | AcceptError::EmailMismatch
+        | AcceptError::EmailNotVerified => Error::Forbidden(kind.to_string()),
         AcceptError::NoLongerValid => Error::NotFound(kind.to_string()),
-        AcceptError::BillingManagerLimitReached | AcceptError::AlreadyInOrganization => Error::Conflict(kind.to_string()),
+        AcceptError::BillingManagerLimitReached | AcceptError::AlreadyInOrganization => {
+            Error::Conflict(kind.to_string())
+        }
     }
 }
 
@@ -369,7 +497,10 @@ pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, 
         // By id, only the addressee of an email invitation may accept, and nothing
         // is recorded for anyone else: ids are not secrets.
         let found: String = row.try_get("org_name")?;
-        if found != expected.trim().to_lowercase() || kind != InvitationKind::Email || invited_email.as_deref() != Some(user.email.as_str()) {
+        if found != expected.trim().to_lowercase()
+            || kind != InvitationKind::Email
+            || invited_email.as_deref() != Some(user.email.as_str())
+        {
             return Err(Error::NotFound("No such invitation for you.".into()));
         }
     }
@@ -406,15 +537,37 @@ pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, 
     }
     orgs::add_member(&mut tx, &org_id, &user.id, role).await?;
     let target = invited_email.as_deref().unwrap_or("invite link");
-    audit::record(&mut tx, &org_id, user.into(), Event::InvitationAccepted, target, &format!("role {role}, by {}", user.email)).await?;
-    audit::record(&mut tx, &org_id, user.into(), Event::RoleGranted, &user.email, role.as_str()).await?;
+    audit::record(
+        &mut tx,
+        &org_id,
+        user.into(),
+        Event::InvitationAccepted,
+        target,
+        &format!("role {role}, by {}", user.email),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &org_id,
+        user.into(),
+        Event::RoleGranted,
+        &user.email,
+        role.as_str(),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(org = %org.name, user = %user.id, %role, "invitation accepted");
     Ok((org, role))
 }
 
 /// Writes the refusal on the invitation (it stays pending) and in the audit log.
-async fn record_failure(db: &Db, org_id: &str, invitation_id: &str, user: &User, kind: AcceptError) -> Result<()> {
+async fn record_failure(
+    db: &Db,
+    org_id: &str,
+    invitation_id: &str,
+    user: &User,
+    kind: AcceptError,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE invitations SET last_error_kind = $1, last_error_at = $2 WHERE id = $3 AND status = 'pending'")
         .bind(kind.as_str())
@@ -422,7 +575,15 @@ async fn record_failure(db: &Db, org_id: &str, invitation_id: &str, user: &User,
         .bind(invitation_id)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, org_id, Actor::from(user), Event::InvitationFailed, &user.email, kind.as_str()).await?;
+    audit::record(
+        &mut tx,
+        org_id,
+        Actor::from(user),
+        Event::InvitationFailed,
+        &user.email,
+        kind.as_str(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -459,9 +620,4 @@ pub async fn pending_for_user(db: &Db, user: &User) -> Result<Vec<UserInvite>> {
             })
         })
         .collect()
-}
-
-/// Whether `viewer` may see invitations to `role` (re-exported for the UI layer).
-pub fn may_view(viewer: Role, role: Role, surface: Surface) -> bool {
-    may_view_invitations(viewer, role, surface)
 }

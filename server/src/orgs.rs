@@ -186,7 +186,10 @@ pub async fn access(db: &Db, user: &User, org_name: &str) -> Result<OrgAccess> {
             user.email, org.display_name
         )));
     }
-    Ok(OrgAccess { org, role: parse_column(&row, "role")? })
+    Ok(OrgAccess {
+        org,
+        role: parse_column(&row, "role")?,
+    })
 }
 
 /// Every organization the account holds a role in, by name.
@@ -352,27 +355,34 @@ pub async fn members(
 /// SQLite, a write as the first statement takes the database's write lock before
 /// anything is read. Either way, what the transaction reads next is current.
 pub async fn lock_memberships(conn: &mut Conn, org_id: &str) -> Result<bool> {
-    let done = sqlx::query("UPDATE organizations SET membership_version = membership_version + 1 WHERE id = $1")
-        .bind(org_id)
-        .execute(conn)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE organizations SET membership_version = membership_version + 1 WHERE id = $1",
+    )
+    .bind(org_id)
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Number of accepted billing managers, read inside a transaction.
 pub async fn billing_manager_count(conn: &mut Conn, org_id: &str) -> Result<u32> {
-    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
-        .bind(org_id)
-        .bind(Role::BillingManager.as_str())
-        .fetch_one(conn)
-        .await?
-        .try_get("n")?;
+    let n: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
+            .bind(org_id)
+            .bind(Role::BillingManager.as_str())
+            .fetch_one(conn)
+            .await?
+            .try_get("n")?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
 /// The organization's billing managers as `viewer` may see them (admins: details;
 /// billing managers: names only; members: refused).
-pub async fn billing_managers(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<purser_core::members::BillingManagerView>> {
+pub async fn billing_managers(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+) -> Result<Vec<purser_core::members::BillingManagerView>> {
     access.require(Action::BillingManagersViewNames, surface)?;
     let rows = sqlx::query(
         "SELECT u.id, u.name, u.email, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
@@ -396,20 +406,36 @@ pub async fn billing_managers(db: &Db, access: &OrgAccess, surface: Surface) -> 
 }
 
 /// Removes a billing manager; their access ends with this transaction.
-pub async fn remove_billing_manager(db: &Db, access: &OrgAccess, surface: Surface, actor: &User, user_id: &str) -> Result<()> {
+pub async fn remove_billing_manager(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    user_id: &str,
+) -> Result<()> {
     access.require(Action::BillingManagersRemove, surface)?;
     remove_role(db, access, actor, user_id, Role::BillingManager).await
 }
 
 /// Removes a member (or admin); an organization always keeps at least one admin.
-pub async fn remove_member(db: &Db, access: &OrgAccess, surface: Surface, actor: &User, user_id: &str) -> Result<()> {
+pub async fn remove_member(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    user_id: &str,
+) -> Result<()> {
     access.require(Action::MembersRemove, surface)?;
     let mut conn = db.acquire().await?;
     let role = role_of(&mut conn, &access.org.id, user_id).await?;
     drop(conn);
     match role {
-        Some(role) if role.counts_as_member() => remove_role(db, access, actor, user_id, role).await,
-        _ => Err(Error::NotFound("No such member in this organization.".into())),
+        Some(role) if role.counts_as_member() => {
+            remove_role(db, access, actor, user_id, role).await
+        }
+        _ => Err(Error::NotFound(
+            "No such member in this organization.".into(),
+        )),
     }
 }
 
@@ -422,7 +448,13 @@ pub async fn role_of(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Opt
     row.as_ref().map(|r| parse_column(r, "role")).transpose()
 }
 
-async fn remove_role(db: &Db, access: &OrgAccess, actor: &User, user_id: &str, role: Role) -> Result<()> {
+async fn remove_role(
+    db: &Db,
+    access: &OrgAccess,
+    actor: &User,
+    user_id: &str,
+    role: Role,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     lock_memberships(&mut tx, &access.org.id).await?;
     let target = sqlx::query("SELECT u.email FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.org_id = $1 AND m.user_id = $2 AND m.role = $3")
@@ -432,18 +464,24 @@ async fn remove_role(db: &Db, access: &OrgAccess, actor: &User, user_id: &str, r
         .fetch_optional(&mut *tx)
         .await?;
     let Some(target) = target else {
-        return Err(Error::NotFound(format!("No such {} in this organization.", role.label().to_lowercase())));
+        return Err(Error::NotFound(format!(
+            "No such {} in this organization.",
+            role.label().to_lowercase()
+        )));
     };
     let email: String = target.try_get("email")?;
     if role == Role::Admin {
-        let admins: i64 = sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
-            .bind(&access.org.id)
-            .bind(Role::Admin.as_str())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
+        let admins: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
+                .bind(&access.org.id)
+                .bind(Role::Admin.as_str())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
         if admins <= 1 {
-            return Err(Error::Conflict("An organization needs at least one admin.".into()));
+            return Err(Error::Conflict(
+                "An organization needs at least one admin.".into(),
+            ));
         }
     }
     sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
@@ -451,15 +489,25 @@ async fn remove_role(db: &Db, access: &OrgAccess, actor: &User, user_id: &str, r
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    crate::audit::record(&mut tx, &access.org.id, actor.into(), crate::audit::Event::RoleRemoved, &email, role.as_str()).await?;
+    crate::audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        crate::audit::Event::RoleRemoved,
+        &email,
+        role.as_str(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn find_by_id(conn: &mut Conn, id: &str) -> Result<Org> {
-    let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM organizations o WHERE o.id = $1"))
-        .bind(id)
-        .fetch_one(conn)
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {ORG_COLUMNS} FROM organizations o WHERE o.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
     Org::from_row(&row)
 }

@@ -4,11 +4,18 @@
 use crate::accounts::{self, SignUp, User};
 use crate::error::Error;
 use crate::startup::AppState;
+use crate::{directory, invitations};
 use crate::{orgs, tokens};
 use purser_app::backend::Backend;
 use purser_app::error::AppError;
-use purser_app::model::{CreatedToken, Me, MembersPage, OrgEntry, TokenRow};
-use purser_core::{Action, Surface};
+use purser_app::model::{
+    BillingPage, CreatedToken, IdentityPage, InvitationRow, InvitePreview, Me, MembersPage,
+    OrgEntry, TokenRow,
+};
+use purser_core::invitations::may_view_invitations;
+use purser_core::{Action, InvitationStatus, Role, Surface};
+
+const UI: Surface = Surface::Ui;
 
 /// Gives server-function errors that never reached our code (a missing or malformed
 /// argument) the status their kind calls for, instead of the framework's 500.
@@ -47,6 +54,47 @@ impl ServerBackend {
         accounts::user_for_session(&self.state.db, &secret)
             .await?
             .ok_or_else(not_signed_in)
+    }
+
+    /// The signed-in caller and their standing in `org`.
+    async fn member(
+        &self,
+        session: Option<String>,
+        org: &str,
+    ) -> Result<(User, orgs::OrgAccess), Error> {
+        let user = self.user(session).await?;
+        let access = orgs::access(&self.state.db, &user, org).await?;
+        Ok((user, access))
+    }
+
+    /// Pending invitations to `role`, for those who may see them.
+    async fn invitation_rows(
+        &self,
+        access: &orgs::OrgAccess,
+        role: Role,
+    ) -> Result<Option<Vec<InvitationRow>>, Error> {
+        if !may_view_invitations(access.role, role, UI) {
+            return Ok(None);
+        }
+        let list = invitations::pending(&self.state.db, access, UI, Some(role)).await?;
+        Ok(Some(
+            list.into_iter()
+                .map(|i| InvitationRow {
+                    id: i.id,
+                    role: i.role,
+                    kind: i.kind,
+                    email: i.email,
+                    invited_by: i.invited_by,
+                    sent_at: i.sent_at,
+                    last_error: i.last_error,
+                    last_error_at: i.last_error_at,
+                })
+                .collect(),
+        ))
+    }
+
+    fn base_url(&self) -> &str {
+        &self.state.settings.base_url
     }
 }
 
@@ -178,11 +226,13 @@ impl Backend for ServerBackend {
             let count = orgs::member_count(&self.state.db, &access.org.id).await?;
             let page =
                 orgs::members(&self.state.db, &access, Surface::Ui, after.as_deref(), None).await?;
+            let invitations = self.invitation_rows(&access, Role::Member).await?;
             Ok(MembersPage {
                 org: entry(&access),
                 count,
                 members: page.items,
                 next: page.continuation_token,
+                invitations,
             })
         }
         .await)
@@ -225,6 +275,206 @@ impl Backend for ServerBackend {
         ui(async {
             let user = self.user(session).await?;
             tokens::revoke(&self.state.db, &user, &id).await
+        }
+        .await)
+    }
+
+    async fn invite_preview(&self, secret: String) -> Result<InvitePreview, AppError> {
+        ui(async {
+            let p = invitations::preview(&self.state.db, &secret).await?;
+            Ok(InvitePreview {
+                org_name: p.org_name,
+                org_display_name: p.org_display_name,
+                role: p.role,
+                valid: p.status == InvitationStatus::Pending,
+            })
+        }
+        .await)
+    }
+
+    async fn accept_invite(
+        &self,
+        session: Option<String>,
+        secret: String,
+    ) -> Result<(String, Role), AppError> {
+        ui(async {
+            let user = self.user(session).await?;
+            let (org, role) =
+                invitations::accept(&self.state.db, &user, invitations::Locator::Secret(&secret))
+                    .await?;
+            Ok((org.name, role))
+        }
+        .await)
+    }
+
+    async fn billing(&self, session: Option<String>, org: String) -> Result<BillingPage, AppError> {
+        ui(async {
+            let (_, access) = self.member(session, &org).await?;
+            let billing_managers = orgs::billing_managers(&self.state.db, &access, UI).await?;
+            let count = orgs::member_count(&self.state.db, &access.org.id).await?;
+            let invitations = self.invitation_rows(&access, Role::BillingManager).await?;
+            Ok(BillingPage {
+                org: entry(&access),
+                count,
+                billing_managers,
+                invitations,
+            })
+        }
+        .await)
+    }
+
+    async fn invite(
+        &self,
+        session: Option<String>,
+        org: String,
+        role: Role,
+        emails: String,
+    ) -> Result<usize, AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            let created = invitations::invite_by_email(
+                &self.state.db,
+                &access,
+                UI,
+                &user,
+                role,
+                &[emails],
+                self.base_url(),
+            )
+            .await?;
+            Ok(created.len())
+        }
+        .await)
+    }
+
+    async fn invite_link(
+        &self,
+        session: Option<String>,
+        org: String,
+        role: Role,
+    ) -> Result<String, AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            let (_, url) = invitations::invite_by_link(
+                &self.state.db,
+                &access,
+                UI,
+                &user,
+                role,
+                self.base_url(),
+            )
+            .await?;
+            Ok(url)
+        }
+        .await)
+    }
+
+    async fn resend_invite(
+        &self,
+        session: Option<String>,
+        org: String,
+        id: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            invitations::resend(&self.state.db, &access, UI, &user, &id, self.base_url())
+                .await
+                .map(|_| ())
+        }
+        .await)
+    }
+
+    async fn revoke_invite(
+        &self,
+        session: Option<String>,
+        org: String,
+        id: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            invitations::revoke(&self.state.db, &access, UI, &user, &id).await
+        }
+        .await)
+    }
+
+    async fn remove_billing_manager(
+        &self,
+        session: Option<String>,
+        org: String,
+        user_id: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            orgs::remove_billing_manager(&self.state.db, &access, UI, &user, &user_id).await
+        }
+        .await)
+    }
+
+    async fn identity(
+        &self,
+        session: Option<String>,
+        org: String,
+    ) -> Result<IdentityPage, AppError> {
+        ui(async {
+            let (_, access) = self.member(session, &org).await?;
+            let emails = directory::list(&self.state.db, &access, UI)
+                .await?
+                .into_iter()
+                .map(|e| e.email)
+                .collect();
+            Ok(IdentityPage {
+                provider: access.org.identity_provider,
+                org: entry(&access),
+                emails,
+            })
+        }
+        .await)
+    }
+
+    async fn set_identity_provider(
+        &self,
+        session: Option<String>,
+        org: String,
+        provider: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            let to =
+                provider
+                    .parse()
+                    .map_err(|e: purser_core::identity::UnknownIdentityProvider| {
+                        Error::Invalid(purser_core::ValueError {
+                            field: "provider",
+                            message: e.to_string(),
+                        })
+                    })?;
+            directory::set_identity_provider(&self.state.db, &access, UI, &user, to).await
+        }
+        .await)
+    }
+
+    async fn add_directory_email(
+        &self,
+        session: Option<String>,
+        org: String,
+        email: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            directory::add(&self.state.db, &access, UI, &user, &email).await
+        }
+        .await)
+    }
+
+    async fn remove_directory_email(
+        &self,
+        session: Option<String>,
+        org: String,
+        email: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            directory::remove(&self.state.db, &access, UI, &user, &email).await
         }
         .await)
     }

@@ -59,7 +59,7 @@ fn Dashboard(me: Me) -> impl IntoView {
                             .into_iter()
                             .map(|o| view! {
                                 <li class="card">
-                                    <a href=format!("/{}/settings/members", o.name)>{o.display_name.clone()}</a>
+                                    <a href=crate::ui::org_home(&o)>{o.display_name.clone()}</a>
                                     <span class="muted">" /" {o.name.clone()}</span>
                                     <span class="badge">{o.role.label()}</span>
                                     <span class="badge subtle">{o.edition.label()}</span>

@@ -1,4 +1,7 @@
 pub mod auth;
+pub mod billing;
 pub mod home;
+pub mod identity;
+pub mod invites;
 pub mod orgs;
 pub mod tokens;

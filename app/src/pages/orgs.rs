@@ -1,13 +1,15 @@
 //! Creating an organization, and Settings → Members.
 
-use crate::api::{org_members, CreateOrg};
+use crate::api::{org_members, CreateOrg, InviteByEmail, InviteLink, ResendInvite, RevokeInvite};
+use crate::components::invitations::{CopyInviteLink, InvitationsTable, InviteDialog};
+use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::MembersPage as Members;
 use crate::ui::{field_error, form_error, format_date, hard_navigate, ErrorPanel, ErrorText};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use purser_core::permissions::allows;
-use purser_core::{Action, Edition, Surface};
+use purser_core::{Action, Edition, Role, Surface};
 
 #[component]
 pub fn NewOrgPage() -> impl IntoView {
@@ -45,32 +47,57 @@ pub fn NewOrgPage() -> impl IntoView {
     }
 }
 
-/// `/{org}` goes to the organization's members.
+/// `/{org}` goes to the page the caller's role opens the organization on.
 #[component]
 pub fn OrgHome() -> impl IntoView {
     let params = use_params_map();
     let org = params.read_untracked().get("org").unwrap_or_default();
-    view! { <Redirect path=format!("/{org}/settings/members")/> }
+    let me = expect_context::<crate::MeResource>();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let org = org.clone();
+                Suspend::new(async move {
+                    let entry = me.await.ok().flatten().and_then(|me| me.orgs.into_iter().find(|o| o.name == org));
+                    let path = match entry {
+                        Some(o) => crate::ui::org_home(&o),
+                        None => format!("/{org}/settings/members"),
+                    };
+                    view! { <Redirect path/> }
+                })
+            }}
+        </Suspense>
+    }
 }
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
+    let invite = ServerAction::<InviteByEmail>::new();
+    let link = ServerAction::<InviteLink>::new();
+    let resend = ServerAction::<ResendInvite>::new();
+    let revoke = ServerAction::<RevokeInvite>::new();
     let page = Resource::new(
         move || {
             (
                 params.read().get("org").unwrap_or_default(),
                 query.read().get("after"),
+                (
+                    invite.version().get(),
+                    link.version().get(),
+                    resend.version().get(),
+                    revoke.version().get(),
+                ),
             )
         },
-        |(org, after)| org_members(org, after),
+        |(org, after, _)| org_members(org, after),
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(members) => view! { <MembersView members/> }.into_any(),
+                    Ok(members) => view! { <MembersView members invite link resend revoke/> }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
@@ -79,15 +106,19 @@ pub fn MembersPage() -> impl IntoView {
 }
 
 #[component]
-fn MembersView(members: Members) -> impl IntoView {
+fn MembersView(
+    members: Members,
+    invite: ServerAction<InviteByEmail>,
+    link: ServerAction<InviteLink>,
+    resend: ServerAction<ResendInvite>,
+    revoke: ServerAction<RevokeInvite>,
+) -> impl IntoView {
     let role = members.org.role;
     let show_emails = allows(role, Action::MembersViewEmails, Surface::Ui);
     let org = members.org.name.clone();
+    let may_invite = allows(role, Action::MembersInvite, Surface::Ui);
     view! {
-        <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href="/">{members.org.display_name.clone()}</a>
-            " / Settings / Members"
-        </nav>
+        <SettingsNav org=members.org.clone() current=Tab::Members/>
         <div class="section-head">
             <h1>"Members"</h1>
             <p class="count" data-testid="member-count">
@@ -123,8 +154,24 @@ fn MembersView(members: Members) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
-        {members.next.map(|next| view! {
-            <p><a href=format!("/{org}/settings/members?after={next}")>"Next page"</a></p>
+        {members.next.map(|next| {
+            let org = org.clone();
+            view! { <p><a href=format!("/{org}/settings/members?after={next}")>"Next page"</a></p> }
+        })}
+        {may_invite.then(|| {
+            let org = org.clone();
+            view! {
+                <section class="card" aria-labelledby="member-invitations-title">
+                    <div class="section-head">
+                        <h2 id="member-invitations-title">"Invitations"</h2>
+                        <div class="buttons">
+                            <InviteDialog org=org.clone() role=Role::Member action=invite/>
+                            <CopyInviteLink org=org.clone() role=Role::Member action=link/>
+                        </div>
+                    </div>
+                    <InvitationsTable org invitations=members.invitations.clone().unwrap_or_default() resend revoke testid="member-invitations"/>
+                </section>
+            }
         })}
     }
 }

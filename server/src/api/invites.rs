@@ -75,7 +75,9 @@ pub struct RoleQuery {
 }
 
 fn parse_optional_role(role: Option<&str>) -> Result<Option<Role>> {
-    role.filter(|r| !r.is_empty()).map(invitations::parse_role).transpose()
+    role.filter(|r| !r.is_empty())
+        .map(invitations::parse_role)
+        .transpose()
 }
 
 /// Pending invitations (admins only).
@@ -92,7 +94,9 @@ pub async fn list_invites(
     let access = orgs::access(&state.db, &user, &org).await?;
     let role = parse_optional_role(q.role.as_deref())?;
     let list = invitations::pending(&state.db, &access, API, role).await?;
-    Ok(Json(InvitesResponse { invites: list.into_iter().map(Into::into).collect() }))
+    Ok(Json(InvitesResponse {
+        invites: list.into_iter().map(Into::into).collect(),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -117,8 +121,22 @@ pub async fn invite_batch(
 ) -> Result<(StatusCode, Json<InvitesResponse>)> {
     let access = orgs::access(&state.db, &user, &org).await?;
     let role = parse_optional_role(body.role.as_deref())?.unwrap_or(Role::Member);
-    let created = invitations::invite_by_email(&state.db, &access, API, &user, role, &body.emails, &state.settings.base_url).await?;
-    Ok((StatusCode::CREATED, Json(InvitesResponse { invites: created.into_iter().map(Into::into).collect() })))
+    let created = invitations::invite_by_email(
+        &state.db,
+        &access,
+        API,
+        &user,
+        role,
+        &body.emails,
+        &state.settings.base_url,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(InvitesResponse {
+            invites: created.into_iter().map(Into::into).collect(),
+        }),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -150,8 +168,22 @@ pub async fn invite_link(
 ) -> Result<(StatusCode, Json<LinkInviteResponse>)> {
     let access = orgs::access(&state.db, &user, &org).await?;
     let role = parse_optional_role(body.role.as_deref())?.unwrap_or(Role::Member);
-    let (invitation, url) = invitations::invite_by_link(&state.db, &access, API, &user, role, &state.settings.base_url).await?;
-    Ok((StatusCode::CREATED, Json(LinkInviteResponse { invite: invitation.into(), url })))
+    let (invitation, url) = invitations::invite_by_link(
+        &state.db,
+        &access,
+        API,
+        &user,
+        role,
+        &state.settings.base_url,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(LinkInviteResponse {
+            invite: invitation.into(),
+            url,
+        }),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -174,7 +206,10 @@ pub async fn accept_invite(
     Path((org, invite)): Path<(String, String)>,
 ) -> Result<Json<AcceptResponse>> {
     let locator = if uuid::Uuid::parse_str(&invite).is_ok() {
-        Locator::Id { org: &org, id: &invite }
+        Locator::Id {
+            org: &org,
+            id: &invite,
+        }
     } else {
         Locator::Secret(&invite)
     };
@@ -183,7 +218,10 @@ pub async fn accept_invite(
         // The link belongs to another organization; nothing was hidden, but say so.
         tracing::info!(link_org = %accepted.name, path_org = %org, "invitation accepted through another organization's path");
     }
-    Ok(Json(AcceptResponse { organization: accepted.name, role }))
+    Ok(Json(AcceptResponse {
+        organization: accepted.name,
+        role,
+    }))
 }
 
 /// Sends an email invitation again, with a new link; resets its sent date.
@@ -197,7 +235,15 @@ pub async fn resend_invite(
     Path((org, id)): Path<(String, String)>,
 ) -> Result<Json<InviteResponse>> {
     let access = orgs::access(&state.db, &user, &org).await?;
-    let invitation = invitations::resend(&state.db, &access, API, &user, &id, &state.settings.base_url).await?;
+    let invitation = invitations::resend(
+        &state.db,
+        &access,
+        API,
+        &user,
+        &id,
+        &state.settings.base_url,
+    )
+    .await?;
     Ok(Json(invitation.into()))
 }
 
@@ -206,7 +252,11 @@ pub async fn resend_invite(
     params(("org" = String, Path), ("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("token" = [])))]
-pub async fn revoke_invite(State(state): State<AppState>, Caller(user): Caller, Path((org, id)): Path<(String, String)>) -> Result<StatusCode> {
+pub async fn revoke_invite(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path((org, id)): Path<(String, String)>,
+) -> Result<StatusCode> {
     let access = orgs::access(&state.db, &user, &org).await?;
     invitations::revoke(&state.db, &access, API, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -232,7 +282,10 @@ pub struct PendingInvitesResponse {
 #[utoipa::path(get, path = "/api/user/pending-invites", tag = "user",
     responses((status = 200, body = PendingInvitesResponse), (status = 401, body = ErrorBody)),
     security(("token" = [])))]
-pub async fn pending_invites(State(state): State<AppState>, Caller(user): Caller) -> Result<Json<PendingInvitesResponse>> {
+pub async fn pending_invites(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+) -> Result<Json<PendingInvitesResponse>> {
     let list = invitations::pending_for_user(&state.db, &user).await?;
     Ok(Json(PendingInvitesResponse {
         invites: list
@@ -263,7 +316,12 @@ pub struct BillingManagerResponse {
 
 impl From<BillingManagerView> for BillingManagerResponse {
     fn from(v: BillingManagerView) -> Self {
-        BillingManagerResponse { name: v.name, user_id: v.user_id, email: v.email, accepted: v.accepted_at.map(rfc3339) }
+        BillingManagerResponse {
+            name: v.name,
+            user_id: v.user_id,
+            email: v.email,
+            accepted: v.accepted_at.map(rfc3339),
+        }
     }
 }
 
@@ -278,10 +336,16 @@ pub struct BillingManagersResponse {
     params(("org" = String, Path)),
     responses((status = 200, body = BillingManagersResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("token" = [])))]
-pub async fn list_billing_managers(State(state): State<AppState>, Caller(user): Caller, Path(org): Path<String>) -> Result<Json<BillingManagersResponse>> {
+pub async fn list_billing_managers(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(org): Path<String>,
+) -> Result<Json<BillingManagersResponse>> {
     let access = orgs::access(&state.db, &user, &org).await?;
     let list = orgs::billing_managers(&state.db, &access, API).await?;
-    Ok(Json(BillingManagersResponse { billing_managers: list.into_iter().map(Into::into).collect() }))
+    Ok(Json(BillingManagersResponse {
+        billing_managers: list.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// Removes a billing manager; their access ends at once.
@@ -289,7 +353,11 @@ pub async fn list_billing_managers(State(state): State<AppState>, Caller(user): 
     params(("org" = String, Path), ("userId" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("token" = [])))]
-pub async fn remove_billing_manager(State(state): State<AppState>, Caller(user): Caller, Path((org, user_id)): Path<(String, String)>) -> Result<StatusCode> {
+pub async fn remove_billing_manager(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path((org, user_id)): Path<(String, String)>,
+) -> Result<StatusCode> {
     let access = orgs::access(&state.db, &user, &org).await?;
     orgs::remove_billing_manager(&state.db, &access, API, &user, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -300,7 +368,11 @@ pub async fn remove_billing_manager(State(state): State<AppState>, Caller(user):
     params(("org" = String, Path), ("userId" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("token" = [])))]
-pub async fn remove_member(State(state): State<AppState>, Caller(user): Caller, Path((org, user_id)): Path<(String, String)>) -> Result<StatusCode> {
+pub async fn remove_member(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path((org, user_id)): Path<(String, String)>,
+) -> Result<StatusCode> {
     let access = orgs::access(&state.db, &user, &org).await?;
     orgs::remove_member(&state.db, &access, API, &user, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -331,12 +403,22 @@ pub struct DirectoryEntryResponse {
     params(("org" = String, Path)),
     responses((status = 200, body = DirectoryResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("token" = [])))]
-pub async fn get_identity_provider(State(state): State<AppState>, Caller(user): Caller, Path(org): Path<String>) -> Result<Json<DirectoryResponse>> {
+pub async fn get_identity_provider(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(org): Path<String>,
+) -> Result<Json<DirectoryResponse>> {
     let access = orgs::access(&state.db, &user, &org).await?;
     let entries = directory::list(&state.db, &access, API).await?;
     Ok(Json(DirectoryResponse {
         identity_provider: access.org.identity_provider.as_str().to_owned(),
-        emails: entries.into_iter().map(|e| DirectoryEntryResponse { email: e.email, added: rfc3339(e.added_at) }).collect(),
+        emails: entries
+            .into_iter()
+            .map(|e| DirectoryEntryResponse {
+                email: e.email,
+                added: rfc3339(e.added_at),
+            })
+            .collect(),
     }))
 }
 
@@ -352,9 +434,14 @@ pub async fn set_identity_provider(
     ApiJson(body): ApiJson<IdentityProviderBody>,
 ) -> Result<StatusCode> {
     let access = orgs::access(&state.db, &user, &org).await?;
-    let to: IdentityProvider = body.identity_provider.parse().map_err(|e: purser_core::identity::UnknownIdentityProvider| {
-        Error::Invalid(purser_core::ValueError { field: "identityProvider", message: e.to_string() })
-    })?;
+    let to: IdentityProvider = body.identity_provider.parse().map_err(
+        |e: purser_core::identity::UnknownIdentityProvider| {
+            Error::Invalid(purser_core::ValueError {
+                field: "identityProvider",
+                message: e.to_string(),
+            })
+        },
+    )?;
     directory::set_identity_provider(&state.db, &access, API, &user, to).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -386,7 +473,11 @@ pub async fn add_directory_email(
     params(("org" = String, Path), ("email" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("token" = [])))]
-pub async fn remove_directory_email(State(state): State<AppState>, Caller(user): Caller, Path((org, email)): Path<(String, String)>) -> Result<StatusCode> {
+pub async fn remove_directory_email(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path((org, email)): Path<(String, String)>,
+) -> Result<StatusCode> {
     let access = orgs::access(&state.db, &user, &org).await?;
     directory::remove(&state.db, &access, API, &user, &email).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -421,8 +512,12 @@ pub async fn audit_log(
     let access = orgs::access(&state.db, &user, &org).await?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(Error::BadRequest("limit must be between 1 and 1000.".into()));
+        return Err(Error::BadRequest(
+            "limit must be between 1 and 1000.".into(),
+        ));
     }
     let entries = audit::list(&state.db, &access, API, q.event.as_deref(), limit).await?;
-    Ok(Json(AuditLogResponse { audit_log_events: entries }))
+    Ok(Json(AuditLogResponse {
+        audit_log_events: entries,
+    }))
 }

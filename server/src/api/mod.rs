@@ -27,14 +27,38 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{org}/invites", get(invites::list_invites))
         .route("/orgs/{org}/invites/batch", post(invites::invite_batch))
         .route("/orgs/{org}/invites/link", post(invites::invite_link))
-        .route("/orgs/{org}/invites/{id}", patch(invites::accept_invite).delete(invites::revoke_invite))
-        .route("/orgs/{org}/invites/{id}/resend", post(invites::resend_invite))
-        .route("/orgs/{org}/billing-managers", get(invites::list_billing_managers))
-        .route("/orgs/{org}/billing-managers/{user_id}", delete(invites::remove_billing_manager))
-        .route("/orgs/{org}/members/{user_id}", delete(invites::remove_member))
-        .route("/orgs/{org}/identity-provider", get(invites::get_identity_provider).put(invites::set_identity_provider))
-        .route("/orgs/{org}/identity-provider/emails", post(invites::add_directory_email))
-        .route("/orgs/{org}/identity-provider/emails/{email}", delete(invites::remove_directory_email))
+        .route(
+            "/orgs/{org}/invites/{id}",
+            patch(invites::accept_invite).delete(invites::revoke_invite),
+        )
+        .route(
+            "/orgs/{org}/invites/{id}/resend",
+            post(invites::resend_invite),
+        )
+        .route(
+            "/orgs/{org}/billing-managers",
+            get(invites::list_billing_managers),
+        )
+        .route(
+            "/orgs/{org}/billing-managers/{user_id}",
+            delete(invites::remove_billing_manager),
+        )
+        .route(
+            "/orgs/{org}/members/{user_id}",
+            delete(invites::remove_member),
+        )
+        .route(
+            "/orgs/{org}/identity-provider",
+            get(invites::get_identity_provider).put(invites::set_identity_provider),
+        )
+        .route(
+            "/orgs/{org}/identity-provider/emails",
+            post(invites::add_directory_email),
+        )
+        .route(
+            "/orgs/{org}/identity-provider/emails/{email}",
+            delete(invites::remove_directory_email),
+        )
         .route("/orgs/{org}/auditlogs", get(invites::audit_log))
         .route("/user", get(get_user))
         .route("/user/tokens", get(list_tokens).post(create_token))

@@ -255,3 +255,80 @@ pub fn new_browser() -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// Accounts made straight in the database (verified, one shared password hash), for
+/// tests that need many people quickly; each gets a personal access token.
+pub async fn verified_users(
+    app: &TestApp,
+    prefix: &str,
+    n: usize,
+) -> Vec<(purser_server::accounts::User, String)> {
+    let hash = purser_server::secrets::hash_password("a long password".into())
+        .await
+        .unwrap();
+    let now = purser_server::db::now_ms();
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let user = purser_server::accounts::User {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: format!("{prefix} {i}"),
+            email: format!("{prefix}{i}@example.com"),
+            email_verified: true,
+        };
+        sqlx::query("INSERT INTO users (id, name, email, password_hash, email_verified_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)")
+            .bind(&user.id)
+            .bind(&user.name)
+            .bind(&user.email)
+            .bind(&hash)
+            .bind(now)
+            .execute(&app.db)
+            .await
+            .unwrap();
+        let token = purser_server::tokens::create(&app.db, &user, "test")
+            .await
+            .unwrap()
+            .value;
+        out.push((user, token));
+    }
+    out
+}
+
+/// A new organization of `edition` whose admin is a fresh verified account; returns
+/// the admin's token.
+pub async fn org_with_admin(app: &TestApp, org: &str, edition: &str) -> String {
+    let admin = app.sign_up("Admin", &format!("admin@{org}.example")).await;
+    app.verify(&admin).await;
+    let (status, body) = app
+        .call_as(
+            &admin.client,
+            "create_org",
+            &[("name", org), ("display_name", ""), ("edition", edition)],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.token_for(&admin).await
+}
+
+/// A JSON request with a token.
+pub async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method, app.url(path))
+        .header("Authorization", format!("token {token}"));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// The secret at the end of an accept link.
+pub fn secret_of(url: &str) -> String {
+    url.rsplit('/').next().unwrap().to_owned()
+}

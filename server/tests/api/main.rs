@@ -5,5 +5,6 @@ mod accounts;
 mod cli;
 mod email;
 mod helpers;
+mod invitations;
 mod orgs;
 mod tokens;

@@ -1,0 +1,42 @@
+//! Modal dialogs on the native `<dialog>` element: `showModal()` moves focus into the
+//! dialog, makes the rest of the page inert (a focus trap) and closes on Escape.
+
+use leptos::html;
+use leptos::prelude::*;
+
+pub type DialogRef = NodeRef<html::Dialog>;
+
+pub fn open(dialog: DialogRef) {
+    #[cfg(feature = "hydrate")]
+    if let Some(d) = dialog.get() {
+        let _ = d.show_modal();
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = dialog;
+}
+
+pub fn close(dialog: DialogRef) {
+    #[cfg(feature = "hydrate")]
+    if let Some(d) = dialog.get() {
+        d.close();
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = dialog;
+}
+
+/// A dialog labelled by its title.
+#[component]
+pub fn Dialog(
+    node_ref: DialogRef,
+    id: &'static str,
+    #[prop(into)] title: String,
+    children: Children,
+) -> impl IntoView {
+    let title_id = format!("{id}-title");
+    view! {
+        <dialog node_ref=node_ref id=id class="dialog" aria-labelledby=title_id>
+            <h2 id=title_id.clone()>{title}</h2>
+            {children()}
+        </dialog>
+    }
+}

@@ -1,0 +1,3 @@
+pub mod dialog;
+pub mod invitations;
+pub mod settings_nav;

@@ -1,0 +1,96 @@
+//! Settings → Identity provider: `open`, or a `directory` of allowed emails.
+
+use crate::api::{load_identity, AddDirectoryEmail, RemoveDirectoryEmail, SetIdentityProvider};
+use crate::components::settings_nav::{SettingsNav, Tab};
+use crate::model::IdentityPage;
+use crate::ui::{form_error, ErrorPanel, ErrorText};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use purser_core::IdentityProvider;
+
+#[component]
+pub fn IdentityProviderPage() -> impl IntoView {
+    let params = use_params_map();
+    let set = ServerAction::<SetIdentityProvider>::new();
+    let add = ServerAction::<AddDirectoryEmail>::new();
+    let remove = ServerAction::<RemoveDirectoryEmail>::new();
+    let page = Resource::new(
+        move || {
+            (
+                params.read().get("org").unwrap_or_default(),
+                set.version().get(),
+                add.version().get(),
+                remove.version().get(),
+            )
+        },
+        |(org, ..)| load_identity(org),
+    );
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <IdentityView page set add remove/> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn IdentityView(
+    page: IdentityPage,
+    set: ServerAction<SetIdentityProvider>,
+    add: ServerAction<AddDirectoryEmail>,
+    remove: ServerAction<RemoveDirectoryEmail>,
+) -> impl IntoView {
+    let org = page.org.name.clone();
+    let (org_for_provider, org_for_add) = (org.clone(), org.clone());
+    let directory = page.provider == IdentityProvider::Directory;
+    view! {
+        <SettingsNav org=page.org.clone() current=Tab::Identity/>
+        <h1>"Identity provider"</h1>
+        <section class="card">
+            <p>
+                "With " <strong>"open"</strong> ", any verified Purser account can join through an invitation. With "
+                <strong>"directory"</strong> ", only the emails listed below may join or keep access: removing an email ends that person's access at once."
+            </p>
+            <ActionForm action=set attr:class="row">
+                <input type="hidden" name="org" value=org_for_provider/>
+                <label for="provider">"Identity provider"</label>
+                <select id="provider" name="provider">
+                    <option value="open" selected=!directory>"Open"</option>
+                    <option value="directory" selected=directory>"Directory"</option>
+                </select>
+                <button type="submit">"Save"</button>
+            </ActionForm>
+            <ErrorText message=Signal::derive(form_error(set.value()))/>
+        </section>
+        <section class="card">
+            <h2>"Directory"</h2>
+            <ActionForm action=add attr:class="row">
+                <input type="hidden" name="org" value=org_for_add/>
+                <label for="directory-email" class="visually-hidden">"Email to add"</label>
+                <input id="directory-email" name="email" type="email" placeholder="person@example.com" required=true/>
+                <button type="submit">"Add email"</button>
+            </ActionForm>
+            <ErrorText message=Signal::derive(move || add.value().get().and_then(|r| r.err()).map(|e| e.to_string()))/>
+            <ErrorText message=Signal::derive(form_error(remove.value()))/>
+            <ul class="directory" data-testid="directory">
+                {page.emails.into_iter().map(|email| {
+                    let org = org.clone();
+                    view! {
+                        <li>
+                            <span>{email.clone()}</span>
+                            <ActionForm action=remove attr:class="inline">
+                                <input type="hidden" name="org" value=org/>
+                                <input type="hidden" name="email" value=email.clone()/>
+                                <button type="submit" class="link danger" aria-label=format!("Remove {email}")>"Remove"</button>
+                            </ActionForm>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
