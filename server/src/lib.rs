@@ -3,6 +3,9 @@
 //! Every request path (REST handler or server function) goes through the service
 //! modules (`accounts`, `orgs`, `tokens`), which ask `purser_core` before they touch data.
 
+// Leptos view types nest deeply; computing their layout needs more than the default.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod api;
 pub mod audit;

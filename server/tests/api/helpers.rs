@@ -221,6 +221,15 @@ impl TestApp {
 
     /// The link in the newest email to `to`, read from the development mailbox.
     pub async fn last_link_to(&self, to: &str) -> String {
+        self.link_to(to, "http").await
+    }
+
+    /// The link in the newest invitation email to `to`.
+    pub async fn invite_link_to(&self, to: &str) -> String {
+        self.link_to(to, "/invites/").await
+    }
+
+    async fn link_to(&self, to: &str, containing: &str) -> String {
         let messages: Vec<Value> = reqwest::get(self.url("/dev/mailbox.json"))
             .await
             .unwrap()
@@ -229,8 +238,8 @@ impl TestApp {
             .unwrap();
         let message = messages
             .iter()
-            .find(|m| m["to"] == to)
-            .unwrap_or_else(|| panic!("no email to {to}"));
+            .find(|m| m["to"] == to && m["body"].as_str().unwrap_or_default().contains(containing))
+            .unwrap_or_else(|| panic!("no email to {to} with {containing}"));
         extract_link(message["body"].as_str().unwrap())
     }
 }
