@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# Starts the release build on a fresh SQLite database holding the demo organization.
+# Starts the release build on a fresh SQLite database holding the demo organization,
+# delivering email over SMTP to a real SMTP server (Python's aiosmtpd) that writes
+# each message into a Maildir the tests read.
 set -euo pipefail
 port="$1"
+smtp_port="$2"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-data="$(mktemp -d -t purser-e2e.XXXXXX)"
+work="/tmp/purser-e2e-$port"
+rm -rf "$work"
+mkdir -p "$work"
 bin="$root/target/release/purser"
-"$bin" --data-dir "$data" demo --format json > "$data/demo.json"
-exec "$bin" --data-dir "$data" serve --addr "127.0.0.1:$port" --dev-mailbox --site-root "$root/target/site"
+
+python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$work/mail" &
+smtp_pid=$!
+trap 'kill "$smtp_pid" 2>/dev/null || true' EXIT
+
+"$bin" --data-dir "$work" demo --format json > "$work/demo.json"
+"$bin" --data-dir "$work" serve --addr "127.0.0.1:$port" --site-root "$root/target/site" \
+  --smtp-url "smtp://127.0.0.1:$smtp_port" --smtp-from "Purser <purser@e2e.test>"

@@ -1,6 +1,9 @@
 //! Purser's web UI. Compiled twice: with `ssr` into the server (rendering pages and
 //! running server functions), and with `hydrate` into the browser bundle.
 
+// Leptos view types nest deeply; computing their layout needs more than the default.
+#![recursion_limit = "256"]
+
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;

@@ -1,0 +1,155 @@
+import { expect, test } from '@playwright/test';
+import {
+  accept,
+  billing,
+  copyBillingManagerLink,
+  goto,
+  inviteBillingManagers,
+  linkFromEmail,
+  newOrg,
+  newPerson,
+  signIn,
+  signUpAndVerify,
+  unique,
+} from './helpers';
+
+test('(1) a billing manager invited by email signs up, verifies, accepts, and is listed', async ({ browser }) => {
+  const { admin, org } = await newOrg(browser, 'enterprise');
+  await billing(admin, org);
+  const email = `${unique('bm')}@example.com`;
+  await inviteBillingManagers(admin, [email]);
+  await expect(admin.getByTestId('bm-invitations')).toContainText(email);
+
+  // The invitee opens the emailed link signed out, signs up from there and verifies.
+  const link = await linkFromEmail(email, '/invites/');
+  const invitee = await (await browser.newContext()).newPage();
+  await goto(invitee, link);
+  await expect(invitee.getByRole('heading', { name: /as a billing manager/ })).toBeVisible();
+  await invitee.getByRole('link', { name: 'Create an account' }).click();
+  await signUpAndVerify(invitee, 'Bea Counter', email, invitee.url());
+  await accept(invitee, link);
+  await expect(invitee).toHaveURL(new RegExp(`/${org}/settings/billing$`));
+
+  await billing(admin, org);
+  const row = admin.getByTestId('billing-managers').locator('tbody tr');
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText('Bea Counter');
+  await expect(row).toContainText(email);
+  await expect(row.locator('td').nth(2)).toHaveText(/^\d{4}-\d{2}-\d{2}$/);
+  await expect(admin.getByTestId('bm-invitations')).toContainText('No pending invitations');
+});
+
+test('(2) a copied link works once, then shows "no longer valid"', async ({ browser }) => {
+  const { admin, org } = await newOrg(browser, 'enterprise');
+  await billing(admin, org);
+  const link = await copyBillingManagerLink(admin);
+  expect(link).toContain('/invites/');
+
+  const first = await newPerson(browser, 'First Taker', `${unique('first')}@example.com`);
+  await accept(first, link);
+  await expect(first).toHaveURL(new RegExp(`/${org}/settings/billing$`));
+
+  const second = await newPerson(browser, 'Second Taker', `${unique('second')}@example.com`);
+  await goto(second, link);
+  await expect(second.getByTestId('invite-invalid')).toHaveText('This invitation is no longer valid');
+});
+
+test('(3) on Team a second billing manager cannot accept, and the admin sees why', async ({ browser }) => {
+  const { admin, org } = await newOrg(browser, 'team');
+  await billing(admin, org);
+  const [a, b] = [`${unique('a')}@example.com`, `${unique('b')}@example.com`];
+  await inviteBillingManagers(admin, [a, b]);
+
+  const first = await newPerson(browser, 'Ann', a);
+  await accept(first, await linkFromEmail(a, '/invites/'));
+  await expect(first).toHaveURL(new RegExp(`/${org}/settings/billing$`));
+
+  const second = await newPerson(browser, 'Ben', b);
+  await accept(second, await linkFromEmail(b, '/invites/'));
+  await expect(second.getByRole('alert')).toContainText('limit of billing managers');
+
+  await billing(admin, org);
+  const pending = admin.getByTestId('bm-invitations').locator('tbody tr', { hasText: b });
+  await expect(pending.getByTestId('invitation-status')).toContainText('last attempt failed');
+  await expect(pending.getByTestId('invitation-status')).toContainText('limit of billing managers');
+});
+
+test('(4) one admin, two members and a billing manager make a member count of three', async ({ page }) => {
+  await signIn(page, 'alice@acme.example', 'alice-demo-password');
+  await goto(page, '/acme/settings/members');
+  await expect(page.getByTestId('member-count')).toHaveText('3 members');
+  await billing(page, 'acme');
+  await expect(page.getByTestId('member-count')).toContainText('3 members');
+  await expect(page.getByTestId('billing-managers')).toContainText('Dana Ledger');
+  await expect(page.getByTestId('billing-managers')).toContainText('dana@acme.example');
+  await expect(page.getByTestId('bm-invitations')).toContainText('erin@acme.example');
+});
+
+test('(5) a billing manager sees names only and is refused everything else', async ({ page }) => {
+  await signIn(page, 'dana@acme.example', 'dana-demo-password');
+  await billing(page, 'acme');
+  const names = page.getByTestId('billing-managers');
+  await expect(names).toHaveText('Dana Ledger');
+  await expect(page.locator('main')).not.toContainText('@acme.example');
+  await expect(page.getByRole('button', { name: 'Invite Billing Managers' })).toHaveCount(0);
+  await expect(page.getByTestId('bm-invitations')).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'Members' })).toHaveCount(0);
+
+  for (const path of ['/acme/settings/members', '/acme/settings/identity']) {
+    await goto(page, path);
+    await expect(page.getByTestId('not-allowed')).toBeVisible();
+  }
+  // The API refuses the audit log, settings and invitations.
+  for (const path of ['/api/orgs/acme/auditlogs', '/api/orgs/acme/identity-provider', '/api/orgs/acme/invites']) {
+    const res = await page.request.get(path);
+    expect(res.status(), path).toBe(403);
+  }
+});
+
+test('(6) an admin removes a billing manager and their next request is refused', async ({ browser }) => {
+  const { admin, org } = await newOrg(browser, 'enterprise');
+  await billing(admin, org);
+  const link = await copyBillingManagerLink(admin);
+  const bm = await newPerson(browser, 'Rita Removed', `${unique('rita')}@example.com`);
+  await accept(bm, link);
+  await expect(bm).toHaveURL(new RegExp(`/${org}/settings/billing$`));
+
+  await billing(admin, org);
+  await admin.locator('summary[aria-label="Actions for Rita Removed"]').click();
+  await admin.getByRole('button', { name: 'Remove Billing Manager' }).first().click();
+  const dialog = admin.getByRole('dialog', { name: 'Remove billing manager?' });
+  await expect(dialog).toContainText('Rita Removed will lose access');
+  await dialog.getByRole('button', { name: 'Remove Billing Manager' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(admin.getByTestId('billing-managers')).toContainText('No billing managers yet');
+
+  await bm.reload();
+  await expect(bm.getByRole('heading', { name: 'Not found' })).toBeVisible();
+  expect((await bm.request.get(`/api/orgs/${org}/billing-managers`)).status()).toBe(404);
+});
+
+test('(7) with a directory, an outsider is refused and recorded, then succeeds once added', async ({ browser }) => {
+  const { admin, org } = await newOrg(browser, 'enterprise');
+  await goto(admin, `/${org}/settings/identity`);
+  await admin.getByLabel('Identity provider').selectOption('directory');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await expect(admin.getByTestId('directory')).toContainText('@example.com');
+
+  await billing(admin, org);
+  const link = await copyBillingManagerLink(admin);
+  const email = `${unique('outsider')}@example.com`;
+  const outsider = await newPerson(browser, 'Otto Outside', email);
+  await accept(outsider, link);
+  await expect(outsider.getByRole('alert')).toContainText('identity provider');
+
+  await billing(admin, org);
+  await expect(admin.getByTestId('bm-invitations').getByTestId('invitation-status')).toContainText('identity provider');
+
+  await goto(admin, `/${org}/settings/identity`);
+  await admin.getByLabel('Email to add').fill(email);
+  await admin.getByRole('button', { name: 'Add email' }).click();
+  await expect(admin.getByTestId('directory')).toContainText(email);
+
+  await accept(outsider, link);
+  await expect(outsider).toHaveURL(new RegExp(`/${org}/settings/billing$`));
+});
