@@ -241,3 +241,38 @@ async fn the_ui_refuses_members_list_to_billing_managers(app: TestApp) {
         "members never see emails"
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let app = TestApp::sqlite().await;
+    let (status, doc) = app.api_get("/api/openapi.json", None).await;
+    assert_eq!(status, 200);
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/api/user",
+        "/api/user/tokens",
+        "/api/user/tokens/{id}",
+        "/api/user/pending-invites",
+        "/api/orgs/{org}/metadata",
+        "/api/orgs/{org}/members",
+        "/api/orgs/{org}/members/{userId}",
+        "/api/orgs/{org}/invites",
+        "/api/orgs/{org}/invites/batch",
+        "/api/orgs/{org}/invites/link",
+        "/api/orgs/{org}/invites/{invite}",
+        "/api/orgs/{org}/invites/{id}",
+        "/api/orgs/{org}/invites/{id}/resend",
+        "/api/orgs/{org}/billing-managers",
+        "/api/orgs/{org}/billing-managers/{userId}",
+        "/api/orgs/{org}/identity-provider",
+        "/api/orgs/{org}/identity-provider/emails",
+        "/api/orgs/{org}/identity-provider/emails/{email}",
+        "/api/orgs/{org}/auditlogs",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} is missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["securitySchemes"]["token"].is_object());
+}
