@@ -21,6 +21,10 @@ pub enum Event {
     DirectoryEntryAdded,
     DirectoryEntryRemoved,
     IdentityProviderChanged,
+    PaymentMethodUpdated,
+    EditionChanged,
+    PaymentSucceeded,
+    PaymentFailed,
 }
 
 impl Event {
@@ -36,6 +40,10 @@ impl Event {
             Event::DirectoryEntryAdded => "directory.added",
             Event::DirectoryEntryRemoved => "directory.removed",
             Event::IdentityProviderChanged => "identity-provider.changed",
+            Event::PaymentMethodUpdated => "payment-method.updated",
+            Event::EditionChanged => "subscription.edition-changed",
+            Event::PaymentSucceeded => "payment.succeeded",
+            Event::PaymentFailed => "payment.failed",
         }
     }
 }

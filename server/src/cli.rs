@@ -38,10 +38,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DemoFormat::Text)]
         format: DemoFormat,
     },
+    /// Run the monthly billing cycle by hand.
+    Billing {
+        #[command(subcommand)]
+        command: BillingCommand,
+    },
     /// Print the permission matrix from purser-core.
     Permissions {
         #[arg(long, value_enum, default_value_t = MatrixFormat::Markdown)]
         format: MatrixFormat,
+    },
+}
+
+#[derive(Subcommand)]
+enum BillingCommand {
+    /// Charge every organization for one period (YYYY-MM), once: a period already billed is skipped.
+    Run {
+        #[arg(long)]
+        period: String,
     },
 }
 
@@ -149,6 +163,27 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
                 )),
                 DemoFormat::Text => emit(&demo.to_text()),
             }
+            Ok(())
+        }
+        Command::Billing {
+            command: BillingCommand::Run { period },
+        } => {
+            let period = purser_core::billing::Period::parse(&period).map_err(|e| e.to_string())?;
+            let pool = db::connect(&database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            db::MIGRATOR.run(&pool).await.map_err(|e| e.to_string())?;
+            let report = crate::billing::run_cycle(
+                &pool,
+                &crate::billing::processor::BuiltInProcessor,
+                period,
+            )
+            .await
+            .map_err(|e| e.public_message())?;
+            emit(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            ));
             Ok(())
         }
         Command::Permissions { format } => {

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod api;
 pub mod audit;
+pub mod billing;
 pub mod caller;
 pub mod cli;
 pub mod csrf;

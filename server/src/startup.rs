@@ -42,6 +42,7 @@ impl Settings {
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    pub processor: Arc<dyn crate::billing::processor::PaymentProcessor>,
     pub settings: Arc<Settings>,
     pub leptos: LeptosOptions,
 }
@@ -146,8 +147,12 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     if settings.base_url.is_empty() {
         settings.base_url = format!("http://{addr}");
     }
+    let processor: Arc<dyn crate::billing::processor::PaymentProcessor> =
+        Arc::new(crate::billing::processor::BuiltInProcessor);
+    crate::billing::spawn_scheduler(db.clone(), processor.clone());
     let state = AppState {
         db: db.clone(),
+        processor,
         leptos: leptos_options(&settings),
         settings: Arc::new(settings),
     };

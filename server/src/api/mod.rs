@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
+pub mod billing;
 pub mod invites;
 
 pub fn router() -> Router<AppState> {
@@ -60,6 +61,15 @@ pub fn router() -> Router<AppState> {
             delete(invites::remove_directory_email),
         )
         .route("/orgs/{org}/auditlogs", get(invites::audit_log))
+        .route(
+            "/orgs/{org}/billing/payment-method",
+            get(billing::get_payment_method).put(billing::put_payment_method),
+        )
+        .route(
+            "/orgs/{org}/billing/subscription",
+            get(billing::get_subscription).patch(billing::patch_subscription),
+        )
+        .route("/orgs/{org}/billing/payments", get(billing::list_payments))
         .route("/user", get(get_user))
         .route("/user/tokens", get(list_tokens).post(create_token))
         .route("/user/tokens/{id}", delete(revoke_token))
@@ -360,6 +370,8 @@ async fn list_members(
         invites::list_billing_managers, invites::remove_billing_manager, invites::remove_member,
         invites::get_identity_provider, invites::set_identity_provider,
         invites::add_directory_email, invites::remove_directory_email, invites::audit_log,
+        billing::get_payment_method, billing::put_payment_method, billing::get_subscription,
+        billing::patch_subscription, billing::list_payments,
     ),
     components(schemas(ErrorBody)),
     modifiers(&TokenAuth)

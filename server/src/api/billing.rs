@@ -1,0 +1,233 @@
+//! Billing: the payment method, the subscription and the payments.
+
+use super::ApiJson;
+use crate::billing::{self, CardForm, PaymentMethod};
+use crate::caller::Caller;
+use crate::db::rfc3339;
+use crate::error::{Error, ErrorBody, Result};
+use crate::orgs;
+use crate::startup::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use purser_core::{Edition, Surface};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+const API: Surface = Surface::Api;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentMethodView {
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: u32,
+    pub exp_year: i32,
+    pub holder: String,
+    pub updated: String,
+}
+
+impl From<PaymentMethod> for PaymentMethodView {
+    fn from(m: PaymentMethod) -> Self {
+        PaymentMethodView {
+            brand: m.brand.as_str().to_owned(),
+            last4: m.last4,
+            exp_month: m.exp_month,
+            exp_year: m.exp_year,
+            holder: m.holder,
+            updated: rfc3339(m.updated_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentMethodResponse {
+    /// `null` until a card is on file.
+    pub payment_method: Option<PaymentMethodView>,
+}
+
+/// The card on file: brand, last four digits, expiry and holder (admins, billing managers).
+#[utoipa::path(get, path = "/api/orgs/{org}/billing/payment-method", tag = "billing",
+    params(("org" = String, Path)),
+    responses((status = 200, body = PaymentMethodResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn get_payment_method(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(org): Path<String>,
+) -> Result<Json<PaymentMethodResponse>> {
+    let access = orgs::access(&state.db, &user, &org).await?;
+    let method = billing::payment_method(&state.db, &access, API).await?;
+    Ok(Json(PaymentMethodResponse {
+        payment_method: method.map(Into::into),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CardRequest {
+    pub holder: String,
+    pub number: String,
+    /// `MM/YY`.
+    pub expiry: String,
+    pub cvc: String,
+}
+
+/// Replaces the card on file. The number and CVC go to the payment processor only.
+#[utoipa::path(put, path = "/api/orgs/{org}/billing/payment-method", tag = "billing", request_body = CardRequest,
+    params(("org" = String, Path)),
+    responses((status = 200, body = PaymentMethodResponse), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn put_payment_method(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(org): Path<String>,
+    ApiJson(card): ApiJson<CardRequest>,
+) -> Result<Json<PaymentMethodResponse>> {
+    let access = orgs::access(&state.db, &user, &org).await?;
+    let form = CardForm {
+        holder: &card.holder,
+        number: &card.number,
+        expiry: &card.expiry,
+        cvc: &card.cvc,
+    };
+    let method = billing::update_payment_method(
+        &state.db,
+        state.processor.as_ref(),
+        &access,
+        API,
+        &user,
+        form,
+    )
+    .await?;
+    Ok(Json(PaymentMethodResponse {
+        payment_method: Some(method.into()),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionResponse {
+    #[schema(value_type = String)]
+    pub edition: Edition,
+    pub status: String,
+    pub current_period_start: String,
+    pub current_period_end: String,
+    pub price_per_member_cents: i64,
+    pub member_count: u64,
+    pub monthly_amount_cents: i64,
+    pub currency: String,
+}
+
+async fn subscription_response(
+    state: &AppState,
+    access: &orgs::OrgAccess,
+) -> Result<SubscriptionResponse> {
+    let s = billing::subscription(&state.db, access, API).await?;
+    Ok(SubscriptionResponse {
+        edition: s.edition,
+        status: s.status,
+        current_period_start: rfc3339(s.period_start),
+        current_period_end: rfc3339(s.period_end),
+        price_per_member_cents: s.price_per_member_cents,
+        member_count: s.members,
+        monthly_amount_cents: s.monthly_amount_cents,
+        currency: billing::CURRENCY.to_owned(),
+    })
+}
+
+/// The subscription: edition, status, current period and price (admins, billing managers).
+#[utoipa::path(get, path = "/api/orgs/{org}/billing/subscription", tag = "billing",
+    params(("org" = String, Path)),
+    responses((status = 200, body = SubscriptionResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn get_subscription(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(org): Path<String>,
+) -> Result<Json<SubscriptionResponse>> {
+    let access = orgs::access(&state.db, &user, &org).await?;
+    Ok(Json(subscription_response(&state, &access).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionRequest {
+    /// `team`, `enterprise` or `business-critical`.
+    pub edition: String,
+}
+
+/// Changes the edition; to Team only with at most one billing manager (`409` says how many to remove).
+#[utoipa::path(patch, path = "/api/orgs/{org}/billing/subscription", tag = "billing", request_body = SubscriptionRequest,
+    params(("org" = String, Path)),
+    responses((status = 200, body = SubscriptionResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn patch_subscription(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(org): Path<String>,
+    ApiJson(body): ApiJson<SubscriptionRequest>,
+) -> Result<Json<SubscriptionResponse>> {
+    let access = orgs::access(&state.db, &user, &org).await?;
+    let edition: Edition =
+        body.edition
+            .parse()
+            .map_err(|e: purser_core::edition::UnknownEdition| {
+                Error::Invalid(purser_core::ValueError {
+                    field: "edition",
+                    message: e.to_string(),
+                })
+            })?;
+    billing::change_edition(&state.db, &access, API, &user, edition).await?;
+    let access = orgs::access(&state.db, &user, &org).await?;
+    Ok(Json(subscription_response(&state, &access).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentView {
+    pub id: String,
+    pub period: String,
+    pub date: String,
+    pub description: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    /// `processing`, `succeeded` or `failed`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PaymentsResponse {
+    pub payments: Vec<PaymentView>,
+}
+
+/// Payment history, newest first (admins, billing managers).
+#[utoipa::path(get, path = "/api/orgs/{org}/billing/payments", tag = "billing",
+    params(("org" = String, Path)),
+    responses((status = 200, body = PaymentsResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn list_payments(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(org): Path<String>,
+) -> Result<Json<PaymentsResponse>> {
+    let access = orgs::access(&state.db, &user, &org).await?;
+    let list = billing::payments(&state.db, &access, API).await?;
+    Ok(Json(PaymentsResponse {
+        payments: list
+            .into_iter()
+            .map(|p| PaymentView {
+                id: p.id,
+                period: p.period,
+                date: rfc3339(p.created_at),
+                description: p.description,
+                amount_cents: p.amount_cents,
+                currency: p.currency,
+                status: p.status,
+                failure: p.failure,
+            })
+            .collect(),
+    }))
+}

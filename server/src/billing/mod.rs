@@ -1,0 +1,408 @@
+//! Billing: the payment method, the subscription, and the monthly billing cycle that
+//! records one payment per organization per period.
+
+pub mod processor;
+
+use crate::accounts::User;
+use crate::audit::{self, Actor, Event};
+use crate::db::{self, Db};
+use crate::error::{Error, Result};
+use crate::orgs::{self, OrgAccess};
+use chrono::{Datelike, TimeZone, Utc};
+use processor::{ChargeError, PaymentProcessor};
+use purser_core::billing::{monthly_amount_cents, price_per_member_cents, Brand, NewCard, Period};
+use purser_core::{Action, Edition, Surface};
+use sqlx::Row;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const CURRENCY: &str = "USD";
+
+/// Today as (year, month), for expiry checks.
+fn this_month() -> (i32, u32) {
+    let now = Utc::now();
+    (now.year(), now.month())
+}
+
+pub fn current_period() -> Period {
+    let (year, month) = this_month();
+    Period { year, month }
+}
+
+/// The first instant of a period, as Unix milliseconds.
+pub fn period_start_ms(p: Period) -> i64 {
+    Utc.with_ymd_and_hms(p.year, p.month, 1, 0, 0, 0)
+        .single()
+        .map(|t| t.timestamp_millis())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentMethod {
+    pub brand: Brand,
+    pub last4: String,
+    pub exp_month: u32,
+    pub exp_year: i32,
+    pub holder: String,
+    pub updated_at: i64,
+}
+
+pub async fn payment_method(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+) -> Result<Option<PaymentMethod>> {
+    access.require(Action::CreditCardView, surface)?;
+    let row = sqlx::query("SELECT brand, last4, exp_month, exp_year, holder, updated_at FROM payment_methods WHERE org_id = $1")
+        .bind(&access.org.id)
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| {
+        let brand: String = r.try_get("brand")?;
+        Ok(PaymentMethod {
+            brand: brand.parse().unwrap_or(Brand::Other),
+            last4: r.try_get("last4")?,
+            exp_month: u32::try_from(r.try_get::<i64, _>("exp_month")?).unwrap_or_default(),
+            exp_year: i32::try_from(r.try_get::<i64, _>("exp_year")?).unwrap_or_default(),
+            holder: r.try_get("holder")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// The "Update credit card" form as typed.
+pub struct CardForm<'a> {
+    pub holder: &'a str,
+    pub number: &'a str,
+    pub expiry: &'a str,
+    pub cvc: &'a str,
+}
+
+/// Validates the card, hands it to the processor, and keeps brand, last four, expiry,
+/// holder and the processor's token. The number and the CVC are dropped here.
+pub async fn update_payment_method(
+    db: &Db,
+    processor: &dyn PaymentProcessor,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    form: CardForm<'_>,
+) -> Result<PaymentMethod> {
+    access.require(Action::CreditCardUpdate, surface)?;
+    let card = NewCard::parse(
+        form.holder,
+        form.number,
+        form.expiry,
+        form.cvc,
+        this_month(),
+    )?;
+    let stored = processor
+        .store_card(&card)
+        .await
+        .map_err(|e| Error::Conflict(format!("The payment processor refused the card: {e}.")))?;
+    let method = PaymentMethod {
+        brand: card.number.brand(),
+        last4: card.number.last4(),
+        exp_month: card.expiry.month,
+        exp_year: card.expiry.year,
+        holder: card.holder.clone(),
+        updated_at: db::now_ms(),
+    };
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO payment_methods (org_id, brand, last4, exp_month, exp_year, holder, processor_token, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (org_id) DO UPDATE SET brand = $2, last4 = $3, exp_month = $4, exp_year = $5, holder = $6, processor_token = $7, updated_at = $8",
+    )
+    .bind(&access.org.id)
+    .bind(method.brand.as_str())
+    .bind(&method.last4)
+    .bind(i64::from(method.exp_month))
+    .bind(i64::from(method.exp_year))
+    .bind(&method.holder)
+    .bind(&stored.token)
+    .bind(method.updated_at)
+    .execute(&mut *tx)
+    .await?;
+    let details = format!(
+        "{} ending in {}, expires {:02}/{}",
+        method.brand.label(),
+        method.last4,
+        method.exp_month,
+        method.exp_year
+    );
+    audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        Event::PaymentMethodUpdated,
+        "credit card",
+        &details,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(org = %access.org.name, brand = method.brand.as_str(), last4 = %method.last4, "payment method updated");
+    Ok(method)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub edition: Edition,
+    pub status: String,
+    pub period_start: i64,
+    pub period_end: i64,
+    pub price_per_member_cents: i64,
+    pub members: u64,
+    pub monthly_amount_cents: i64,
+}
+
+pub async fn subscription(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Subscription> {
+    access.require(Action::SubscriptionView, surface)?;
+    let status: String = sqlx::query("SELECT subscription_status FROM organizations WHERE id = $1")
+        .bind(&access.org.id)
+        .fetch_one(db)
+        .await?
+        .try_get("subscription_status")?;
+    let members = orgs::member_count(db, &access.org.id).await?.members;
+    let period = current_period();
+    Ok(Subscription {
+        edition: access.org.edition,
+        status,
+        period_start: period_start_ms(period),
+        period_end: period_start_ms(period.next()),
+        price_per_member_cents: price_per_member_cents(access.org.edition),
+        members,
+        monthly_amount_cents: monthly_amount_cents(access.org.edition, members),
+    })
+}
+
+/// Changes the edition. Moving to Team with more billing managers than it allows is
+/// refused with the number to remove first.
+pub async fn change_edition(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    to: Edition,
+) -> Result<()> {
+    access.require(Action::SubscriptionUpdate, surface)?;
+    let mut tx = db.begin().await?;
+    orgs::lock_memberships(&mut tx, &access.org.id).await?;
+    let billing_managers = orgs::billing_manager_count(&mut tx, &access.org.id).await?;
+    to.accepts_change_with(billing_managers)
+        .map_err(|e| Error::Conflict(format!("{}{}", capitalise(&e.to_string()), ".")))?;
+    let from: String = sqlx::query("SELECT edition FROM organizations WHERE id = $1")
+        .bind(&access.org.id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("edition")?;
+    sqlx::query("UPDATE organizations SET edition = $1 WHERE id = $2")
+        .bind(to.as_str())
+        .bind(&access.org.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        Event::EditionChanged,
+        to.as_str(),
+        &format!("from {from}"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    pub id: String,
+    pub period: String,
+    pub created_at: i64,
+    pub description: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub status: String,
+    pub failure: Option<String>,
+}
+
+pub async fn payments(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<Payment>> {
+    access.require(Action::PaymentsView, surface)?;
+    let rows = sqlx::query(
+        "SELECT id, period, created_at, description, amount_cents, currency, status, failure FROM payments \
+         WHERE org_id = $1 ORDER BY period DESC, created_at DESC LIMIT 120",
+    )
+    .bind(&access.org.id)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Payment {
+                id: r.try_get("id")?,
+                period: r.try_get("period")?,
+                created_at: r.try_get("created_at")?,
+                description: r.try_get("description")?,
+                amount_cents: r.try_get("amount_cents")?,
+                currency: r.try_get("currency")?,
+                status: r.try_get("status")?,
+                failure: r.try_get("failure")?,
+            })
+        })
+        .collect()
+}
+
+/// What one run of the billing cycle did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CycleReport {
+    pub period: String,
+    pub succeeded: usize,
+    pub failed: usize,
+    /// Organizations already billed for the period (by an earlier run or another instance).
+    pub already_billed: usize,
+}
+
+/// Bills every organization for `period`, once. Each organization's payment row is
+/// claimed by inserting it; the unique (org, period) key lets exactly one run, of any
+/// number running at once on any number of instances, win each claim.
+pub async fn run_cycle(
+    db: &Db,
+    processor: &dyn PaymentProcessor,
+    period: Period,
+) -> Result<CycleReport> {
+    let mut report = CycleReport {
+        period: period.to_string(),
+        ..CycleReport::default()
+    };
+    let orgs = sqlx::query(
+        "SELECT o.id, o.name, o.edition, p.processor_token, p.exp_month, p.exp_year FROM organizations o \
+         LEFT JOIN payment_methods p ON p.org_id = o.id ORDER BY o.name",
+    )
+    .fetch_all(db)
+    .await?;
+    for org in &orgs {
+        let org_id: String = org.try_get("id")?;
+        let edition: Edition = org
+            .try_get::<String, _>("edition")?
+            .parse()
+            .map_err(|e| Error::Internal(format!("bad edition: {e}")))?;
+        let members = orgs::member_count(db, &org_id).await?.members;
+        let amount = monthly_amount_cents(edition, members);
+        let description = format!(
+            "Purser {} · {members} member(s) · {period}",
+            edition.label()
+        );
+        let payment_id = db::new_id();
+        let claimed = sqlx::query(
+            "INSERT INTO payments (id, org_id, period, created_at, description, amount_cents, currency, status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing') ON CONFLICT (org_id, period) DO NOTHING",
+        )
+        .bind(&payment_id)
+        .bind(&org_id)
+        .bind(period.to_string())
+        .bind(db::now_ms())
+        .bind(&description)
+        .bind(amount)
+        .bind(CURRENCY)
+        .execute(db)
+        .await?
+        .rows_affected()
+            == 1;
+        if !claimed {
+            report.already_billed += 1;
+            continue;
+        }
+        let token: Option<String> = org.try_get("processor_token")?;
+        let outcome = match token {
+            None => Err("no payment method on file".to_owned()),
+            Some(token) => {
+                let exp = (
+                    org.try_get::<Option<i64>, _>("exp_year")?.unwrap_or(0),
+                    org.try_get::<Option<i64>, _>("exp_month")?.unwrap_or(0),
+                );
+                if (exp.0, exp.1) < (i64::from(period.year), i64::from(period.month)) {
+                    Err("the card on file has expired".to_owned())
+                } else if amount == 0 {
+                    Ok("nothing to charge".to_owned())
+                } else {
+                    processor
+                        .charge(&token, amount, CURRENCY, &payment_id)
+                        .await
+                        .map_err(|e: ChargeError| e.to_string())
+                }
+            }
+        };
+        let mut tx = db.begin().await?;
+        let system = Actor {
+            id: None,
+            label: "purser billing",
+        };
+        match &outcome {
+            Ok(_) => {
+                sqlx::query("UPDATE payments SET status = 'succeeded' WHERE id = $1")
+                    .bind(&payment_id)
+                    .execute(&mut *tx)
+                    .await?;
+                audit::record(
+                    &mut tx,
+                    &org_id,
+                    system,
+                    Event::PaymentSucceeded,
+                    &period.to_string(),
+                    &description,
+                )
+                .await?;
+                report.succeeded += 1;
+            }
+            Err(failure) => {
+                sqlx::query("UPDATE payments SET status = 'failed', failure = $1 WHERE id = $2")
+                    .bind(failure)
+                    .bind(&payment_id)
+                    .execute(&mut *tx)
+                    .await?;
+                audit::record(
+                    &mut tx,
+                    &org_id,
+                    system,
+                    Event::PaymentFailed,
+                    &period.to_string(),
+                    failure,
+                )
+                .await?;
+                report.failed += 1;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
+/// Runs the cycle for the month that just ended, hourly: a period is billed once, on
+/// the first run after it ends, and the later runs find it billed.
+pub fn spawn_scheduler(
+    db: Db,
+    processor: Arc<dyn PaymentProcessor>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let period = current_period().previous();
+            match run_cycle(&db, processor.as_ref(), period).await {
+                Ok(report) if report.succeeded + report.failed > 0 => {
+                    tracing::info!(?report, "billing cycle ran")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "billing cycle failed"),
+            }
+        }
+    })
+}
