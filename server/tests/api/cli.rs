@@ -135,3 +135,95 @@ fn a_bad_database_url_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn a_full_card_number_is_never_stored_or_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cards.db").display());
+    let (ok, demo, err) = purser(&["demo", "--format", "json"], &url);
+    assert!(ok, "{err}");
+    let demo: Value = serde_json::from_str(&demo).unwrap();
+    let token = demo["users"][0]["token"].as_str().unwrap().to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log_path = dir.path().join("server.log");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_purser"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "trace")
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            if client.get(format!("http://127.0.0.1:{port}/api/openapi.json")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        client
+            .put(format!("http://127.0.0.1:{port}/api/orgs/acme/billing/payment-method"))
+            .header("Authorization", format!("token {token}"))
+            .json(&serde_json::json!({"holder": "Alice Admin", "number": "4111 1111 1111 1111", "expiry": "12/39", "cvc": "737"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(status, 200);
+    let mut searched = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for needle in ["4111111111111111", "4111 1111 1111 1111"] {
+            assert!(
+                !text.contains(needle),
+                "{needle} found in {}",
+                path.display()
+            );
+        }
+        searched += 1;
+    }
+    assert!(searched >= 2, "the database and the log were searched");
+    assert!(
+        std::fs::read_to_string(&log_path)
+            .unwrap()
+            .contains("payment method updated"),
+        "the log did record the update"
+    );
+}
+
+#[test]
+fn billing_run_bills_a_period_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("billing.db").display());
+    assert!(purser(&["demo"], &url).0);
+    let (ok, first, err) = purser(&["billing", "run", "--period", "2026-10"], &url);
+    assert!(ok, "{err}");
+    let first: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(
+        (first["period"].as_str(), first["failed"].as_u64()),
+        (Some("2026-10"), Some(1)),
+        "no card on file: {first}"
+    );
+    let (_, second, _) = purser(&["billing", "run", "--period", "2026-10"], &url);
+    let second: Value = serde_json::from_str(&second).unwrap();
+    assert_eq!(
+        second["alreadyBilled"]
+            .as_u64()
+            .or(second["already_billed"].as_u64()),
+        Some(1)
+    );
+    let (ok, _, err) = purser(&["billing", "run", "--period", "October"], &url);
+    assert!(!ok);
+    assert!(err.contains("YYYY-MM"), "{err}");
+}

@@ -2,6 +2,7 @@
 //! SQLite and on PostgreSQL.
 
 mod accounts;
+mod billing;
 mod cli;
 mod email;
 mod helpers;
