@@ -215,3 +215,29 @@ pub async fn remove_directory_email(org: String, email: String) -> Result<(), Ap
             .await,
     )
 }
+
+#[server(prefix = "/fn", endpoint = "update_card")]
+pub async fn update_card(
+    org: String,
+    holder: String,
+    number: String,
+    expiry: String,
+    cvc: String,
+) -> Result<(), AppError> {
+    let card = crate::backend::CardInput {
+        holder,
+        number,
+        expiry,
+        cvc,
+    };
+    ssr::answer(ssr::backend()?.update_card(ssr::session(), org, card).await)
+}
+
+#[server(prefix = "/fn", endpoint = "change_edition")]
+pub async fn change_edition(org: String, edition: String) -> Result<(), AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .change_edition(ssr::session(), org, edition)
+            .await,
+    )
+}

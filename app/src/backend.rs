@@ -110,8 +110,28 @@ pub trait Backend: Send + Sync + 'static {
         org: String,
         email: String,
     ) -> Result<(), AppError>;
+    async fn update_card(
+        &self,
+        session: Option<String>,
+        org: String,
+        card: CardInput,
+    ) -> Result<(), AppError>;
+    async fn change_edition(
+        &self,
+        session: Option<String>,
+        org: String,
+        edition: String,
+    ) -> Result<(), AppError>;
     /// Whether cookies must carry `Secure` (the server is reached over https).
     fn secure_cookies(&self) -> bool;
+}
+
+/// The "Update credit card" form as typed; parsed by the server.
+pub struct CardInput {
+    pub holder: String,
+    pub number: String,
+    pub expiry: String,
+    pub cvc: String,
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

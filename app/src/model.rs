@@ -72,6 +72,42 @@ pub struct BillingPage {
     pub billing_managers: Vec<purser_core::members::BillingManagerView>,
     /// Pending billing-manager invitations; `None` for those who may not see them.
     pub invitations: Option<Vec<InvitationRow>>,
+    /// Each part is `None` for those who may not see it.
+    pub subscription: Option<SubscriptionView>,
+    pub card: Option<Option<CardView>>,
+    pub payments: Option<Vec<PaymentRow>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionView {
+    pub edition: purser_core::Edition,
+    pub status: String,
+    pub period_start: i64,
+    pub period_end: i64,
+    pub price_per_member_cents: i64,
+    pub members: u64,
+    pub monthly_amount_cents: i64,
+    pub currency: String,
+}
+
+/// The card on file, as the processor left it: never the full number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardView {
+    pub brand: purser_core::billing::Brand,
+    pub last4: String,
+    pub exp_month: u32,
+    pub exp_year: i32,
+    pub holder: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRow {
+    pub date: i64,
+    pub description: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub status: String,
+    pub failure: Option<String>,
 }
 
 /// What the accept page shows about an invitation.

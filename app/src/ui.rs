@@ -20,6 +20,16 @@ pub fn format_date(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// An amount in cents as money, e.g. `$45.00` (USD) or `45.00 EUR`.
+pub fn format_money(cents: i64, currency: &str) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let (units, rest) = (cents.abs() / 100, cents.abs() % 100);
+    match currency {
+        "USD" => format!("{sign}${units}.{rest:02}"),
+        other => format!("{sign}{units}.{rest:02} {other}"),
+    }
+}
+
 /// The message for one form field, from the last result of an action.
 pub fn field_error<T, S>(
     value: S,
@@ -140,5 +150,7 @@ mod tests {
         assert_eq!(super::format_date(0), "1970-01-01");
         assert_eq!(super::format_date(951_782_400_000), "2000-02-29");
         assert_eq!(super::format_date(1_795_910_400_000), "2026-11-29");
+        assert_eq!(super::format_money(4_500, "USD"), "$45.00");
+        assert_eq!(super::format_money(5, "EUR"), "0.05 EUR");
     }
 }

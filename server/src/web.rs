@@ -7,12 +7,14 @@ use crate::startup::AppState;
 use crate::{directory, invitations};
 use crate::{orgs, tokens};
 use purser_app::backend::Backend;
+use purser_app::backend::CardInput;
 use purser_app::error::AppError;
 use purser_app::model::{
-    BillingPage, CreatedToken, IdentityPage, InvitationRow, InvitePreview, Me, MembersPage,
-    OrgEntry, TokenRow,
+    BillingPage, CardView, CreatedToken, IdentityPage, InvitationRow, InvitePreview, Me,
+    MembersPage, OrgEntry, PaymentRow, SubscriptionView, TokenRow,
 };
 use purser_core::invitations::may_view_invitations;
+use purser_core::permissions::allows;
 use purser_core::{Action, InvitationStatus, Role, Surface};
 
 const UI: Surface = Surface::Ui;
@@ -313,7 +315,57 @@ impl Backend for ServerBackend {
             let billing_managers = orgs::billing_managers(&self.state.db, &access, UI).await?;
             let count = orgs::member_count(&self.state.db, &access.org.id).await?;
             let invitations = self.invitation_rows(&access, Role::BillingManager).await?;
+            let db = &self.state.db;
+            let subscription = match allows(access.role, Action::SubscriptionView, UI) {
+                true => Some(crate::billing::subscription(db, &access, UI).await?).map(|s| {
+                    SubscriptionView {
+                        edition: s.edition,
+                        status: s.status,
+                        period_start: s.period_start,
+                        period_end: s.period_end,
+                        price_per_member_cents: s.price_per_member_cents,
+                        members: s.members,
+                        monthly_amount_cents: s.monthly_amount_cents,
+                        currency: crate::billing::CURRENCY.to_owned(),
+                    }
+                }),
+                false => None,
+            };
+            let card = match allows(access.role, Action::CreditCardView, UI) {
+                true => Some(
+                    crate::billing::payment_method(db, &access, UI)
+                        .await?
+                        .map(|m| CardView {
+                            brand: m.brand,
+                            last4: m.last4,
+                            exp_month: m.exp_month,
+                            exp_year: m.exp_year,
+                            holder: m.holder,
+                        }),
+                ),
+                false => None,
+            };
+            let payments = match allows(access.role, Action::PaymentsView, UI) {
+                true => Some(
+                    crate::billing::payments(db, &access, UI)
+                        .await?
+                        .into_iter()
+                        .map(|p| PaymentRow {
+                            date: p.created_at,
+                            description: p.description,
+                            amount_cents: p.amount_cents,
+                            currency: p.currency,
+                            status: p.status,
+                            failure: p.failure,
+                        })
+                        .collect(),
+                ),
+                false => None,
+            };
             Ok(BillingPage {
+                subscription,
+                card,
+                payments,
                 org: entry(&access),
                 count,
                 billing_managers,
@@ -475,6 +527,55 @@ impl Backend for ServerBackend {
         ui(async {
             let (user, access) = self.member(session, &org).await?;
             directory::remove(&self.state.db, &access, UI, &user, &email).await
+        }
+        .await)
+    }
+
+    async fn update_card(
+        &self,
+        session: Option<String>,
+        org: String,
+        card: CardInput,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            let form = crate::billing::CardForm {
+                holder: &card.holder,
+                number: &card.number,
+                expiry: &card.expiry,
+                cvc: &card.cvc,
+            };
+            crate::billing::update_payment_method(
+                &self.state.db,
+                self.state.processor.as_ref(),
+                &access,
+                UI,
+                &user,
+                form,
+            )
+            .await
+            .map(|_| ())
+        }
+        .await)
+    }
+
+    async fn change_edition(
+        &self,
+        session: Option<String>,
+        org: String,
+        edition: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            let to = edition
+                .parse()
+                .map_err(|e: purser_core::edition::UnknownEdition| {
+                    Error::Invalid(purser_core::ValueError {
+                        field: "edition",
+                        message: e.to_string(),
+                    })
+                })?;
+            crate::billing::change_edition(&self.state.db, &access, UI, &user, to).await
         }
         .await)
     }

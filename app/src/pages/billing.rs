@@ -1,17 +1,18 @@
-//! Settings → Billing & usage: the billing managers (issue-3 scope: who manages billing).
+//! Settings → Billing & usage: subscription, payment method, payments and billing managers.
 
 use crate::api::{
-    load_billing, InviteByEmail, InviteLink, RemoveBillingManager, ResendInvite, RevokeInvite,
+    load_billing, ChangeEdition, InviteByEmail, InviteLink, RemoveBillingManager, ResendInvite,
+    RevokeInvite, UpdateCard,
 };
 use crate::components::dialog::{self, Dialog, DialogRef};
 use crate::components::invitations::{CopyInviteLink, InvitationsTable, InviteDialog};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::BillingPage;
-use crate::ui::{format_date, ErrorPanel, ErrorText};
+use crate::ui::{field_error, form_error, format_date, format_money, ErrorPanel, ErrorText};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use purser_core::permissions::allows;
-use purser_core::{Action, Role, Surface};
+use purser_core::{Action, Edition, Role, Surface};
 
 /// The actions of the page, created once so the page data reloads after each.
 #[derive(Clone, Copy)]
@@ -21,6 +22,8 @@ struct Actions {
     resend: ServerAction<ResendInvite>,
     revoke: ServerAction<RevokeInvite>,
     remove: ServerAction<RemoveBillingManager>,
+    card: ServerAction<UpdateCard>,
+    edition: ServerAction<ChangeEdition>,
 }
 
 #[component]
@@ -32,6 +35,8 @@ pub fn BillingPage() -> impl IntoView {
         resend: ServerAction::new(),
         revoke: ServerAction::new(),
         remove: ServerAction::new(),
+        card: ServerAction::new(),
+        edition: ServerAction::new(),
     };
     let page = Resource::new(
         move || {
@@ -42,6 +47,10 @@ pub fn BillingPage() -> impl IntoView {
                 actions.resend.version().get(),
                 actions.revoke.version().get(),
                 actions.remove.version().get(),
+                (
+                    actions.card.version().get(),
+                    actions.edition.version().get(),
+                ),
             )
         },
         |(org, ..)| load_billing(org),
@@ -69,6 +78,9 @@ fn BillingView(page: BillingPage, actions: Actions) -> impl IntoView {
         <p class="muted" data-testid="member-count">
             {format!("{} {} · billing managers are not counted as members.", page.count.members, if page.count.members == 1 { "member" } else { "members" })}
         </p>
+        {page.subscription.clone().map(|s| view! { <SubscriptionSection org=org.clone() role subscription=s action=actions.edition/> })}
+        {page.card.clone().map(|c| view! { <PaymentMethodSection org=org.clone() role card=c action=actions.card/> })}
+        {page.payments.clone().map(|p| view! { <PaymentsSection payments=p/> })}
         <section class="card" aria-labelledby="billing-managers-title">
             <div class="section-head">
                 <h2 id="billing-managers-title">"Billing managers"</h2>
@@ -178,4 +190,137 @@ fn ManagersTable(page: BillingPage, actions: Actions) -> impl IntoView {
             </ActionForm>
         </Dialog>
     }
+}
+
+#[component]
+fn SubscriptionSection(
+    org: String,
+    role: Role,
+    subscription: crate::model::SubscriptionView,
+    action: ServerAction<ChangeEdition>,
+) -> impl IntoView {
+    let s = subscription;
+    let may_update = allows(role, Action::SubscriptionUpdate, Surface::Ui);
+    let current = s.edition;
+    view! {
+        <section class="card" aria-labelledby="subscription-title" data-testid="subscription">
+            <h2 id="subscription-title">"Subscription"</h2>
+            <p>
+                <strong>{format!("{} edition", s.edition.label())}</strong>
+                {format!(" · {} · current period {} to {}", s.status, format_date(s.period_start), format_date(s.period_end))}
+            </p>
+            <p class="muted">
+                {format!(
+                    "{} per member per month × {} member(s) = {} per month. Billing managers are free.",
+                    format_money(s.price_per_member_cents, &s.currency),
+                    s.members,
+                    format_money(s.monthly_amount_cents, &s.currency)
+                )}
+            </p>
+            {may_update.then(|| view! {
+                <ActionForm action attr:class="row">
+                    <input type="hidden" name="org" value=org/>
+                    <label for="edition">"Edition"</label>
+                    <select id="edition" name="edition">
+                        {Edition::ALL.into_iter().map(|e| view! { <option value=e.as_str() selected=e == current>{e.label()}</option> }).collect_view()}
+                    </select>
+                    <button type="submit" class="secondary">"Change edition"</button>
+                </ActionForm>
+                <ErrorText message=Signal::derive(move || action.value().get().and_then(|r| r.err()).map(|e| e.to_string()))/>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn PaymentMethodSection(
+    org: String,
+    role: Role,
+    card: Option<crate::model::CardView>,
+    action: ServerAction<UpdateCard>,
+) -> impl IntoView {
+    let node: DialogRef = NodeRef::new();
+    let value = action.value();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = value.get() {
+            dialog::close(node);
+        }
+    });
+    let may_update = allows(role, Action::CreditCardUpdate, Surface::Ui);
+    view! {
+        <section class="card" aria-labelledby="payment-method-title">
+            <div class="section-head">
+                <h2 id="payment-method-title">"Payment method"</h2>
+                {may_update.then(|| view! { <button type="button" on:click=move |_| dialog::open(node)>"Update credit card"</button> })}
+            </div>
+            <p data-testid="payment-method">
+                {match card {
+                    Some(c) => format!("{} ending in {} · expires {:02}/{} · {}", c.brand.label(), c.last4, c.exp_month, c.exp_year, c.holder),
+                    None => "No credit card on file.".to_owned(),
+                }}
+            </p>
+            <Dialog node_ref=node id="update-card" title="Update credit card">
+                <ActionForm action>
+                    <input type="hidden" name="org" value=org/>
+                    <label for="card-holder">"Cardholder name"</label>
+                    <input id="card-holder" name="holder" autocomplete="cc-name" required=true/>
+                    <ErrorText message=Signal::derive(field_error(value, "holder"))/>
+                    <label for="card-number">"Card number"</label>
+                    <input id="card-number" name="number" inputmode="numeric" autocomplete="cc-number" required=true/>
+                    <ErrorText message=Signal::derive(field_error(value, "number"))/>
+                    <div class="row-fields">
+                        <div>
+                            <label for="card-expiry">"Expiry (MM/YY)"</label>
+                            <input id="card-expiry" name="expiry" autocomplete="cc-exp" placeholder="MM/YY" required=true/>
+                            <ErrorText message=Signal::derive(field_error(value, "expiry"))/>
+                        </div>
+                        <div>
+                            <label for="card-cvc">"CVC"</label>
+                            <input id="card-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" required=true/>
+                            <ErrorText message=Signal::derive(field_error(value, "cvc"))/>
+                        </div>
+                    </div>
+                    <ErrorText message=Signal::derive(form_error(value))/>
+                    <p class="hint">"The card number goes to the payment processor; Purser keeps only the brand, the last four digits, the expiry and the name."</p>
+                    <div class="dialog-actions">
+                        <button type="button" class="secondary" on:click=move |_| dialog::close(node)>"Cancel"</button>
+                        <button type="submit" disabled=move || action.pending().get()>"Save card"</button>
+                    </div>
+                </ActionForm>
+            </Dialog>
+        </section>
+    }
+}
+
+#[component]
+fn PaymentsSection(payments: Vec<crate::model::PaymentRow>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="payments-title">
+            <h2 id="payments-title">"Payments"</h2>
+            {if payments.is_empty() {
+                view! { <p class="muted" data-testid="payments">"No payments yet. Purser charges the card on file once a month."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="table" data-testid="payments">
+                        <thead><tr><th scope="col">"Date"</th><th scope="col">"Description"</th><th scope="col">"Amount"</th><th scope="col">"Status"</th></tr></thead>
+                        <tbody>
+                            {payments.into_iter().map(|p| {
+                                let failed = p.status == "failed";
+                                view! {
+                                <tr>
+                                    <td>{format_date(p.date)}</td>
+                                    <td>{p.description}</td>
+                                    <td>{format_money(p.amount_cents, &p.currency)}</td>
+                                    <td class:error-text=failed>
+                                        {match p.failure { Some(f) => format!("{}: {f}", p.status), None => p.status }}
+                                    </td>
+                                </tr>
+                            }}).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+    }
+    .into_any()
 }

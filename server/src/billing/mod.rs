@@ -261,6 +261,7 @@ pub async fn payments(db: &Db, access: &OrgAccess, surface: Surface) -> Result<V
 
 /// What one run of the billing cycle did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CycleReport {
     pub period: String,
     pub succeeded: usize,
