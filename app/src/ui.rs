@@ -3,22 +3,8 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// A Unix-millisecond time as `YYYY-MM-DD` (UTC), without pulling a date library
-/// into the browser bundle.
-pub fn format_date(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
+/// A Unix-millisecond time as `YYYY-MM-DD` (UTC); the calendar lives in core.
+pub use purser_core::usage::format_date;
 
 /// An amount in cents as money, e.g. `$45.00` (USD) or `45.00 EUR`.
 pub fn format_money(cents: i64, currency: &str) -> String {

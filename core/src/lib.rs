@@ -11,6 +11,7 @@ pub mod invitations;
 pub mod members;
 pub mod permissions;
 pub mod role;
+pub mod usage;
 pub mod values;
 
 pub use edition::{Edition, EditionChangeError};
