@@ -102,18 +102,7 @@ pub async fn create(db: &Db) -> Result<Demo> {
     }
     ensure_pending_invitation(&mut conn, &org.id, &admin.id).await?;
     for &(project, stack, resources) in STACKS {
-        sqlx::query(
-            "INSERT INTO stacks (id, org_id, project, name, resource_count, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (org_id, project, name) DO NOTHING",
-        )
-        .bind(db::new_id())
-        .bind(&org.id)
-        .bind(project)
-        .bind(stack)
-        .bind(resources)
-        .bind(db::now_ms())
-        .execute(&mut *conn)
-        .await?;
+        ensure_stack_history(&mut conn, &org.id, project, stack, resources).await?;
     }
     drop(conn);
     let mut out = Vec::new();
@@ -187,6 +176,58 @@ async fn ensure_pending_invitation(
     }
     Ok(())
 }
+
+/// A stack with a month of reported updates, so usage has a history to chart.
+async fn ensure_stack_history(
+    conn: &mut db::Conn,
+    org_id: &str,
+    project: &str,
+    stack: &str,
+    resources: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO stacks (id, org_id, project, name, resource_count, created_at) VALUES ($1, $2, $3, $4, 0, $5) \
+         ON CONFLICT (org_id, project, name) DO NOTHING",
+    )
+    .bind(db::new_id())
+    .bind(org_id)
+    .bind(project)
+    .bind(stack)
+    .bind(db::now_ms() - 30 * DAY_MS)
+    .execute(&mut *conn)
+    .await?;
+    let row = sqlx::query("SELECT s.id, (SELECT COUNT(*) FROM stack_updates u WHERE u.stack_id = s.id) AS n FROM stacks s \
+         WHERE s.org_id = $1 AND s.project = $2 AND s.name = $3")
+        .bind(org_id)
+        .bind(project)
+        .bind(stack)
+        .fetch_one(&mut *conn)
+        .await?;
+    let stack_id: String = sqlx::Row::try_get(&row, "id")?;
+    let updates: i64 = sqlx::Row::try_get(&row, "n")?;
+    if updates == 0 {
+        let now = db::now_ms();
+        for (days_ago, count) in [
+            (30, resources / 2),
+            (21, resources * 2 / 3),
+            (12, resources - 3),
+            (4, resources),
+        ] {
+            crate::stacks::record_sample(
+                conn,
+                org_id,
+                &stack_id,
+                now - days_ago * DAY_MS,
+                count.max(0),
+                None,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+const DAY_MS: i64 = 86_400_000;
 
 /// Replaces the user's previous demo token with a new one.
 async fn fresh_token(db: &Db, user: &User) -> Result<String> {

@@ -21,6 +21,7 @@ pub mod error;
 pub mod invitations;
 pub mod orgs;
 pub mod secrets;
+pub mod stacks;
 pub mod startup;
 pub mod tokens;
 pub mod web;

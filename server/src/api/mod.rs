@@ -21,6 +21,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub mod billing;
 pub mod invites;
+pub mod usage;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -70,6 +71,18 @@ pub fn router() -> Router<AppState> {
             get(billing::get_subscription).patch(billing::patch_subscription),
         )
         .route("/orgs/{org}/billing/payments", get(billing::list_payments))
+        .route(
+            "/orgs/{org}/stacks",
+            get(usage::list_stacks).post(usage::create_stack),
+        )
+        .route(
+            "/orgs/{org}/stacks/{project}/{stack}/updates",
+            post(usage::report_update),
+        )
+        .route(
+            "/orgs/{org}/resources/summary",
+            get(usage::resources_summary),
+        )
         .route("/user", get(get_user))
         .route("/user/tokens", get(list_tokens).post(create_token))
         .route("/user/tokens/{id}", delete(revoke_token))
@@ -372,6 +385,7 @@ async fn list_members(
         invites::add_directory_email, invites::remove_directory_email, invites::audit_log,
         billing::get_payment_method, billing::put_payment_method, billing::get_subscription,
         billing::patch_subscription, billing::list_payments,
+        usage::list_stacks, usage::create_stack, usage::report_update, usage::resources_summary,
     ),
     components(schemas(ErrorBody)),
     modifiers(&TokenAuth)

@@ -9,3 +9,4 @@ mod helpers;
 mod invitations;
 mod orgs;
 mod tokens;
+mod usage;

@@ -1,0 +1,192 @@
+//! Stacks and resources under management.
+
+use super::{ApiJson, ApiQuery};
+use crate::caller::Caller;
+use crate::db::rfc3339;
+use crate::error::{Error, ErrorBody, Result};
+use crate::orgs;
+use crate::stacks;
+use crate::startup::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use purser_core::usage::Granularity;
+use purser_core::Surface;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+const API: Surface = Surface::Api;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StackView {
+    pub project: String,
+    pub name: String,
+    pub resource_count: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StacksResponse {
+    pub stacks: Vec<StackView>,
+}
+
+/// The organization's stacks (admins and members).
+#[utoipa::path(get, path = "/api/orgs/{org}/stacks", tag = "stacks",
+    params(("org" = String, Path)),
+    responses((status = 200, body = StacksResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn list_stacks(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(org): Path<String>,
+) -> Result<Json<StacksResponse>> {
+    let access = orgs::access(&state.db, &user, &org).await?;
+    let list = stacks::list(&state.db, &access, API).await?;
+    Ok(Json(StacksResponse {
+        stacks: list
+            .into_iter()
+            .map(|s| StackView {
+                project: s.project,
+                name: s.name,
+                resource_count: s.resource_count,
+                last_update: s.last_update.map(rfc3339),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateStackRequest {
+    pub project: String,
+    pub name: String,
+}
+
+/// Creates a stack (admins and members).
+#[utoipa::path(post, path = "/api/orgs/{org}/stacks", tag = "stacks", request_body = CreateStackRequest,
+    params(("org" = String, Path)),
+    responses((status = 201, body = StackView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn create_stack(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(org): Path<String>,
+    ApiJson(body): ApiJson<CreateStackRequest>,
+) -> Result<(StatusCode, Json<StackView>)> {
+    let access = orgs::access(&state.db, &user, &org).await?;
+    let s = stacks::create(&state.db, &access, API, &body.project, &body.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(StackView {
+            project: s.project,
+            name: s.name,
+            resource_count: 0,
+            last_update: None,
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateReport {
+    pub resource_count: i64,
+}
+
+/// Reports an update's resource count, as a deployment tool does after an update.
+#[utoipa::path(post, path = "/api/orgs/{org}/stacks/{project}/{stack}/updates", tag = "stacks", request_body = UpdateReport,
+    params(("org" = String, Path), ("project" = String, Path), ("stack" = String, Path)),
+    responses((status = 201), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn report_update(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path((org, project, stack)): Path<(String, String, String)>,
+    ApiJson(body): ApiJson<UpdateReport>,
+) -> Result<StatusCode> {
+    let access = orgs::access(&state.db, &user, &org).await?;
+    stacks::report_update(
+        &state.db,
+        &access,
+        API,
+        &user,
+        &project,
+        &stack,
+        body.resource_count,
+    )
+    .await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// `day` (default) or `month`.
+    pub granularity: Option<String>,
+    /// How many days back, 1–731 (default 30).
+    pub lookback_days: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryEntry {
+    pub year: i32,
+    pub month: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<u32>,
+    /// Average resources under management over the period.
+    pub resources: i64,
+    pub resource_hours: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryResponse {
+    pub summary: Vec<SummaryEntry>,
+    /// Resources under management now.
+    pub current_resource_count: i64,
+}
+
+/// Resources under management over time, in Pulumi's shape: aggregates only, never stack names.
+#[utoipa::path(get, path = "/api/orgs/{org}/resources/summary", tag = "resources under management",
+    params(("org" = String, Path), SummaryQuery),
+    responses((status = 200, body = SummaryResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn resources_summary(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(org): Path<String>,
+    ApiQuery(q): ApiQuery<SummaryQuery>,
+) -> Result<Json<SummaryResponse>> {
+    let access = orgs::access(&state.db, &user, &org).await?;
+    let granularity: Granularity = q
+        .granularity
+        .as_deref()
+        .unwrap_or("day")
+        .parse()
+        .map_err(Error::BadRequest)?;
+    let summary = stacks::summary(
+        &state.db,
+        &access,
+        API,
+        granularity,
+        q.lookback_days.unwrap_or(30),
+    )
+    .await?;
+    Ok(Json(SummaryResponse {
+        current_resource_count: summary.current_resources,
+        summary: summary
+            .buckets
+            .into_iter()
+            .map(|b| SummaryEntry {
+                year: b.year,
+                month: b.month,
+                day: b.day,
+                resources: b.resources,
+                resource_hours: b.resource_hours,
+            })
+            .collect(),
+    }))
+}

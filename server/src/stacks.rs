@@ -1,0 +1,204 @@
+//! Stacks, and the resource counts their updates report: the source of resources
+//! under management.
+
+use crate::accounts::User;
+use crate::db::{self, Conn, Db};
+use crate::error::{Error, Result};
+use crate::orgs::OrgAccess;
+use purser_core::usage::{self, Bucket, Granularity, Sample};
+use purser_core::{Action, Surface, ValueError};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stack {
+    pub project: String,
+    pub name: String,
+    pub resource_count: i64,
+    pub last_update: Option<i64>,
+}
+
+/// Project and stack names: letters, digits, `-`, `_` and `.`, 1–100 characters.
+fn parse_name(field: &'static str, input: &str) -> Result<String> {
+    let s = input.trim();
+    let ok = !s.is_empty()
+        && s.len() <= 100
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if !ok {
+        return Err(Error::Invalid(ValueError {
+            field,
+            message: format!("A {field} name has 1 to 100 letters, digits, '-', '_' or '.'."),
+        }));
+    }
+    Ok(s.to_owned())
+}
+
+pub async fn list(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<Stack>> {
+    access.require(Action::StacksList, surface)?;
+    let rows = sqlx::query(
+        "SELECT s.project, s.name, s.resource_count, (SELECT MAX(u.at) FROM stack_updates u WHERE u.stack_id = s.id) AS last_update \
+         FROM stacks s WHERE s.org_id = $1 ORDER BY s.project, s.name",
+    )
+    .bind(&access.org.id)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Stack {
+                project: r.try_get("project")?,
+                name: r.try_get("name")?,
+                resource_count: r.try_get("resource_count")?,
+                last_update: r.try_get("last_update")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn create(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    project: &str,
+    name: &str,
+) -> Result<Stack> {
+    access.require(Action::StacksCreate, surface)?;
+    let project = parse_name("project", project)?;
+    let name = parse_name("stack", name)?;
+    let inserted = sqlx::query("INSERT INTO stacks (id, org_id, project, name, resource_count, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
+        .bind(db::new_id())
+        .bind(&access.org.id)
+        .bind(&project)
+        .bind(&name)
+        .bind(db::now_ms())
+        .execute(db)
+        .await;
+    match inserted {
+        Err(e) if db::is_unique_violation(&e) => Err(Error::Conflict(format!(
+            "The stack {project}/{name} already exists."
+        ))),
+        other => other
+            .map(|_| Stack {
+                project,
+                name,
+                resource_count: 0,
+                last_update: None,
+            })
+            .map_err(Error::from),
+    }
+}
+
+/// Records an update's resource count, as a deployment tool reports it afterwards.
+pub async fn report_update(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    project: &str,
+    name: &str,
+    resources: i64,
+) -> Result<()> {
+    access.require(Action::StacksUpdate, surface)?;
+    if !(0..=10_000_000).contains(&resources) {
+        return Err(Error::Invalid(ValueError {
+            field: "resourceCount",
+            message: "resourceCount must be between 0 and 10000000.".into(),
+        }));
+    }
+    let mut tx = db.begin().await?;
+    let stack_id: String =
+        sqlx::query("SELECT id FROM stacks WHERE org_id = $1 AND project = $2 AND name = $3")
+            .bind(&access.org.id)
+            .bind(project)
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| {
+                Error::NotFound(format!("No stack {project}/{name} in this organization."))
+            })?
+            .try_get("id")?;
+    record_sample(
+        &mut tx,
+        &access.org.id,
+        &stack_id,
+        db::now_ms(),
+        resources,
+        Some(&actor.id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes one sample and the stack's current count.
+pub async fn record_sample(
+    conn: &mut Conn,
+    org_id: &str,
+    stack_id: &str,
+    at: i64,
+    resources: i64,
+    by: Option<&str>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO stack_updates (id, stack_id, org_id, at, resource_count, updated_by) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(db::new_id())
+        .bind(stack_id)
+        .bind(org_id)
+        .bind(at)
+        .bind(resources)
+        .bind(by)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE stacks SET resource_count = $1 WHERE id = $2")
+        .bind(resources)
+        .bind(stack_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The aggregate billing managers may see: never a stack's name.
+#[derive(Debug, Clone)]
+pub struct UsageSummary {
+    pub current_resources: i64,
+    pub buckets: Vec<Bucket>,
+}
+
+pub const MAX_LOOKBACK_DAYS: i64 = 731;
+
+pub async fn summary(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    granularity: Granularity,
+    lookback_days: i64,
+) -> Result<UsageSummary> {
+    access.require(Action::RumViewSummary, surface)?;
+    if !(1..=MAX_LOOKBACK_DAYS).contains(&lookback_days) {
+        return Err(Error::BadRequest(format!(
+            "lookbackDays must be between 1 and {MAX_LOOKBACK_DAYS}."
+        )));
+    }
+    let now = db::now_ms();
+    let (y, m, d) = usage::date_of(now);
+    let from = usage::start_of(y, m, d) - (lookback_days - 1) * 86_400_000;
+    let rows = sqlx::query(
+        "SELECT stack_id, at, resource_count FROM stack_updates WHERE org_id = $1 AND at <= $2",
+    )
+    .bind(&access.org.id)
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    let samples = rows
+        .iter()
+        .map(|r| {
+            Ok(Sample {
+                stack: r.try_get("stack_id")?,
+                at: r.try_get("at")?,
+                resources: r.try_get("resource_count")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(UsageSummary {
+        current_resources: usage::current_resources(&samples, now),
+        buckets: usage::summarize(&samples, from, now, granularity),
+    })
+}

@@ -1,0 +1,177 @@
+use crate::helpers::{api, TestApp};
+use crate::on_both_databases;
+use reqwest::Method;
+use serde_json::json;
+
+on_both_databases!(
+    stacks_report_resources_and_billing_managers_see_only_aggregates,
+    usage_input_is_checked
+);
+
+async fn tokens(app: &TestApp) -> (String, String, String) {
+    let d = purser_server::demo::create(&app.db).await.unwrap();
+    let token = |role: &str| {
+        d.users
+            .iter()
+            .find(|u| u.role.as_str() == role)
+            .unwrap()
+            .token
+            .clone()
+    };
+    (token("admin"), token("member"), token("billing-manager"))
+}
+
+async fn stacks_report_resources_and_billing_managers_see_only_aggregates(app: TestApp) {
+    let (admin, member, bm) = tokens(&app).await;
+    let (status, before) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/resources/summary?granularity=day&lookbackDays=30",
+        &bm,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(before["summary"].as_array().unwrap().len(), 30);
+    assert_eq!(before["currentResourceCount"], 42 + 40 + 17);
+    let text = before.to_string();
+    for name in ["website", "payments-api", "production", "staging"] {
+        assert!(
+            !text.contains(name),
+            "billing managers never see stack names: {text}"
+        );
+    }
+    assert!(
+        before["summary"][0]["resourceHours"].as_f64().unwrap() > 0.0,
+        "a month of history: {before}"
+    );
+
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/orgs/acme/stacks",
+        &member,
+        Some(json!({"project": "infra", "name": "dev"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/orgs/acme/stacks/infra/dev/updates",
+        &member,
+        Some(json!({"resourceCount": 25})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, after) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/resources/summary",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(after["currentResourceCount"], 42 + 40 + 17 + 25);
+    let (_, months) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/resources/summary?granularity=month&lookbackDays=60",
+        &admin,
+        None,
+    )
+    .await;
+    assert!(months["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m.get("day").is_none()));
+
+    let (status, list) = api(&app, Method::GET, "/api/orgs/acme/stacks", &member, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["stacks"].as_array().unwrap().len(), 4);
+    for (method, path, body) in [
+        (Method::GET, "/api/orgs/acme/stacks", None),
+        (
+            Method::POST,
+            "/api/orgs/acme/stacks",
+            Some(json!({"project": "x", "name": "y"})),
+        ),
+        (
+            Method::POST,
+            "/api/orgs/acme/stacks/infra/dev/updates",
+            Some(json!({"resourceCount": 1})),
+        ),
+    ] {
+        let (status, _) = api(&app, method.clone(), path, &bm, body).await;
+        assert_eq!(
+            status, 403,
+            "billing managers have no stack access: {method} {path}"
+        );
+    }
+    let (status, _) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/resources/summary",
+        &member,
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "members do not see usage");
+}
+
+async fn usage_input_is_checked(app: TestApp) {
+    let (admin, _, _) = tokens(&app).await;
+    for bad in [
+        "granularity=week",
+        "lookbackDays=0",
+        "lookbackDays=9999",
+        "lookbackDays=abc",
+    ] {
+        let (status, body) = api(
+            &app,
+            Method::GET,
+            &format!("/api/orgs/acme/resources/summary?{bad}"),
+            &admin,
+            None,
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/orgs/acme/stacks",
+        &admin,
+        Some(json!({"project": "website", "name": "production"})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/orgs/acme/stacks",
+        &admin,
+        Some(json!({"project": "bad name", "name": "x"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/orgs/acme/stacks/website/production/updates",
+        &admin,
+        Some(json!({"resourceCount": -1})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/orgs/acme/stacks/nope/nope/updates",
+        &admin,
+        Some(json!({"resourceCount": 1})),
+    )
+    .await;
+    assert_eq!(status, 404);
+}
