@@ -65,7 +65,7 @@ pub struct InvitationRow {
 }
 
 /// Settings → Billing & usage, as the caller's role may see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingPage {
     pub org: OrgEntry,
     pub count: MemberCount,
@@ -76,6 +76,15 @@ pub struct BillingPage {
     pub subscription: Option<SubscriptionView>,
     pub card: Option<Option<CardView>>,
     pub payments: Option<Vec<PaymentRow>>,
+    pub usage: Option<UsageView>,
+}
+
+/// Resources under management: aggregates only, never stack names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsageView {
+    pub current_resources: i64,
+    /// The last 30 days, oldest first.
+    pub days: Vec<purser_core::usage::Bucket>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use purser_app::backend::CardInput;
 use purser_app::error::AppError;
 use purser_app::model::{
     BillingPage, CardView, CreatedToken, IdentityPage, InvitationRow, InvitePreview, Me,
-    MembersPage, OrgEntry, PaymentRow, SubscriptionView, TokenRow,
+    MembersPage, OrgEntry, PaymentRow, SubscriptionView, TokenRow, UsageView,
 };
 use purser_core::invitations::may_view_invitations;
 use purser_core::permissions::allows;
@@ -362,7 +362,25 @@ impl Backend for ServerBackend {
                 ),
                 false => None,
             };
+            let usage = match allows(access.role, Action::RumViewSummary, UI) {
+                true => {
+                    let summary = crate::stacks::summary(
+                        db,
+                        &access,
+                        UI,
+                        purser_core::usage::Granularity::Day,
+                        30,
+                    )
+                    .await?;
+                    Some(UsageView {
+                        current_resources: summary.current_resources,
+                        days: summary.buckets,
+                    })
+                }
+                false => None,
+            };
             Ok(BillingPage {
+                usage,
                 subscription,
                 card,
                 payments,

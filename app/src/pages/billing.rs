@@ -78,6 +78,7 @@ fn BillingView(page: BillingPage, actions: Actions) -> impl IntoView {
         <p class="muted" data-testid="member-count">
             {format!("{} {} · billing managers are not counted as members.", page.count.members, if page.count.members == 1 { "member" } else { "members" })}
         </p>
+        {page.usage.clone().map(|u| view! { <UsageSection usage=u members=page.count.members/> })}
         {page.subscription.clone().map(|s| view! { <SubscriptionSection org=org.clone() role subscription=s action=actions.edition/> })}
         {page.card.clone().map(|c| view! { <PaymentMethodSection org=org.clone() role card=c action=actions.card/> })}
         {page.payments.clone().map(|p| view! { <PaymentsSection payments=p/> })}
@@ -323,4 +324,58 @@ fn PaymentsSection(payments: Vec<crate::model::PaymentRow>) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// Usage: the resource and member counts, and resources over the last 30 days as a bar chart.
+#[component]
+fn UsageSection(usage: crate::model::UsageView, members: u64) -> impl IntoView {
+    const W: f64 = 600.0;
+    const H: f64 = 140.0;
+    let max = usage
+        .days
+        .iter()
+        .map(|d| d.resources)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let n = usage.days.len().max(1) as f64;
+    let bar = W / n;
+    let total_hours: f64 = usage.days.iter().map(|d| d.resource_hours).sum();
+    let first = usage
+        .days
+        .first()
+        .map(|d| format!("{}-{:02}-{:02}", d.year, d.month, d.day.unwrap_or(1)))
+        .unwrap_or_default();
+    let last = usage
+        .days
+        .last()
+        .map(|d| format!("{}-{:02}-{:02}", d.year, d.month, d.day.unwrap_or(1)))
+        .unwrap_or_default();
+    let label = format!(
+        "Average resources under management per day, {first} to {last}, at most {}",
+        max as i64
+    );
+    view! {
+        <section class="card" aria-labelledby="usage-title">
+            <h2 id="usage-title">"Usage"</h2>
+            <div class="stats">
+                <p><strong data-testid="resource-count">{usage.current_resources}</strong>" resources under management"</p>
+                <p><strong>{members}</strong>" members"</p>
+                <p><strong>{format!("{:.0}", total_hours)}</strong>" resource-hours in 30 days"</p>
+            </div>
+            <svg class="chart" viewBox=format!("0 0 {W} {}", H + 20.0) role="img" data-testid="usage-chart"
+                aria-label=label>
+                {usage.days.iter().enumerate().map(|(i, d)| {
+                    let h = d.resources as f64 / max * H;
+                    view! {
+                        <rect x=format!("{:.1}", i as f64 * bar + 1.0) y=format!("{:.1}", H - h) width=format!("{:.1}", (bar - 2.0).max(1.0)) height=format!("{:.1}", h)>
+                            <title>{format!("{}-{:02}-{:02}: {} resources, {:.0} resource-hours", d.year, d.month, d.day.unwrap_or(1), d.resources, d.resource_hours)}</title>
+                        </rect>
+                    }
+                }).collect_view()}
+                <text x="0" y=format!("{}", H + 16.0)>{first}</text>
+                <text x=format!("{W}") y=format!("{}", H + 16.0) text-anchor="end">{last}</text>
+            </svg>
+        </section>
+    }
 }
