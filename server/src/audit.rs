@@ -25,6 +25,13 @@ pub enum Event {
     EditionChanged,
     PaymentSucceeded,
     PaymentFailed,
+    TeamCreated,
+    TeamMemberAdded,
+    TeamMemberRemoved,
+    OrgTokenCreated,
+    OrgTokenRevoked,
+    PolicyGroupCreated,
+    PolicyPackPublished,
 }
 
 impl Event {
@@ -44,6 +51,13 @@ impl Event {
             Event::EditionChanged => "subscription.edition-changed",
             Event::PaymentSucceeded => "payment.succeeded",
             Event::PaymentFailed => "payment.failed",
+            Event::TeamCreated => "team.created",
+            Event::TeamMemberAdded => "team.member-added",
+            Event::TeamMemberRemoved => "team.member-removed",
+            Event::OrgTokenCreated => "org-token.created",
+            Event::OrgTokenRevoked => "org-token.revoked",
+            Event::PolicyGroupCreated => "policy-group.created",
+            Event::PolicyPackPublished => "policy-pack.published",
         }
     }
 }

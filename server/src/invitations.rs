@@ -316,6 +316,14 @@ pub async fn pending(
     rows.iter().map(Invitation::from_row).collect()
 }
 
+/// Refuses before any lookup those who may invite to no role at all, so that the
+/// answer (403) says nothing about whether the invitation exists.
+fn may_manage_some(access: &OrgAccess, surface: Surface) -> Result<()> {
+    access
+        .require(invite_action(Role::Member), surface)
+        .or_else(|_| access.require(invite_action(Role::BillingManager), surface))
+}
+
 async fn find_pending(conn: &mut Conn, org_id: &str, id: &str) -> Result<Invitation> {
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by WHERE i.org_id = $1 AND i.id = $2"
@@ -348,6 +356,7 @@ pub async fn resend(
     id: &str,
     base_url: &str,
 ) -> Result<Invitation> {
+    may_manage_some(access, surface)?;
     let mut tx = db.begin().await?;
     let invitation = find_pending(&mut tx, &access.org.id, id).await?;
     access.require(invite_action(invitation.role), surface)?;
@@ -396,6 +405,7 @@ pub async fn revoke(
     actor: &User,
     id: &str,
 ) -> Result<()> {
+    may_manage_some(access, surface)?;
     let mut tx = db.begin().await?;
     let invitation = find_pending(&mut tx, &access.org.id, id).await?;
     access.require(invite_action(invitation.role), surface)?;

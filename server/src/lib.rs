@@ -19,6 +19,7 @@ pub mod directory;
 pub mod email;
 pub mod error;
 pub mod invitations;
+pub mod org_resources;
 pub mod orgs;
 pub mod secrets;
 pub mod stacks;

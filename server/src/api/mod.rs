@@ -21,6 +21,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub mod billing;
 pub mod invites;
+pub mod org_resources;
 pub mod usage;
 
 pub fn router() -> Router<AppState> {
@@ -386,6 +387,10 @@ async fn list_members(
         billing::get_payment_method, billing::put_payment_method, billing::get_subscription,
         billing::patch_subscription, billing::list_payments,
         usage::list_stacks, usage::create_stack, usage::report_update, usage::resources_summary,
+        org_resources::list_teams, org_resources::create_team, org_resources::add_team_member,
+        org_resources::remove_team_member, org_resources::list_org_tokens, org_resources::create_org_token,
+        org_resources::revoke_org_token, org_resources::list_policy_groups, org_resources::create_policy_group,
+        org_resources::list_policy_packs, org_resources::create_policy_pack,
     ),
     components(schemas(ErrorBody)),
     modifiers(&TokenAuth)

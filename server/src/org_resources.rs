@@ -1,0 +1,376 @@
+//! Teams, organization access tokens, policy groups and policy packs: small resources
+//! with list and create (and, where natural, manage or revoke) operations, each guarded
+//! by its row of the permission matrix.
+
+use crate::accounts::User;
+use crate::audit::{self, Event};
+use crate::db::{self, Db};
+use crate::error::{Error, Result};
+use crate::orgs::{self, OrgAccess};
+use crate::secrets;
+use purser_core::{Action, Surface, ValueError};
+use sqlx::Row;
+
+/// A name for a team, token, policy group or pack: 1–100 letters, digits, `-`, `_`, `.` or spaces.
+fn parse_name(field: &'static str, input: &str) -> Result<String> {
+    let s = input.trim();
+    if s.is_empty()
+        || s.chars().count() > 100
+        || !s.chars().all(|c| c.is_alphanumeric() || "-_. ".contains(c))
+    {
+        return Err(Error::Invalid(ValueError {
+            field,
+            message: format!("A {field} has 1 to 100 letters, digits, spaces, '-', '_' or '.'."),
+        }));
+    }
+    Ok(s.to_owned())
+}
+
+fn duplicate(e: sqlx::Error, what: String) -> Error {
+    if db::is_unique_violation(&e) {
+        Error::Conflict(format!("{what} already exists."))
+    } else {
+        e.into()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Team {
+    pub name: String,
+    pub description: String,
+    pub member_count: i64,
+    /// Present only to those who may see member names.
+    pub members: Option<Vec<String>>,
+}
+
+pub async fn list_teams(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<Team>> {
+    access.require(Action::TeamsList, surface)?;
+    let names = purser_core::permissions::allows(access.role, Action::MembersViewNames, surface);
+    let rows = sqlx::query(
+        "SELECT t.id, t.name, t.description FROM teams t WHERE t.org_id = $1 ORDER BY t.name",
+    )
+    .bind(&access.org.id)
+    .fetch_all(db)
+    .await?;
+    let mut teams = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id: String = r.try_get("id")?;
+        let members = sqlx::query("SELECT u.name FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY u.name")
+            .bind(&id)
+            .fetch_all(db)
+            .await?
+            .iter()
+            .map(|m| m.try_get::<String, _>("name"))
+            .collect::<Result<Vec<_>, _>>()?;
+        teams.push(Team {
+            name: r.try_get("name")?,
+            description: r.try_get("description")?,
+            member_count: members.len() as i64,
+            members: names.then_some(members),
+        });
+    }
+    Ok(teams)
+}
+
+pub async fn create_team(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    name: &str,
+    description: &str,
+) -> Result<()> {
+    access.require(Action::TeamsCreate, surface)?;
+    let name = parse_name("team name", name)?;
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO teams (id, org_id, name, description, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(db::new_id())
+    .bind(&access.org.id)
+    .bind(&name)
+    .bind(description.trim())
+    .bind(db::now_ms())
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| duplicate(e, format!("The team {name}")))?;
+    audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        Event::TeamCreated,
+        &name,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds (`add = true`) or removes a member of the organization to or from a team.
+pub async fn manage_team(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    team: &str,
+    user_id: &str,
+    add: bool,
+) -> Result<()> {
+    access.require(Action::TeamsManage, surface)?;
+    let mut tx = db.begin().await?;
+    let team_id: String = sqlx::query("SELECT id FROM teams WHERE org_id = $1 AND name = $2")
+        .bind(&access.org.id)
+        .bind(team)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("No team {team:?}.")))?
+        .try_get("id")?;
+    let role = orgs::role_of(&mut tx, &access.org.id, user_id).await?;
+    if !role.is_some_and(|r| r.counts_as_member()) {
+        return Err(Error::NotFound(
+            "No such member in this organization.".into(),
+        ));
+    }
+    let changed = if add {
+        sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) VALUES ($1, $2, $3) ON CONFLICT (team_id, user_id) DO NOTHING")
+            .bind(&team_id)
+            .bind(user_id)
+            .bind(db::now_ms())
+            .execute(&mut *tx)
+            .await?
+    } else {
+        sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
+            .bind(&team_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+    };
+    if changed.rows_affected() == 1 {
+        let event = if add {
+            Event::TeamMemberAdded
+        } else {
+            Event::TeamMemberRemoved
+        };
+        audit::record(&mut tx, &access.org.id, actor.into(), event, team, user_id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct OrgToken {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+pub async fn list_tokens(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<OrgToken>> {
+    access.require(Action::TokensList, surface)?;
+    let rows = sqlx::query("SELECT id, name, created_at FROM org_tokens WHERE org_id = $1 ORDER BY created_at DESC, id")
+        .bind(&access.org.id)
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OrgToken {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Creates an organization access token; its value is returned this once.
+pub async fn create_token(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    name: &str,
+) -> Result<(OrgToken, String)> {
+    access.require(Action::TokensCreate, surface)?;
+    let name = parse_name("token name", name)?;
+    let value = secrets::generate("pur_org_");
+    let token = OrgToken {
+        id: db::new_id(),
+        name,
+        created_at: db::now_ms(),
+    };
+    let mut tx = db.begin().await?;
+    sqlx::query("INSERT INTO org_tokens (id, org_id, name, secret_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&token.id)
+        .bind(&access.org.id)
+        .bind(&token.name)
+        .bind(secrets::hash(&value))
+        .bind(&actor.id)
+        .bind(token.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| duplicate(e, format!("A token named {}", token.name)))?;
+    audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        Event::OrgTokenCreated,
+        &token.name,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((token, value))
+}
+
+pub async fn revoke_token(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    id: &str,
+) -> Result<()> {
+    access.require(Action::TokensRevoke, surface)?;
+    let mut tx = db.begin().await?;
+    let row = sqlx::query("DELETE FROM org_tokens WHERE org_id = $1 AND id = $2 RETURNING name")
+        .bind(&access.org.id)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::NotFound("No such token.".into()))?;
+    let name: String = row.try_get("name")?;
+    audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        Event::OrgTokenRevoked,
+        &name,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    /// Policy packs only.
+    pub version: Option<i64>,
+    pub created_at: i64,
+}
+
+/// Which policy resource: groups or packs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyKind {
+    Groups,
+    Packs,
+}
+
+impl PolicyKind {
+    fn list_action(self) -> Action {
+        match self {
+            PolicyKind::Groups => Action::PolicyGroupsList,
+            PolicyKind::Packs => Action::PolicyPacksList,
+        }
+    }
+
+    fn manage_action(self) -> Action {
+        match self {
+            PolicyKind::Groups => Action::PolicyGroupsManage,
+            PolicyKind::Packs => Action::PolicyPacksManage,
+        }
+    }
+}
+
+pub async fn list_policies(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    kind: PolicyKind,
+) -> Result<Vec<Policy>> {
+    access.require(kind.list_action(), surface)?;
+    let sql = match kind {
+        PolicyKind::Groups => "SELECT name, NULL AS version, created_at FROM policy_groups WHERE org_id = $1 ORDER BY name",
+        PolicyKind::Packs => "SELECT name, version, created_at FROM policy_packs WHERE org_id = $1 ORDER BY name, version",
+    };
+    let rows = sqlx::query(sql).bind(&access.org.id).fetch_all(db).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Policy {
+                name: r.try_get("name")?,
+                version: r.try_get("version")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Creates a policy group, or publishes the next version of a policy pack.
+pub async fn create_policy(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    kind: PolicyKind,
+    name: &str,
+) -> Result<Policy> {
+    access.require(kind.manage_action(), surface)?;
+    let name = parse_name("policy name", name)?;
+    let now = db::now_ms();
+    let mut tx = db.begin().await?;
+    let version = match kind {
+        PolicyKind::Groups => {
+            sqlx::query(
+                "INSERT INTO policy_groups (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(db::new_id())
+            .bind(&access.org.id)
+            .bind(&name)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| duplicate(e, format!("The policy group {name}")))?;
+            None
+        }
+        PolicyKind::Packs => {
+            let latest: Option<i64> = sqlx::query(
+                "SELECT MAX(version) AS v FROM policy_packs WHERE org_id = $1 AND name = $2",
+            )
+            .bind(&access.org.id)
+            .bind(&name)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("v")?;
+            let version = latest.unwrap_or(0) + 1;
+            sqlx::query("INSERT INTO policy_packs (id, org_id, name, version, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(db::new_id())
+                .bind(&access.org.id)
+                .bind(&name)
+                .bind(version)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| duplicate(e, format!("Version {version} of {name}")))?;
+            Some(version)
+        }
+    };
+    let event = match kind {
+        PolicyKind::Groups => Event::PolicyGroupCreated,
+        PolicyKind::Packs => Event::PolicyPackPublished,
+    };
+    audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        event,
+        &name,
+        &version.map(|v| format!("version {v}")).unwrap_or_default(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Policy {
+        name,
+        version,
+        created_at: now,
+    })
+}
