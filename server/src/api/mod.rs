@@ -84,6 +84,34 @@ pub fn router() -> Router<AppState> {
             "/orgs/{org}/resources/summary",
             get(usage::resources_summary),
         )
+        .route(
+            "/orgs/{org}/teams",
+            get(org_resources::list_teams).post(org_resources::create_team),
+        )
+        .route(
+            "/orgs/{org}/teams/{team}/members",
+            post(org_resources::add_team_member),
+        )
+        .route(
+            "/orgs/{org}/teams/{team}/members/{user_id}",
+            delete(org_resources::remove_team_member),
+        )
+        .route(
+            "/orgs/{org}/tokens",
+            get(org_resources::list_org_tokens).post(org_resources::create_org_token),
+        )
+        .route(
+            "/orgs/{org}/tokens/{id}",
+            delete(org_resources::revoke_org_token),
+        )
+        .route(
+            "/orgs/{org}/policygroups",
+            get(org_resources::list_policy_groups).post(org_resources::create_policy_group),
+        )
+        .route(
+            "/orgs/{org}/policypacks",
+            get(org_resources::list_policy_packs).post(org_resources::create_policy_pack),
+        )
         .route("/user", get(get_user))
         .route("/user/tokens", get(list_tokens).post(create_token))
         .route("/user/tokens/{id}", delete(revoke_token))

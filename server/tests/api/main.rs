@@ -8,5 +8,6 @@ mod email;
 mod helpers;
 mod invitations;
 mod orgs;
+mod permissions;
 mod tokens;
 mod usage;
