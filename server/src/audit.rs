@@ -114,20 +114,30 @@ pub struct Entry {
 }
 
 /// The newest entries first, optionally of one event kind; admins only.
+/// What to read of the log: one kind of event, a time range (Unix ms, `until` exclusive).
+#[derive(Debug, Default, Clone)]
+pub struct Filter<'a> {
+    pub event: Option<&'a str>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
 pub async fn list(
     db: &Db,
     access: &OrgAccess,
     surface: Surface,
-    event: Option<&str>,
+    filter: Filter<'_>,
     limit: i64,
 ) -> Result<Vec<Entry>> {
     access.require(Action::AuditLogsView, surface)?;
     let rows = sqlx::query(
         "SELECT id, at, actor, event, target, details FROM audit_log \
-         WHERE org_id = $1 AND ($2 = '' OR event = $2) ORDER BY at DESC, id DESC LIMIT $3",
+         WHERE org_id = $1 AND ($2 = '' OR event = $2) AND at >= $3 AND at < $4 ORDER BY at DESC, id DESC LIMIT $5",
     )
     .bind(&access.org.id)
-    .bind(event.unwrap_or_default())
+    .bind(filter.event.unwrap_or_default())
+    .bind(filter.since.unwrap_or(i64::MIN))
+    .bind(filter.until.unwrap_or(i64::MAX))
     .bind(limit)
     .fetch_all(db)
     .await?;

@@ -490,6 +490,24 @@ pub struct AuditQuery {
     pub event: Option<String>,
     /// At most this many entries (1–1000, default 100), newest first.
     pub limit: Option<i64>,
+    /// Only entries at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Only entries before this time (RFC 3339).
+    pub until: Option<String>,
+}
+
+fn parse_time(name: &str, value: Option<&str>) -> Result<Option<i64>> {
+    value
+        .map(|v| {
+            chrono::DateTime::parse_from_rfc3339(v)
+                .map(|t| t.timestamp_millis())
+                .map_err(|_| {
+                    Error::BadRequest(format!(
+                        "{name} must be an RFC 3339 time, e.g. 2026-11-01T00:00:00Z."
+                    ))
+                })
+        })
+        .transpose()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -516,7 +534,12 @@ pub async fn audit_log(
             "limit must be between 1 and 1000.".into(),
         ));
     }
-    let entries = audit::list(&state.db, &access, API, q.event.as_deref(), limit).await?;
+    let filter = audit::Filter {
+        event: q.event.as_deref(),
+        since: parse_time("since", q.since.as_deref())?,
+        until: parse_time("until", q.until.as_deref())?,
+    };
+    let entries = audit::list(&state.db, &access, API, filter, limit).await?;
     Ok(Json(AuditLogResponse {
         audit_log_events: entries,
     }))

@@ -7,6 +7,7 @@ mod cli;
 mod email;
 mod helpers;
 mod invitations;
+mod org_resources;
 mod orgs;
 mod permissions;
 mod tokens;

@@ -1,0 +1,220 @@
+use crate::helpers::{api, TestApp};
+use crate::on_both_databases;
+use reqwest::Method;
+use serde_json::json;
+
+on_both_databases!(teams_tokens_and_policies_work_and_are_audited);
+
+async fn teams_tokens_and_policies_work_and_are_audited(app: TestApp) {
+    let d = purser_server::demo::create(&app.db).await.unwrap();
+    let token = |role: &str| {
+        d.users
+            .iter()
+            .find(|u| u.role.as_str() == role)
+            .unwrap()
+            .token
+            .clone()
+    };
+    let (admin, member, bm) = (token("admin"), token("member"), token("billing-manager"));
+    let (_, members) = api(&app, Method::GET, "/api/orgs/acme/members", &admin, None).await;
+    let carol = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Carol Coder")
+        .unwrap()["userId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    assert_eq!(
+        api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/teams",
+            &admin,
+            Some(json!({"name": "platform", "description": "Runs the platform"}))
+        )
+        .await
+        .0,
+        201
+    );
+    assert_eq!(
+        api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/teams",
+            &admin,
+            Some(json!({"name": "platform"}))
+        )
+        .await
+        .0,
+        409
+    );
+    assert_eq!(
+        api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/teams/platform/members",
+            &admin,
+            Some(json!({"userId": carol}))
+        )
+        .await
+        .0,
+        204
+    );
+    let (_, teams) = api(&app, Method::GET, "/api/orgs/acme/teams", &member, None).await;
+    assert_eq!(teams["teams"][0]["members"], json!(["Carol Coder"]));
+    let (status, teams) = api(&app, Method::GET, "/api/orgs/acme/teams", &bm, None).await;
+    assert_eq!(status, 200, "billing managers list teams through the API");
+    assert_eq!(teams["teams"][0]["memberCount"], 1);
+    assert!(
+        teams["teams"][0].get("members").is_none(),
+        "but never member names: {teams}"
+    );
+    assert_eq!(
+        api(
+            &app,
+            Method::DELETE,
+            &format!("/api/orgs/acme/teams/platform/members/{carol}"),
+            &admin,
+            None
+        )
+        .await
+        .0,
+        204
+    );
+
+    let (status, created) = api(
+        &app,
+        Method::POST,
+        "/api/orgs/acme/tokens",
+        &admin,
+        Some(json!({"name": "ci"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert!(created["tokenValue"]
+        .as_str()
+        .unwrap()
+        .starts_with("pur_org_"));
+    let (_, tokens) = api(&app, Method::GET, "/api/orgs/acme/tokens", &admin, None).await;
+    assert_eq!(tokens["tokens"][0]["name"], "ci");
+    assert!(!tokens
+        .to_string()
+        .contains(created["tokenValue"].as_str().unwrap()));
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(
+        api(
+            &app,
+            Method::DELETE,
+            &format!("/api/orgs/acme/tokens/{id}"),
+            &admin,
+            None
+        )
+        .await
+        .0,
+        204
+    );
+
+    for _ in 0..2 {
+        assert_eq!(
+            api(
+                &app,
+                Method::POST,
+                "/api/orgs/acme/policypacks",
+                &admin,
+                Some(json!({"name": "aws-guard"}))
+            )
+            .await
+            .0,
+            201
+        );
+    }
+    let (_, packs) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/policypacks",
+        &member,
+        None,
+    )
+    .await;
+    let versions: Vec<i64> = packs["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, [1, 2]);
+    assert_eq!(
+        api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/policygroups",
+            &admin,
+            Some(json!({"name": "baseline"}))
+        )
+        .await
+        .0,
+        201
+    );
+    assert_eq!(
+        api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/policygroups",
+            &admin,
+            Some(json!({"name": ""}))
+        )
+        .await
+        .0,
+        422
+    );
+
+    let (_, log) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/auditlogs?since=2000-01-01T00:00:00Z",
+        &admin,
+        None,
+    )
+    .await;
+    let events: Vec<&str> = log["auditLogEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    for e in [
+        "team.created",
+        "team.member-added",
+        "team.member-removed",
+        "org-token.created",
+        "org-token.revoked",
+        "policy-pack.published",
+        "policy-group.created",
+    ] {
+        assert!(events.contains(&e), "{e} in {events:?}");
+    }
+    let (_, none) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/auditlogs?until=2000-01-01T00:00:00Z",
+        &admin,
+        None,
+    )
+    .await;
+    assert!(none["auditLogEvents"].as_array().unwrap().is_empty());
+    assert_eq!(
+        api(
+            &app,
+            Method::GET,
+            "/api/orgs/acme/auditlogs?since=yesterday",
+            &admin,
+            None
+        )
+        .await
+        .0,
+        400
+    );
+}
