@@ -3,6 +3,7 @@
 //! matches the error (a 4xx for bad input, never a 500).
 
 use crate::error::AppError;
+use crate::model::{AuditPage, OrgResources};
 use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenRow,
 };
@@ -240,4 +241,37 @@ pub async fn change_edition(org: String, edition: String) -> Result<(), AppError
             .change_edition(ssr::session(), org, edition)
             .await,
     )
+}
+
+#[server(prefix = "/fn", endpoint = "load_resources")]
+pub async fn load_resources(org: String) -> Result<OrgResources, AppError> {
+    ssr::answer(ssr::backend()?.resources(ssr::session(), org).await)
+}
+
+#[server(prefix = "/fn", endpoint = "create_resource")]
+pub async fn create_resource(
+    org: String,
+    kind: String,
+    name: String,
+    extra: String,
+) -> Result<Option<String>, AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .create_resource(ssr::session(), org, kind, name, extra)
+            .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "revoke_org_token")]
+pub async fn revoke_org_token(org: String, id: String) -> Result<(), AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .revoke_org_token(ssr::session(), org, id)
+            .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "load_audit")]
+pub async fn load_audit(org: String, event: Option<String>) -> Result<AuditPage, AppError> {
+    ssr::answer(ssr::backend()?.audit(ssr::session(), org, event).await)
 }

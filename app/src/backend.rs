@@ -3,6 +3,7 @@
 //! method authenticates the session and goes through the same services as the REST API.
 
 use crate::error::AppError;
+use crate::model::{AuditPage, OrgResources};
 use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenRow,
 };
@@ -122,6 +123,33 @@ pub trait Backend: Send + Sync + 'static {
         org: String,
         edition: String,
     ) -> Result<(), AppError>;
+    async fn resources(
+        &self,
+        session: Option<String>,
+        org: String,
+    ) -> Result<OrgResources, AppError>;
+    /// Creates a stack (`name` = project, `extra` = stack), team (`extra` = description),
+    /// policy group or pack, or organization token; returns a token's value, shown once.
+    async fn create_resource(
+        &self,
+        session: Option<String>,
+        org: String,
+        kind: String,
+        name: String,
+        extra: String,
+    ) -> Result<Option<String>, AppError>;
+    async fn revoke_org_token(
+        &self,
+        session: Option<String>,
+        org: String,
+        id: String,
+    ) -> Result<(), AppError>;
+    async fn audit(
+        &self,
+        session: Option<String>,
+        org: String,
+        event: Option<String>,
+    ) -> Result<AuditPage, AppError>;
     /// Whether cookies must carry `Secure` (the server is reached over https).
     fn secure_cookies(&self) -> bool;
 }

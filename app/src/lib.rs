@@ -66,6 +66,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:org/settings/members") ssr=SsrMode::Async view=pages::orgs::MembersPage/>
                     <Route path=path!("/:org/settings/billing") ssr=SsrMode::Async view=pages::billing::BillingPage/>
                     <Route path=path!("/:org/settings/identity") ssr=SsrMode::Async view=pages::identity::IdentityProviderPage/>
+                    <Route path=path!("/:org/settings/tokens") ssr=SsrMode::Async view=pages::resources::OrgTokensPage/>
+                    <Route path=path!("/:org/settings/audit") ssr=SsrMode::Async view=pages::resources::AuditLogPage/>
+                    <Route path=path!("/:org/stacks") ssr=SsrMode::Async view=pages::resources::StacksPage/>
+                    <Route path=path!("/:org/teams") ssr=SsrMode::Async view=pages::resources::TeamsPage/>
+                    <Route path=path!("/:org/policies") ssr=SsrMode::Async view=pages::resources::PoliciesPage/>
                     <Route path=path!("/:org") ssr=SsrMode::Async view=pages::orgs::OrgHome/>
                 </Routes>
             </main>

@@ -135,3 +135,59 @@ pub struct IdentityPage {
     pub provider: purser_core::IdentityProvider,
     pub emails: Vec<String>,
 }
+
+/// The organization's other resources, each `None` when the caller's role may not list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgResources {
+    pub org: OrgEntry,
+    pub stacks: Option<Vec<StackRow>>,
+    pub teams: Option<Vec<TeamRow>>,
+    pub policy_groups: Option<Vec<PolicyRow>>,
+    pub policy_packs: Option<Vec<PolicyRow>>,
+    pub tokens: Option<Vec<OrgTokenRow>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackRow {
+    pub project: String,
+    pub name: String,
+    pub resource_count: i64,
+    pub last_update: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRow {
+    pub name: String,
+    pub description: String,
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRow {
+    pub name: String,
+    pub version: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgTokenRow {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+/// Settings → Audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub org: OrgEntry,
+    pub entries: Vec<AuditRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub time: String,
+    pub actor: String,
+    pub event: String,
+    pub target: String,
+    pub details: String,
+}

@@ -57,6 +57,13 @@ pub fn ErrorText(
 /// How a page explains an error that stops it.
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(
+            http::StatusCode::from_u16(error.status())
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
+    }
     match error {
         AppError::Unauthenticated(_) => view! {
             <section class="card notice">

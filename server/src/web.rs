@@ -10,8 +10,9 @@ use purser_app::backend::Backend;
 use purser_app::backend::CardInput;
 use purser_app::error::AppError;
 use purser_app::model::{
-    BillingPage, CardView, CreatedToken, IdentityPage, InvitationRow, InvitePreview, Me,
-    MembersPage, OrgEntry, PaymentRow, SubscriptionView, TokenRow, UsageView,
+    AuditPage, AuditRow, BillingPage, CardView, CreatedToken, IdentityPage, InvitationRow,
+    InvitePreview, Me, MembersPage, OrgEntry, OrgResources, OrgTokenRow, PaymentRow, PolicyRow,
+    StackRow, SubscriptionView, TeamRow, TokenRow, UsageView,
 };
 use purser_core::invitations::may_view_invitations;
 use purser_core::permissions::allows;
@@ -594,6 +595,175 @@ impl Backend for ServerBackend {
                     })
                 })?;
             crate::billing::change_edition(&self.state.db, &access, UI, &user, to).await
+        }
+        .await)
+    }
+
+    async fn resources(
+        &self,
+        session: Option<String>,
+        org: String,
+    ) -> Result<OrgResources, AppError> {
+        use crate::org_resources::{self as res, PolicyKind};
+        ui(async {
+            let (_, access) = self.member(session, &org).await?;
+            let db = &self.state.db;
+            let may = |action: Action| allows(access.role, action, UI);
+            let stacks = match may(Action::StacksList) {
+                true => Some(
+                    crate::stacks::list(db, &access, UI)
+                        .await?
+                        .into_iter()
+                        .map(|s| StackRow {
+                            project: s.project,
+                            name: s.name,
+                            resource_count: s.resource_count,
+                            last_update: s.last_update,
+                        })
+                        .collect(),
+                ),
+                false => None,
+            };
+            let teams = match may(Action::TeamsList) {
+                true => Some(
+                    res::list_teams(db, &access, UI)
+                        .await?
+                        .into_iter()
+                        .map(|t| TeamRow {
+                            name: t.name,
+                            description: t.description,
+                            members: t.members.unwrap_or_default(),
+                        })
+                        .collect(),
+                ),
+                false => None,
+            };
+            let policies = |list: Vec<res::Policy>| -> Vec<PolicyRow> {
+                list.into_iter()
+                    .map(|p| PolicyRow {
+                        name: p.name,
+                        version: p.version,
+                        created_at: p.created_at,
+                    })
+                    .collect()
+            };
+            let policy_groups = match may(Action::PolicyGroupsList) {
+                true => Some(policies(
+                    res::list_policies(db, &access, UI, PolicyKind::Groups).await?,
+                )),
+                false => None,
+            };
+            let policy_packs = match may(Action::PolicyPacksList) {
+                true => Some(policies(
+                    res::list_policies(db, &access, UI, PolicyKind::Packs).await?,
+                )),
+                false => None,
+            };
+            let tokens = match may(Action::TokensList) {
+                true => Some(
+                    res::list_tokens(db, &access, UI)
+                        .await?
+                        .into_iter()
+                        .map(|t| OrgTokenRow {
+                            id: t.id,
+                            name: t.name,
+                            created_at: t.created_at,
+                        })
+                        .collect(),
+                ),
+                false => None,
+            };
+            Ok(OrgResources {
+                org: entry(&access),
+                stacks,
+                teams,
+                policy_groups,
+                policy_packs,
+                tokens,
+            })
+        }
+        .await)
+    }
+
+    async fn create_resource(
+        &self,
+        session: Option<String>,
+        org: String,
+        kind: String,
+        name: String,
+        extra: String,
+    ) -> Result<Option<String>, AppError> {
+        use crate::org_resources::{self as res, PolicyKind};
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            let db = &self.state.db;
+            match kind.as_str() {
+                "stack" => crate::stacks::create(db, &access, UI, &name, &extra)
+                    .await
+                    .map(|_| None),
+                "team" => res::create_team(db, &access, UI, &user, &name, &extra)
+                    .await
+                    .map(|_| None),
+                "policy-group" => {
+                    res::create_policy(db, &access, UI, &user, PolicyKind::Groups, &name)
+                        .await
+                        .map(|_| None)
+                }
+                "policy-pack" => {
+                    res::create_policy(db, &access, UI, &user, PolicyKind::Packs, &name)
+                        .await
+                        .map(|_| None)
+                }
+                "org-token" => res::create_token(db, &access, UI, &user, &name)
+                    .await
+                    .map(|(_, value)| Some(value)),
+                other => Err(Error::BadRequest(format!(
+                    "Unknown kind of resource {other:?}."
+                ))),
+            }
+        }
+        .await)
+    }
+
+    async fn revoke_org_token(
+        &self,
+        session: Option<String>,
+        org: String,
+        id: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            crate::org_resources::revoke_token(&self.state.db, &access, UI, &user, &id).await
+        }
+        .await)
+    }
+
+    async fn audit(
+        &self,
+        session: Option<String>,
+        org: String,
+        event: Option<String>,
+    ) -> Result<AuditPage, AppError> {
+        ui(async {
+            let (_, access) = self.member(session, &org).await?;
+            let filter = crate::audit::Filter {
+                event: event.as_deref().filter(|e| !e.is_empty()),
+                ..Default::default()
+            };
+            let entries = crate::audit::list(&self.state.db, &access, UI, filter, 200).await?;
+            Ok(AuditPage {
+                org: entry(&access),
+                entries: entries
+                    .into_iter()
+                    .map(|e| AuditRow {
+                        time: e.time,
+                        actor: e.actor,
+                        event: e.event,
+                        target: e.target,
+                        details: e.details,
+                    })
+                    .collect(),
+            })
         }
         .await)
     }

@@ -7,9 +7,14 @@ use purser_core::{Action, Surface};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
+    Stacks,
+    Teams,
+    Policies,
     Members,
     Billing,
     Identity,
+    Tokens,
+    Audit,
 }
 
 #[component]
@@ -33,14 +38,13 @@ pub fn SettingsNav(org: OrgEntry, current: Tab) -> impl IntoView {
     view! {
         <nav class="breadcrumbs" aria-label="Breadcrumbs">
             <a href="/">{org.display_name.clone()}</a>
-            " / Settings"
         </nav>
         <nav class="tabs" aria-label="Settings">
             {tabs
                 .into_iter()
                 .filter(|(_, _, _, action)| allows(role, *action, Surface::Ui))
                 .map(|(tab, label, path, _)| {
-                    let href = format!("/{}/settings/{path}", org.name);
+                    let href = format!("/{}/{path}", org.name);
                     let here = tab == current;
                     view! {
                         <a href=href class:current=here aria-current=here.then_some("page")>{label}</a>

@@ -4,4 +4,5 @@ pub mod home;
 pub mod identity;
 pub mod invites;
 pub mod orgs;
+pub mod resources;
 pub mod tokens;

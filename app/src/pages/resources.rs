@@ -1,0 +1,258 @@
+//! Simple pages for the organization's other resources: stacks, teams, policies,
+//! organization access tokens and the audit log. Each shows what the role may list
+//! and offers creation to roles that may create.
+
+use crate::api::{load_audit, load_resources, CreateResource, RevokeOrgToken};
+use crate::components::settings_nav::{SettingsNav, Tab};
+use crate::error::AppError;
+use crate::model::OrgResources;
+use crate::ui::{form_error, format_date, ErrorPanel, ErrorText};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use purser_core::permissions::allows;
+use purser_core::{Action, Surface};
+
+/// Loads the resources and renders `body` with them, reloading after each action; a
+/// role that may not list the page's resource (`listed` is false) gets "Not allowed".
+fn resources_page<V: IntoView + 'static>(
+    create: ServerAction<CreateResource>,
+    revoke: ServerAction<RevokeOrgToken>,
+    listed: fn(&OrgResources) -> bool,
+    body: impl Fn(OrgResources) -> V + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let params = use_params_map();
+    let page = Resource::new(
+        move || {
+            (
+                params.read().get("org").unwrap_or_default(),
+                create.version().get(),
+                revoke.version().get(),
+            )
+        },
+        |(org, ..)| load_resources(org),
+    );
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(r) if listed(&r) => body(r).into_any(),
+                    Ok(r) => {
+                        let error = AppError::Forbidden(format!("Your role ({}) does not allow this page.", r.org.role.as_str()));
+                        view! { <ErrorPanel error/> }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// A one-line create form for `kind`.
+#[component]
+fn CreateForm(
+    org: String,
+    kind: &'static str,
+    name_label: &'static str,
+    #[prop(optional)] extra_label: Option<&'static str>,
+    button: &'static str,
+    action: ServerAction<CreateResource>,
+) -> impl IntoView {
+    let id = format!("new-{kind}");
+    let extra_id = format!("new-{kind}-extra");
+    view! {
+        <ActionForm action attr:class="row">
+            <input type="hidden" name="org" value=org/>
+            <input type="hidden" name="kind" value=kind/>
+            <label for=id.clone()>{name_label}</label>
+            <input id=id name="name" required=true/>
+            {match extra_label {
+                Some(label) => view! {
+                    <label for=extra_id.clone()>{label}</label>
+                    <input id=extra_id name="extra"/>
+                }.into_any(),
+                None => view! { <input type="hidden" name="extra" value=""/> }.into_any(),
+            }}
+            <button type="submit">{button}</button>
+        </ActionForm>
+        <ErrorText message=Signal::derive(form_error(action.value()))/>
+    }
+}
+
+#[component]
+pub fn StacksPage() -> impl IntoView {
+    let create = ServerAction::<CreateResource>::new();
+    let revoke = ServerAction::<RevokeOrgToken>::new();
+    resources_page(
+        create,
+        revoke,
+        |r| r.stacks.is_some(),
+        move |r| {
+            let may_create = allows(r.org.role, Action::StacksCreate, Surface::Ui);
+            let org = r.org.name.clone();
+            view! {
+                <SettingsNav org=r.org.clone() current=Tab::Stacks/>
+                <h1>"Stacks"</h1>
+                {may_create.then(|| view! { <CreateForm org kind="stack" name_label="Project" extra_label="Stack" button="Create stack" action=create/> })}
+                <table class="table" data-testid="stacks">
+                    <thead><tr><th scope="col">"Project"</th><th scope="col">"Stack"</th><th scope="col">"Resources"</th><th scope="col">"Last update"</th></tr></thead>
+                    <tbody>
+                        {r.stacks.unwrap_or_default().into_iter().map(|s| view! {
+                            <tr><td>{s.project}</td><td>{s.name}</td><td>{s.resource_count}</td><td>{s.last_update.map(format_date).unwrap_or_else(|| "never".into())}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+        },
+    )
+}
+
+#[component]
+pub fn TeamsPage() -> impl IntoView {
+    let create = ServerAction::<CreateResource>::new();
+    let revoke = ServerAction::<RevokeOrgToken>::new();
+    resources_page(
+        create,
+        revoke,
+        |r| r.teams.is_some(),
+        move |r| {
+            let may_create = allows(r.org.role, Action::TeamsCreate, Surface::Ui);
+            let org = r.org.name.clone();
+            view! {
+                <SettingsNav org=r.org.clone() current=Tab::Teams/>
+                <h1>"Teams"</h1>
+                {may_create.then(|| view! { <CreateForm org kind="team" name_label="Team name" extra_label="Description" button="Create team" action=create/> })}
+                <table class="table" data-testid="teams">
+                    <thead><tr><th scope="col">"Team"</th><th scope="col">"Description"</th><th scope="col">"Members"</th></tr></thead>
+                    <tbody>
+                        {r.teams.unwrap_or_default().into_iter().map(|t| view! {
+                            <tr><td>{t.name}</td><td>{t.description}</td><td>{t.members.join(", ")}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+        },
+    )
+}
+
+#[component]
+pub fn PoliciesPage() -> impl IntoView {
+    let create = ServerAction::<CreateResource>::new();
+    let revoke = ServerAction::<RevokeOrgToken>::new();
+    resources_page(
+        create,
+        revoke,
+        |r| r.policy_groups.is_some(),
+        move |r| {
+            let may_groups = allows(r.org.role, Action::PolicyGroupsManage, Surface::Ui);
+            let may_packs = allows(r.org.role, Action::PolicyPacksManage, Surface::Ui);
+            let (org_g, org_p) = (r.org.name.clone(), r.org.name.clone());
+            view! {
+                <SettingsNav org=r.org.clone() current=Tab::Policies/>
+                <h1>"Policies"</h1>
+                <section class="card">
+                    <h2>"Policy groups"</h2>
+                    {may_groups.then(|| view! { <CreateForm org=org_g kind="policy-group" name_label="Group name" button="Create group" action=create/> })}
+                    <ul data-testid="policy-groups">
+                        {r.policy_groups.unwrap_or_default().into_iter().map(|p| view! { <li>{p.name}</li> }).collect_view()}
+                    </ul>
+                </section>
+                <section class="card">
+                    <h2>"Policy packs"</h2>
+                    {may_packs.then(|| view! { <CreateForm org=org_p kind="policy-pack" name_label="Pack name" button="Publish version" action=create/> })}
+                    <ul data-testid="policy-packs">
+                        {r.policy_packs.unwrap_or_default().into_iter().map(|p| view! {
+                            <li>{format!("{} v{} · {}", p.name, p.version.unwrap_or(1), format_date(p.created_at))}</li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            }
+        },
+    )
+}
+
+#[component]
+pub fn OrgTokensPage() -> impl IntoView {
+    let create = ServerAction::<CreateResource>::new();
+    let revoke = ServerAction::<RevokeOrgToken>::new();
+    resources_page(
+        create,
+        revoke,
+        |r| r.tokens.is_some(),
+        move |r| {
+            let org = r.org.name.clone();
+            view! {
+                <SettingsNav org=r.org.clone() current=Tab::Tokens/>
+                <h1>"Organization access tokens"</h1>
+                <p class="muted">"Tokens that act for the organization rather than a person. A token is shown once."</p>
+                {allows(r.org.role, Action::TokensCreate, Surface::Ui).then(|| view! {
+                    <CreateForm org=org.clone() kind="org-token" name_label="Token name" button="Create token" action=create/>
+                })}
+                {move || create.value().get().and_then(|r| r.ok()).flatten().map(|value| view! {
+                    <div class="banner" role="status"><p>"Copy the token now; it is not shown again."</p><code class="secret">{value}</code></div>
+                })}
+                <table class="table" data-testid="org-tokens">
+                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Created"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                    <tbody>
+                        {r.tokens.unwrap_or_default().into_iter().map(|t| {
+                            let org = org.clone();
+                            view! {
+                                <tr>
+                                    <td>{t.name.clone()}</td>
+                                    <td>{format_date(t.created_at)}</td>
+                                    <td>
+                                        <ActionForm action=revoke attr:class="inline">
+                                            <input type="hidden" name="org" value=org/>
+                                            <input type="hidden" name="id" value=t.id.clone()/>
+                                            <button type="submit" class="link danger" aria-label=format!("Revoke {}", t.name)>"Revoke"</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+        },
+    )
+}
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let page = Resource::new(
+        move || {
+            (
+                params.read().get("org").unwrap_or_default(),
+                query.read().get("event"),
+            )
+        },
+        |(org, event)| load_audit(org, event),
+    );
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(p) => view! {
+                        <SettingsNav org=p.org.clone() current=Tab::Audit/>
+                        <h1>"Audit log"</h1>
+                        <form method="get" class="row">
+                            <label for="event">"Event"</label>
+                            <input id="event" name="event" placeholder="e.g. invitation.failed"/>
+                            <button type="submit" class="secondary">"Filter"</button>
+                        </form>
+                        <table class="table" data-testid="audit-log">
+                            <thead><tr><th scope="col">"Time"</th><th scope="col">"Actor"</th><th scope="col">"Event"</th><th scope="col">"Target"</th><th scope="col">"Details"</th></tr></thead>
+                            <tbody>
+                                {p.entries.into_iter().map(|e| view! {
+                                    <tr><td>{e.time}</td><td>{e.actor}</td><td><code>{e.event}</code></td><td>{e.target}</td><td>{e.details}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
