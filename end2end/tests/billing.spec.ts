@@ -36,3 +36,31 @@ test('a member cannot open Billing & usage', async ({ page }) => {
   await expect(page.getByTestId('not-allowed')).toBeVisible();
   expect((await page.request.get('/api/orgs/acme/billing/subscription')).status()).toBe(403);
 });
+
+test('usage shows resources and a chart to billing managers, but never stack names', async ({ page }) => {
+  await signIn(page, 'dana@acme.example', 'dana-demo-password');
+  await billing(page, 'acme');
+  await expect(page.getByTestId('resource-count')).toHaveText('99');
+  await expect(page.getByTestId('usage-chart').locator('rect')).toHaveCount(30);
+  await expect(page.locator('main')).not.toContainText('website');
+  await goto(page, '/acme/stacks');
+  await expect(page.getByTestId('not-allowed')).toBeVisible();
+});
+
+test('members see and create stacks; admins read the audit log', async ({ browser }) => {
+  const member = await (await browser.newContext()).newPage();
+  await signIn(member, 'carol@acme.example', 'carol-demo-password');
+  await goto(member, '/acme/stacks');
+  await expect(member.getByTestId('stacks')).toContainText('payments-api');
+  await member.getByLabel('Project').fill('infra');
+  await member.getByLabel('Stack', { exact: true }).fill('dev');
+  await member.getByRole('button', { name: 'Create stack' }).click();
+  await expect(member.getByTestId('stacks')).toContainText('infra');
+  await goto(member, '/acme/settings/audit');
+  await expect(member.getByTestId('not-allowed')).toBeVisible();
+
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, 'alice@acme.example', 'alice-demo-password');
+  await goto(admin, '/acme/settings/audit');
+  await expect(admin.getByTestId('audit-log')).toContainText('payment-method.updated');
+});
