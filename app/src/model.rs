@@ -74,7 +74,8 @@ pub struct BillingPage {
     pub invitations: Option<Vec<InvitationRow>>,
     /// Each part is `None` for those who may not see it.
     pub subscription: Option<SubscriptionView>,
-    pub card: Option<Option<CardView>>,
+    /// (A struct, not `Option<Option<…>>`: JSON would turn "no card" into "may not see".)
+    pub card: Option<PaymentMethodSection>,
     pub payments: Option<Vec<PaymentRow>>,
     pub usage: Option<UsageView>,
 }
@@ -97,6 +98,12 @@ pub struct SubscriptionView {
     pub members: u64,
     pub monthly_amount_cents: i64,
     pub currency: String,
+}
+
+/// The payment-method section: the card on file, if there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentMethodSection {
+    pub card: Option<CardView>,
 }
 
 /// The card on file, as the processor left it: never the full number.

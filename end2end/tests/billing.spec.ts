@@ -41,7 +41,7 @@ test('usage shows resources and a chart to billing managers, but never stack nam
   await signIn(page, 'dana@acme.example', 'dana-demo-password');
   await billing(page, 'acme');
   await expect(page.getByTestId('resource-count')).toHaveText('99');
-  await expect(page.getByTestId('usage-chart').locator('rect')).toHaveCount(30);
+  await expect(page.getByTestId('usage-chart').locator('.bar')).toHaveCount(30);
   await expect(page.locator('main')).not.toContainText('website');
   await goto(page, '/acme/stacks');
   await expect(page.getByTestId('not-allowed')).toBeVisible();

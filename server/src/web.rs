@@ -9,6 +9,7 @@ use crate::{orgs, tokens};
 use purser_app::backend::Backend;
 use purser_app::backend::CardInput;
 use purser_app::error::AppError;
+use purser_app::model::PaymentMethodSection;
 use purser_app::model::{
     AuditPage, AuditRow, BillingPage, CardView, CreatedToken, IdentityPage, InvitationRow,
     InvitePreview, Me, MembersPage, OrgEntry, OrgResources, OrgTokenRow, PaymentRow, PolicyRow,
@@ -333,8 +334,8 @@ impl Backend for ServerBackend {
                 false => None,
             };
             let card = match allows(access.role, Action::CreditCardView, UI) {
-                true => Some(
-                    crate::billing::payment_method(db, &access, UI)
+                true => Some(PaymentMethodSection {
+                    card: crate::billing::payment_method(db, &access, UI)
                         .await?
                         .map(|m| CardView {
                             brand: m.brand,
@@ -343,7 +344,7 @@ impl Backend for ServerBackend {
                             exp_year: m.exp_year,
                             holder: m.holder,
                         }),
-                ),
+                }),
                 false => None,
             };
             let payments = match allows(access.role, Action::PaymentsView, UI) {

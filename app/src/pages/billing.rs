@@ -80,7 +80,7 @@ fn BillingView(page: BillingPage, actions: Actions) -> impl IntoView {
         </p>
         {page.usage.clone().map(|u| view! { <UsageSection usage=u members=page.count.members/> })}
         {page.subscription.clone().map(|s| view! { <SubscriptionSection org=org.clone() role subscription=s action=actions.edition/> })}
-        {page.card.clone().map(|c| view! { <PaymentMethodSection org=org.clone() role card=c action=actions.card/> })}
+        {page.card.clone().map(|c| view! { <PaymentMethodSection org=org.clone() role card=c.card action=actions.card/> })}
         {page.payments.clone().map(|p| view! { <PaymentsSection payments=p/> })}
         <section class="card" aria-labelledby="billing-managers-title">
             <div class="section-head">
@@ -329,8 +329,6 @@ fn PaymentsSection(payments: Vec<crate::model::PaymentRow>) -> impl IntoView {
 /// Usage: the resource and member counts, and resources over the last 30 days as a bar chart.
 #[component]
 fn UsageSection(usage: crate::model::UsageView, members: u64) -> impl IntoView {
-    const W: f64 = 600.0;
-    const H: f64 = 140.0;
     let max = usage
         .days
         .iter()
@@ -338,8 +336,6 @@ fn UsageSection(usage: crate::model::UsageView, members: u64) -> impl IntoView {
         .max()
         .unwrap_or(0)
         .max(1) as f64;
-    let n = usage.days.len().max(1) as f64;
-    let bar = W / n;
     let total_hours: f64 = usage.days.iter().map(|d| d.resource_hours).sum();
     let first = usage
         .days
@@ -363,19 +359,17 @@ fn UsageSection(usage: crate::model::UsageView, members: u64) -> impl IntoView {
                 <p><strong>{members}</strong>" members"</p>
                 <p><strong>{format!("{:.0}", total_hours)}</strong>" resource-hours in 30 days"</p>
             </div>
-            <svg class="chart" viewBox=format!("0 0 {W} {}", H + 20.0) role="img" data-testid="usage-chart"
-                aria-label=label>
-                {usage.days.iter().enumerate().map(|(i, d)| {
-                    let h = d.resources as f64 / max * H;
-                    view! {
-                        <rect x=format!("{:.1}", i as f64 * bar + 1.0) y=format!("{:.1}", H - h) width=format!("{:.1}", (bar - 2.0).max(1.0)) height=format!("{:.1}", h)>
-                            <title>{format!("{}-{:02}-{:02}: {} resources, {:.0} resource-hours", d.year, d.month, d.day.unwrap_or(1), d.resources, d.resource_hours)}</title>
-                        </rect>
-                    }
-                }).collect_view()}
-                <text x="0" y=format!("{}", H + 16.0)>{first}</text>
-                <text x=format!("{W}") y=format!("{}", H + 16.0) text-anchor="end">{last}</text>
-            </svg>
+            // Plain elements rather than SVG: each bar's height is a share of the busiest day.
+            <div class="chart" role="img" data-testid="usage-chart" aria-label=label>
+                <div class="bars">
+                    {usage.days.iter().map(|d| {
+                        let share = d.resources as f64 / max * 100.0;
+                        let tip = format!("{}-{:02}-{:02}: {} resources, {:.0} resource-hours", d.year, d.month, d.day.unwrap_or(1), d.resources, d.resource_hours);
+                        view! { <span class="bar" style=format!("height: {share:.1}%") title=tip></span> }
+                    }).collect_view()}
+                </div>
+                <div class="axis"><span>{first}</span><span>{last}</span></div>
+            </div>
         </section>
     }
 }
