@@ -10,5 +10,6 @@ mod invitations;
 mod org_resources;
 mod orgs;
 mod permissions;
+mod server_fns;
 mod tokens;
 mod usage;
