@@ -21,7 +21,10 @@ enum Rule {
     Org(&'static [Action]),
 }
 
-fn table() -> Vec<(&'static str, Vec<(&'static str, &'static str)>, Rule)> {
+/// A server function's name, the form it is called with, and who may call it.
+type Row = (&'static str, Vec<(&'static str, &'static str)>, Rule);
+
+fn table() -> Vec<Row> {
     use Action::*;
     let org = ("org", "acme");
     vec![
