@@ -14,35 +14,12 @@ on_both_databases!(
     declined_and_missing_cards_are_recorded_as_failed_payments,
 );
 
-struct Tokens {
-    admin: String,
-    member: String,
-    billing_manager: String,
-}
-
-async fn demo(app: &TestApp) -> Tokens {
-    let d = purser_server::demo::create(&app.db).await.unwrap();
-    let token = |role: &str| {
-        d.users
-            .iter()
-            .find(|u| u.role.as_str() == role)
-            .unwrap()
-            .token
-            .clone()
-    };
-    Tokens {
-        admin: token("admin"),
-        member: token("member"),
-        billing_manager: token("billing-manager"),
-    }
-}
-
 fn card(number: &str) -> serde_json::Value {
     json!({"holder": "Dana Ledger", "number": number, "expiry": "12/39", "cvc": "123"})
 }
 
 async fn admins_and_billing_managers_update_the_card_members_cannot(app: TestApp) {
-    let t = demo(&app).await;
+    let t = crate::helpers::demo_tokens(&app).await;
     let path = "/api/orgs/acme/billing/payment-method";
     let (status, body) = api(&app, Method::GET, path, &t.billing_manager, None).await;
     assert_eq!(
@@ -104,7 +81,7 @@ async fn admins_and_billing_managers_update_the_card_members_cannot(app: TestApp
 }
 
 async fn bad_cards_get_field_errors(app: TestApp) {
-    let t = demo(&app).await;
+    let t = crate::helpers::demo_tokens(&app).await;
     let path = "/api/orgs/acme/billing/payment-method";
     let cases = [
         (
@@ -148,7 +125,7 @@ async fn bad_cards_get_field_errors(app: TestApp) {
 }
 
 async fn the_edition_changes_but_not_to_team_with_two_billing_managers(app: TestApp) {
-    let t = demo(&app).await;
+    let t = crate::helpers::demo_tokens(&app).await;
     let path = "/api/orgs/acme/billing/subscription";
     let (status, sub) = api(&app, Method::GET, path, &t.billing_manager, None).await;
     assert_eq!(status, 200);
@@ -239,7 +216,7 @@ async fn the_edition_changes_but_not_to_team_with_two_billing_managers(app: Test
 }
 
 async fn one_payment_per_organization_per_period_even_when_run_concurrently(app: TestApp) {
-    let t = demo(&app).await;
+    let t = crate::helpers::demo_tokens(&app).await;
     api(
         &app,
         Method::PUT,
@@ -299,7 +276,7 @@ async fn one_payment_per_organization_per_period_even_when_run_concurrently(app:
 }
 
 async fn declined_and_missing_cards_are_recorded_as_failed_payments(app: TestApp) {
-    let t = demo(&app).await;
+    let t = crate::helpers::demo_tokens(&app).await;
     let period = Period::parse("2026-09").unwrap();
     let report = billing::run_cycle(&app.db, &BuiltInProcessor, period)
         .await

@@ -341,3 +341,39 @@ pub async fn api(
 pub fn secret_of(url: &str) -> String {
     url.rsplit('/').next().unwrap().to_owned()
 }
+
+/// The demo organization `acme`, with a personal access token for each of its roles.
+pub struct DemoTokens {
+    pub admin: String,
+    pub member: String,
+    pub billing_manager: String,
+}
+
+impl DemoTokens {
+    /// The token of the demo user holding `role` (`admin`, `member` or `billing-manager`).
+    pub fn of(&self, role: &str) -> String {
+        match role {
+            "admin" => self.admin.clone(),
+            "member" => self.member.clone(),
+            "billing-manager" => self.billing_manager.clone(),
+            other => panic!("the demo has no {other}"),
+        }
+    }
+}
+
+pub async fn demo_tokens(app: &TestApp) -> DemoTokens {
+    let demo = purser_server::demo::create(&app.db).await.unwrap();
+    let token = |role: purser_core::Role| {
+        demo.users
+            .iter()
+            .find(|u| u.role == role)
+            .unwrap()
+            .token
+            .clone()
+    };
+    DemoTokens {
+        admin: token(purser_core::Role::Admin),
+        member: token(purser_core::Role::Member),
+        billing_manager: token(purser_core::Role::BillingManager),
+    }
+}

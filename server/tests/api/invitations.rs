@@ -252,15 +252,8 @@ async fn team_allows_one_billing_manager(app: TestApp) {
 }
 
 async fn only_admins_manage_invitations(app: TestApp) {
-    let d = purser_server::demo::create(&app.db).await.unwrap();
-    let token = |role: &str| {
-        d.users
-            .iter()
-            .find(|u| u.role.as_str() == role)
-            .unwrap()
-            .token
-            .clone()
-    };
+    let demo = crate::helpers::demo_tokens(&app).await;
+    let token = |role: &str| demo.of(role);
     let admin = token("admin");
     let list = pending(&app, "acme", &admin).await;
     let id = list[0]["id"].as_str().unwrap().to_owned();
@@ -513,15 +506,8 @@ async fn the_directory_decides_who_may_join_and_stay(app: TestApp) {
 }
 
 async fn removing_a_billing_manager_ends_access_at_once(app: TestApp) {
-    let d = purser_server::demo::create(&app.db).await.unwrap();
-    let token = |role: &str| {
-        d.users
-            .iter()
-            .find(|u| u.role.as_str() == role)
-            .unwrap()
-            .token
-            .clone()
-    };
+    let demo = crate::helpers::demo_tokens(&app).await;
+    let token = |role: &str| demo.of(role);
     let (_, bms) = api(
         &app,
         Method::GET,

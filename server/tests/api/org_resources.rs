@@ -6,15 +6,8 @@ use serde_json::json;
 on_both_databases!(teams_tokens_and_policies_work_and_are_audited);
 
 async fn teams_tokens_and_policies_work_and_are_audited(app: TestApp) {
-    let d = purser_server::demo::create(&app.db).await.unwrap();
-    let token = |role: &str| {
-        d.users
-            .iter()
-            .find(|u| u.role.as_str() == role)
-            .unwrap()
-            .token
-            .clone()
-    };
+    let demo = crate::helpers::demo_tokens(&app).await;
+    let token = |role: &str| demo.of(role);
     let (admin, member, bm) = (token("admin"), token("member"), token("billing-manager"));
     let (_, members) = api(&app, Method::GET, "/api/orgs/acme/members", &admin, None).await;
     let carol = members["members"]

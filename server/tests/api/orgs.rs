@@ -1,6 +1,5 @@
 use crate::helpers::TestApp;
 use crate::on_both_databases;
-use purser_server::demo;
 use serde_json::Value;
 
 on_both_databases!(
@@ -13,16 +12,8 @@ on_both_databases!(
 );
 
 async fn demo_tokens(app: &TestApp) -> (String, String, String) {
-    let d = demo::create(&app.db).await.unwrap();
-    let token = |role: &str| {
-        d.users
-            .iter()
-            .find(|u| u.role.as_str() == role)
-            .unwrap()
-            .token
-            .clone()
-    };
-    (token("admin"), token("member"), token("billing-manager"))
+    let t = crate::helpers::demo_tokens(app).await;
+    (t.admin, t.member, t.billing_manager)
 }
 
 fn members(body: &Value) -> &Vec<Value> {

@@ -283,15 +283,8 @@ struct Caller {
 }
 
 async fn every_endpoint_answers_as_the_matrix_decides(app: TestApp) {
-    let d = purser_server::demo::create(&app.db).await.unwrap();
-    let token = |role: &str| {
-        d.users
-            .iter()
-            .find(|u| u.role.as_str() == role)
-            .unwrap()
-            .token
-            .clone()
-    };
+    let demo = crate::helpers::demo_tokens(&app).await;
+    let token = |role: &str| demo.of(role);
     let (admin, member, bm) = (token("admin"), token("member"), token("billing-manager"));
     let outsider = crate::helpers::verified_users(&app, "outsider", 1)
         .await

@@ -9,16 +9,8 @@ on_both_databases!(
 );
 
 async fn tokens(app: &TestApp) -> (String, String, String) {
-    let d = purser_server::demo::create(&app.db).await.unwrap();
-    let token = |role: &str| {
-        d.users
-            .iter()
-            .find(|u| u.role.as_str() == role)
-            .unwrap()
-            .token
-            .clone()
-    };
-    (token("admin"), token("member"), token("billing-manager"))
+    let t = crate::helpers::demo_tokens(app).await;
+    (t.admin, t.member, t.billing_manager)
 }
 
 async fn stacks_report_resources_and_billing_managers_see_only_aggregates(app: TestApp) {
