@@ -68,15 +68,14 @@ pub async fn sign_up(db: &Db, form: SignUp, base_url: &str) -> Result<User> {
     .bind(now)
     .execute(&mut *tx)
     .await;
-    match inserted {
-        Err(e) if db::is_unique_violation(&e) => {
-            return Err(Error::Conflict(format!(
+    inserted.map_err(|e| {
+        Error::on_duplicate(e, || {
+            format!(
                 "An account with the email {} already exists. Sign in instead.",
                 form.email
-            )))
-        }
-        other => other?,
-    };
+            )
+        })
+    })?;
     let user = User {
         id,
         name: form.name.as_str().to_owned(),

@@ -64,6 +64,16 @@ impl Error {
         Error::Unauthenticated("Sign in, or send a valid token in the Authorization header.".into())
     }
 
+    /// A write's error: a unique-constraint violation is the caller's duplicate (409,
+    /// with `message`); anything else is ours.
+    pub fn on_duplicate(err: sqlx::Error, message: impl FnOnce() -> String) -> Error {
+        if crate::db::is_unique_violation(&err) {
+            Error::Conflict(message())
+        } else {
+            err.into()
+        }
+    }
+
     pub fn org_not_found(name: &str) -> Error {
         Error::NotFound(format!("Organization {name:?} was not found."))
     }

@@ -26,14 +26,6 @@ fn parse_name(field: &'static str, input: &str) -> Result<String> {
     Ok(s.to_owned())
 }
 
-fn duplicate(e: sqlx::Error, what: String) -> Error {
-    if db::is_unique_violation(&e) {
-        Error::Conflict(format!("{what} already exists."))
-    } else {
-        e.into()
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Team {
     pub name: String,
@@ -93,7 +85,7 @@ pub async fn create_team(
     .bind(db::now_ms())
     .execute(&mut *tx)
     .await
-    .map_err(|e| duplicate(e, format!("The team {name}")))?;
+    .map_err(|e| Error::on_duplicate(e, || format!("The team {name} already exists.")))?;
     audit::record(
         &mut tx,
         &access.org.id,
@@ -208,7 +200,7 @@ pub async fn create_token(
         .bind(token.created_at)
         .execute(&mut *tx)
         .await
-        .map_err(|e| duplicate(e, format!("A token named {}", token.name)))?;
+        .map_err(|e| Error::on_duplicate(e, || format!("A token named {} already exists.", token.name)))?;
     audit::record(
         &mut tx,
         &access.org.id,
@@ -329,7 +321,9 @@ pub async fn create_policy(
             .bind(now)
             .execute(&mut *tx)
             .await
-            .map_err(|e| duplicate(e, format!("The policy group {name}")))?;
+            .map_err(|e| {
+                Error::on_duplicate(e, || format!("The policy group {name} already exists."))
+            })?;
             None
         }
         PolicyKind::Packs => {
@@ -350,7 +344,7 @@ pub async fn create_policy(
                 .bind(now)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| duplicate(e, format!("Version {version} of {name}")))?;
+                .map_err(|e| Error::on_duplicate(e, || format!("Version {version} of {name} already exists.")))?;
             Some(version)
         }
     };

@@ -117,15 +117,11 @@ pub async fn create(db: &Db, creator: &User, new: NewOrg) -> Result<Org> {
     .bind(now)
     .execute(&mut *tx)
     .await;
-    match inserted {
-        Err(e) if db::is_unique_violation(&e) => {
-            return Err(Error::Conflict(format!(
-                "The organization name {:?} is already taken.",
-                org.name
-            )))
-        }
-        other => other?,
-    };
+    inserted.map_err(|e| {
+        Error::on_duplicate(e, || {
+            format!("The organization name {:?} is already taken.", org.name)
+        })
+    })?;
     add_member(&mut tx, &org.id, &creator.id, Role::Admin).await?;
     tx.commit().await?;
     tracing::info!(org = %org.name, by = %creator.id, "organization created");
@@ -143,12 +139,11 @@ pub async fn add_member(conn: &mut Conn, org_id: &str, user_id: &str, role: Role
     .bind(db::now_ms())
     .execute(&mut *conn)
     .await;
-    match inserted {
-        Err(e) if db::is_unique_violation(&e) => Err(Error::Conflict(
-            "That person already has a role in this organization.".into(),
-        )),
-        other => other.map(|_| ()).map_err(Error::from),
-    }
+    inserted.map(|_| ()).map_err(|e| {
+        Error::on_duplicate(e, || {
+            "That person already has a role in this organization.".into()
+        })
+    })
 }
 
 pub async fn find(db: &Db, name: &str) -> Result<Option<Org>> {

@@ -64,27 +64,21 @@ pub async fn create(
     access.require(Action::StacksCreate, surface)?;
     let project = parse_name("project", project)?;
     let name = parse_name("stack", name)?;
-    let inserted = sqlx::query("INSERT INTO stacks (id, org_id, project, name, resource_count, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
+    sqlx::query("INSERT INTO stacks (id, org_id, project, name, resource_count, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
         .bind(db::new_id())
         .bind(&access.org.id)
         .bind(&project)
         .bind(&name)
         .bind(db::now_ms())
         .execute(db)
-        .await;
-    match inserted {
-        Err(e) if db::is_unique_violation(&e) => Err(Error::Conflict(format!(
-            "The stack {project}/{name} already exists."
-        ))),
-        other => other
-            .map(|_| Stack {
-                project,
-                name,
-                resource_count: 0,
-                last_update: None,
-            })
-            .map_err(Error::from),
-    }
+        .await
+        .map_err(|e| Error::on_duplicate(e, || format!("The stack {project}/{name} already exists.")))?;
+    Ok(Stack {
+        project,
+        name,
+        resource_count: 0,
+        last_update: None,
+    })
 }
 
 /// Records an update's resource count, as a deployment tool reports it afterwards.

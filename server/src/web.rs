@@ -226,7 +226,6 @@ impl Backend for ServerBackend {
         ui(async {
             let user = self.user(session).await?;
             let access = orgs::access(&self.state.db, &user, &org).await?;
-            access.require(Action::MembersList, Surface::Ui)?;
             let count = orgs::member_count(&self.state.db, &access.org.id).await?;
             let page =
                 orgs::members(&self.state.db, &access, Surface::Ui, after.as_deref(), None).await?;
