@@ -83,7 +83,7 @@ impl fmt::Display for Edition {
 
 /// The text was not the name of an edition.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown edition {0:?}: expected team, enterprise or business-critical")]
+#[error("Choose an edition: team, enterprise or business-critical.")]
 pub struct UnknownEdition(pub String);
 
 impl FromStr for Edition {

@@ -26,7 +26,7 @@ impl std::str::FromStr for Granularity {
         match s {
             "day" => Ok(Granularity::Day),
             "month" => Ok(Granularity::Month),
-            other => Err(format!("granularity must be day or month, not {other:?}")),
+            _ => Err("granularity must be day or month.".to_owned()),
         }
     }
 }

@@ -35,10 +35,7 @@ impl Email {
             return refuse(FIELD, "An email address has at most 254 characters.");
         }
         let Some((local, domain)) = s.split_once('@') else {
-            return refuse(
-                FIELD,
-                format!("{input:?} is not an email address: it has no @."),
-            );
+            return refuse(FIELD, "This is not a valid email address: it has no @.");
         };
         let local_ok = !local.is_empty()
             && local.len() <= 64
@@ -58,7 +55,7 @@ impl Email {
                     && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             });
         if !local_ok || !domain_ok {
-            return refuse(FIELD, format!("{input:?} is not a valid email address."));
+            return refuse(FIELD, "This is not a valid email address.");
         }
         Ok(Email(s))
     }
@@ -264,6 +261,192 @@ impl fmt::Debug for Password {
     }
 }
 
+/// Which characters a free-text field accepts. Every kind refuses control characters
+/// (NUL among them), which no field has a use for and some databases refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Charset {
+    /// One line of any printable text: names of people, descriptions of tokens.
+    Line,
+    /// Printable text that may span lines: tabs and line breaks are allowed too.
+    Lines,
+    /// Letters, digits, spaces, `-`, `_` and `.` (ASCII): teams, tokens and policies.
+    Name,
+    /// Letters, digits, `-`, `_` and `.` (ASCII), no spaces: projects and stacks,
+    /// whose names appear in URLs.
+    Slug,
+}
+
+impl Charset {
+    /// Whether `c` may appear in a value of this kind.
+    pub fn allows(self, c: char) -> bool {
+        match self {
+            Charset::Line => !c.is_control(),
+            Charset::Lines => !c.is_control() || matches!(c, '\t' | '\n' | '\r'),
+            Charset::Name => c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'),
+            Charset::Slug => c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
+        }
+    }
+
+    /// What the person may type, for messages.
+    fn describe(self) -> &'static str {
+        match self {
+            Charset::Line => "cannot contain control characters or line breaks",
+            Charset::Lines => "cannot contain control characters other than tabs and line breaks",
+            Charset::Name => "may contain only letters, digits, spaces, '-', '_' and '.'",
+            Charset::Slug => "may contain only letters, digits, '-', '_' and '.'",
+        }
+    }
+
+    /// The characters a value is trimmed of before it is checked and kept.
+    fn is_trimmed(self, c: char) -> bool {
+        match self {
+            Charset::Lines => matches!(c, ' ' | '\t' | '\n' | '\r'),
+            _ => c == ' ',
+        }
+    }
+
+    /// The same rule as a regular expression (the dialect both ECMAScript and Python
+    /// read), for the OpenAPI document; `required` adds "not only spaces".
+    pub fn pattern(self, required: bool) -> &'static str {
+        match (self, required) {
+            (Charset::Line, false) => r"^[^\u0000-\u001F\u007F-\u009F]*$",
+            (Charset::Line, true) => {
+                r"^ *[^ \u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+            }
+            (Charset::Lines, false) => r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+            (Charset::Lines, true) => {
+                r"^[ \t\n\r]*[^ \t\n\r\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+            }
+            (Charset::Name, false) => r"^[A-Za-z0-9 ._-]*$",
+            (Charset::Name, true) => r"^ *[A-Za-z0-9._-][A-Za-z0-9 ._-]*$",
+            (Charset::Slug, false) => r"^ *[A-Za-z0-9._-]* *$",
+            (Charset::Slug, true) => r"^ *[A-Za-z0-9._-]+ *$",
+        }
+    }
+}
+
+/// The rule of one free-text field that Purser stores: what the field is called (in
+/// forms and JSON, and in messages), its longest value, whether it may be empty, and
+/// its characters. Every text a service stores goes through one of these (or through
+/// [`Email`], [`OrgName`] or [`DisplayName`]), so no value is unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TextRule {
+    /// The form field or JSON property, as in [`ValueError::field`].
+    pub field: &'static str,
+    /// What a person calls it, e.g. "team name".
+    pub noun: &'static str,
+    /// The most characters (Unicode scalar values) a value may have, as sent: leading
+    /// and trailing spaces count, as they do for a JSON Schema `maxLength`.
+    pub max_chars: usize,
+    /// Whether an empty (or all-space) value is refused.
+    pub required: bool,
+    pub charset: Charset,
+}
+
+impl TextRule {
+    pub const TEAM_NAME: TextRule = TextRule::name("name", "team name");
+    pub const TEAM_DESCRIPTION: TextRule = TextRule {
+        field: "description",
+        noun: "team description",
+        max_chars: 1_000,
+        required: false,
+        charset: Charset::Lines,
+    };
+    pub const ORG_TOKEN_NAME: TextRule = TextRule::name("name", "token name");
+    pub const POLICY_NAME: TextRule = TextRule::name("name", "policy name");
+    /// A personal access token's description.
+    pub const TOKEN_DESCRIPTION: TextRule = TextRule {
+        field: "description",
+        noun: "token description",
+        max_chars: 200,
+        required: false,
+        charset: Charset::Line,
+    };
+    pub const PROJECT_NAME: TextRule = TextRule::slug("project", "project name");
+    pub const STACK_NAME: TextRule = TextRule::slug("name", "stack name");
+
+    /// Every rule, for tests and documentation.
+    pub const ALL: &'static [TextRule] = &[
+        TextRule::TEAM_NAME,
+        TextRule::TEAM_DESCRIPTION,
+        TextRule::ORG_TOKEN_NAME,
+        TextRule::POLICY_NAME,
+        TextRule::TOKEN_DESCRIPTION,
+        TextRule::PROJECT_NAME,
+        TextRule::STACK_NAME,
+    ];
+
+    const fn name(field: &'static str, noun: &'static str) -> TextRule {
+        TextRule {
+            field,
+            noun,
+            max_chars: 100,
+            required: true,
+            charset: Charset::Name,
+        }
+    }
+
+    const fn slug(field: &'static str, noun: &'static str) -> TextRule {
+        TextRule {
+            field,
+            noun,
+            max_chars: 100,
+            required: true,
+            charset: Charset::Slug,
+        }
+    }
+
+    /// Checks `input` against the rule and returns it trimmed of surrounding spaces
+    /// (and, for [`Charset::Lines`], surrounding blank lines).
+    pub fn parse(&self, input: &str) -> Result<Text, ValueError> {
+        let too_long = input.chars().nth(self.max_chars).is_some();
+        if too_long {
+            return refuse(
+                self.field,
+                format!("A {} has at most {} characters.", self.noun, self.max_chars),
+            );
+        }
+        let s = input.trim_matches(|c| self.charset.is_trimmed(c));
+        if s.is_empty() && self.required {
+            return refuse(self.field, format!("Enter a {}.", self.noun));
+        }
+        if !s.chars().all(|c| self.charset.allows(c)) {
+            return refuse(
+                self.field,
+                format!("A {} {}.", self.noun, self.charset.describe()),
+            );
+        }
+        Ok(Text(s.to_owned()))
+    }
+}
+
+/// Text that passed its [`TextRule`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Text(String);
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether `c` may appear anywhere in a request at all (a JSON string, a form or query
+/// value, a path segment): everything but control characters, except tab, line feed
+/// and carriage return, which multi-line fields use. Field rules are stricter.
+pub fn allowed_in_input(c: char) -> bool {
+    Charset::Lines.allows(c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,6 +520,147 @@ mod tests {
         assert_eq!(DisplayName::parse(" Ada ").unwrap().as_str(), "Ada");
         assert!(DisplayName::parse("a\u{7}b").is_err());
         assert!(DisplayName::parse(&"x".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn text_rules() {
+        use TextRule as R;
+        let long = |n: usize| "x".repeat(n);
+        // (rule, input, the kept value, or None when refused)
+        let table: Vec<(TextRule, String, Option<String>)> = vec![
+            (R::TEAM_NAME, "platform".into(), Some("platform".into())),
+            (
+                R::TEAM_NAME,
+                "  Platform Team-2_v.1 ".into(),
+                Some("Platform Team-2_v.1".into()),
+            ),
+            (R::TEAM_NAME, "".into(), None),
+            (R::TEAM_NAME, "   ".into(), None),
+            (R::TEAM_NAME, "a/b".into(), None),
+            (R::TEAM_NAME, "plät".into(), None),
+            (R::TEAM_NAME, "a\0b".into(), None),
+            (R::TEAM_NAME, "a\tb".into(), None),
+            (R::TEAM_NAME, long(100), Some(long(100))),
+            (R::TEAM_NAME, long(101), None),
+            (R::TEAM_NAME, format!("{} ", long(100)), None),
+            (R::TEAM_DESCRIPTION, "".into(), Some("".into())),
+            (
+                R::TEAM_DESCRIPTION,
+                " Runs the\n\tplatform \r\n".into(),
+                Some("Runs the\n\tplatform".into()),
+            ),
+            (
+                R::TEAM_DESCRIPTION,
+                "Ünïcödé & émoji 🚀".into(),
+                Some("Ünïcödé & émoji 🚀".into()),
+            ),
+            (R::TEAM_DESCRIPTION, "nul\0byte".into(), None),
+            (R::TEAM_DESCRIPTION, "bell\u{7}".into(), None),
+            (R::TEAM_DESCRIPTION, "del\u{7f}".into(), None),
+            (R::TEAM_DESCRIPTION, "c1\u{85}".into(), None),
+            (R::TEAM_DESCRIPTION, long(1_000), Some(long(1_000))),
+            (R::TEAM_DESCRIPTION, long(200_000), None),
+            (
+                R::TOKEN_DESCRIPTION,
+                "CI deploys".into(),
+                Some("CI deploys".into()),
+            ),
+            (R::TOKEN_DESCRIPTION, "".into(), Some("".into())),
+            (R::TOKEN_DESCRIPTION, "two\nlines".into(), None),
+            (R::TOKEN_DESCRIPTION, "tab\there".into(), None),
+            (R::TOKEN_DESCRIPTION, "\0".into(), None),
+            (R::TOKEN_DESCRIPTION, long(201), None),
+            (
+                R::ORG_TOKEN_NAME,
+                "deploy bot".into(),
+                Some("deploy bot".into()),
+            ),
+            (R::ORG_TOKEN_NAME, "deploy\0".into(), None),
+            (
+                R::POLICY_NAME,
+                "aws-guard.v2".into(),
+                Some("aws-guard.v2".into()),
+            ),
+            (R::POLICY_NAME, "aws guard!".into(), None),
+            (R::PROJECT_NAME, " web-app ".into(), Some("web-app".into())),
+            (R::PROJECT_NAME, "web app".into(), None),
+            (R::STACK_NAME, "prod.eu_1".into(), Some("prod.eu_1".into())),
+            (R::STACK_NAME, "prod/eu".into(), None),
+            (R::STACK_NAME, "".into(), None),
+            (R::STACK_NAME, long(101), None),
+        ];
+        for (rule, input, expected) in table {
+            let got = rule.parse(&input);
+            assert_eq!(
+                got.as_ref().ok().map(Text::as_str),
+                expected.as_deref(),
+                "{} {:?}",
+                rule.noun,
+                input.chars().take(40).collect::<String>()
+            );
+            if let Err(e) = got {
+                assert_eq!(e.field, rule.field);
+                assert!(e.message.contains(rule.noun), "{}", e.message);
+                assert!(!e.message.contains(input.trim()) || input.trim().is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_is_bounded_and_refuses_nul() {
+        for rule in TextRule::ALL {
+            assert!(rule.max_chars > 0 && rule.max_chars <= 1_000, "{rule:?}");
+            assert!(rule.parse("a\0").is_err(), "{rule:?}");
+            assert!(
+                rule.parse(&"a".repeat(rule.max_chars + 1)).is_err(),
+                "{rule:?}"
+            );
+            assert!(rule.parse(&"a".repeat(rule.max_chars)).is_ok(), "{rule:?}");
+        }
+    }
+
+    #[test]
+    fn input_characters() {
+        let table = [
+            ('a', true),
+            ('é', true),
+            (' ', true),
+            ('\t', true),
+            ('\n', true),
+            ('\r', true),
+            ('\0', false),
+            ('\u{1}', false),
+            ('\u{1b}', false),
+            ('\u{7f}', false),
+            ('\u{9f}', false),
+        ];
+        for (c, ok) in table {
+            assert_eq!(allowed_in_input(c), ok, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn messages_never_echo_the_value() {
+        let secret = "4242424242424242";
+        for e in [
+            Email::parse(secret).unwrap_err(),
+            Email::parse(&format!("{secret}@")).unwrap_err(),
+        ] {
+            assert!(!e.message.contains(secret), "{}", e.message);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn parsed_text_obeys_its_rule(s in "\\PC{0,120}|[ a-z\\t\\n\\x00]{0,20}", i in 0..TextRule::ALL.len()) {
+            let rule = TextRule::ALL[i];
+            if let Ok(t) = rule.parse(&s) {
+                prop_assert!(t.as_str().chars().count() <= rule.max_chars);
+                prop_assert!(t.as_str().chars().all(|c| rule.charset.allows(c)));
+                prop_assert!(!rule.required || !t.as_str().is_empty());
+                prop_assert_eq!(rule.parse(t.as_str()), Ok(t.clone()));
+            }
+        }
     }
 
     proptest! {
