@@ -8,7 +8,7 @@ use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenRow,
 };
 use leptos::prelude::*;
-use purser_core::Role;
+use purser_core::{InvitedRole, Role};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -38,6 +38,12 @@ mod ssr {
                 res.set_status(
                     StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 );
+                if let AppError::TooManyRequests {
+                    retry_after_secs, ..
+                } = e
+                {
+                    res.insert_header(http::header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+                }
             }
         }
         result
@@ -100,6 +106,41 @@ pub async fn resend_verification() -> Result<(), AppError> {
     ssr::answer(ssr::backend()?.resend_verification(ssr::session()).await)
 }
 
+#[server(prefix = "/fn", endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    let backend = ssr::backend()?;
+    ssr::answer(backend.sign_out_everywhere(ssr::session()).await)?;
+    ssr::set_session_cookie(None, backend.secure_cookies());
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "change_password")]
+pub async fn change_password(current_password: String, password: String) -> Result<(), AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .change_password(ssr::session(), current_password, password)
+            .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    ssr::answer(ssr::backend()?.request_password_reset(email).await)
+}
+
+#[server(prefix = "/fn", endpoint = "check_password_reset")]
+pub async fn check_password_reset(token: String) -> Result<(), AppError> {
+    ssr::answer(ssr::backend()?.check_password_reset(token).await)
+}
+
+#[server(prefix = "/fn", endpoint = "reset_password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    let backend = ssr::backend()?;
+    let secret = ssr::answer(backend.reset_password(token, password).await)?;
+    ssr::set_session_cookie(Some(&secret), backend.secure_cookies());
+    Ok(())
+}
+
 #[server(prefix = "/fn", endpoint = "create_org")]
 pub async fn create_org(
     name: String,
@@ -153,7 +194,11 @@ pub async fn load_billing(org: String) -> Result<BillingPage, AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "invite_by_email")]
-pub async fn invite_by_email(org: String, role: Role, emails: String) -> Result<usize, AppError> {
+pub async fn invite_by_email(
+    org: String,
+    role: InvitedRole,
+    emails: String,
+) -> Result<usize, AppError> {
     ssr::answer(
         ssr::backend()?
             .invite(ssr::session(), org, role, emails)
@@ -162,7 +207,7 @@ pub async fn invite_by_email(org: String, role: Role, emails: String) -> Result<
 }
 
 #[server(prefix = "/fn", endpoint = "invite_link")]
-pub async fn invite_link(org: String, role: Role) -> Result<String, AppError> {
+pub async fn invite_link(org: String, role: InvitedRole) -> Result<String, AppError> {
     ssr::answer(ssr::backend()?.invite_link(ssr::session(), org, role).await)
 }
 

@@ -7,7 +7,7 @@ use crate::model::{AuditPage, OrgResources};
 use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenRow,
 };
-use purser_core::Role;
+use purser_core::{InvitedRole, Role};
 use std::sync::Arc;
 
 /// `session` is the raw session cookie value, when the request carried one.
@@ -26,6 +26,21 @@ pub trait Backend: Send + Sync + 'static {
     async fn sign_out(&self, session: Option<String>) -> Result<(), AppError>;
     async fn verify_email(&self, token: String) -> Result<(), AppError>;
     async fn resend_verification(&self, session: Option<String>) -> Result<(), AppError>;
+    /// Ends every session of the account, the caller's own too.
+    async fn sign_out_everywhere(&self, session: Option<String>) -> Result<(), AppError>;
+    /// Changes the password of the signed-in account; ends its other sessions.
+    async fn change_password(
+        &self,
+        session: Option<String>,
+        current_password: String,
+        password: String,
+    ) -> Result<(), AppError>;
+    /// Emails a reset link if an account has the address; answers the same either way.
+    async fn request_password_reset(&self, email: String) -> Result<(), AppError>;
+    /// Whether a reset link can still be used (`NotFound` when not).
+    async fn check_password_reset(&self, token: String) -> Result<(), AppError>;
+    /// Uses a reset link: sets the password, ends every session, returns a new one.
+    async fn reset_password(&self, token: String, password: String) -> Result<String, AppError>;
     /// Returns the new organization's URL name.
     async fn create_org(
         &self,
@@ -60,7 +75,7 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         session: Option<String>,
         org: String,
-        role: Role,
+        role: InvitedRole,
         emails: String,
     ) -> Result<usize, AppError>;
     /// Creates a link invitation and returns its URL.
@@ -68,7 +83,7 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         session: Option<String>,
         org: String,
-        role: Role,
+        role: InvitedRole,
     ) -> Result<String, AppError>;
     async fn resend_invite(
         &self,

@@ -20,6 +20,12 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// Too many attempts: try again after `retry_after_secs` seconds.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// The request did not reach or leave the server function cleanly.
     #[error("{0}")]
     Server(String),
@@ -35,6 +41,7 @@ impl AppError {
             AppError::Invalid { .. } => 422,
             AppError::BadRequest(_) => 400,
             AppError::Conflict(_) => 409,
+            AppError::TooManyRequests { .. } => 429,
             AppError::Server(_) => 500,
         }
     }

@@ -11,6 +11,72 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// The roles an invitation may grant: members and billing managers. Admins are made
+/// by changing a member's role, never by an invitation, so no link or email can hand
+/// out the keys to an organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InvitedRole {
+    Member,
+    BillingManager,
+}
+
+/// The role cannot be granted by an invitation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("An invitation is for the role member or billing-manager, not {0:?}.")]
+pub struct NotInvitable(pub String);
+
+impl InvitedRole {
+    pub const ALL: [InvitedRole; 2] = [InvitedRole::Member, InvitedRole::BillingManager];
+
+    /// The role the invitee gets on acceptance.
+    pub const fn role(self) -> Role {
+        match self {
+            InvitedRole::Member => Role::Member,
+            InvitedRole::BillingManager => Role::BillingManager,
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        self.role().as_str()
+    }
+}
+
+impl From<InvitedRole> for Role {
+    fn from(r: InvitedRole) -> Role {
+        r.role()
+    }
+}
+
+impl TryFrom<Role> for InvitedRole {
+    type Error = NotInvitable;
+
+    fn try_from(role: Role) -> Result<Self, Self::Error> {
+        match role {
+            Role::Member => Ok(InvitedRole::Member),
+            Role::BillingManager => Ok(InvitedRole::BillingManager),
+            Role::Admin => Err(NotInvitable(role.as_str().to_owned())),
+        }
+    }
+}
+
+impl FromStr for InvitedRole {
+    type Err = NotInvitable;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        InvitedRole::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| NotInvitable(s.to_owned()))
+    }
+}
+
+impl fmt::Display for InvitedRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How an invitation reaches its invitee.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -188,7 +254,10 @@ pub struct AcceptanceFacts<'a> {
 /// Decides an acceptance. The order matters: a finished invitation is reported as
 /// such before anything about the account, so nothing leaks through a used link.
 pub fn check_acceptance(f: &AcceptanceFacts<'_>) -> Result<(), AcceptError> {
-    if f.status.after(InvitationEvent::Accept).is_err() {
+    // An invitation to a role no invitation may grant (one written before that rule,
+    // or by hand) is void, whatever else is true.
+    if f.status.after(InvitationEvent::Accept).is_err() || InvitedRole::try_from(f.role).is_err()
+    {
         return Err(AcceptError::NoLongerValid);
     }
     if !f.account_verified {
@@ -211,15 +280,15 @@ pub fn check_acceptance(f: &AcceptanceFacts<'_>) -> Result<(), AcceptError> {
 }
 
 /// The action an admin needs to invite someone to `role`.
-pub const fn invite_action(role: Role) -> Action {
+pub const fn invite_action(role: InvitedRole) -> Action {
     match role {
-        Role::BillingManager => Action::BillingManagersInvite,
-        Role::Admin | Role::Member => Action::MembersInvite,
+        InvitedRole::BillingManager => Action::BillingManagersInvite,
+        InvitedRole::Member => Action::MembersInvite,
     }
 }
 
 /// Whether `viewer` may see pending invitations to `role` (only admins, in practice).
-pub fn may_view_invitations(viewer: Role, role: Role, surface: Surface) -> bool {
+pub fn may_view_invitations(viewer: Role, role: InvitedRole, surface: Surface) -> bool {
     allows(viewer, invite_action(role), surface)
 }
 
@@ -313,6 +382,11 @@ mod tests {
                 Ok(()),
             ),
             (
+                "an admin invitation is void",
+                |f| f.role = Role::Admin,
+                Err(AcceptError::NoLongerValid),
+            ),
+            (
                 "members are not limited",
                 |f| {
                     f.role = Role::Member;
@@ -363,8 +437,29 @@ mod tests {
     }
 
     #[test]
+    fn invitations_grant_members_and_billing_managers_only() {
+        let table = [
+            (Role::Admin, None),
+            (Role::Member, Some(InvitedRole::Member)),
+            (Role::BillingManager, Some(InvitedRole::BillingManager)),
+        ];
+        for (role, invited) in table {
+            assert_eq!(InvitedRole::try_from(role).ok(), invited, "{role}");
+            assert_eq!(role.as_str().parse::<InvitedRole>().ok(), invited, "{role}");
+            if let Some(invited) = invited {
+                assert_eq!(Role::from(invited), role);
+            }
+        }
+        for text in ["owner", "Admin", "", " member", "billing_manager"] {
+            assert!(text.parse::<InvitedRole>().is_err(), "{text:?}");
+        }
+        let json: Result<InvitedRole, _> = serde_json::from_str("\"admin\"");
+        assert!(json.is_err(), "an admin role does not deserialize");
+    }
+
+    #[test]
     fn only_admins_see_invitations() {
-        for role in [Role::Member, Role::BillingManager] {
+        for role in InvitedRole::ALL {
             for surface in Surface::ALL {
                 assert!(may_view_invitations(Role::Admin, role, surface));
                 assert!(!may_view_invitations(Role::Member, role, surface));

@@ -10,14 +10,18 @@ pub mod identity;
 pub mod invitations;
 pub mod members;
 pub mod permissions;
+pub mod redirect;
 pub mod role;
 pub mod usage;
 pub mod values;
 
 pub use edition::{Edition, EditionChangeError};
 pub use identity::IdentityProvider;
-pub use invitations::{AcceptError, AcceptanceFacts, InvitationKind, InvitationStatus};
+pub use invitations::{
+    AcceptError, AcceptanceFacts, InvitationKind, InvitationStatus, InvitedRole,
+};
 pub use members::{MemberCount, MemberRecord, MemberView};
 pub use permissions::{authorize, Action, Denied, Resource, Surface, Surfaces};
+pub use redirect::ReturnPath;
 pub use role::Role;
 pub use values::{DisplayName, Email, OrgName, Password, ValueError};

@@ -3,7 +3,8 @@
 use crate::accounts::{self, User};
 use crate::error::Error;
 use crate::startup::AppState;
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use std::net::SocketAddr;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
@@ -31,17 +32,33 @@ impl FromRequestParts<AppState> for Caller {
                         "Send the token as `Authorization: token <token>`.".into(),
                     )
                 })?;
-            return accounts::user_for_token(&state.db, token)
-                .await?
-                .map(Caller)
-                .ok_or_else(|| {
-                    Error::Unauthenticated(
+            // Guessing tokens is throttled per client address: past the budget of
+            // failures, every token from that address is refused before any lookup.
+            let peer = parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0);
+            let addr = state.throttle.client_address(&parts.headers, peer);
+            if let Some(addr) = addr {
+                state.throttle.check_token_allowed(addr)?;
+            }
+            return match accounts::user_for_token(&state.db, token).await? {
+                Some(user) => Ok(Caller(user)),
+                None => {
+                    if let Some(addr) = addr {
+                        state.throttle.token_failed(addr);
+                    }
+                    Err(Error::Unauthenticated(
                         "The token is not valid; it may have been revoked.".into(),
-                    )
-                });
+                    ))
+                }
+            };
         }
         if let Some(secret) = purser_app::backend::session_cookie(&parts.headers) {
-            if let Some(user) = accounts::user_for_session(&state.db, &secret).await? {
+            if let Some(user) =
+                accounts::user_for_session(&state.db, state.settings.session_lifetimes(), &secret)
+                    .await?
+            {
                 return Ok(Caller(user));
             }
         }

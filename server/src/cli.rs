@@ -2,7 +2,8 @@
 
 use crate::startup::{self, Settings};
 use crate::{db, demo};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::throttle::Limits;
 use purser_core::permissions::{grants, matrix, Action};
 use purser_core::Role;
 use std::net::SocketAddr;
@@ -81,6 +82,62 @@ struct ServeArgs {
     /// The directory cargo-leptos built the site into.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     site_root: PathBuf,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// A session ends after this many hours without use.
+    #[arg(long, env = "PURSER_SESSION_IDLE_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..))]
+    session_idle_hours: u64,
+    /// A session ends this many days after sign-in, however much it is used.
+    #[arg(long, env = "PURSER_SESSION_MAX_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    session_max_days: u64,
+}
+
+/// Rate limits (see `throttle`); 0 turns a limit off.
+#[derive(Args)]
+struct LimitArgs {
+    /// Sign-in attempts per client address per minute.
+    #[arg(long, env = "PURSER_LIMIT_SIGN_IN_PER_MINUTE", default_value_t = Limits::default().sign_in_per_minute)]
+    limit_sign_in_per_minute: u32,
+    /// Accounts created per client address per hour.
+    #[arg(long, env = "PURSER_LIMIT_SIGN_UP_PER_HOUR", default_value_t = Limits::default().sign_up_per_hour)]
+    limit_sign_up_per_hour: u32,
+    /// Verification resends and password-reset requests per client address and per account per hour.
+    #[arg(long, env = "PURSER_LIMIT_EMAILS_PER_HOUR", default_value_t = Limits::default().emails_per_hour)]
+    limit_emails_per_hour: u32,
+    /// Invitation requests (send, link, resend) per account and per client address per hour.
+    #[arg(long, env = "PURSER_LIMIT_INVITATIONS_PER_HOUR", default_value_t = Limits::default().invitations_per_hour)]
+    limit_invitations_per_hour: u32,
+    /// Failed token authentications per client address per minute.
+    #[arg(long, env = "PURSER_LIMIT_TOKEN_FAILURES_PER_MINUTE", default_value_t = Limits::default().token_failures_per_minute)]
+    limit_token_failures_per_minute: u32,
+    /// Failed sign-ins that lock an account (shared by every instance)…
+    #[arg(long, env = "PURSER_LOCKOUT_FAILURES", default_value_t = Limits::default().lockout_failures)]
+    lockout_failures: u32,
+    /// …within this many minutes, and for this many minutes.
+    #[arg(long, env = "PURSER_LOCKOUT_MINUTES", default_value_t = Limits::default().lockout_minutes, value_parser = clap::value_parser!(u32).range(1..))]
+    lockout_minutes: u32,
+    /// Password hashes computed at once (argon2id uses 19 MiB each).
+    #[arg(long, env = "PURSER_PASSWORD_HASHING_CONCURRENCY", default_value_t = Limits::default().password_hashing_concurrency as u64, value_parser = clap::value_parser!(u64).range(1..=256))]
+    password_hashing_concurrency: u64,
+    /// Count clients by the last `X-Forwarded-For` address (only behind a proxy that sets it).
+    #[arg(long, env = "PURSER_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
+}
+
+impl From<LimitArgs> for Limits {
+    fn from(a: LimitArgs) -> Limits {
+        Limits {
+            sign_in_per_minute: a.limit_sign_in_per_minute,
+            sign_up_per_hour: a.limit_sign_up_per_hour,
+            emails_per_hour: a.limit_emails_per_hour,
+            invitations_per_hour: a.limit_invitations_per_hour,
+            token_failures_per_minute: a.limit_token_failures_per_minute,
+            lockout_failures: a.lockout_failures,
+            lockout_minutes: a.lockout_minutes,
+            password_hashing_concurrency: a.password_hashing_concurrency as usize,
+            trust_forwarded_for: a.trust_forwarded_for,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -133,6 +190,9 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
                 dev_mailbox: args.dev_mailbox,
                 site_root: args.site_root,
                 mail_interval: Duration::from_secs(2),
+                limits: args.limits.into(),
+                session_idle: Duration::from_secs(args.session_idle_hours.saturating_mul(3600)),
+                session_max: Duration::from_secs(args.session_max_days.saturating_mul(24 * 3600)),
             };
             let running = startup::start(settings).await.map_err(|e| e.to_string())?;
             tracing::info!("Purser is serving at http://{}", running.addr);

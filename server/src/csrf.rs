@@ -1,58 +1,80 @@
-//! Refuses state-changing requests that ride on a session cookie from another origin.
+//! Refuses state-changing requests that come from another origin.
 //!
-//! SameSite=Lax already keeps the cookie off most cross-site POSTs; this checks the
-//! browser's `Origin` (or `Sec-Fetch-Site`) as a second, explicit line. Requests
-//! authenticated by a token header are not at risk (a page on another origin cannot
-//! set that header without CORS, which Purser does not grant), so they pass.
+//! Server functions (`/fn/…`) are the browser's surface: every non-GET call must come
+//! from this site — by its `Origin` header, or, where a browser sends no `Origin`,
+//! `Sec-Fetch-Site: same-origin` — whether or not a session cookie is present. That is
+//! what stops login and sign-up CSRF (a cross-site form that signs the victim into the
+//! attacker's account has no cookie to ride on). Server functions never read the
+//! `Authorization` header, so it excuses nothing there.
+//!
+//! The REST API (`/api/…`) is for programs: a caller sending
+//! `Authorization: token …` carries no ambient credential a foreign page could borrow
+//! (it cannot set that header cross-origin without CORS, which Purser never grants),
+//! and a request with no session cookie has nothing to forge. A session cookie on a
+//! REST write, though, must come from this site like any server function call.
 
 use crate::error::Error;
 use crate::startup::AppState;
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, HOST, ORIGIN};
-use axum::http::Method;
+use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 pub async fn refuse_cross_origin(
     State(state): State<AppState>,
     req: Request,
     next: Next,
 ) -> Response {
-    if is_cross_origin_cookie_write(&req, &state.settings.base_url) {
-        tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-origin request with a session cookie refused");
+    if is_refused(&req, &state.settings.base_url) {
+        tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-origin write refused");
         return Error::Forbidden(
-            "Cross-origin requests may not change anything with your session.".into(),
+            "Cross-origin requests may not change anything here. Use Purser's own pages, or the REST API with a token.".into(),
         )
-        .into_response();
+        .response_for(req.uri().path());
     }
     next.run(req).await
 }
 
-fn is_cross_origin_cookie_write(req: &Request, base_url: &str) -> bool {
-    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+fn is_refused(req: &Request, base_url: &str) -> bool {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
     let headers = req.headers();
-    if safe
-        || headers.contains_key(AUTHORIZATION)
-        || purser_app::backend::session_cookie(headers).is_none()
+    if !req.uri().path().starts_with("/fn/")
+        && (has_api_token(headers) || purser_app::backend::session_cookie(headers).is_none())
     {
         return false;
     }
-    if let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) {
-        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-        let host = headers
-            .get(HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let base_host = base_url
-            .split_once("://")
-            .map_or(base_url, |(_, rest)| rest);
-        return origin_host != host && origin_host != base_host;
+    !is_same_origin(headers, base_url)
+}
+
+/// `Authorization: token …` (or `Bearer …`), the REST API's credential; nothing else.
+fn has_api_token(headers: &HeaderMap) -> bool {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("token ") || v.starts_with("Bearer "))
+}
+
+/// Whether the browser says the request comes from this site: `Origin` names this
+/// server (as the request's `Host`, or as the configured base URL), or, with no
+/// `Origin`, the fetch metadata says `same-origin`. A request with neither is refused:
+/// every browser this UI supports sends one of them.
+fn is_same_origin(headers: &HeaderMap, base_url: &str) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    match header(ORIGIN.as_str()) {
+        Some(origin) => {
+            let Some((_, origin_host)) = origin.split_once("://") else {
+                return false; // "null", from sandboxed frames and some redirects
+            };
+            let base_host = base_url
+                .split_once("://")
+                .map_or(base_url, |(_, rest)| rest);
+            header(HOST.as_str()) == Some(origin_host) || origin == base_url || origin_host == base_host
+        }
+        None => header("sec-fetch-site") == Some("same-origin"),
     }
-    // No Origin: trust the fetch metadata when the browser sends it.
-    matches!(
-        headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
-        Some("cross-site" | "same-site")
-    )
 }
 
 #[cfg(test)]
@@ -60,10 +82,8 @@ mod tests {
     use super::*;
     use axum::body::Body;
 
-    fn req(method: Method, headers: &[(&str, &str)]) -> Request {
-        let mut b = axum::http::Request::builder()
-            .method(method)
-            .uri("/fn/sign_out");
+    fn req(method: Method, path: &str, headers: &[(&str, &str)]) -> Request {
+        let mut b = axum::http::Request::builder().method(method).uri(path);
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
@@ -75,65 +95,46 @@ mod tests {
         let base = "http://127.0.0.1:3000";
         let cookie = ("cookie", "purser_session=abc");
         let host = ("host", "127.0.0.1:3000");
-        // method, headers, refused
-        type Case<'a> = (Method, Vec<(&'a str, &'a str)>, bool);
+        let own = ("origin", "http://127.0.0.1:3000");
+        let evil = ("origin", "https://evil.example");
+        let token = ("authorization", "token pur_x");
+        use Method as M;
+        // method, path, headers, refused
+        type Case<'a> = (Method, &'a str, Vec<(&'a str, &'a str)>, bool);
         let cases: &[Case] = &[
-            (
-                Method::POST,
-                vec![cookie, host, ("origin", "http://127.0.0.1:3000")],
-                false,
-            ),
-            (
-                Method::POST,
-                vec![cookie, host, ("origin", "https://evil.example")],
-                true,
-            ),
-            (
-                Method::POST,
-                vec![cookie, host, ("sec-fetch-site", "cross-site")],
-                true,
-            ),
-            (
-                Method::POST,
-                vec![cookie, host, ("sec-fetch-site", "same-origin")],
-                false,
-            ),
-            (Method::POST, vec![cookie, host], false),
-            (
-                Method::GET,
-                vec![cookie, host, ("origin", "https://evil.example")],
-                false,
-            ),
-            (
-                Method::POST,
-                vec![host, ("origin", "https://evil.example")],
-                false,
-            ),
-            (
-                Method::DELETE,
-                vec![
-                    cookie,
-                    host,
-                    ("authorization", "token x"),
-                    ("origin", "https://evil.example"),
-                ],
-                false,
-            ),
-            (
-                Method::DELETE,
-                vec![
-                    cookie,
-                    ("host", "purser.internal:8080"),
-                    ("origin", "http://127.0.0.1:3000"),
-                ],
-                false,
-            ),
+            (M::POST, "/fn/sign_out", vec![cookie, host, own], false),
+            (M::POST, "/fn/sign_out", vec![cookie, host, evil], true),
+            (M::POST, "/fn/sign_out", vec![cookie, host, ("sec-fetch-site", "cross-site")], true),
+            (M::POST, "/fn/sign_out", vec![cookie, host, ("sec-fetch-site", "same-site")], true),
+            (M::POST, "/fn/sign_out", vec![cookie, host, ("sec-fetch-site", "same-origin")], false),
+            // No cookie is no excuse on a server function: login and sign-up CSRF.
+            (M::POST, "/fn/sign_in", vec![host, evil], true),
+            (M::POST, "/fn/sign_up", vec![host, ("sec-fetch-site", "cross-site")], true),
+            (M::POST, "/fn/sign_in", vec![host], true),
+            (M::POST, "/fn/sign_in", vec![host, ("origin", "null")], true),
+            (M::POST, "/fn/sign_in", vec![host, own], false),
+            // Server functions never read Authorization, so it excuses nothing there.
+            (M::POST, "/fn/sign_in", vec![host, token, evil], true),
+            (M::POST, "/fn/sign_in", vec![host, ("authorization", "Basic eDp5"), evil], true),
+            // A look-alike origin is another origin.
+            (M::POST, "/fn/sign_in", vec![host, ("origin", "http://127.0.0.1:3000.evil.example")], true),
+            (M::GET, "/fn/current_user", vec![cookie, host, evil], false),
+            // REST: a token caller has no ambient credential; without a cookie there is
+            // nothing to forge; a cookie must come from this site.
+            (M::DELETE, "/api/user/tokens/x", vec![cookie, host, token, evil], false),
+            (M::POST, "/api/orgs/acme/teams", vec![host, evil], false),
+            (M::POST, "/api/orgs/acme/teams", vec![cookie, host, evil], true),
+            (M::POST, "/api/orgs/acme/teams", vec![cookie, host, ("authorization", "Basic eDp5"), evil], true),
+            (M::POST, "/api/orgs/acme/teams", vec![cookie, host, own], false),
+            (M::GET, "/api/user", vec![cookie, host, evil], false),
+            // Behind a proxy the Host differs; the base URL still names this site.
+            (M::DELETE, "/fn/revoke_token", vec![cookie, ("host", "purser.internal:8080"), own], false),
         ];
-        for (method, headers, refused) in cases {
+        for (method, path, headers, refused) in cases {
             assert_eq!(
-                is_cross_origin_cookie_write(&req(method.clone(), headers), base),
+                is_refused(&req(method.clone(), path, headers), base),
                 *refused,
-                "{method} {headers:?}"
+                "{method} {path} {headers:?}"
             );
         }
     }

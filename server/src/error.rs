@@ -4,9 +4,11 @@
 //! mistakes carry a message written for the person; internal causes are logged and
 //! never echoed.
 
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use purser_app::error::AppError;
 use purser_core::{Denied, ValueError};
 use serde::Serialize;
 
@@ -29,6 +31,12 @@ pub enum Error {
     /// It would duplicate or contradict what exists (409).
     #[error("{0}")]
     Conflict(String),
+    /// A rate limit or lockout (429): the caller may try again after `retry_after_secs`.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// Something on our side failed; the cause is logged, never returned (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -45,6 +53,7 @@ impl Error {
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -112,10 +121,68 @@ pub struct ErrorBody {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = self.retry_after();
         let body = ErrorBody {
             code: status.as_u16(),
             message: self.public_message(),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+impl Error {
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Error::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
+    /// The UI's view of this error: the same kind and message, internals hidden.
+    pub fn to_app_error(self) -> AppError {
+        match self {
+            Error::Invalid(v) => AppError::Invalid {
+                field: v.field.to_owned(),
+                message: v.message,
+            },
+            Error::BadRequest(m) => AppError::BadRequest(m),
+            Error::Unauthenticated(m) => AppError::Unauthenticated(m),
+            Error::Forbidden(m) => AppError::Forbidden(m),
+            Error::NotFound(m) => AppError::NotFound(m),
+            Error::Conflict(m) => AppError::Conflict(m),
+            Error::TooManyRequests {
+                message,
+                retry_after_secs,
+            } => AppError::TooManyRequests {
+                message,
+                retry_after_secs,
+            },
+            internal @ Error::Internal(_) => AppError::Server(internal.public_message()),
+        }
+    }
+
+    /// The answer to a request refused before it reached a handler: the REST API's
+    /// `{code, message}`, or for a server function (`/fn/…`) the error the UI decodes.
+    pub fn response_for(self, path: &str) -> Response {
+        if !path.starts_with("/fn/") {
+            return self.into_response();
+        }
+        let status = self.status();
+        let retry_after = self.retry_after();
+        let mut response = (status, Json(self.to_app_error())).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }

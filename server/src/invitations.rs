@@ -15,9 +15,10 @@ use crate::email::outbox;
 use crate::error::{Error, Result};
 use crate::orgs::{self, Org, OrgAccess};
 use crate::secrets;
-use purser_core::invitations::{check_acceptance, invite_action};
+use purser_core::invitations::{check_acceptance, invite_action, InvitationEvent, NotPending};
 use purser_core::{
-    AcceptError, AcceptanceFacts, Email, InvitationKind, InvitationStatus, Role, Surface,
+    AcceptError, AcceptanceFacts, Email, InvitationKind, InvitationStatus, InvitedRole, Role,
+    Surface,
 };
 use sqlx::Row;
 
@@ -68,17 +69,11 @@ impl Invitation {
     }
 }
 
-/// The roles an invitation can grant. Admins are made by changing a member's role.
-pub fn parse_role(input: &str) -> Result<Role> {
-    match input.parse::<Role>() {
-        Ok(role @ (Role::Member | Role::BillingManager)) => Ok(role),
-        _ => Err(Error::Invalid(purser_core::ValueError {
-            field: "role",
-            message: format!(
-                "An invitation is for the role member or billing-manager, not {input:?}."
-            ),
-        })),
-    }
+/// The role an invitation was issued for, as the rule in `core` allows it. An older
+/// row naming another role (revoked by a migration) is treated as gone.
+fn invited_role(invitation: &Invitation) -> Result<InvitedRole> {
+    InvitedRole::try_from(invitation.role)
+        .map_err(|_| Error::NotFound("No such invitation.".into()))
 }
 
 fn accept_url(base_url: &str, secret: &str) -> String {
@@ -86,8 +81,8 @@ fn accept_url(base_url: &str, secret: &str) -> String {
 }
 
 /// Refuses a billing-manager invitation while the organization is at its edition's limit.
-async fn ensure_room(conn: &mut Conn, org: &Org, role: Role) -> Result<()> {
-    if role != Role::BillingManager {
+async fn ensure_room(conn: &mut Conn, org: &Org, role: InvitedRole) -> Result<()> {
+    if role != InvitedRole::BillingManager {
         return Ok(());
     }
     let current = orgs::billing_manager_count(conn, &org.id).await?;
@@ -106,7 +101,7 @@ async fn insert(
     conn: &mut Conn,
     org: &Org,
     actor: &User,
-    role: Role,
+    role: InvitedRole,
     email: Option<&str>,
 ) -> Result<(Invitation, String)> {
     let secret = secrets::generate("");
@@ -133,7 +128,7 @@ async fn insert(
     .await?;
     let invitation = Invitation {
         id,
-        role,
+        role: role.role(),
         kind,
         email: email.map(str::to_owned),
         status: InvitationStatus::Pending,
@@ -150,21 +145,23 @@ async fn send_email(
     conn: &mut Conn,
     org: &Org,
     actor: &User,
-    role: Role,
+    role: InvitedRole,
     to: &str,
     url: &str,
 ) -> Result<()> {
     let what = match role {
-        Role::BillingManager => "a billing manager, to manage its billing",
-        _ => "a member",
+        InvitedRole::BillingManager => "a billing manager, to manage its billing",
+        InvitedRole::Member => "a member",
     };
+    // The inviting admin is named by display name only: their email address is
+    // theirs to share (SPEC §2), and the invitee may be a stranger.
     outbox::enqueue(
         conn,
         to,
         &format!("{} invited you to {} on Purser", actor.name, org.display_name),
         &format!(
-            "{} ({}) invited you to join {} on Purser as {what}.\n\nAccept the invitation:\n\n{url}\n\nThe link works once and does not expire. If you were not expecting it, ignore this message.\n",
-            actor.name, actor.email, org.display_name
+            "{} invited you to join {} on Purser as {what}.\n\nAccept the invitation:\n\n{url}\n\nThe link works once and does not expire. If you were not expecting it, ignore this message.\n",
+            actor.name, org.display_name
         ),
     )
     .await
@@ -176,7 +173,7 @@ pub async fn invite_by_email(
     access: &OrgAccess,
     surface: Surface,
     actor: &User,
-    role: Role,
+    role: InvitedRole,
     emails: &[String],
     base_url: &str,
 ) -> Result<Vec<Invitation>> {
@@ -270,7 +267,7 @@ pub async fn invite_by_link(
     access: &OrgAccess,
     surface: Surface,
     actor: &User,
-    role: Role,
+    role: InvitedRole,
     base_url: &str,
 ) -> Result<(Invitation, String)> {
     access.require(invite_action(role), surface)?;
@@ -296,13 +293,14 @@ pub async fn pending(
     db: &Db,
     access: &OrgAccess,
     surface: Surface,
-    role: Option<Role>,
+    role: Option<InvitedRole>,
 ) -> Result<Vec<Invitation>> {
     match role {
         Some(role) => access.require(invite_action(role), surface)?,
         None => {
-            access.require(invite_action(Role::Member), surface)?;
-            access.require(invite_action(Role::BillingManager), surface)?;
+            for role in InvitedRole::ALL {
+                access.require(invite_action(role), surface)?;
+            }
         }
     }
     let rows = sqlx::query(&format!(
@@ -310,7 +308,7 @@ pub async fn pending(
          WHERE i.org_id = $1 AND i.status = 'pending' AND ($2 = '' OR i.role = $2) ORDER BY i.created_at DESC, i.id"
     ))
     .bind(&access.org.id)
-    .bind(role.map(Role::as_str).unwrap_or_default())
+    .bind(role.map(InvitedRole::as_str).unwrap_or_default())
     .fetch_all(db)
     .await?;
     rows.iter().map(Invitation::from_row).collect()
@@ -320,11 +318,11 @@ pub async fn pending(
 /// answer (403) says nothing about whether the invitation exists.
 fn may_manage_some(access: &OrgAccess, surface: Surface) -> Result<()> {
     access
-        .require(invite_action(Role::Member), surface)
-        .or_else(|_| access.require(invite_action(Role::BillingManager), surface))
+        .require(invite_action(InvitedRole::Member), surface)
+        .or_else(|_| access.require(invite_action(InvitedRole::BillingManager), surface))
 }
 
-async fn find_pending(conn: &mut Conn, org_id: &str, id: &str) -> Result<Invitation> {
+async fn find(conn: &mut Conn, org_id: &str, id: &str) -> Result<Invitation> {
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by WHERE i.org_id = $1 AND i.id = $2"
     ))
@@ -332,22 +330,32 @@ async fn find_pending(conn: &mut Conn, org_id: &str, id: &str) -> Result<Invitat
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let invitation = row
-        .as_ref()
+    row.as_ref()
         .map(Invitation::from_row)
         .transpose()?
-        .ok_or_else(|| Error::NotFound("No such invitation.".into()))?;
-    if invitation.status != InvitationStatus::Pending {
-        return Err(Error::Conflict(format!(
-            "This invitation is already {}.",
-            invitation.status
-        )));
+        .ok_or_else(|| Error::NotFound("No such invitation.".into()))
+}
+
+/// Why a conditional write on a pending invitation changed nothing: it does not
+/// exist (404), or it was accepted or revoked first (409).
+async fn not_pending(conn: &mut Conn, org_id: &str, id: &str) -> Error {
+    match find(conn, org_id, id).await {
+        Ok(found) => match found.status.after(InvitationEvent::Revoke) {
+            Err(NotPending(status)) => {
+                Error::Conflict(format!("This invitation has already been {status}."))
+            }
+            Ok(_) => Error::Conflict("This invitation changed meanwhile; try again.".into()),
+        },
+        Err(e) => e,
     }
-    Ok(invitation)
 }
 
 /// Sends an email invitation again with a new link (the old one stops working) and
 /// resets its sent date.
+///
+/// Like `revoke`, it writes before it reads: the conditional update decides the race
+/// with a concurrent acceptance (on SQLite it also takes the write lock up front, so
+/// the transaction never has to upgrade from a stale read).
 pub async fn resend(
     db: &Db,
     access: &OrgAccess,
@@ -357,27 +365,38 @@ pub async fn resend(
     base_url: &str,
 ) -> Result<Invitation> {
     may_manage_some(access, surface)?;
-    let mut tx = db.begin().await?;
-    let invitation = find_pending(&mut tx, &access.org.id, id).await?;
-    access.require(invite_action(invitation.role), surface)?;
-    let Some(email) = invitation.email.clone() else {
-        return Err(Error::Conflict(
-            "A link invitation has no address to send to; copy a new link instead.".into(),
-        ));
-    };
     let secret = secrets::generate("");
     let now = db::now_ms();
-    sqlx::query("UPDATE invitations SET secret_hash = $1, sent_at = $2 WHERE id = $3 AND status = 'pending'")
-        .bind(secrets::hash(&secret))
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = db.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE invitations SET secret_hash = $1, sent_at = $2 \
+         WHERE org_id = $3 AND id = $4 AND status = 'pending' AND kind = 'email'",
+    )
+    .bind(secrets::hash(&secret))
+    .bind(now)
+    .bind(&access.org.id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        let found = find(&mut tx, &access.org.id, id).await?;
+        if found.status == InvitationStatus::Pending && found.kind == InvitationKind::Link {
+            return Err(Error::Conflict(
+                "A link invitation has no address to send to; copy a new link instead.".into(),
+            ));
+        }
+        return Err(not_pending(&mut tx, &access.org.id, id).await);
+    }
+    let invitation = find(&mut tx, &access.org.id, id).await?;
+    let role = invited_role(&invitation)?;
+    access.require(invite_action(role), surface)?;
+    let email = invitation.email.clone().unwrap_or_default();
     send_email(
         &mut tx,
         &access.org,
         actor,
-        invitation.role,
+        role,
         &email,
         &accept_url(base_url, &secret),
     )
@@ -388,16 +407,15 @@ pub async fn resend(
         actor.into(),
         Event::InvitationResent,
         &email,
-        &format!("role {}", invitation.role),
+        &format!("role {role}"),
     )
     .await?;
     tx.commit().await?;
-    Ok(Invitation {
-        sent_at: now,
-        ..invitation
-    })
+    Ok(invitation)
 }
 
+/// Revokes a pending invitation. An invitation accepted (or revoked) a moment earlier
+/// answers 409 and leaves nothing in the audit log.
 pub async fn revoke(
     db: &Db,
     access: &OrgAccess,
@@ -407,12 +425,21 @@ pub async fn revoke(
 ) -> Result<()> {
     may_manage_some(access, surface)?;
     let mut tx = db.begin().await?;
-    let invitation = find_pending(&mut tx, &access.org.id, id).await?;
-    access.require(invite_action(invitation.role), surface)?;
-    sqlx::query("UPDATE invitations SET status = 'revoked' WHERE id = $1 AND status = 'pending'")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let changed = sqlx::query(
+        "UPDATE invitations SET status = 'revoked' WHERE org_id = $1 AND id = $2 AND status = 'pending'",
+    )
+    .bind(&access.org.id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(not_pending(&mut tx, &access.org.id, id).await);
+    }
+    // Read after the write; a refusal below rolls the revocation back.
+    let invitation = find(&mut tx, &access.org.id, id).await?;
+    let role = invited_role(&invitation)?;
+    access.require(invite_action(role), surface)?;
     let target = invitation.email.as_deref().unwrap_or("invite link");
     audit::record(
         &mut tx,
@@ -420,7 +447,7 @@ pub async fn revoke(
         actor.into(),
         Event::InvitationRevoked,
         target,
-        &format!("role {}", invitation.role),
+        &format!("role {role}"),
     )
     .await?;
     tx.commit().await?;
@@ -453,10 +480,18 @@ pub async fn preview(db: &Db, secret: &str) -> Result<Preview> {
 }
 
 /// Which invitation an acceptance is for: the secret from a link, or (for an email
-/// invitation, by its addressee) its id.
+/// invitation, by its addressee) its id. With `org`, the invitation must belong to
+/// that organization (the REST path names one); without, the secret alone decides
+/// (the accept page, `/invites/<secret>`).
 pub enum Locator<'a> {
-    Secret(&'a str),
-    Id { org: &'a str, id: &'a str },
+    Secret {
+        org: Option<&'a str>,
+        secret: &'a str,
+    },
+    Id {
+        org: &'a str,
+        id: &'a str,
+    },
 }
 
 /// The HTTP-facing error for a refused acceptance.
@@ -474,17 +509,21 @@ pub fn refusal(kind: AcceptError) -> Error {
 
 /// Accepts an invitation for `user`; returns the organization and the role granted.
 pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, Role)> {
-    let (filter, key, org_name) = match locator {
-        Locator::Secret(secret) => ("i.secret_hash = $1", secrets::hash(secret), None),
-        Locator::Id { org, id } => ("i.id = $1", id.to_owned(), Some(org)),
+    let (filter, key, org_name, by_id) = match locator {
+        Locator::Secret { org, secret } => ("i.secret_hash = $1", secrets::hash(secret), org, false),
+        Locator::Id { org, id } => ("i.id = $1", id.to_owned(), Some(org), true),
     };
+    let org_name = org_name.map(|o| o.trim().to_lowercase()).unwrap_or_default();
     let mut tx = db.begin().await?;
     // Write first: queue behind any other acceptance or removal in this organization.
+    // An invitation of another organization than the path names matches nothing here,
+    // so it is "no longer valid" (404) and nothing is written.
     let locked = sqlx::query(&format!(
         "UPDATE organizations SET membership_version = membership_version + 1 \
-         WHERE id = (SELECT i.org_id FROM invitations i WHERE {filter})"
+         WHERE id = (SELECT i.org_id FROM invitations i WHERE {filter}) AND ($2 = '' OR name = $2)"
     ))
     .bind(&key)
+    .bind(&org_name)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -492,8 +531,7 @@ pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, 
         return Err(refusal(AcceptError::NoLongerValid));
     }
     let row = sqlx::query(&format!(
-        "SELECT i.id, i.org_id, i.role, i.kind, i.email, i.status, o.name AS org_name FROM invitations i \
-         JOIN organizations o ON o.id = i.org_id WHERE {filter}"
+        "SELECT i.id, i.org_id, i.role, i.kind, i.email, i.status FROM invitations i WHERE {filter}"
     ))
     .bind(&key)
     .fetch_one(&mut *tx)
@@ -503,16 +541,12 @@ pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, 
     let role: Role = parse(&row, "role")?;
     let kind: InvitationKind = parse(&row, "kind")?;
     let invited_email: Option<String> = row.try_get("email")?;
-    if let Some(expected) = org_name {
+    if by_id
+        && (kind != InvitationKind::Email || invited_email.as_deref() != Some(user.email.as_str()))
+    {
         // By id, only the addressee of an email invitation may accept, and nothing
         // is recorded for anyone else: ids are not secrets.
-        let found: String = row.try_get("org_name")?;
-        if found != expected.trim().to_lowercase()
-            || kind != InvitationKind::Email
-            || invited_email.as_deref() != Some(user.email.as_str())
-        {
-            return Err(Error::NotFound("No such invitation for you.".into()));
-        }
+        return Err(Error::NotFound("No such invitation for you.".into()));
     }
     let org = orgs::find_by_id(&mut tx, &org_id).await?;
     let facts = AcceptanceFacts {

@@ -1,10 +1,9 @@
 //! Organizations: creating them, who belongs to them, and what a caller may see.
 
 use crate::accounts::User;
+use crate::cursor::CursorKey;
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use purser_core::permissions::authorize;
 use purser_core::{
     Action, DisplayName, Edition, IdentityProvider, MemberCount, MemberRecord, MemberView, OrgName,
@@ -242,26 +241,28 @@ pub struct Page<T> {
     pub continuation_token: Option<String>,
 }
 
-/// Where the next page of members starts: after this (joined_at, user_id).
+/// Where the next page of members starts: after this (joined_at, user_id). Handed
+/// out only sealed (`cursor::CursorKey`), since a user id is not for every viewer.
 struct Cursor {
     joined_at: i64,
     user_id: String,
 }
 
 impl Cursor {
-    fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{}:{}", self.joined_at, self.user_id))
+    fn scope(org_id: &str) -> String {
+        format!("members:{org_id}")
     }
 
-    fn decode(token: &str) -> Result<Cursor> {
-        let bad = || {
-            Error::BadRequest("The continuationToken is not valid; start again without it.".into())
-        };
-        let text = URL_SAFE_NO_PAD
-            .decode(token)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(bad)?;
+    fn seal(&self, key: &CursorKey, org_id: &str) -> String {
+        key.seal(
+            &Self::scope(org_id),
+            &format!("{}:{}", self.joined_at, self.user_id),
+        )
+    }
+
+    fn open(key: &CursorKey, org_id: &str, token: &str) -> Result<Cursor> {
+        let text = key.open(&Self::scope(org_id), token)?;
+        let bad = || Error::Internal(format!("a sealed member cursor does not parse: {text:?}"));
         let (at, id) = text.split_once(':').ok_or_else(bad)?;
         Ok(Cursor {
             joined_at: at.parse().map_err(|_| bad())?,
@@ -280,6 +281,7 @@ pub async fn members(
     db: &Db,
     access: &OrgAccess,
     surface: Surface,
+    key: &CursorKey,
     continuation: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<MemberView>> {
@@ -292,7 +294,7 @@ pub async fn members(
     }
     let cursor = continuation
         .filter(|t| !t.is_empty())
-        .map(Cursor::decode)
+        .map(|t| Cursor::open(key, &access.org.id, t))
         .transpose()?
         .unwrap_or(Cursor {
             joined_at: i64::MIN,
@@ -330,7 +332,7 @@ pub async fn members(
                 joined_at: r.joined_at,
                 user_id: r.user_id.clone(),
             }
-            .encode()
+            .seal(key, &access.org.id)
         })
     } else {
         None
@@ -484,6 +486,14 @@ async fn remove_role(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    // Teams belong to the organization: a person without a role is in none of them.
+    sqlx::query(
+        "DELETE FROM team_members WHERE user_id = $1 AND team_id IN (SELECT id FROM teams WHERE org_id = $2)",
+    )
+    .bind(user_id)
+    .bind(&access.org.id)
+    .execute(&mut *tx)
+    .await?;
     crate::audit::record(
         &mut tx,
         &access.org.id,

@@ -25,8 +25,36 @@ pub fn hash(secret: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// How many argon2id computations run at once. Each takes 19 MiB and a core for a
+/// moment; without a bound, a burst of sign-ins could exhaust memory. The first call
+/// (at server start, from the settings) decides; later ones change nothing.
+pub fn bound_password_hashing(concurrency: usize) {
+    let _ = HASHING.set(tokio::sync::Semaphore::new(concurrency.max(1)));
+}
+
+static HASHING: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+
+/// How long a request waits for a hashing slot before it is told to come back.
+const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A slot to hash a password in, or a 429 when the server is saturated.
+async fn hashing_slot() -> Result<tokio::sync::SemaphorePermit<'static>, crate::error::Error> {
+    let slots = HASHING.get_or_init(|| tokio::sync::Semaphore::new(4));
+    let busy = || {
+        crate::throttle::too_many(
+            "The server is busy checking passwords.",
+            std::time::Duration::from_secs(2),
+        )
+    };
+    tokio::time::timeout(HASHING_WAIT, slots.acquire())
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| busy())
+}
+
 /// Hashes a password with argon2id, off the async runtime (it is slow on purpose).
 pub async fn hash_password(password: String) -> Result<String, crate::error::Error> {
+    let _slot = hashing_slot().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -40,8 +68,13 @@ pub async fn hash_password(password: String) -> Result<String, crate::error::Err
 
 /// Checks a password against a stored hash. With no stored hash, a dummy hash is
 /// still checked, so that "no such account" takes as long as "wrong password".
-pub async fn verify_password(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+/// Waits for a hashing slot; a 429 when none frees up in time.
+pub async fn verify_password(
+    password: String,
+    stored: Option<String>,
+) -> Result<bool, crate::error::Error> {
+    let _slot = hashing_slot().await?;
+    Ok(tokio::task::spawn_blocking(move || {
         let found = stored.is_some();
         let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
         let ok = PasswordHash::new(&stored)
@@ -54,7 +87,7 @@ pub async fn verify_password(password: String, stored: Option<String>) -> bool {
         ok && found
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false))
 }
 
 fn dummy_hash() -> &'static str {
@@ -88,8 +121,10 @@ mod tests {
     async fn passwords_verify() {
         let stored = hash_password("correct horse".into()).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse".into(), Some(stored.clone())).await);
-        assert!(!verify_password("wrong horse".into(), Some(stored)).await);
-        assert!(!verify_password("correct horse".into(), None).await);
+        assert!(verify_password("correct horse".into(), Some(stored.clone()))
+            .await
+            .unwrap());
+        assert!(!verify_password("wrong horse".into(), Some(stored)).await.unwrap());
+        assert!(!verify_password("correct horse".into(), None).await.unwrap());
     }
 }

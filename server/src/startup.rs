@@ -4,7 +4,6 @@ use crate::db::{self, Db};
 use crate::email::{delivery, mailbox};
 use crate::{api, csrf, web};
 use axum::extract::FromRef;
-use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -31,18 +30,34 @@ pub struct Settings {
     pub site_root: PathBuf,
     /// How often the outbox is delivered.
     pub mail_interval: Duration,
+    /// Rate limits, the sign-in lockout and the password-hashing bound.
+    pub limits: crate::throttle::Limits,
+    /// A session ends after this long without use (`--session-idle-hours`).
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, used or not (`--session-max-days`).
+    pub session_max: Duration,
 }
 
 impl Settings {
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
     }
+
+    pub fn session_lifetimes(&self) -> crate::accounts::SessionLifetimes {
+        crate::accounts::SessionLifetimes {
+            idle: self.session_idle,
+            max: self.session_max,
+        }
+    }
 }
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Seals continuation tokens (shared by every instance through the database).
+    pub cursors: Arc<crate::cursor::CursorKey>,
     pub processor: Arc<dyn crate::billing::processor::PaymentProcessor>,
+    pub throttle: Arc<crate::throttle::Throttle>,
     pub settings: Arc<Settings>,
     pub leptos: LeptosOptions,
 }
@@ -72,24 +87,32 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || leptos::prelude::provide_context(backend.clone()),
+            move || {
+                leptos::prelude::provide_context(backend.clone());
+                crate::headers::provide_nonce();
+            },
             move || purser_app::shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            purser_app::shell,
-        ));
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(crate::headers::provide_nonce, purser_app::shell));
     if state.settings.dev_mailbox {
-        router = router
-            .route("/dev/mailbox", get(mailbox::page))
-            .route("/dev/mailbox.json", get(mailbox::json));
+        router = router.merge(mailbox::routes());
     }
     router
         .layer(axum::middleware::from_fn(web::server_fn_status))
+        .layer(axum::middleware::from_fn(crate::input::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::throttle::limit_by_address,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::refuse_cross_origin,
         ))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(crate::headers::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -100,6 +123,8 @@ pub enum StartError {
     Database(#[from] db::ConnectError),
     #[error("cannot apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot load the server's keys: {0}")]
+    Keys(#[from] crate::error::Error),
     #[error(transparent)]
     Mailer(#[from] delivery::MailerError),
     #[error("cannot listen on {addr}: {source}")]
@@ -123,7 +148,13 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     match &settings.smtp_url {
         Some(url) => {
             let mailer = delivery::Mailer::new(url, &settings.smtp_from)?;
-            delivery::spawn(db.clone(), mailer, settings.mail_interval);
+            // The development mailbox shows bodies, so it keeps them; otherwise a
+            // delivered message's links are erased.
+            let bodies = match settings.dev_mailbox {
+                true => crate::email::outbox::Bodies::Keep,
+                false => crate::email::outbox::Bodies::Erase,
+            };
+            delivery::spawn(db.clone(), mailer, settings.mail_interval, bodies);
         }
         None if settings.dev_mailbox => {
             tracing::info!("no SMTP server configured: emails are readable at /dev/mailbox")
@@ -150,7 +181,13 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let processor: Arc<dyn crate::billing::processor::PaymentProcessor> =
         Arc::new(crate::billing::processor::BuiltInProcessor);
     crate::billing::spawn_scheduler(db.clone(), processor.clone());
+    crate::accounts::spawn_purge(db.clone(), settings.session_lifetimes());
+    crate::secrets::bound_password_hashing(settings.limits.password_hashing_concurrency);
+    let throttle = Arc::new(crate::throttle::Throttle::new(settings.limits.clone()));
+    crate::throttle::spawn_cleanup(throttle.clone());
     let state = AppState {
+        throttle,
+        cursors: Arc::new(crate::cursor::CursorKey::load(&db).await?),
         db: db.clone(),
         processor,
         leptos: leptos_options(&settings),
@@ -158,7 +195,11 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     };
     let app = router(state);
     let handle = tokio::spawn(async move {
-        axum::serve(listener, app)
+        // The peer address is what rate limits count by (see `throttle`).
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
             .with_graceful_shutdown(shutdown_signal())
             .await
     });

@@ -17,7 +17,7 @@ use purser_app::model::{
 };
 use purser_core::invitations::may_view_invitations;
 use purser_core::permissions::allows;
-use purser_core::{Action, InvitationStatus, Role, Surface};
+use purser_core::{Action, InvitationStatus, InvitedRole, Role, Surface};
 
 const UI: Surface = Surface::Ui;
 
@@ -55,7 +55,7 @@ impl ServerBackend {
         let Some(secret) = session else {
             return Err(not_signed_in());
         };
-        accounts::user_for_session(&self.state.db, &secret)
+        accounts::user_for_session(&self.state.db, self.lifetimes(), &secret)
             .await?
             .ok_or_else(not_signed_in)
     }
@@ -75,7 +75,7 @@ impl ServerBackend {
     async fn invitation_rows(
         &self,
         access: &orgs::OrgAccess,
-        role: Role,
+        role: InvitedRole,
     ) -> Result<Option<Vec<InvitationRow>>, Error> {
         if !may_view_invitations(access.role, role, UI) {
             return Ok(None);
@@ -100,30 +100,18 @@ impl ServerBackend {
     fn base_url(&self) -> &str {
         &self.state.settings.base_url
     }
+
+    fn lifetimes(&self) -> accounts::SessionLifetimes {
+        self.state.settings.session_lifetimes()
+    }
 }
 
 fn not_signed_in() -> Error {
     Error::Unauthenticated("Sign in to continue.".into())
 }
 
-/// The UI's view of a service error: the same kind and message, internals hidden.
-fn to_app_error(e: Error) -> AppError {
-    match e {
-        Error::Invalid(v) => AppError::Invalid {
-            field: v.field.to_owned(),
-            message: v.message,
-        },
-        Error::BadRequest(m) => AppError::BadRequest(m),
-        Error::Unauthenticated(m) => AppError::Unauthenticated(m),
-        Error::Forbidden(m) => AppError::Forbidden(m),
-        Error::NotFound(m) => AppError::NotFound(m),
-        Error::Conflict(m) => AppError::Conflict(m),
-        internal @ Error::Internal(_) => AppError::Server(internal.public_message()),
-    }
-}
-
 fn ui<T>(result: Result<T, Error>) -> Result<T, AppError> {
-    result.map_err(to_app_error)
+    result.map_err(Error::to_app_error)
 }
 
 fn entry(access: &orgs::OrgAccess) -> OrgEntry {
@@ -142,7 +130,9 @@ impl Backend for ServerBackend {
             let Some(secret) = session else {
                 return Ok(None);
             };
-            let Some(user) = accounts::user_for_session(&self.state.db, &secret).await? else {
+            let Some(user) =
+                accounts::user_for_session(&self.state.db, self.lifetimes(), &secret).await?
+            else {
                 return Ok(None);
             };
             let orgs = orgs::list_for_user(&self.state.db, &user).await?;
@@ -166,15 +156,27 @@ impl Backend for ServerBackend {
             let form = SignUp::parse(&name, &email, &password)?;
             let user =
                 accounts::sign_up(&self.state.db, form, &self.state.settings.base_url).await?;
-            accounts::create_session(&self.state.db, &user).await
+            accounts::create_session(&self.state.db, self.lifetimes(), &user).await
         }
         .await)
     }
 
     async fn sign_in(&self, email: String, password: String) -> Result<String, AppError> {
         ui(async {
-            let user = accounts::check_credentials(&self.state.db, &email, &password).await?;
-            accounts::create_session(&self.state.db, &user).await
+            let db = &self.state.db;
+            // Locked accounts are refused before the password is even checked.
+            crate::lockout::ensure_unlocked(db, &email).await?;
+            let user = match accounts::check_credentials(db, &email, &password).await {
+                Ok(user) => user,
+                Err(e @ Error::Unauthenticated(_)) => {
+                    crate::lockout::record_failure(db, &email, &self.state.settings.limits)
+                        .await?;
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            };
+            crate::lockout::clear(db, &email).await?;
+            accounts::create_session(db, self.lifetimes(), &user).await
         }
         .await)
     }
@@ -196,8 +198,59 @@ impl Backend for ServerBackend {
     async fn resend_verification(&self, session: Option<String>) -> Result<(), AppError> {
         ui(async {
             let user = self.user(session).await?;
+            self.state
+                .throttle
+                .check_account(crate::throttle::Kind::Email, &user.id)?;
             accounts::resend_verification(&self.state.db, &user, &self.state.settings.base_url)
                 .await
+        }
+        .await)
+    }
+
+    async fn sign_out_everywhere(&self, session: Option<String>) -> Result<(), AppError> {
+        ui(async {
+            let user = self.user(session).await?;
+            accounts::end_all_sessions(&self.state.db, &user.id, None)
+                .await
+                .map(|_| ())
+        }
+        .await)
+    }
+
+    async fn change_password(
+        &self,
+        session: Option<String>,
+        current_password: String,
+        password: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let user = self.user(session.clone()).await?;
+            let session = session.unwrap_or_default();
+            accounts::change_password(
+                &self.state.db,
+                &user,
+                &session,
+                &current_password,
+                &password,
+            )
+            .await
+        }
+        .await)
+    }
+
+    async fn request_password_reset(&self, email: String) -> Result<(), AppError> {
+        ui(accounts::request_password_reset(&self.state.db, &email, self.base_url()).await)
+    }
+
+    async fn check_password_reset(&self, token: String) -> Result<(), AppError> {
+        ui(accounts::check_password_reset(&self.state.db, &token).await)
+    }
+
+    async fn reset_password(&self, token: String, password: String) -> Result<String, AppError> {
+        ui(async {
+            accounts::reset_password(&self.state.db, self.lifetimes(), &token, &password)
+                .await
+                .map(|(_, session)| session)
         }
         .await)
     }
@@ -228,8 +281,16 @@ impl Backend for ServerBackend {
             let access = orgs::access(&self.state.db, &user, &org).await?;
             let count = orgs::member_count(&self.state.db, &access.org.id).await?;
             let page =
-                orgs::members(&self.state.db, &access, Surface::Ui, after.as_deref(), None).await?;
-            let invitations = self.invitation_rows(&access, Role::Member).await?;
+                orgs::members(
+                    &self.state.db,
+                    &access,
+                    Surface::Ui,
+                    &self.state.cursors,
+                    after.as_deref(),
+                    None,
+                )
+                .await?;
+            let invitations = self.invitation_rows(&access, InvitedRole::Member).await?;
             Ok(MembersPage {
                 org: entry(&access),
                 count,
@@ -303,7 +364,14 @@ impl Backend for ServerBackend {
         ui(async {
             let user = self.user(session).await?;
             let (org, role) =
-                invitations::accept(&self.state.db, &user, invitations::Locator::Secret(&secret))
+                invitations::accept(
+                &self.state.db,
+                &user,
+                invitations::Locator::Secret {
+                    org: None,
+                    secret: &secret,
+                },
+            )
                     .await?;
             Ok((org.name, role))
         }
@@ -315,7 +383,7 @@ impl Backend for ServerBackend {
             let (_, access) = self.member(session, &org).await?;
             let billing_managers = orgs::billing_managers(&self.state.db, &access, UI).await?;
             let count = orgs::member_count(&self.state.db, &access.org.id).await?;
-            let invitations = self.invitation_rows(&access, Role::BillingManager).await?;
+            let invitations = self.invitation_rows(&access, InvitedRole::BillingManager).await?;
             let db = &self.state.db;
             let subscription = match allows(access.role, Action::SubscriptionView, UI) {
                 true => Some(crate::billing::subscription(db, &access, UI).await?).map(|s| {
@@ -398,11 +466,12 @@ impl Backend for ServerBackend {
         &self,
         session: Option<String>,
         org: String,
-        role: Role,
+        role: InvitedRole,
         emails: String,
     ) -> Result<usize, AppError> {
         ui(async {
             let (user, access) = self.member(session, &org).await?;
+            self.state.throttle.check_account(crate::throttle::Kind::Invitation, &user.id)?;
             let created = invitations::invite_by_email(
                 &self.state.db,
                 &access,
@@ -422,10 +491,11 @@ impl Backend for ServerBackend {
         &self,
         session: Option<String>,
         org: String,
-        role: Role,
+        role: InvitedRole,
     ) -> Result<String, AppError> {
         ui(async {
             let (user, access) = self.member(session, &org).await?;
+            self.state.throttle.check_account(crate::throttle::Kind::Invitation, &user.id)?;
             let (_, url) = invitations::invite_by_link(
                 &self.state.db,
                 &access,
@@ -448,6 +518,7 @@ impl Backend for ServerBackend {
     ) -> Result<(), AppError> {
         ui(async {
             let (user, access) = self.member(session, &org).await?;
+            self.state.throttle.check_account(crate::throttle::Kind::Invitation, &user.id)?;
             invitations::resend(&self.state.db, &access, UI, &user, &id, self.base_url())
                 .await
                 .map(|_| ())

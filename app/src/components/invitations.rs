@@ -6,19 +6,22 @@ use crate::api::{InviteByEmail, InviteLink, ResendInvite, RevokeInvite};
 use crate::model::InvitationRow;
 use crate::ui::{form_error, format_date, ErrorText};
 use leptos::prelude::*;
-use purser_core::{InvitationKind, Role};
+use purser_core::{InvitationKind, InvitedRole};
 
 /// "Invite Billing Managers" / "Invite members": a button and its dialog.
 #[component]
-pub fn InviteDialog(org: String, role: Role, action: ServerAction<InviteByEmail>) -> impl IntoView {
+pub fn InviteDialog(
+    org: String,
+    role: InvitedRole,
+    action: ServerAction<InviteByEmail>) -> impl IntoView {
     let node: DialogRef = NodeRef::new();
     let (button, title, id) = match role {
-        Role::BillingManager => (
+        InvitedRole::BillingManager => (
             "Invite Billing Managers",
             "Invite billing managers",
             "invite-billing-managers",
         ),
-        _ => ("Invite members", "Invite members", "invite-members"),
+        InvitedRole::Member => ("Invite members", "Invite members", "invite-members"),
     };
     let value = action.value();
     Effect::new(move |_| {
@@ -54,10 +57,13 @@ pub fn InviteDialog(org: String, role: Role, action: ServerAction<InviteByEmail>
 /// "Copy … invite link": creates a new single-use link, copies it, and shows it too in
 /// case the clipboard is unavailable.
 #[component]
-pub fn CopyInviteLink(org: String, role: Role, action: ServerAction<InviteLink>) -> impl IntoView {
+pub fn CopyInviteLink(
+    org: String,
+    role: InvitedRole,
+    action: ServerAction<InviteLink>) -> impl IntoView {
     let label = match role {
-        Role::BillingManager => "Copy Billing Manager invite link",
-        _ => "Copy member invite link",
+        InvitedRole::BillingManager => "Copy Billing Manager invite link",
+        InvitedRole::Member => "Copy member invite link",
     };
     let value = action.value();
     let copied = RwSignal::new(false);

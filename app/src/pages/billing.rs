@@ -12,7 +12,7 @@ use crate::ui::{field_error, form_error, format_date, format_money, ErrorPanel, 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use purser_core::permissions::allows;
-use purser_core::{Action, Edition, Role, Surface};
+use purser_core::{Action, Edition, InvitedRole, Role, Surface};
 
 /// The actions of the page, created once so the page data reloads after each.
 #[derive(Clone, Copy)]
@@ -89,8 +89,8 @@ fn BillingView(page: BillingPage, actions: Actions) -> impl IntoView {
                     let org = org.clone();
                     view! {
                         <div class="buttons">
-                            <InviteDialog org=org.clone() role=Role::BillingManager action=actions.invite/>
-                            <CopyInviteLink org role=Role::BillingManager action=actions.link/>
+                            <InviteDialog org=org.clone() role=InvitedRole::BillingManager action=actions.invite/>
+                            <CopyInviteLink org role=InvitedRole::BillingManager action=actions.link/>
                         </div>
                     }
                 })}

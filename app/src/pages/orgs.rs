@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use purser_core::permissions::allows;
-use purser_core::{Action, Edition, Role, Surface};
+use purser_core::{Action, Edition, InvitedRole, Surface};
 
 #[component]
 pub fn NewOrgPage() -> impl IntoView {
@@ -165,8 +165,8 @@ fn MembersView(
                     <div class="section-head">
                         <h2 id="member-invitations-title">"Invitations"</h2>
                         <div class="buttons">
-                            <InviteDialog org=org.clone() role=Role::Member action=invite/>
-                            <CopyInviteLink org=org.clone() role=Role::Member action=link/>
+                            <InviteDialog org=org.clone() role=InvitedRole::Member action=invite/>
+                            <CopyInviteLink org=org.clone() role=InvitedRole::Member action=link/>
                         </div>
                     </div>
                     <InvitationsTable org invitations=members.invitations.clone().unwrap_or_default() resend revoke testid="member-invitations"/>

@@ -259,6 +259,76 @@ pub async fn payments(db: &Db, access: &OrgAccess, surface: Surface) -> Result<V
         .collect()
 }
 
+/// How long a run holds a payment it is charging. A run that dies mid-charge (a
+/// crash, a killed instance) leaves the payment `processing`; once this has passed, a
+/// later run takes it over and charges it again under the same idempotency key (the
+/// payment's id), which a processor answers with the original charge: never twice.
+const CHARGE_LEASE_MS: i64 = 10 * 60 * 1000;
+
+/// A payment this run holds and must charge.
+struct Claim {
+    payment_id: String,
+    amount: i64,
+    description: String,
+}
+
+/// Claims the organization's payment for `period`: a new one (the unique (org,
+/// period) key lets exactly one run insert it), or one a dead run left `processing`
+/// past its lease (a conditional update lets exactly one run take it over). `None`
+/// when the period is billed, or being billed by a live run.
+async fn claim_payment(
+    db: &Db,
+    org_id: &str,
+    period: Period,
+    description: &str,
+    amount: i64,
+) -> Result<Option<Claim>> {
+    let now = db::now_ms();
+    let payment_id = db::new_id();
+    let inserted = sqlx::query(
+        "INSERT INTO payments (id, org_id, period, created_at, description, amount_cents, currency, status, claimed_until) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8) ON CONFLICT (org_id, period) DO NOTHING",
+    )
+    .bind(&payment_id)
+    .bind(org_id)
+    .bind(period.to_string())
+    .bind(now)
+    .bind(description)
+    .bind(amount)
+    .bind(CURRENCY)
+    .bind(now + CHARGE_LEASE_MS)
+    .execute(db)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(Some(Claim {
+            payment_id,
+            amount,
+            description: description.to_owned(),
+        }));
+    }
+    let resumed = sqlx::query(
+        "UPDATE payments SET claimed_until = $1 WHERE org_id = $2 AND period = $3 AND status = 'processing' \
+         AND (claimed_until IS NULL OR claimed_until < $4) RETURNING id, amount_cents, description",
+    )
+    .bind(now + CHARGE_LEASE_MS)
+    .bind(org_id)
+    .bind(period.to_string())
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = resumed else {
+        return Ok(None);
+    };
+    let claim = Claim {
+        payment_id: row.try_get("id")?,
+        amount: row.try_get("amount_cents")?,
+        description: row.try_get("description")?,
+    };
+    tracing::warn!(org = %org_id, payment = %claim.payment_id, %period, "resuming a payment an earlier run left processing");
+    Ok(Some(claim))
+}
+
 /// What one run of the billing cycle did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -300,26 +370,15 @@ pub async fn run_cycle(
             "Purser {} · {members} member(s) · {period}",
             edition.label()
         );
-        let payment_id = db::new_id();
-        let claimed = sqlx::query(
-            "INSERT INTO payments (id, org_id, period, created_at, description, amount_cents, currency, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing') ON CONFLICT (org_id, period) DO NOTHING",
-        )
-        .bind(&payment_id)
-        .bind(&org_id)
-        .bind(period.to_string())
-        .bind(db::now_ms())
-        .bind(&description)
-        .bind(amount)
-        .bind(CURRENCY)
-        .execute(db)
-        .await?
-        .rows_affected()
-            == 1;
-        if !claimed {
+        let Some(claim) = claim_payment(db, &org_id, period, &description, amount).await? else {
             report.already_billed += 1;
             continue;
-        }
+        };
+        let Claim {
+            payment_id,
+            amount,
+            description,
+        } = claim;
         let token: Option<String> = org.try_get("processor_token")?;
         let outcome = match token {
             None => Err("no payment method on file".to_owned()),
@@ -347,7 +406,7 @@ pub async fn run_cycle(
         };
         match &outcome {
             Ok(_) => {
-                sqlx::query("UPDATE payments SET status = 'succeeded' WHERE id = $1")
+                sqlx::query("UPDATE payments SET status = 'succeeded', claimed_until = NULL WHERE id = $1")
                     .bind(&payment_id)
                     .execute(&mut *tx)
                     .await?;
@@ -363,7 +422,7 @@ pub async fn run_cycle(
                 report.succeeded += 1;
             }
             Err(failure) => {
-                sqlx::query("UPDATE payments SET status = 'failed', failure = $1 WHERE id = $2")
+                sqlx::query("UPDATE payments SET status = 'failed', failure = $1, claimed_until = NULL WHERE id = $2")
                     .bind(failure)
                     .bind(&payment_id)
                     .execute(&mut *tx)

@@ -58,17 +58,21 @@ impl Mailer {
 }
 
 /// Sends what is due once; returns how many were sent.
-pub async fn deliver_due(db: &Db, mailer: &Mailer) -> crate::error::Result<usize> {
+pub async fn deliver_due(
+    db: &Db,
+    mailer: &Mailer,
+    bodies: outbox::Bodies,
+) -> crate::error::Result<usize> {
     let mut sent = 0;
     for message in outbox::claim_due(db, 20).await? {
         match mailer.send(&message).await {
             Ok(()) => {
-                outbox::mark_sent(db, &message.id).await?;
+                outbox::mark_sent(db, &message.id, bodies).await?;
                 sent += 1;
             }
             Err(error) => {
                 tracing::warn!(id = %message.id, %error, "email delivery failed; will retry");
-                outbox::mark_failed(db, &message, &error).await?;
+                outbox::mark_failed(db, &message, &error, bodies).await?;
             }
         }
     }
@@ -76,13 +80,18 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> crate::error::Result<usize
 }
 
 /// Runs delivery in the background for the life of the server.
-pub fn spawn(db: Db, mailer: Mailer, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    db: Db,
+    mailer: Mailer,
+    every: Duration,
+    bodies: outbox::Bodies,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = deliver_due(&db, &mailer).await {
+            if let Err(e) = deliver_due(&db, &mailer, bodies).await {
                 tracing::error!(error = %e, "email delivery pass failed");
             }
         }

@@ -1,6 +1,11 @@
 //! The outbox: messages are written in the same transaction as the change that
 //! causes them, so an invitation is never committed without its email, nor an email
 //! sent for a change that rolled back.
+//!
+//! A message's body carries secrets (accept and verification links), so it is kept
+//! only until it is delivered or given up: after that the row keeps who, what subject
+//! and when, and an empty body. (With `--dev-mailbox` nothing is delivered over SMTP
+//! and bodies stay readable there; that mode is for development only.)
 
 use crate::db::{self, Conn, Db};
 use crate::error::Result;
@@ -32,6 +37,7 @@ pub struct Message {
     pub created_at: i64,
     pub attempts: i64,
     pub sent_at: Option<i64>,
+    pub given_up_at: Option<i64>,
     pub last_error: Option<String>,
 }
 
@@ -45,12 +51,18 @@ impl Message {
             created_at: r.try_get("created_at")?,
             attempts: r.try_get("attempts")?,
             sent_at: r.try_get("sent_at")?,
+            given_up_at: r.try_get("given_up_at")?,
             last_error: r.try_get("last_error")?,
         })
     }
 }
 
-const COLUMNS: &str = "id, to_address, subject, body, created_at, attempts, sent_at, last_error";
+const COLUMNS: &str =
+    "id, to_address, subject, body, created_at, attempts, sent_at, given_up_at, last_error";
+
+/// After this many failed attempts (about three and a half hours of backoff) a
+/// message is given up: the address or the relay keeps refusing it.
+pub const MAX_ATTEMPTS: i64 = 12;
 
 /// The newest messages first (the development mailbox).
 pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Message>> {
@@ -71,7 +83,7 @@ const CLAIM_MS: i64 = 60_000;
 pub async fn claim_due(db: &Db, limit: i64) -> Result<Vec<Message>> {
     let now = db::now_ms();
     let candidates = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 \
+        "SELECT {COLUMNS} FROM outbox WHERE sent_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= $1 \
          AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_attempt_at LIMIT $2"
     ))
     .bind(now)
@@ -99,12 +111,33 @@ pub async fn claim_due(db: &Db, limit: i64) -> Result<Vec<Message>> {
     Ok(claimed)
 }
 
-pub async fn mark_sent(db: &Db, id: &str) -> Result<()> {
-    sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = NULL, attempts = attempts + 1, last_error = NULL WHERE id = $2")
-        .bind(db::now_ms())
-        .bind(id)
-        .execute(db)
-        .await?;
+/// What a delivered or given-up message keeps of its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bodies {
+    /// Erase it: nothing readable (no live link) stays at rest.
+    Erase,
+    /// Keep it, for the development mailbox.
+    Keep,
+}
+
+impl Bodies {
+    fn sql(self) -> &'static str {
+        match self {
+            Bodies::Erase => "body = ''",
+            Bodies::Keep => "body = body",
+        }
+    }
+}
+
+pub async fn mark_sent(db: &Db, id: &str, bodies: Bodies) -> Result<()> {
+    sqlx::query(&format!(
+        "UPDATE outbox SET sent_at = $1, claimed_until = NULL, attempts = attempts + 1, last_error = NULL, {} WHERE id = $2",
+        bodies.sql()
+    ))
+    .bind(db::now_ms())
+    .bind(id)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -114,8 +147,23 @@ pub fn retry_delay_ms(attempts: i64) -> i64 {
     (5_000i64.saturating_mul(2i64.saturating_pow(exp))).min(3_600_000)
 }
 
-pub async fn mark_failed(db: &Db, message: &Message, error: &str) -> Result<()> {
+/// Records a failed attempt: retried later with backoff, or given up (and its body
+/// erased) after `MAX_ATTEMPTS`.
+pub async fn mark_failed(db: &Db, message: &Message, error: &str, bodies: Bodies) -> Result<()> {
     let now = db::now_ms();
+    if message.attempts + 1 >= MAX_ATTEMPTS {
+        tracing::warn!(id = %message.id, attempts = message.attempts + 1, "email delivery given up");
+        sqlx::query(&format!(
+            "UPDATE outbox SET attempts = attempts + 1, given_up_at = $1, claimed_until = NULL, last_error = $2, {} WHERE id = $3",
+            bodies.sql()
+        ))
+        .bind(now)
+        .bind(error)
+        .bind(&message.id)
+        .execute(db)
+        .await?;
+        return Ok(());
+    }
     sqlx::query(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3",
     )

@@ -136,6 +136,16 @@ async fn verification_email_is_delivered_over_smtp_on_both_databases() {
             sent.is_some(),
             "{database:?}: the outbox records the delivery"
         );
+        // Nothing readable stays at rest once delivered: the link was a secret.
+        let body: String = sqlx::query("SELECT body FROM outbox")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .get("body");
+        assert!(
+            !body.contains("token=") && !body.contains(token),
+            "{database:?}: the delivered body is erased: {body:?}"
+        );
         // The mailbox page does not exist without --dev-mailbox: it would show secrets.
         let res = reqwest::get(app.url("/dev/mailbox.json")).await.unwrap();
         assert_ne!(res.status(), 200);
@@ -184,4 +194,48 @@ async fn failed_deliveries_are_retried_until_the_server_answers() {
     let received = smtp.wait_for(1, Duration::from_secs(30)).await;
     assert_eq!(received.len(), 1, "the retry delivered the message");
     assert!(received[0].contains("To: ada@example.com"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_given_up_keeps_no_body() {
+    for database in [Database::Sqlite, Database::Postgres] {
+        // Nothing ever listens here.
+        let smtp = SmtpServer::planned();
+        let url = smtp.url();
+        let app = TestApp::with(database, move |s| purser_server::startup::Settings {
+            smtp_url: Some(url),
+            dev_mailbox: false,
+            ..s
+        })
+        .await;
+        app.call(
+            "sign_up",
+            &[
+                ("name", "Ada"),
+                ("email", "ada@example.com"),
+                ("password", "a long password"),
+            ],
+        )
+        .await;
+        // One attempt short of giving up, and due now.
+        sqlx::query("UPDATE outbox SET attempts = $1, next_attempt_at = 0")
+            .bind(purser_server::email::outbox::MAX_ATTEMPTS - 1)
+            .execute(&app.db)
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let row = sqlx::query("SELECT given_up_at, body, sent_at FROM outbox")
+                .fetch_one(&app.db)
+                .await
+                .unwrap();
+            if row.get::<Option<i64>, _>("given_up_at").is_some() {
+                assert_eq!(row.get::<String, _>("body"), "", "{database:?}");
+                assert!(row.get::<Option<i64>, _>("sent_at").is_none());
+                break;
+            }
+            assert!(Instant::now() < deadline, "{database:?}: never given up");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }

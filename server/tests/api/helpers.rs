@@ -73,6 +73,10 @@ pub fn settings(database_url: String) -> Settings {
         dev_mailbox: true,
         site_root: "target/site".into(),
         mail_interval: Duration::from_millis(200),
+        // Tests create accounts and sign in at volume; the rate-limit tests set their own.
+        limits: purser_server::throttle::Limits::off(),
+        session_idle: Duration::from_secs(7 * 24 * 3600),
+        session_max: Duration::from_secs(30 * 24 * 3600),
     }
 }
 
@@ -142,8 +146,8 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    /// Calls a server function the way the browser does (form-encoded POST), with
-    /// the default browser's cookies.
+    /// Calls a server function the way the browser does (form-encoded POST from this
+    /// site's own pages, so with its `Origin`), with the default browser's cookies.
     pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> (u16, Value) {
         self.call_as(&self.browser, name, form).await
     }
@@ -156,6 +160,7 @@ impl TestApp {
     ) -> (u16, Value) {
         let res = client
             .post(self.url(&format!("/fn/{name}")))
+            .header("origin", &self.base)
             .form(form)
             .send()
             .await

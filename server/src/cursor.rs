@@ -1,0 +1,131 @@
+//! Continuation tokens that say nothing and cannot be forged.
+//!
+//! A keyset cursor names a row (a member's join time and user id); handed out as is,
+//! it would give a billing manager member ids that `core` hides from them. So every
+//! cursor is sealed with XChaCha20-Poly1305 under a key the server generates once and
+//! keeps in the database (every instance shares it), with the list and organization it
+//! belongs to as associated data: a token is opaque, and one altered, forged, or
+//! carried to another list or organization fails to open.
+
+use crate::db::{self, Db};
+use crate::error::{Error, Result};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use sqlx::Row;
+
+const KEY_NAME: &str = "continuation-token";
+const NONCE_LEN: usize = 24;
+
+pub struct CursorKey(XChaCha20Poly1305);
+
+impl std::fmt::Debug for CursorKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CursorKey(…)")
+    }
+}
+
+fn invalid() -> Error {
+    Error::BadRequest("The continuationToken is not valid; start again without it.".into())
+}
+
+impl CursorKey {
+    /// The shared key: created by the first instance to start, read by the others.
+    pub async fn load(db: &Db) -> Result<CursorKey> {
+        let mut fresh = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut fresh);
+        sqlx::query(
+            "INSERT INTO server_keys (name, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(KEY_NAME)
+        .bind(URL_SAFE_NO_PAD.encode(fresh))
+        .bind(db::now_ms())
+        .execute(db)
+        .await?;
+        let stored: String = sqlx::query("SELECT secret FROM server_keys WHERE name = $1")
+            .bind(KEY_NAME)
+            .fetch_one(db)
+            .await?
+            .try_get("secret")?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(stored)
+            .map_err(|e| Error::Internal(format!("server key {KEY_NAME}: {e}")))?;
+        Self::from_bytes(&bytes)
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Result<CursorKey> {
+        XChaCha20Poly1305::new_from_slice(bytes)
+            .map(CursorKey)
+            .map_err(|_| Error::Internal(format!("server key {KEY_NAME} has the wrong length")))
+    }
+
+    /// Seals `position` for the list named by `scope` (e.g. `members:<org id>`).
+    pub fn seal(&self, scope: &str, position: &str) -> String {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = self
+            .0
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: position.as_bytes(),
+                    aad: scope.as_bytes(),
+                },
+            )
+            .expect("encrypting a short cursor cannot fail");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        URL_SAFE_NO_PAD.encode(out)
+    }
+
+    /// Opens a token sealed for `scope`; anything else is a 400.
+    pub fn open(&self, scope: &str, token: &str) -> Result<String> {
+        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+        if bytes.len() <= NONCE_LEN {
+            return Err(invalid());
+        }
+        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+        let plain = self
+            .0
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: scope.as_bytes(),
+                },
+            )
+            .map_err(|_| invalid())?;
+        String::from_utf8(plain).map_err(|_| invalid())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_cursors_are_opaque_and_bound_to_their_list() {
+        let key = CursorKey::from_bytes(&[7u8; 32]).unwrap();
+        let position = "1764400000000:3f6c1a52-2f0e-4d7b-9a51-0c3d1e2f4a5b";
+        let token = key.seal("members:org-1", position);
+        assert_eq!(key.open("members:org-1", &token).unwrap(), position);
+        let decoded = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&decoded).contains("3f6c1a52"),
+            "the position does not show through"
+        );
+        assert_ne!(token, key.seal("members:org-1", position), "fresh nonce each time");
+        assert!(key.open("members:org-2", &token).is_err(), "another organization");
+        let mut tampered = decoded.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        assert!(key.open("members:org-1", &URL_SAFE_NO_PAD.encode(tampered)).is_err());
+        let other = CursorKey::from_bytes(&[8u8; 32]).unwrap();
+        assert!(other.open("members:org-1", &token).is_err(), "another key");
+        for junk in ["", "!!", "AAAA", &URL_SAFE_NO_PAD.encode(position)] {
+            assert!(key.open("members:org-1", junk).is_err(), "{junk:?}");
+        }
+    }
+}

@@ -1,0 +1,409 @@
+//! Rate limits: how often one client address, or one account, may do the things an
+//! attacker repeats — sign in, sign up, ask for emails, send invitations, guess tokens.
+//!
+//! Counting per address and per account happens in memory, in each instance (a
+//! keyed GCRA limiter from `governor`): behind a balancer with N instances an address
+//! gets at most N times the budget, which still bounds it. The one limit that must
+//! hold across instances, the per-account sign-in lockout, lives in the database
+//! (`lockout`). Every refusal is a 429 with `Retry-After` and the usual error body.
+
+use crate::error::Error;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::Response;
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The limits, as settings (`purser serve --help`). A limit of 0 turns that one off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Sign-in attempts per client address per minute.
+    pub sign_in_per_minute: u32,
+    /// Accounts created per client address per hour.
+    pub sign_up_per_hour: u32,
+    /// Emails a person can trigger (verification resends, password-reset requests),
+    /// per client address and per account, per hour.
+    pub emails_per_hour: u32,
+    /// Invitation requests (send by email, create a link, resend), per account and per
+    /// client address, per hour.
+    pub invitations_per_hour: u32,
+    /// Failed token authentications per client address per minute; past it, every
+    /// token from that address is refused until the budget refills.
+    pub token_failures_per_minute: u32,
+    /// Failed sign-ins to one account before it is locked…
+    pub lockout_failures: u32,
+    /// …within this window, and for this long (minutes).
+    pub lockout_minutes: u32,
+    /// Password hashes computed at once (argon2id takes 19 MiB each); more wait.
+    pub password_hashing_concurrency: usize,
+    /// Take the client address from the last `X-Forwarded-For` entry (behind a proxy
+    /// that sets it) instead of the connection's peer.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            sign_in_per_minute: 30,
+            sign_up_per_hour: 20,
+            emails_per_hour: 10,
+            invitations_per_hour: 100,
+            token_failures_per_minute: 20,
+            lockout_failures: 10,
+            lockout_minutes: 15,
+            password_hashing_concurrency: 4,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl Limits {
+    /// No rate limits at all (the lockout and hashing bound still apply): for tests
+    /// that exercise other things at volume.
+    pub fn off() -> Limits {
+        Limits {
+            sign_in_per_minute: 0,
+            sign_up_per_hour: 0,
+            emails_per_hour: 0,
+            invitations_per_hour: 0,
+            token_failures_per_minute: 0,
+            lockout_failures: 0,
+            ..Limits::default()
+        }
+    }
+}
+
+/// What is being limited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    SignIn,
+    SignUp,
+    Email,
+    Invitation,
+    TokenFailure,
+}
+
+impl Kind {
+    fn message(self) -> &'static str {
+        match self {
+            Kind::SignIn => "Too many sign-in attempts from your address.",
+            Kind::SignUp => "Too many accounts created from your address.",
+            Kind::Email => "Too many emails requested.",
+            Kind::Invitation => "Too many invitations sent.",
+            Kind::TokenFailure => "Too many requests with an invalid token from your address.",
+        }
+    }
+}
+
+/// Which limited action a request is, by its method and path (both surfaces).
+fn kind_of(method: &Method, path: &str) -> Option<Kind> {
+    if method != Method::POST {
+        return None;
+    }
+    if let Some(name) = path.strip_prefix("/fn/") {
+        return match name {
+            "sign_in" => Some(Kind::SignIn),
+            "sign_up" => Some(Kind::SignUp),
+            "resend_verification" | "request_password_reset" => Some(Kind::Email),
+            "invite_by_email" | "invite_link" | "resend_invite" => Some(Kind::Invitation),
+            _ => None,
+        };
+    }
+    let rest = path.strip_prefix("/api/orgs/")?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    match segments.as_slice() {
+        [_, "invites", "batch" | "link"] | [_, "invites", _, "resend"] => Some(Kind::Invitation),
+        _ => None,
+    }
+}
+
+type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
+
+struct Limiter {
+    kind: Kind,
+    keyed: Option<Keyed>,
+}
+
+impl Limiter {
+    fn new(kind: Kind, per: u32, period: fn(NonZeroU32) -> Quota) -> Limiter {
+        Limiter {
+            kind,
+            keyed: NonZeroU32::new(per).map(|n| RateLimiter::keyed(period(n))),
+        }
+    }
+
+    fn check(&self, key: &str) -> Result<(), Error> {
+        let Some(keyed) = &self.keyed else {
+            return Ok(());
+        };
+        keyed.check_key(&key.to_owned()).map_err(|not_until| {
+            too_many(
+                self.kind.message(),
+                not_until.wait_time_from(DefaultClock::default().now()),
+            )
+        })
+    }
+
+    fn forget_idle(&self) {
+        if let Some(keyed) = &self.keyed {
+            keyed.retain_recent();
+            keyed.shrink_to_fit();
+        }
+    }
+}
+
+/// A 429 telling the caller when to come back (at least one second).
+pub fn too_many(message: &str, wait: Duration) -> Error {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let secs = secs.max(1);
+    Error::TooManyRequests {
+        message: format!("{message} Try again in {secs} second(s)."),
+        retry_after_secs: secs,
+    }
+}
+
+/// The limiters of one server instance.
+pub struct Throttle {
+    pub limits: Limits,
+    sign_in: Limiter,
+    sign_up: Limiter,
+    emails: Limiter,
+    invitations: Limiter,
+    token_failures: Limiter,
+    /// Addresses refused every token until then, after too many failures.
+    token_blocks: Mutex<HashMap<IpAddr, Instant>>,
+}
+
+impl Throttle {
+    pub fn new(limits: Limits) -> Throttle {
+        Throttle {
+            sign_in: Limiter::new(Kind::SignIn, limits.sign_in_per_minute, Quota::per_minute),
+            sign_up: Limiter::new(Kind::SignUp, limits.sign_up_per_hour, Quota::per_hour),
+            emails: Limiter::new(Kind::Email, limits.emails_per_hour, Quota::per_hour),
+            invitations: Limiter::new(
+                Kind::Invitation,
+                limits.invitations_per_hour,
+                Quota::per_hour,
+            ),
+            token_failures: Limiter::new(
+                Kind::TokenFailure,
+                limits.token_failures_per_minute,
+                Quota::per_minute,
+            ),
+            token_blocks: Mutex::new(HashMap::new()),
+            limits,
+        }
+    }
+
+    fn limiter(&self, kind: Kind) -> &Limiter {
+        match kind {
+            Kind::SignIn => &self.sign_in,
+            Kind::SignUp => &self.sign_up,
+            Kind::Email => &self.emails,
+            Kind::Invitation => &self.invitations,
+            Kind::TokenFailure => &self.token_failures,
+        }
+    }
+
+    /// Counts one `kind` request by this client address.
+    pub fn check_address(&self, kind: Kind, addr: IpAddr) -> Result<(), Error> {
+        self.limiter(kind).check(&format!("ip:{addr}"))
+    }
+
+    /// Counts one `kind` request by this account (its user id).
+    pub fn check_account(&self, kind: Kind, user_id: &str) -> Result<(), Error> {
+        self.limiter(kind).check(&format!("user:{user_id}"))
+    }
+
+    /// Refuses, before any lookup, an address that failed token authentication too
+    /// often: the check comes first so that a right guess is refused like a wrong one.
+    pub fn check_token_allowed(&self, addr: IpAddr) -> Result<(), Error> {
+        let mut blocks = self.token_blocks.lock().unwrap_or_else(|e| e.into_inner());
+        match blocks.get(&addr) {
+            Some(until) if *until > Instant::now() => Err(too_many(
+                Kind::TokenFailure.message(),
+                *until - Instant::now(),
+            )),
+            Some(_) => {
+                blocks.remove(&addr);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Notes a failed token authentication; past the budget, blocks the address.
+    pub fn token_failed(&self, addr: IpAddr) {
+        if let Err(Error::TooManyRequests {
+            retry_after_secs, ..
+        }) = self.token_failures.check(&format!("ip:{addr}"))
+        {
+            let mut blocks = self.token_blocks.lock().unwrap_or_else(|e| e.into_inner());
+            blocks.insert(addr, Instant::now() + Duration::from_secs(retry_after_secs));
+        }
+    }
+
+    /// Drops the state of keys that are back to a full budget (memory stays bounded
+    /// by the recently active addresses and accounts).
+    pub fn forget_idle(&self) {
+        for kind in [
+            Kind::SignIn,
+            Kind::SignUp,
+            Kind::Email,
+            Kind::Invitation,
+            Kind::TokenFailure,
+        ] {
+            self.limiter(kind).forget_idle();
+        }
+        let now = Instant::now();
+        self.token_blocks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, until| *until > now);
+    }
+
+    /// The client's address: the connection's peer, or with `trust_forwarded_for` the
+    /// last `X-Forwarded-For` entry (the one the trusted proxy added).
+    pub fn client_address(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
+        if self.limits.trust_forwarded_for {
+            let forwarded = headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+                .next_back();
+            if forwarded.is_some() {
+                return forwarded;
+            }
+        }
+        peer.map(|p| p.ip())
+    }
+}
+
+/// Forgets idle keys every few minutes, for the life of the server.
+pub fn spawn_cleanup(throttle: std::sync::Arc<Throttle>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            throttle.forget_idle();
+        }
+    })
+}
+
+/// The per-address limits of both surfaces, by path, before anything else runs.
+pub async fn limit_by_address(
+    State(state): State<crate::startup::AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if let Some(kind) = kind_of(req.method(), req.uri().path()) {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        if let Some(addr) = state.throttle.client_address(req.headers(), peer) {
+            if let Err(e) = state.throttle.check_address(kind, addr) {
+                tracing::warn!(%addr, ?kind, "rate limited");
+                return e.response_for(req.uri().path());
+            }
+        }
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_classified_on_both_surfaces() {
+        let table = [
+            (Method::POST, "/fn/sign_in", Some(Kind::SignIn)),
+            (Method::POST, "/fn/sign_up", Some(Kind::SignUp)),
+            (Method::POST, "/fn/resend_verification", Some(Kind::Email)),
+            (Method::POST, "/fn/request_password_reset", Some(Kind::Email)),
+            (Method::POST, "/fn/invite_by_email", Some(Kind::Invitation)),
+            (Method::POST, "/fn/resend_invite", Some(Kind::Invitation)),
+            (Method::POST, "/api/orgs/acme/invites/batch", Some(Kind::Invitation)),
+            (Method::POST, "/api/orgs/acme/invites/link", Some(Kind::Invitation)),
+            (Method::POST, "/api/orgs/acme/invites/x/resend", Some(Kind::Invitation)),
+            (Method::PATCH, "/api/orgs/acme/invites/x", None),
+            (Method::GET, "/fn/sign_in", None),
+            (Method::POST, "/fn/current_user", None),
+            (Method::POST, "/api/orgs/acme/teams", None),
+        ];
+        for (method, path, kind) in table {
+            assert_eq!(kind_of(&method, path), kind, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn a_budget_runs_out_and_says_when_to_return() {
+        let t = Throttle::new(Limits {
+            sign_in_per_minute: 3,
+            ..Limits::off()
+        });
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        for _ in 0..3 {
+            t.check_address(Kind::SignIn, a).unwrap();
+        }
+        match t.check_address(Kind::SignIn, a) {
+            Err(Error::TooManyRequests {
+                retry_after_secs, ..
+            }) => assert!((1..=60).contains(&retry_after_secs)),
+            other => panic!("expected 429, got {other:?}"),
+        }
+        t.check_address(Kind::SignIn, b).unwrap();
+        // Off means off.
+        for _ in 0..100 {
+            t.check_address(Kind::SignUp, a).unwrap();
+        }
+    }
+
+    #[test]
+    fn token_failures_block_the_address_before_lookup() {
+        let t = Throttle::new(Limits {
+            token_failures_per_minute: 2,
+            ..Limits::off()
+        });
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        for _ in 0..2 {
+            t.check_token_allowed(a).unwrap();
+            t.token_failed(a);
+        }
+        t.check_token_allowed(a).unwrap();
+        t.token_failed(a); // the third failure is over budget
+        assert!(t.check_token_allowed(a).is_err());
+        assert!(t.check_token_allowed("192.0.2.9".parse().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn forwarded_for_is_used_only_when_trusted() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "203.0.113.7, 198.51.100.2".parse().unwrap());
+        let peer: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+        let untrusted = Throttle::new(Limits::default());
+        assert_eq!(
+            untrusted.client_address(&headers, Some(peer)),
+            Some(peer.ip())
+        );
+        let trusted = Throttle::new(Limits {
+            trust_forwarded_for: true,
+            ..Limits::default()
+        });
+        assert_eq!(
+            trusted.client_address(&headers, Some(peer)),
+            Some("198.51.100.2".parse().unwrap())
+        );
+    }
+}
