@@ -109,7 +109,7 @@ fn kind_of(method: &Method, path: &str) -> Option<Kind> {
     }
     if let Some(name) = path.strip_prefix("/fn/") {
         return match name {
-            "sign_in" => Some(Kind::SignIn),
+            "sign_in" | "change_password" => Some(Kind::SignIn),
             "sign_up" => Some(Kind::SignUp),
             "resend_verification" | "request_password_reset" => Some(Kind::Email),
             "invite_by_email" | "invite_link" | "resend_invite" => Some(Kind::Invitation),
