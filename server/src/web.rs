@@ -239,7 +239,16 @@ impl Backend for ServerBackend {
     }
 
     async fn request_password_reset(&self, email: String) -> Result<(), AppError> {
-        ui(accounts::request_password_reset(&self.state.db, &email, self.base_url()).await)
+        ui(async {
+            // Per address typed (existing account or not, so it reveals nothing): one
+            // inbox cannot be flooded with reset emails from many client addresses.
+            self.state.throttle.check_account(
+                crate::throttle::Kind::Email,
+                &format!("reset:{}", email.trim().to_lowercase()),
+            )?;
+            accounts::request_password_reset(&self.state.db, &email, self.base_url()).await
+        }
+        .await)
     }
 
     async fn check_password_reset(&self, token: String) -> Result<(), AppError> {

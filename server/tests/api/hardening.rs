@@ -586,6 +586,40 @@ mod limits {
         assert_eq!(status, 429, "{body}");
     }
 
+    async fn reset_emails_per_address_whatever_the_client(kind: Database) {
+        let app = app_with(
+            kind,
+            Limits {
+                emails_per_hour: 2,
+                trust_forwarded_for: true,
+                ..Limits::off()
+            },
+        )
+        .await;
+        demo_tokens(&app).await;
+        let request = |client_ip: &'static str, email: &'static str| {
+            reqwest::Client::new()
+                .post(app.url("/fn/request_password_reset"))
+                .header("origin", &app.base)
+                .header("x-forwarded-for", client_ip)
+                .form(&[("email", email)])
+                .send()
+        };
+        for ip in ["192.0.2.1", "192.0.2.2"] {
+            let res = request(ip, "alice@acme.example").await.unwrap();
+            assert_eq!(res.status(), 200);
+        }
+        // A third client address, the same inbox: refused.
+        let res = request("192.0.2.3", "alice@acme.example").await.unwrap();
+        assert_eq!(res.status(), 429);
+        assert!(res.headers().get("retry-after").is_some());
+        // Per client address too, whatever the inbox.
+        let res = request("192.0.2.1", "bob@acme.example").await.unwrap();
+        assert_eq!(res.status(), 200);
+        let res = request("192.0.2.1", "carol@acme.example").await.unwrap();
+        assert_eq!(res.status(), 429);
+    }
+
     macro_rules! both {
         ($($name:ident),*) => {
             mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Database::Sqlite).await } )* }
@@ -596,6 +630,7 @@ mod limits {
         sign_in_attempts_per_address,
         accounts_lock_after_failures_even_for_the_right_password,
         invitations_per_account,
-        token_guessing_per_address
+        token_guessing_per_address,
+        reset_emails_per_address_whatever_the_client
     );
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The release build: the server binary and the browser bundle in target/site, made the
+# way `cargo leptos build --release` makes them (same profile, features, wasm-bindgen,
+# wasm-opt and file names), without having to compile cargo-leptos first (about 25
+# minutes on two cores). `cargo leptos watch` remains the development loop for those
+# who install it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS="${PURSER_TOOLS_DIR:-$HOME/.cache/purser-tools}"
+export PATH="$TOOLS/binaryen/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+# Read at compile time by leptos: the bundle is /pkg/purser.js and /pkg/purser.wasm.
+export LEPTOS_OUTPUT_NAME=purser
+site=target/site
+pkg="$site/pkg"
+start=$SECONDS
+step() { printf '\n==> %s (%ds)\n' "$*" $((SECONDS - start)); }
+
+step "Browser bundle: purser-app for wasm32 (profile wasm-release)"
+cargo build -p purser-app --lib --target wasm32-unknown-unknown --profile wasm-release \
+  --no-default-features --features hydrate
+
+step "wasm-bindgen"
+tmp="$site/pkg.new"
+rm -rf "$tmp"
+mkdir -p "$tmp"
+wasm-bindgen --target web --out-name purser --out-dir "$tmp" \
+  target/wasm32-unknown-unknown/wasm-release/purser_app.wasm
+mv "$tmp/purser_bg.wasm" "$tmp/purser.wasm"
+rm -f "$tmp"/*.d.ts
+
+step "wasm-opt -Oz"
+wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  "$tmp/purser.wasm" -o "$tmp/purser.wasm"
+
+cp style/main.css "$tmp/purser.css"
+if [ -d public ]; then cp -r public/. "$site/"; fi
+rm -rf "$pkg"
+mv "$tmp" "$pkg"
+
+step "Server: purser (release)"
+cargo build --release -p purser-server --bin purser
+
+step "Built target/release/purser and $pkg: $(du -b "$pkg/purser.wasm" | cut -f1) bytes of WASM"
