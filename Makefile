@@ -15,8 +15,9 @@ run: setup build
 setup:
 	bash scripts/setup.sh
 
+# What `cargo leptos build --release` makes, without needing cargo-leptos.
 build:
-	cargo leptos build --release
+	bash scripts/build.sh
 
 test: setup lint unit build e2e
 

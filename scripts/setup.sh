@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Purser needs and is missing; safe to run again.
-# Only crates.io, npm, PyPI and Debian's packages are used: cargo-leptos would
-# otherwise try to download its tools from elsewhere, which this machine cannot reach.
+# Only crates.io, npm, PyPI and Debian's packages are used (nothing is downloaded
+# from elsewhere, which this machine cannot reach).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +12,8 @@ BINARYEN_VERSION=132
 WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p' | head -n1)
 export PATH="$HOME/.cargo/bin:$PATH"
 
-step() { printf '\n==> %s\n' "$*"; }
+start=$SECONDS
+step() { printf '\n==> %s (%ds)\n' "$*" $((SECONDS - start)); }
 have() { command -v "$1" >/dev/null 2>&1; }
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -20,10 +21,9 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if ! have cargo-leptos || [ "$(cargo leptos --version | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
-  step "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 20 minutes on 2 cores, once)"
-  cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
-fi
+# cargo-leptos is not needed: scripts/build.sh builds what `cargo leptos build
+# --release` builds. Install it (`cargo install cargo-leptos --locked --version
+# $CARGO_LEPTOS_VERSION`, about 25 minutes) only for the `cargo leptos watch` loop.
 
 if ! have wasm-bindgen || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   step "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
