@@ -4,13 +4,12 @@ use crate::api::{verify_email, SignIn, SignUp};
 use crate::ui::{field_error, form_error, hard_navigate, ErrorText};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use purser_core::ReturnPath;
 
-/// Where to go after signing in: only a path on this site, never another origin.
-fn safe_next(next: Option<String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/".to_owned(),
-    }
+/// Where to go after signing in: only a path on this site, never another origin
+/// (`core` decides what that is).
+fn safe_next(next: Option<String>) -> ReturnPath {
+    ReturnPath::or_home(next.as_deref())
 }
 
 #[component]
@@ -20,7 +19,7 @@ pub fn SignUpPage() -> impl IntoView {
     let next = move || safe_next(query.read().get("next"));
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
-            hard_navigate(&next());
+            hard_navigate(next().as_str());
         }
     });
     let value = action.value();
@@ -41,7 +40,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <ErrorText message=Signal::derive(form_error(value))/>
                 <button type="submit" disabled=move || action.pending().get()>"Sign up"</button>
             </ActionForm>
-            <p class="muted">"Already have an account? " <a href=move || format!("/signin?next={}", next())>"Sign in"</a></p>
+            <p class="muted">"Already have an account? " <a href=move || format!("/signin?next={}", next().to_query_value())>"Sign in"</a></p>
         </section>
     }
 }
@@ -53,7 +52,7 @@ pub fn SignInPage() -> impl IntoView {
     let next = move || safe_next(query.read().get("next"));
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
-            hard_navigate(&next());
+            hard_navigate(next().as_str());
         }
     });
     let value = action.value();
@@ -68,7 +67,7 @@ pub fn SignInPage() -> impl IntoView {
                 <ErrorText message=Signal::derive(move || value.get().and_then(|r| r.err()).map(|e| e.to_string()))/>
                 <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
-            <p class="muted">"New to Purser? " <a href=move || format!("/signup?next={}", next())>"Create an account"</a></p>
+            <p class="muted">"New to Purser? " <a href=move || format!("/signup?next={}", next().to_query_value())>"Create an account"</a></p>
         </section>
     }
 }
@@ -108,10 +107,14 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         use super::safe_next;
-        assert_eq!(safe_next(Some("/invites/x".into())), "/invites/x");
-        assert_eq!(safe_next(Some("//evil.example".into())), "/");
-        assert_eq!(safe_next(Some("https://evil.example".into())), "/");
-        assert_eq!(safe_next(Some("/\\evil.example".into())), "/");
-        assert_eq!(safe_next(None), "/");
+        let next = |s: Option<&str>| safe_next(s.map(str::to_owned)).to_string();
+        assert_eq!(next(Some("/invites/x")), "/invites/x");
+        assert_eq!(next(Some("//evil.example")), "/");
+        assert_eq!(next(Some("https://evil.example")), "/");
+        assert_eq!(next(Some("/\\evil.example")), "/");
+        // `?next=/%09/evil.example` and `%0a`, as the query map decodes them.
+        assert_eq!(next(Some("/\t/evil.example")), "/");
+        assert_eq!(next(Some("/\n/evil.example")), "/");
+        assert_eq!(next(None), "/");
     }
 }

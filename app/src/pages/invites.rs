@@ -5,7 +5,7 @@ use crate::ui::{hard_navigate, ErrorText};
 use crate::MeResource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use purser_core::Role;
+use purser_core::{ReturnPath, Role};
 
 #[component]
 pub fn AcceptInvitePage() -> impl IntoView {
@@ -26,7 +26,10 @@ pub fn AcceptInvitePage() -> impl IntoView {
                                 _ => "a member",
                             };
                             let heading = format!("Join {} as {role}", p.org_display_name);
-                            let here = format!("/invites/{}", secret());
+                            // Back here after signing in or up; `core` checks the path
+                            // and it is escaped as a query value.
+                            let here = ReturnPath::or_home(Some(&format!("/invites/{}", secret())))
+                                .to_query_value();
                             let body = match me {
                                 Some(me) => view! { <AcceptForm secret=secret() email=me.email/> }.into_any(),
                                 None => view! {

@@ -5,6 +5,7 @@ mod accounts;
 mod billing;
 mod cli;
 mod email;
+mod headers;
 mod helpers;
 mod invitations;
 mod org_resources;

@@ -1,0 +1,198 @@
+//! Security headers on pages, API answers and static files; the CSP nonce of each
+//! page; the development mailbox only on a loopback `Host`.
+
+use crate::helpers::{Database, TestApp};
+use crate::on_both_databases;
+use purser_server::startup::Settings;
+
+on_both_databases!(
+    pages_and_api_answers_carry_the_security_headers,
+    every_script_of_a_page_carries_the_nonce_of_its_header,
+    dev_mailbox_answers_only_on_a_loopback_host,
+);
+
+fn header<'a>(res: &'a reqwest::Response, name: &str) -> &'a str {
+    res.headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("{} has no {name} header", res.url()))
+        .to_str()
+        .unwrap()
+}
+
+/// The four headers every response carries; returns the CSP.
+fn assert_security_headers(res: &reqwest::Response) -> String {
+    assert_eq!(header(res, "x-frame-options"), "DENY", "{}", res.url());
+    assert_eq!(header(res, "x-content-type-options"), "nosniff");
+    assert_eq!(header(res, "referrer-policy"), "no-referrer");
+    let csp = header(res, "content-security-policy").to_owned();
+    for directive in [
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+    ] {
+        assert!(
+            csp.contains(directive),
+            "{}: {csp:?} lacks {directive}",
+            res.url()
+        );
+    }
+    csp
+}
+
+/// The `'nonce-…'` of a page's CSP.
+fn csp_nonce(csp: &str) -> String {
+    let start = csp.find("'nonce-").expect("the page policy has a nonce") + "'nonce-".len();
+    let end = start + csp[start..].find('\'').unwrap();
+    csp[start..end].to_owned()
+}
+
+/// The opening tag of every `<script` in `html`.
+fn script_tags(html: &str) -> Vec<&str> {
+    html.match_indices("<script")
+        .map(|(i, _)| &html[i..i + html[i..].find('>').unwrap() + 1])
+        .collect()
+}
+
+async fn page_policy(res: reqwest::Response) -> (String, String) {
+    let csp = assert_security_headers(&res);
+    assert!(
+        header(&res, "content-type").starts_with("text/html"),
+        "{}",
+        res.url()
+    );
+    for directive in [
+        "default-src 'none'",
+        "'wasm-unsafe-eval'",
+        "script-src 'self' 'nonce-",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+    ] {
+        assert!(csp.contains(directive), "{csp:?} lacks {directive}");
+    }
+    assert!(!csp.contains("'unsafe-eval'"), "{csp:?}");
+    assert!(
+        !csp.contains("script-src 'self' 'unsafe-inline'"),
+        "{csp:?}"
+    );
+    let html = res.text().await.unwrap();
+    (csp, html)
+}
+
+async fn pages_and_api_answers_carry_the_security_headers(app: TestApp) {
+    // A page.
+    let res = reqwest::get(app.url("/signin")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    page_policy(res).await;
+
+    // An API answer, an error and a success: no nonce, nothing may load.
+    for (path, status) in [("/api/user", 401), ("/api/openapi.json", 200)] {
+        let res = reqwest::get(app.url(path)).await.unwrap();
+        assert_eq!(res.status(), status, "{path}");
+        let csp = assert_security_headers(&res);
+        assert!(csp.contains("default-src 'none'"), "{path}: {csp:?}");
+        assert!(!csp.contains("nonce-"), "{path}: {csp:?}");
+        assert!(!csp.contains("script-src"), "{path}: {csp:?}");
+    }
+
+    // A server function's answer.
+    let res = app
+        .browser
+        .post(app.url("/fn/current_user"))
+        .header("origin", &app.base)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(!assert_security_headers(&res).contains("nonce-"));
+}
+
+async fn every_script_of_a_page_carries_the_nonce_of_its_header(app: TestApp) {
+    let mut seen = Vec::new();
+    // Pages with resources to serialize, the not-found page (rendered by the
+    // fallback), and the same page twice.
+    for path in ["/", "/signin?next=/account/tokens", "/", "/no/such/page"] {
+        let res = reqwest::get(app.url(path)).await.unwrap();
+        let (csp, html) = page_policy(res).await;
+        let nonce = csp_nonce(&csp);
+        assert!(nonce.len() >= 22, "at least 128 bits: {nonce:?}");
+        let scripts = script_tags(&html);
+        assert!(
+            !scripts.is_empty(),
+            "{path}: the page has its hydration script"
+        );
+        for tag in &scripts {
+            assert!(
+                tag.contains(&format!("nonce=\"{nonce}\"")),
+                "{path}: {tag} lacks the header's nonce {nonce}"
+            );
+        }
+        assert!(!seen.contains(&nonce), "{path}: a nonce is used once");
+        seen.push(nonce);
+    }
+}
+
+async fn dev_mailbox_answers_only_on_a_loopback_host(app: TestApp) {
+    let port = app.base.rsplit_once(':').unwrap().1.to_owned();
+    let client = reqwest::Client::new();
+    for path in ["/dev/mailbox", "/dev/mailbox.json"] {
+        for (host, status) in [
+            ("evil.example".to_owned(), 404),
+            (format!("evil.example:{port}"), 404),
+            (format!("127.0.0.1.evil.example:{port}"), 404),
+            (format!("localhost.evil.example:{port}"), 404),
+            (format!("127.0.0.1:{port}"), 200),
+            (format!("localhost:{port}"), 200),
+            ("localhost".to_owned(), 200),
+            (format!("[::1]:{port}"), 200),
+        ] {
+            let res = client
+                .get(app.url(path))
+                .header("host", &host)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), status, "{path} with Host: {host}");
+            assert_security_headers(&res);
+            let body = res.text().await.unwrap();
+            if status == 404 {
+                assert!(!body.contains("Development mailbox"), "{path} {host}");
+            }
+        }
+    }
+}
+
+/// A static file (from a site root of its own, as `cargo leptos build` writes one).
+async fn a_static_file_carries_the_security_headers(kind: Database) {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/purser.css"), "body { margin: 0 }").unwrap();
+    let root = site.path().to_owned();
+    let app = TestApp::with(kind, move |s| Settings {
+        site_root: root,
+        ..s
+    })
+    .await;
+    let res = reqwest::get(app.url("/pkg/purser.css")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(header(&res, "content-type").starts_with("text/css"));
+    let csp = assert_security_headers(&res);
+    assert!(csp.contains("default-src 'none'"), "{csp:?}");
+    assert!(!csp.contains("nonce-"), "{csp:?}");
+    assert_eq!(res.text().await.unwrap(), "body { margin: 0 }");
+}
+
+mod static_file {
+    use crate::helpers::Database;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::a_static_file_carries_the_security_headers(Database::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::a_static_file_carries_the_security_headers(Database::Postgres).await;
+    }
+}
