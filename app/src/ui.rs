@@ -116,13 +116,7 @@ pub fn NotFound() -> impl IntoView {
 /// Where an organization opens for the caller: Members for those who may list them in
 /// the UI, Billing & usage for billing managers.
 pub fn org_home(org: &crate::model::OrgEntry) -> String {
-    use purser_core::permissions::allows;
-    use purser_core::{Action, Surface};
-    if allows(org.role, Action::MembersList, Surface::Ui) {
-        format!("/{}/settings/members", org.name)
-    } else {
-        format!("/{}/settings/billing", org.name)
-    }
+    purser_core::navigation::home_for(org.role).href(&org.name)
 }
 
 /// Sends the browser to `href` with a full page load, so that everything on the

@@ -9,6 +9,7 @@ pub mod edition;
 pub mod identity;
 pub mod invitations;
 pub mod members;
+pub mod navigation;
 pub mod permissions;
 pub mod redirect;
 pub mod role;
