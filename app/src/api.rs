@@ -55,9 +55,11 @@ mod ssr {
             return;
         };
         let secure = if secure { "; Secure" } else { "" };
+        // The browser keeps the cookie as long as the session may last at most.
+        let max_age = backend().map_or(2_592_000, |b| b.session_cookie_max_age_secs());
         let cookie = match secret {
             Some(s) => format!(
-                "{SESSION_COOKIE}={s}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000{secure}"
+                "{SESSION_COOKIE}={s}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
             ),
             None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
         };

@@ -167,6 +167,8 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<AuditPage, AppError>;
     /// Whether cookies must carry `Secure` (the server is reached over https).
     fn secure_cookies(&self) -> bool;
+    /// How long the browser keeps the session cookie: the sessions' absolute lifetime.
+    fn session_cookie_max_age_secs(&self) -> u64;
 }
 
 /// The "Update credit card" form as typed; parsed by the server.

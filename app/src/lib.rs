@@ -60,6 +60,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") ssr=SsrMode::Async view=pages::auth::SignUpPage/>
                     <Route path=path!("/signin") ssr=SsrMode::Async view=pages::auth::SignInPage/>
                     <Route path=path!("/verify-email") ssr=SsrMode::Async view=pages::auth::VerifyEmailPage/>
+                    <Route path=path!("/password/forgot") ssr=SsrMode::Async view=pages::auth::ForgotPasswordPage/>
+                    <Route path=path!("/password/reset") ssr=SsrMode::Async view=pages::auth::ResetPasswordPage/>
                     <Route path=path!("/orgs/new") ssr=SsrMode::Async view=pages::orgs::NewOrgPage/>
                     <Route path=path!("/account/tokens") ssr=SsrMode::Async view=pages::tokens::TokensPage/>
                     <Route path=path!("/invites/:secret") ssr=SsrMode::Async view=pages::invites::AcceptInvitePage/>

@@ -1,14 +1,60 @@
-//! Accounts: sign up, email verification, sign in and out, and who is calling.
+//! Accounts: sign up, email verification, sign in and out, sessions and their
+//! lifetimes, password reset and change, and who is calling.
 
 use crate::db::{self, Conn, Db};
 use crate::email::outbox;
 use crate::error::{Error, Result};
 use crate::secrets;
-use purser_core::{DisplayName, Email, Password};
+use purser_core::{DisplayName, Email, Password, ValueError};
 use sqlx::Row;
+use std::time::Duration;
 
-/// How long a session lasts without signing in again.
-const SESSION_DAYS: i64 = 30;
+/// How long sessions live: `idle` after their last use, `max` after sign-in,
+/// whichever ends first. Applied at every lookup, so a shorter setting takes effect
+/// for existing sessions at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLifetimes {
+    pub idle: Duration,
+    pub max: Duration,
+}
+
+impl Default for SessionLifetimes {
+    fn default() -> Self {
+        SessionLifetimes {
+            idle: Duration::from_secs(7 * 24 * 3600),
+            max: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+impl SessionLifetimes {
+    fn idle_ms(&self) -> i64 {
+        i64::try_from(self.idle.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    fn max_ms(&self) -> i64 {
+        i64::try_from(self.max.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// Whether a session begun at `created_at` and last used at `last_seen_at` is over.
+    fn ended(&self, created_at: i64, last_seen_at: i64, now: i64) -> bool {
+        now.saturating_sub(created_at) >= self.max_ms()
+            || now.saturating_sub(last_seen_at) >= self.idle_ms()
+    }
+
+    /// How old `last_seen_at` may be before a request writes it again: a minute, so
+    /// that a busy session costs one write a minute, or less with a very short idle
+    /// lifetime, so that use still keeps the session alive.
+    fn touch_after_ms(&self) -> i64 {
+        (self.idle_ms() / 2).min(60_000)
+    }
+}
+
+/// How long a password-reset link works.
+const RESET_LINK_MS: i64 = 3600 * 1000;
+
+/// What a reset or change of password tells the owner of the address.
+const PASSWORD_CHANGED_SUBJECT: &str = "Your Purser password was changed";
 
 /// A signed-in account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +210,7 @@ pub async fn check_credentials(db: &Db, email: &str, password: &str) -> Result<U
         .as_ref()
         .map(|r| r.try_get::<String, _>("password_hash"))
         .transpose()?;
-    if !secrets::verify_password(password.to_owned(), stored).await {
+    if !secrets::verify_password(password.to_owned(), stored).await? {
         return Err(wrong());
     }
     match row {
@@ -175,16 +221,30 @@ pub async fn check_credentials(db: &Db, email: &str, password: &str) -> Result<U
 
 /// Starts a session: a fresh secret every time, so a session id planted before
 /// sign-in is worthless after it.
-pub async fn create_session(db: &Db, user: &User) -> Result<String> {
+pub async fn create_session(db: &Db, lifetimes: SessionLifetimes, user: &User) -> Result<String> {
+    let mut conn = db.acquire().await?;
+    insert_session(&mut conn, lifetimes, &user.id).await
+}
+
+async fn insert_session(
+    conn: &mut Conn,
+    lifetimes: SessionLifetimes,
+    user_id: &str,
+) -> Result<String> {
     let secret = secrets::generate("");
     let now = db::now_ms();
-    sqlx::query("INSERT INTO sessions (secret_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(secrets::hash(&secret))
-        .bind(&user.id)
-        .bind(now)
-        .bind(now + SESSION_DAYS * 24 * 3600 * 1000)
-        .execute(db)
-        .await?;
+    // expires_at is not what decides (the lifetimes are, at every lookup); it is
+    // still filled, with the absolute end, for instances of an older version.
+    sqlx::query(
+        "INSERT INTO sessions (secret_hash, user_id, created_at, last_seen_at, expires_at) \
+         VALUES ($1, $2, $3, $3, $4)",
+    )
+    .bind(secrets::hash(&secret))
+    .bind(user_id)
+    .bind(now)
+    .bind(now.saturating_add(lifetimes.max_ms()))
+    .execute(&mut *conn)
+    .await?;
     Ok(secret)
 }
 
@@ -196,17 +256,315 @@ pub async fn end_session(db: &Db, secret: &str) -> Result<()> {
     Ok(())
 }
 
-/// The account a session cookie belongs to, if the session is live.
-pub async fn user_for_session(db: &Db, secret: &str) -> Result<Option<User>> {
+/// Ends every session of the account ("Sign out everywhere"), or every one but
+/// `keep` (the caller's own, after a password change). Personal access tokens are
+/// not sessions: they stay. Returns how many sessions ended.
+pub async fn end_all_sessions(db: &Db, user_id: &str, keep: Option<&str>) -> Result<u64> {
+    let mut conn = db.acquire().await?;
+    let ended = end_sessions(&mut conn, user_id, keep).await?;
+    tracing::info!(user = %user_id, ended, "sessions ended");
+    Ok(ended)
+}
+
+async fn end_sessions(conn: &mut Conn, user_id: &str, keep: Option<&str>) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND secret_hash <> $2")
+        .bind(user_id)
+        // No session's hash is empty, so without `keep` every one goes.
+        .bind(keep.map(secrets::hash).unwrap_or_default())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// The account a session cookie belongs to, if the session is live. Use keeps a
+/// session alive: `last_seen_at` is written at most once a minute, by a conditional
+/// update, so concurrent requests do not all write. A session found ended is
+/// deleted at once.
+pub async fn user_for_session(
+    db: &Db,
+    lifetimes: SessionLifetimes,
+    secret: &str,
+) -> Result<Option<User>> {
+    let hash = secrets::hash(secret);
     let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.secret_hash = $1 AND s.expires_at > $2"
+        "SELECT {USER_COLUMNS}, s.created_at, s.last_seen_at \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.secret_hash = $1"
     ))
+    .bind(&hash)
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let now = db::now_ms();
+    let created_at: i64 = row.try_get("created_at")?;
+    let last_seen_at: i64 = row.try_get("last_seen_at")?;
+    if lifetimes.ended(created_at, last_seen_at, now) {
+        sqlx::query("DELETE FROM sessions WHERE secret_hash = $1")
+            .bind(&hash)
+            .execute(db)
+            .await?;
+        return Ok(None);
+    }
+    let stale = now - lifetimes.touch_after_ms();
+    if last_seen_at <= stale {
+        sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1 WHERE secret_hash = $2 AND last_seen_at <= $3",
+        )
+        .bind(now)
+        .bind(&hash)
+        .bind(stale)
+        .execute(db)
+        .await?;
+    }
+    User::from_row(&row).map(Some)
+}
+
+/// What one purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub sessions: u64,
+    pub password_resets: u64,
+}
+
+/// Deletes sessions past either lifetime and password-reset links that were used or
+/// have expired.
+pub async fn purge_expired(db: &Db, lifetimes: SessionLifetimes) -> Result<Purged> {
+    let now = db::now_ms();
+    let sessions = sqlx::query("DELETE FROM sessions WHERE created_at <= $1 OR last_seen_at <= $2")
+        .bind(now.saturating_sub(lifetimes.max_ms()))
+        .bind(now.saturating_sub(lifetimes.idle_ms()))
+        .execute(db)
+        .await?
+        .rows_affected();
+    let password_resets =
+        sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1 OR used_at IS NOT NULL")
+            .bind(now)
+            .execute(db)
+            .await?
+            .rows_affected();
+    Ok(Purged {
+        sessions,
+        password_resets,
+    })
+}
+
+/// Purges every hour, from the start. Several instances may all run it: a delete of
+/// what is already gone does nothing.
+pub fn spawn_purge(db: Db, lifetimes: SessionLifetimes) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match purge_expired(&db, lifetimes).await {
+                Ok(purged) if purged != Purged::default() => {
+                    tracing::info!(?purged, "expired sessions and password-reset links purged")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "purging expired sessions failed"),
+            }
+        }
+    })
+}
+
+/// Sends a password-reset link to `email` if an account has that address, and does
+/// nothing otherwise: the caller's answer is the same either way, so it reveals
+/// nothing about who has an account. The link works once, for an hour.
+pub async fn request_password_reset(db: &Db, email: &str, base_url: &str) -> Result<()> {
+    let email = Email::parse(email)?;
+    let secret = secrets::generate("");
+    let now = db::now_ms();
+    let mut tx = db.begin().await?;
+    // A write first (SQLite then holds the write lock from the start); it inserts
+    // nothing when no account has the address.
+    let row = sqlx::query(
+        "INSERT INTO password_resets (secret_hash, user_id, created_at, expires_at) \
+         SELECT $1, u.id, $2, $3 FROM users u WHERE u.email = $4 RETURNING user_id",
+    )
+    .bind(secrets::hash(&secret))
+    .bind(now)
+    .bind(now + RESET_LINK_MS)
+    .bind(email.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(());
+    };
+    let user_id: String = row.try_get("user_id")?;
+    let name: String = sqlx::query("SELECT name FROM users WHERE id = $1")
+        .bind(&user_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("name")?;
+    let link = format!("{base_url}/password/reset?token={secret}");
+    outbox::enqueue(
+        &mut tx,
+        email.as_str(),
+        "Reset your Purser password",
+        &format!(
+            "Hello {name},\n\nSomeone asked to reset the password of the Purser account for this address. \
+             Choose a new password by opening this link within an hour:\n\n{link}\n\n\
+             The link works once. If you did not ask for this, ignore this message: your password stays as it is.\n"
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(user = %user_id, "password-reset link sent");
+    Ok(())
+}
+
+fn reset_link_invalid() -> Error {
+    Error::NotFound(
+        "This link is not valid or has expired. Ask for a new one from the sign-in page.".into(),
+    )
+}
+
+/// Whether a password-reset link can still be used.
+pub async fn check_password_reset(db: &Db, secret: &str) -> Result<()> {
+    let row = sqlx::query(
+        "SELECT 1 AS live FROM password_resets WHERE secret_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
     .bind(secrets::hash(secret))
     .bind(db::now_ms())
     .fetch_optional(db)
     .await?;
-    row.as_ref().map(User::from_row).transpose()
+    row.map(|_| ()).ok_or_else(reset_link_invalid)
+}
+
+/// Uses a password-reset link, once: sets the new password, ends every session of
+/// the account and its other reset links, and counts the email as verified (whoever
+/// opened the link reads that mailbox). Returns the account and a new session.
+///
+/// An account whose address was not verified before may have been signed up by
+/// someone else with that address; its personal access tokens are revoked too, so
+/// the owner of the address reclaims the account whole.
+pub async fn reset_password(
+    db: &Db,
+    lifetimes: SessionLifetimes,
+    secret: &str,
+    password: &str,
+) -> Result<(User, String)> {
+    // Cheap checks before the deliberately slow hash.
+    check_password_reset(db, secret).await?;
+    let password = Password::parse(password)?;
+    let password_hash = secrets::hash_password(password.expose().to_owned()).await?;
+    let now = db::now_ms();
+    let mut tx = db.begin().await?;
+    // The link is consumed here, once: of two uses racing, one changes the row.
+    let row = sqlx::query(
+        "UPDATE password_resets SET used_at = $1 \
+         WHERE secret_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+    )
+    .bind(now)
+    .bind(secrets::hash(secret))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Err(reset_link_invalid());
+    };
+    let user_id: String = row.try_get("user_id")?;
+    let before = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+    ))
+    .bind(&user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let before = User::from_row(&before)?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $3",
+    )
+    .bind(&password_hash)
+    .bind(now)
+    .bind(&user_id)
+    .execute(&mut *tx)
+    .await?;
+    let sessions = end_sessions(&mut tx, &user_id, None).await?;
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1 AND used_at IS NULL")
+        .bind(&user_id)
+        .execute(&mut *tx)
+        .await?;
+    let mut tokens = 0;
+    if !before.email_verified {
+        tokens = sqlx::query("DELETE FROM personal_access_tokens WHERE user_id = $1")
+            .bind(&user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    }
+    notify_password_changed(&mut tx, &before).await?;
+    let session = insert_session(&mut tx, lifetimes, &user_id).await?;
+    tx.commit().await?;
+    tracing::info!(user = %user_id, sessions, tokens, "password reset by email link; sessions ended");
+    let user = User {
+        email_verified: true,
+        ..before
+    };
+    Ok((user, session))
+}
+
+/// Changes the password of a signed-in account that knows its current one, and ends
+/// every other session of the account (and any pending reset link); `session` is
+/// the caller's own, which stays.
+pub async fn change_password(
+    db: &Db,
+    user: &User,
+    session: &str,
+    current: &str,
+    new: &str,
+) -> Result<()> {
+    let new = Password::parse(new)?;
+    let stored: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+        .bind(&user.id)
+        .fetch_one(db)
+        .await?
+        .try_get("password_hash")?;
+    if !secrets::verify_password(current.to_owned(), Some(stored.clone())).await? {
+        return Err(Error::Invalid(ValueError {
+            field: "current_password",
+            message: "Your current password is not correct.".into(),
+        }));
+    }
+    let password_hash = secrets::hash_password(new.expose().to_owned()).await?;
+    let mut tx = db.begin().await?;
+    // Conditional on the hash that was checked: of two changes racing, one wins.
+    let changed =
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+            .bind(&password_hash)
+            .bind(&user.id)
+            .bind(&stored)
+            .execute(&mut *tx)
+            .await?;
+    if changed.rows_affected() == 0 {
+        return Err(Error::Conflict(
+            "Your password was changed meanwhile. Reload the page and try again.".into(),
+        ));
+    }
+    let sessions = end_sessions(&mut tx, &user.id, Some(session)).await?;
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1 AND used_at IS NULL")
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    notify_password_changed(&mut tx, user).await?;
+    tx.commit().await?;
+    tracing::info!(user = %user.id, sessions, "password changed; other sessions ended");
+    Ok(())
+}
+
+/// Tells the owner of the address that the password changed, so a change they did
+/// not make does not go unnoticed.
+async fn notify_password_changed(conn: &mut Conn, user: &User) -> Result<()> {
+    outbox::enqueue(
+        conn,
+        &user.email,
+        PASSWORD_CHANGED_SUBJECT,
+        &format!(
+            "Hello {},\n\nThe password of your Purser account was just changed, and the account was signed out everywhere else.\n\n\
+             If you did not do this, choose \"Forgot your password?\" on the sign-in page to set a new one at once.\n",
+            user.name
+        ),
+    )
+    .await
 }
 
 /// The account a personal access token belongs to; notes the token's last use.

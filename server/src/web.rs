@@ -851,4 +851,8 @@ impl Backend for ServerBackend {
     fn secure_cookies(&self) -> bool {
         self.state.settings.secure_cookies()
     }
+
+    fn session_cookie_max_age_secs(&self) -> u64 {
+        self.state.settings.session_max.as_secs()
+    }
 }

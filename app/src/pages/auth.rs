@@ -1,6 +1,7 @@
-//! Sign up, sign in, and the email verification link.
+//! Sign up, sign in, the email verification link, and password reset.
 
-use crate::api::{verify_email, SignIn, SignUp};
+use crate::api::{check_password_reset, verify_email, RequestPasswordReset, ResetPassword};
+use crate::api::{SignIn, SignUp};
 use crate::ui::{field_error, form_error, hard_navigate, ErrorText};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -67,6 +68,7 @@ pub fn SignInPage() -> impl IntoView {
                 <ErrorText message=Signal::derive(move || value.get().and_then(|r| r.err()).map(|e| e.to_string()))/>
                 <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
+            <p class="muted"><a href="/password/forgot">"Forgot your password?"</a></p>
             <p class="muted">"New to Purser? " <a href=move || format!("/signup?next={}", next().to_query_value())>"Create an account"</a></p>
         </section>
     }
@@ -93,6 +95,82 @@ pub fn VerifyEmailPage() -> impl IntoView {
                             <h1>"This link cannot be used"</h1>
                             <p>{e.to_string()}</p>
                             <p><a href="/">"Back to Purser"</a></p>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// Asks for a password-reset link. The answer is the same whether or not an account
+/// has the address, so the page tells nobody who has an account.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<RequestPasswordReset>::new();
+    let value = action.value();
+    let sent = move || matches!(value.get(), Some(Ok(())));
+    view! {
+        <section class="card narrow">
+            <h1>"Reset your password"</h1>
+            <Show
+                when=sent
+                fallback=move || view! {
+                    <p class="muted">"Enter the email address of your account and we will send you a link to choose a new password."</p>
+                    <ActionForm action>
+                        <label for="email">"Email"</label>
+                        <input id="email" name="email" type="email" autocomplete="email" required=true/>
+                        <ErrorText message=Signal::derive(field_error(value, "email"))/>
+                        <ErrorText message=Signal::derive(form_error(value))/>
+                        <button type="submit" disabled=move || action.pending().get()>"Send reset link"</button>
+                    </ActionForm>
+                }
+            >
+                <p role="status" data-testid="reset-sent">
+                    "If an account exists for that address, we sent a link to it. The link works once, for an hour."
+                </p>
+            </Show>
+            <p class="muted"><a href="/signin">"Back to sign in"</a></p>
+        </section>
+    }
+}
+
+/// Opened from the reset email: a new password, then signed in with a fresh session.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let link = Resource::new(token, check_password_reset);
+    let action = ServerAction::<ResetPassword>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            hard_navigate("/");
+        }
+    });
+    let value = action.value();
+    view! {
+        <section class="card narrow">
+            <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>
+                {move || Suspend::new(async move {
+                    match link.await {
+                        Ok(()) => view! {
+                            <h1>"Choose a new password"</h1>
+                            <ActionForm action>
+                                <input type="hidden" name="token" value=token()/>
+                                <label for="password">"New password"</label>
+                                <input id="password" name="password" type="password" autocomplete="new-password" required=true minlength="10"/>
+                                <p class="hint">"At least 10 characters. Every session of your account ends, and you are signed in here."</p>
+                                <ErrorText message=Signal::derive(field_error(value, "password"))/>
+                                <ErrorText message=Signal::derive(form_error(value))/>
+                                <button type="submit" disabled=move || action.pending().get()>"Set new password"</button>
+                            </ActionForm>
+                        }
+                        .into_any(),
+                        Err(e) => view! {
+                            <h1 data-testid="reset-invalid">"This link cannot be used"</h1>
+                            <p>{e.to_string()}</p>
+                            <p><a href="/password/forgot">"Ask for a new link"</a></p>
                         }
                         .into_any(),
                     }

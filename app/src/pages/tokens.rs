@@ -1,7 +1,8 @@
-//! Personal access tokens for the REST API: create (shown once), list, revoke.
+//! Personal access tokens for the REST API: create (shown once), list, revoke. And
+//! the account's security: change password, sign out everywhere.
 
-use crate::api::{list_tokens, CreateToken, RevokeToken};
-use crate::ui::{form_error, format_date, ErrorPanel, ErrorText};
+use crate::api::{list_tokens, ChangePassword, CreateToken, RevokeToken, SignOutEverywhere};
+use crate::ui::{field_error, form_error, format_date, hard_navigate, ErrorPanel, ErrorText};
 use leptos::prelude::*;
 
 #[component]
@@ -65,5 +66,53 @@ pub fn TokensPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <AccountSecurity/>
+    }
+}
+
+/// Change password (the other sessions end, this one stays) and sign out everywhere
+/// (every session ends, this one too; tokens stay).
+#[component]
+fn AccountSecurity() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let everywhere = ServerAction::<SignOutEverywhere>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = everywhere.value().get() {
+            hard_navigate("/signin");
+        }
+    });
+    let changed = change.value();
+    view! {
+        <h2>"Account security"</h2>
+        <section class="card">
+            <h3>"Change password"</h3>
+            <ActionForm action=change>
+                <label for="current_password">"Current password"</label>
+                <input id="current_password" name="current_password" type="password" autocomplete="current-password" required=true/>
+                <ErrorText message=Signal::derive(field_error(changed, "current_password"))/>
+                <label for="new_password">"New password"</label>
+                <input id="new_password" name="password" type="password" autocomplete="new-password" required=true minlength="10"/>
+                <p class="hint">"At least 10 characters. Your other sessions end; this one stays."</p>
+                <ErrorText message=Signal::derive(field_error(changed, "password"))/>
+                <ErrorText message=Signal::derive(form_error(changed))/>
+                <button type="submit" disabled=move || change.pending().get()>"Change password"</button>
+            </ActionForm>
+            {move || matches!(changed.get(), Some(Ok(()))).then(|| view! {
+                <div class="banner" role="status" data-testid="password-changed">
+                    <p>"Your password was changed, and every other session of your account has ended."</p>
+                </div>
+            })}
+        </section>
+        <section class="card">
+            <h3>"Sessions"</h3>
+            <p class="muted">
+                "Signed in somewhere you no longer use? Sign out everywhere ends every session of your account, this one too. "
+                "Personal access tokens are not sessions: they keep working until you revoke them."
+            </p>
+            <ActionForm action=everywhere>
+                <button type="submit" class="danger" disabled=move || everywhere.pending().get()>"Sign out everywhere"</button>
+            </ActionForm>
+            <ErrorText message=Signal::derive(form_error(everywhere.value()))/>
+        </section>
     }
 }

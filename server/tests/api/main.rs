@@ -12,5 +12,6 @@ mod org_resources;
 mod orgs;
 mod permissions;
 mod server_fns;
+mod sessions;
 mod tokens;
 mod usage;

@@ -47,6 +47,29 @@ fn table() -> Vec<Row> {
             Rule::Public,
         ),
         ("verify_email", vec![("token", "made-up")], Rule::Public),
+        (
+            "request_password_reset",
+            vec![("email", "nobody@example.com")],
+            Rule::Public,
+        ),
+        (
+            "check_password_reset",
+            vec![("token", "made-up")],
+            Rule::Public,
+        ),
+        (
+            "reset_password",
+            vec![("token", "made-up"), ("password", "a long password")],
+            Rule::Public,
+        ),
+        (
+            "change_password",
+            vec![
+                ("current_password", "not the password"),
+                ("password", "a long password"),
+            ],
+            Rule::Account,
+        ),
         ("preview_invite", vec![("secret", "made-up")], Rule::Public),
         ("resend_verification", vec![], Rule::Account),
         (
@@ -142,6 +165,7 @@ fn table() -> Vec<Row> {
             vec![org, ("user_id", "00000000-0000-0000-0000-000000000000")],
             Rule::Org(&[BillingManagersRemove]),
         ),
+        ("sign_out_everywhere", vec![], Rule::Account),
         ("sign_out", vec![], Rule::Public),
     ]
 }
