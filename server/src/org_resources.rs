@@ -8,23 +8,9 @@ use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::orgs::{self, OrgAccess};
 use crate::secrets;
-use purser_core::{Action, Surface, ValueError};
+use purser_core::values::TextRule;
+use purser_core::{Action, Surface};
 use sqlx::Row;
-
-/// A name for a team, token, policy group or pack: 1–100 letters, digits, `-`, `_`, `.` or spaces.
-fn parse_name(field: &'static str, input: &str) -> Result<String> {
-    let s = input.trim();
-    if s.is_empty()
-        || s.chars().count() > 100
-        || !s.chars().all(|c| c.is_alphanumeric() || "-_. ".contains(c))
-    {
-        return Err(Error::Invalid(ValueError {
-            field,
-            message: format!("A {field} has 1 to 100 letters, digits, spaces, '-', '_' or '.'."),
-        }));
-    }
-    Ok(s.to_owned())
-}
 
 #[derive(Debug, Clone)]
 pub struct Team {
@@ -73,7 +59,8 @@ pub async fn create_team(
     description: &str,
 ) -> Result<()> {
     access.require(Action::TeamsCreate, surface)?;
-    let name = parse_name("team name", name)?;
+    let name = TextRule::TEAM_NAME.parse(name)?.into_string();
+    let description = TextRule::TEAM_DESCRIPTION.parse(description)?;
     let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO teams (id, org_id, name, description, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -81,7 +68,7 @@ pub async fn create_team(
     .bind(db::new_id())
     .bind(&access.org.id)
     .bind(&name)
-    .bind(description.trim())
+    .bind(description.as_str())
     .bind(db::now_ms())
     .execute(&mut *tx)
     .await
@@ -183,7 +170,7 @@ pub async fn create_token(
     name: &str,
 ) -> Result<(OrgToken, String)> {
     access.require(Action::TokensCreate, surface)?;
-    let name = parse_name("token name", name)?;
+    let name = TextRule::ORG_TOKEN_NAME.parse(name)?.into_string();
     let value = secrets::generate("pur_org_");
     let token = OrgToken {
         id: db::new_id(),
@@ -307,7 +294,7 @@ pub async fn create_policy(
     name: &str,
 ) -> Result<Policy> {
     access.require(kind.manage_action(), surface)?;
-    let name = parse_name("policy name", name)?;
+    let name = TextRule::POLICY_NAME.parse(name)?.into_string();
     let now = db::now_ms();
     let mut tx = db.begin().await?;
     let version = match kind {

@@ -6,6 +6,7 @@ use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
 use crate::orgs::OrgAccess;
 use purser_core::usage::{self, Bucket, Granularity, Sample};
+use purser_core::values::TextRule;
 use purser_core::{Action, Surface, ValueError};
 use sqlx::Row;
 
@@ -15,22 +16,6 @@ pub struct Stack {
     pub name: String,
     pub resource_count: i64,
     pub last_update: Option<i64>,
-}
-
-/// Project and stack names: letters, digits, `-`, `_` and `.`, 1–100 characters.
-fn parse_name(field: &'static str, input: &str) -> Result<String> {
-    let s = input.trim();
-    let ok = !s.is_empty()
-        && s.len() <= 100
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if !ok {
-        return Err(Error::Invalid(ValueError {
-            field,
-            message: format!("A {field} name has 1 to 100 letters, digits, '-', '_' or '.'."),
-        }));
-    }
-    Ok(s.to_owned())
 }
 
 pub async fn list(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<Stack>> {
@@ -62,8 +47,8 @@ pub async fn create(
     name: &str,
 ) -> Result<Stack> {
     access.require(Action::StacksCreate, surface)?;
-    let project = parse_name("project", project)?;
-    let name = parse_name("stack", name)?;
+    let project = TextRule::PROJECT_NAME.parse(project)?.into_string();
+    let name = TextRule::STACK_NAME.parse(name)?.into_string();
     sqlx::query("INSERT INTO stacks (id, org_id, project, name, resource_count, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
         .bind(db::new_id())
         .bind(&access.org.id)

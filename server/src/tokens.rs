@@ -27,14 +27,9 @@ pub struct NewToken {
 }
 
 pub fn parse_description(input: &str) -> Result<String> {
-    let d = input.trim();
-    if d.chars().count() > 200 {
-        return Err(Error::Invalid(purser_core::ValueError {
-            field: "description",
-            message: "A token description has at most 200 characters.".into(),
-        }));
-    }
-    Ok(d.to_owned())
+    Ok(purser_core::values::TextRule::TOKEN_DESCRIPTION
+        .parse(input)?
+        .into_string())
 }
 
 pub async fn create(db: &Db, user: &User, description: &str) -> Result<NewToken> {

@@ -6,8 +6,8 @@ use crate::caller::Caller;
 use crate::db::rfc3339;
 use crate::error::{Error, ErrorBody, Result};
 use crate::startup::AppState;
-use crate::{orgs, tokens};
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use crate::{input, orgs, tokens};
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -119,41 +119,33 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{org}/members", get(list_members))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { Error::NotFound("There is no such API endpoint.".into()) })
+        .layer(axum::middleware::from_fn(input::json_errors))
 }
 
-/// A JSON body whose rejection is an API error (`{code, message}`), not plain text.
+/// A JSON body whose rejection is an API error (`{code, message}`) that names where the
+/// problem is and what was expected, never the value sent.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(Error::BadRequest(
-                "Send the body as JSON, with Content-Type: application/json.".into(),
-            )),
-            Err(e) => Err(Error::BadRequest(format!(
-                "The request body is not valid: {}",
-                e.body_text()
-            ))),
-        }
+        let headers = req.headers().clone();
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| Error::BadRequest("The request body could not be read.".into()))?;
+        input::parse_json(&headers, &bytes).map(ApiJson)
     }
 }
 
-/// Query parameters whose rejection is an API error.
+/// Query parameters whose rejection is an API error, naming the parameter, not its value.
 pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| ApiQuery(q.0))
-            .map_err(|e: QueryRejection| {
-                Error::BadRequest(format!("The query string is not valid: {}", e.body_text()))
-            })
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        input::parse_query(parts.uri.query().unwrap_or_default()).map(ApiQuery)
     }
 }
 
@@ -392,6 +384,7 @@ async fn list_members(
         &state.db,
         &access,
         Surface::Api,
+        &state.cursors,
         q.continuation_token.as_deref(),
         q.limit,
     )

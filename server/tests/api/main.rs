@@ -15,3 +15,4 @@ mod server_fns;
 mod sessions;
 mod tokens;
 mod usage;
+mod validation;
