@@ -257,9 +257,13 @@ impl Backend for ServerBackend {
 
     async fn reset_password(&self, token: String, password: String) -> Result<String, AppError> {
         ui(async {
-            accounts::reset_password(&self.state.db, self.lifetimes(), &token, &password)
-                .await
-                .map(|(_, session)| session)
+            let (user, session) =
+                accounts::reset_password(&self.state.db, self.lifetimes(), &token, &password)
+                    .await?;
+            // Whoever reads the mailbox chose this password: a sign-in lockout from
+            // earlier failures (perhaps someone else's guesses) ends with it.
+            crate::lockout::clear(&self.state.db, &user.email).await?;
+            Ok(session)
         }
         .await)
     }

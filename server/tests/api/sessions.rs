@@ -192,6 +192,64 @@ async fn lifetimes_come_from_the_settings(kind: Database) {
     assert!(cookie.ends_with("Max-Age=3600"), "{cookie}");
 }
 
+/// A reset ends a sign-in lockout: the owner of the mailbox chose the new password.
+async fn a_reset_ends_a_sign_in_lockout(kind: Database) {
+    let app = TestApp::with(kind, |s| purser_server::startup::Settings {
+        limits: purser_server::throttle::Limits {
+            lockout_failures: 2,
+            lockout_minutes: 15,
+            ..purser_server::throttle::Limits::off()
+        },
+        ..s
+    })
+    .await;
+    app.sign_up("Ada", "ada@example.com").await;
+    for _ in 0..2 {
+        assert!(sign_in(&app, "ada@example.com", "a wrong guess!")
+            .await
+            .is_none());
+    }
+    let attempt = |password: &'static str| {
+        let app = &app;
+        async move {
+            app.call_as(
+                &new_browser(),
+                "sign_in",
+                &[("email", "ada@example.com"), ("password", password)],
+            )
+            .await
+            .0
+        }
+    };
+    assert_eq!(attempt(PASSWORD).await, 429, "locked");
+
+    request_reset(&app, "ada@example.com").await;
+    let token = reset_token(&app, "ada@example.com").await;
+    let (status, body) = app
+        .call_as(
+            &new_browser(),
+            "reset_password",
+            &[("token", &token), ("password", NEW_PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(attempt(NEW_PASSWORD).await, 200, "the lockout ended");
+}
+
+mod a_reset_ends_a_sign_in_lockout {
+    use crate::helpers::Database;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::a_reset_ends_a_sign_in_lockout(Database::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::a_reset_ends_a_sign_in_lockout(Database::Postgres).await;
+    }
+}
+
 mod lifetimes_come_from_the_settings {
     use crate::helpers::Database;
 
