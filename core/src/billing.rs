@@ -226,9 +226,9 @@ impl NewCard {
         cvc: &str,
         today: (i32, u32),
     ) -> Result<NewCard, ValueError> {
-        let holder = crate::values::DisplayName::parse_field("holder", holder)?
-            .as_str()
-            .to_owned();
+        let holder = crate::values::TextRule::CARD_HOLDER
+            .parse(holder)?
+            .into_string();
         let number = CardNumber::parse(number)?;
         let expiry = Expiry::parse(expiry, today)?;
         check_cvc(cvc, number.brand())?;

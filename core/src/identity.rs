@@ -42,7 +42,7 @@ impl fmt::Display for IdentityProvider {
 
 /// The text was not the name of an identity provider.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown identity provider {0:?}: expected open or directory")]
+#[error("Choose an identity provider: open or directory.")]
 pub struct UnknownIdentityProvider(pub String);
 
 impl FromStr for IdentityProvider {

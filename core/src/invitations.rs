@@ -23,7 +23,7 @@ pub enum InvitedRole {
 
 /// The role cannot be granted by an invitation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("An invitation is for the role member or billing-manager, not {0:?}.")]
+#[error("An invitation is for the role member or billing-manager.")]
 pub struct NotInvitable(pub String);
 
 impl InvitedRole {

@@ -53,7 +53,7 @@ impl fmt::Display for Role {
 
 /// The text was not the name of a role.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?}: expected admin, member or billing-manager")]
+#[error("Choose a role: admin, member or billing-manager.")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

@@ -362,6 +362,14 @@ impl TextRule {
         required: false,
         charset: Charset::Line,
     };
+    /// The name on a payment card.
+    pub const CARD_HOLDER: TextRule = TextRule {
+        field: "holder",
+        noun: "cardholder name",
+        max_chars: 100,
+        required: true,
+        charset: Charset::Line,
+    };
     pub const PROJECT_NAME: TextRule = TextRule::slug("project", "project name");
     pub const STACK_NAME: TextRule = TextRule::slug("name", "stack name");
 
@@ -372,6 +380,7 @@ impl TextRule {
         TextRule::ORG_TOKEN_NAME,
         TextRule::POLICY_NAME,
         TextRule::TOKEN_DESCRIPTION,
+        TextRule::CARD_HOLDER,
         TextRule::PROJECT_NAME,
         TextRule::STACK_NAME,
     ];
@@ -582,6 +591,18 @@ mod tests {
                 Some("aws-guard.v2".into()),
             ),
             (R::POLICY_NAME, "aws guard!".into(), None),
+            (
+                R::CARD_HOLDER,
+                " Ada Lovelace ".into(),
+                Some("Ada Lovelace".into()),
+            ),
+            (
+                R::CARD_HOLDER,
+                "Zoë O'Brien-Núñez".into(),
+                Some("Zoë O'Brien-Núñez".into()),
+            ),
+            (R::CARD_HOLDER, " ".into(), None),
+            (R::CARD_HOLDER, "Ada\nLovelace".into(), None),
             (R::PROJECT_NAME, " web-app ".into(), Some("web-app".into())),
             (R::PROJECT_NAME, "web app".into(), None),
             (R::STACK_NAME, "prod.eu_1".into(), Some("prod.eu_1".into())),
