@@ -21,9 +21,9 @@ cargo build -p purser-app --lib --target wasm32-unknown-unknown --profile wasm-r
   --no-default-features --features hydrate
 
 step "wasm-bindgen"
-tmp="$site/pkg.new"
-rm -rf "$tmp"
-mkdir -p "$tmp"
+mkdir -p "$site"
+tmp="$(mktemp -d "$site/pkg.new.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
 wasm-bindgen --target web --out-name purser --out-dir "$tmp" \
   target/wasm32-unknown-unknown/wasm-release/purser_app.wasm
 mv "$tmp/purser_bg.wasm" "$tmp/purser.wasm"
@@ -37,6 +37,7 @@ cp style/main.css "$tmp/purser.css"
 if [ -d public ]; then cp -r public/. "$site/"; fi
 rm -rf "$pkg"
 mv "$tmp" "$pkg"
+chmod 755 "$pkg"
 
 step "Server: purser (release)"
 cargo build --release -p purser-server --bin purser

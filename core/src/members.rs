@@ -108,6 +108,46 @@ impl BillingManagerRecord {
     }
 }
 
+/// A change to a person's place in an organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleChange {
+    /// Admin ⇄ member.
+    To(Role),
+    /// Their role ends (a member, an admin or a billing manager removed).
+    Remove,
+}
+
+/// Why a role change is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RoleChangeError {
+    #[error("An organization needs at least one admin: make someone else an admin first.")]
+    LastAdmin,
+    #[error("Only admins and members change roles (admin ⇄ member); billing managers are invited as such.")]
+    NotAdminOrMember,
+    #[error("They already have that role.")]
+    Unchanged,
+}
+
+/// Decides a role change from the facts: the person's current role, the change, and
+/// how many admins the organization has now. An organization always keeps an admin,
+/// and roles change only between admin and member.
+pub fn check_role_change(current: Role, change: RoleChange, admins: u64) -> Result<(), RoleChangeError> {
+    let leaves_admins = match change {
+        RoleChange::To(to) if to == current => return Err(RoleChangeError::Unchanged),
+        RoleChange::To(to) => {
+            if !(current.counts_as_member() && to.counts_as_member()) {
+                return Err(RoleChangeError::NotAdminOrMember);
+            }
+            to != Role::Admin
+        }
+        RoleChange::Remove => true,
+    };
+    if current == Role::Admin && leaves_admins && admins <= 1 {
+        return Err(RoleChangeError::LastAdmin);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +228,32 @@ mod tests {
                     assert_eq!(v.user_id.is_some(), details, "{viewer}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn role_changes_keep_an_admin_and_stay_between_admin_and_member() {
+        use RoleChange::{Remove, To};
+        use RoleChangeError::*;
+        let table = [
+            (Role::Admin, To(Role::Member), 2, Ok(())),
+            (Role::Admin, To(Role::Member), 1, Err(LastAdmin)),
+            (Role::Admin, Remove, 1, Err(LastAdmin)),
+            (Role::Admin, Remove, 3, Ok(())),
+            (Role::Member, To(Role::Admin), 1, Ok(())),
+            (Role::Member, Remove, 1, Ok(())),
+            (Role::BillingManager, Remove, 1, Ok(())),
+            (Role::Member, To(Role::Member), 1, Err(Unchanged)),
+            (Role::Member, To(Role::BillingManager), 1, Err(NotAdminOrMember)),
+            (Role::BillingManager, To(Role::Admin), 1, Err(NotAdminOrMember)),
+            (Role::BillingManager, To(Role::Member), 1, Err(NotAdminOrMember)),
+        ];
+        for (current, change, admins, expected) in table {
+            assert_eq!(
+                check_role_change(current, change, admins),
+                expected,
+                "{current} {change:?} with {admins} admin(s)"
+            );
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::accounts::User;
 use crate::cursor::CursorKey;
+use purser_core::members::{check_role_change, RoleChange, RoleChangeError};
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
 use purser_core::permissions::authorize;
@@ -411,7 +412,7 @@ pub async fn remove_billing_manager(
     user_id: &str,
 ) -> Result<()> {
     access.require(Action::BillingManagersRemove, surface)?;
-    remove_role(db, access, actor, user_id, Role::BillingManager).await
+    remove_role(db, access, actor, user_id, Some(Role::BillingManager)).await
 }
 
 /// Removes a member (or admin); an organization always keeps at least one admin.
@@ -423,17 +424,7 @@ pub async fn remove_member(
     user_id: &str,
 ) -> Result<()> {
     access.require(Action::MembersRemove, surface)?;
-    let mut conn = db.acquire().await?;
-    let role = role_of(&mut conn, &access.org.id, user_id).await?;
-    drop(conn);
-    match role {
-        Some(role) if role.counts_as_member() => {
-            remove_role(db, access, actor, user_id, role).await
-        }
-        _ => Err(Error::NotFound(
-            "No such member in this organization.".into(),
-        )),
-    }
+    remove_role(db, access, actor, user_id, None).await
 }
 
 pub async fn role_of(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Option<Role>> {
@@ -445,42 +436,61 @@ pub async fn role_of(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Opt
     row.as_ref().map(|r| parse_column(r, "role")).transpose()
 }
 
+/// How many admins the organization has (read inside the membership transaction).
+async fn admin_count(conn: &mut Conn, org_id: &str) -> Result<u64> {
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
+        .bind(org_id)
+        .bind(Role::Admin.as_str())
+        .fetch_one(conn)
+        .await?
+        .try_get("n")?;
+    Ok(n.max(0) as u64)
+}
+
+/// `core`'s refusal of a role change, as the service's error.
+fn refused(e: RoleChangeError) -> Error {
+    match e {
+        RoleChangeError::LastAdmin | RoleChangeError::Unchanged => Error::Conflict(e.to_string()),
+        RoleChangeError::NotAdminOrMember => Error::Invalid(purser_core::ValueError {
+            field: "role",
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// The person's email and role, in the transaction, when they hold `role` (or any
+/// role of admin and member when `role` is `None`).
+async fn target(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Option<(String, Role)>> {
+    let row = sqlx::query("SELECT u.email, m.role FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.org_id = $1 AND m.user_id = $2")
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| Ok((r.try_get("email")?, parse_column(&r, "role")?)))
+        .transpose()
+}
+
 async fn remove_role(
     db: &Db,
     access: &OrgAccess,
     actor: &User,
     user_id: &str,
-    role: Role,
+    role: Option<Role>,
 ) -> Result<()> {
     let mut tx = db.begin().await?;
     lock_memberships(&mut tx, &access.org.id).await?;
-    let target = sqlx::query("SELECT u.email FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.org_id = $1 AND m.user_id = $2 AND m.role = $3")
-        .bind(&access.org.id)
-        .bind(user_id)
-        .bind(role.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some(target) = target else {
+    let found = target(&mut tx, &access.org.id, user_id).await?;
+    let Some((email, current)) = found.filter(|(_, r)| match role {
+        Some(role) => *r == role,
+        None => r.counts_as_member(),
+    }) else {
         return Err(Error::NotFound(format!(
             "No such {} in this organization.",
-            role.label().to_lowercase()
+            role.map_or("member", |r| r.label()).to_lowercase()
         )));
     };
-    let email: String = target.try_get("email")?;
-    if role == Role::Admin {
-        let admins: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
-                .bind(&access.org.id)
-                .bind(Role::Admin.as_str())
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("n")?;
-        if admins <= 1 {
-            return Err(Error::Conflict(
-                "An organization needs at least one admin.".into(),
-            ));
-        }
-    }
+    let admins = admin_count(&mut tx, &access.org.id).await?;
+    check_role_change(current, RoleChange::Remove, admins).map_err(refused)?;
     sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
         .bind(&access.org.id)
         .bind(user_id)
@@ -500,11 +510,50 @@ async fn remove_role(
         actor.into(),
         crate::audit::Event::RoleRemoved,
         &email,
-        role.as_str(),
+        current.as_str(),
     )
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Changes a member's role (admin ⇄ member); an organization always keeps an admin.
+pub async fn change_role(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    user_id: &str,
+    to: Role,
+) -> Result<Role> {
+    access.require(Action::MembersChangeRole, surface)?;
+    let mut tx = db.begin().await?;
+    lock_memberships(&mut tx, &access.org.id).await?;
+    let Some((email, current)) = target(&mut tx, &access.org.id, user_id)
+        .await?
+        .filter(|(_, r)| r.counts_as_member())
+    else {
+        return Err(Error::NotFound("No such member in this organization.".into()));
+    };
+    let admins = admin_count(&mut tx, &access.org.id).await?;
+    check_role_change(current, RoleChange::To(to), admins).map_err(refused)?;
+    sqlx::query("UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3")
+        .bind(to.as_str())
+        .bind(&access.org.id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    crate::audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        crate::audit::Event::RoleChanged,
+        &email,
+        &format!("{current} → {to}"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(to)
 }
 
 pub async fn find_by_id(conn: &mut Conn, id: &str) -> Result<Org> {

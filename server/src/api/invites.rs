@@ -394,6 +394,44 @@ pub async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeRoleRequest {
+    /// `admin` or `member`.
+    #[schema(example = "admin")]
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeRoleResponse {
+    pub user_id: String,
+    #[schema(value_type = String, example = "admin")]
+    pub role: Role,
+}
+
+/// Changes a member's role, admin ⇄ member (never the last admin).
+#[utoipa::path(patch, path = "/api/orgs/{org}/members/{userId}", tag = "organizations", request_body = ChangeRoleRequest,
+    params(("org" = String, Path), ("userId" = String, Path)),
+    responses((status = 200, body = ChangeRoleResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn change_member_role(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path((org, user_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<ChangeRoleRequest>,
+) -> Result<Json<ChangeRoleResponse>> {
+    let access = orgs::access(&state.db, &user, &org).await?;
+    let to = body.role.parse::<Role>().map_err(|e| {
+        Error::Invalid(purser_core::ValueError {
+            field: "role",
+            message: e.to_string(),
+        })
+    })?;
+    let role = orgs::change_role(&state.db, &access, API, &user, &user_id, to).await?;
+    Ok(Json(ChangeRoleResponse { user_id, role }))
+}
+
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IdentityProviderBody {

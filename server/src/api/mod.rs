@@ -20,6 +20,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub mod billing;
+pub mod doc;
 pub mod invites;
 pub mod org_resources;
 pub mod usage;
@@ -48,7 +49,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/orgs/{org}/members/{user_id}",
-            delete(invites::remove_member),
+            delete(invites::remove_member).patch(invites::change_member_role),
         )
         .route(
             "/orgs/{org}/identity-provider",
@@ -402,7 +403,7 @@ async fn list_members(
         get_user, list_tokens, create_token, revoke_token, org_metadata, list_members,
         invites::pending_invites, invites::list_invites, invites::invite_batch, invites::invite_link,
         invites::accept_invite, invites::resend_invite, invites::revoke_invite,
-        invites::list_billing_managers, invites::remove_billing_manager, invites::remove_member,
+        invites::list_billing_managers, invites::remove_billing_manager, invites::remove_member, invites::change_member_role,
         invites::get_identity_provider, invites::set_identity_provider,
         invites::add_directory_email, invites::remove_directory_email, invites::audit_log,
         billing::get_payment_method, billing::put_payment_method, billing::get_subscription,
@@ -414,7 +415,7 @@ async fn list_members(
         org_resources::list_policy_packs, org_resources::create_policy_pack,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&TokenAuth)
+    modifiers(&TokenAuth, &doc::Conventions)
 )]
 pub struct ApiDoc;
 

@@ -9,6 +9,7 @@ on_both_databases!(
     members_are_paginated_with_continuation_tokens,
     bad_organization_input_gets_a_clear_4xx,
     the_ui_refuses_members_list_to_billing_managers,
+    roles_change_between_admin_and_member_and_an_admin_always_remains,
 );
 
 async fn demo_tokens(app: &TestApp) -> (String, String, String) {
@@ -266,4 +267,75 @@ async fn the_openapi_document_describes_every_route() {
         );
     }
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
+}
+
+async fn roles_change_between_admin_and_member_and_an_admin_always_remains(app: TestApp) {
+    use crate::helpers::api;
+    use reqwest::Method;
+    use serde_json::json;
+    let (admin, member, _) = demo_tokens(&app).await;
+    let id_of = |email: &'static str| {
+        let app = &app;
+        async move {
+            use sqlx::Row;
+            sqlx::query("SELECT id FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_one(&app.db)
+                .await
+                .unwrap()
+                .get::<String, _>("id")
+        }
+    };
+    let (alice, bob, dana) = (
+        id_of("alice@acme.example").await,
+        id_of("bob@acme.example").await,
+        id_of("dana@acme.example").await,
+    );
+    let patch = |who: String, token: String, role: &'static str| {
+        let app = &app;
+        async move {
+            api(
+                app,
+                Method::PATCH,
+                &format!("/api/orgs/acme/members/{who}"),
+                &token,
+                Some(json!({"role": role})),
+            )
+            .await
+        }
+    };
+    // The only admin cannot step down, nor be removed.
+    let (status, body) = patch(alice.clone(), admin.clone(), "member").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("at least one admin"));
+    let (status, _) = api(&app, Method::DELETE, &format!("/api/orgs/acme/members/{alice}"), &admin, None).await;
+    assert_eq!(status, 409);
+    // Members may not change roles; billing managers and unknown roles are refused.
+    let (status, _) = patch(bob.clone(), member.clone(), "admin").await;
+    assert_eq!(status, 403);
+    let (status, body) = patch(dana.clone(), admin.clone(), "member").await;
+    assert_eq!(status, 404, "billing managers are not members: {body}");
+    let (status, body) = patch(bob.clone(), admin.clone(), "billing-manager").await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = patch(bob.clone(), admin.clone(), "owner").await;
+    assert_eq!(status, 422, "{body}");
+    // Bob becomes an admin; then Alice may step down, and Bob is the one admin left.
+    let (status, body) = patch(bob.clone(), admin.clone(), "admin").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["role"], "admin");
+    let (status, body) = patch(alice.clone(), admin.clone(), "member").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = patch(bob.clone(), admin.clone(), "member").await;
+    assert_eq!(status, 403, "Alice is a member now: she may not change roles");
+    let (_, me) = app.api_get("/api/user", Some(&admin)).await;
+    assert_eq!(me["organizations"][0]["role"], "member", "Alice is a member now: {me}");
+    let count: i64 = {
+        use sqlx::Row;
+        sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE event = 'role.changed'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .get("n")
+    };
+    assert_eq!(count, 2);
 }

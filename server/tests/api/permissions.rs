@@ -254,6 +254,12 @@ fn endpoints() -> Vec<Endpoint> {
             Some(json!({"name": "aws-guard"})),
             Rule::Org(&[PolicyPacksManage]),
         ),
+        e(
+            Method::PATCH,
+            "/api/orgs/{org}/members/{userId}",
+            Some(json!({"role": "admin"})),
+            Rule::Org(&[MembersChangeRole]),
+        ),
         // Destructive ones last: they end the billing manager's and a member's roles.
         e(
             Method::DELETE,
