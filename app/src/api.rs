@@ -232,6 +232,24 @@ pub async fn remove_billing_manager(org: String, user_id: String) -> Result<(), 
     )
 }
 
+#[server(prefix = "/fn", endpoint = "change_member_role")]
+pub async fn change_member_role(org: String, user_id: String, role: Role) -> Result<(), AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .change_member_role(ssr::session(), org, user_id, role)
+            .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "remove_member")]
+pub async fn remove_member(org: String, user_id: String) -> Result<(), AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .remove_member(ssr::session(), org, user_id)
+            .await,
+    )
+}
+
 #[server(prefix = "/fn", endpoint = "load_identity")]
 pub async fn load_identity(org: String) -> Result<IdentityPage, AppError> {
     ssr::answer(ssr::backend()?.identity(ssr::session(), org).await)

@@ -103,6 +103,20 @@ pub trait Backend: Send + Sync + 'static {
         org: String,
         user_id: String,
     ) -> Result<(), AppError>;
+    /// Admin ⇄ member; an organization always keeps an admin.
+    async fn change_member_role(
+        &self,
+        session: Option<String>,
+        org: String,
+        user_id: String,
+        role: Role,
+    ) -> Result<(), AppError>;
+    async fn remove_member(
+        &self,
+        session: Option<String>,
+        org: String,
+        user_id: String,
+    ) -> Result<(), AppError>;
     async fn identity(
         &self,
         session: Option<String>,

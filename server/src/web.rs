@@ -565,6 +565,35 @@ impl Backend for ServerBackend {
         .await)
     }
 
+    async fn change_member_role(
+        &self,
+        session: Option<String>,
+        org: String,
+        user_id: String,
+        role: Role,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            orgs::change_role(&self.state.db, &access, UI, &user, &user_id, role)
+                .await
+                .map(|_| ())
+        }
+        .await)
+    }
+
+    async fn remove_member(
+        &self,
+        session: Option<String>,
+        org: String,
+        user_id: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            orgs::remove_member(&self.state.db, &access, UI, &user, &user_id).await
+        }
+        .await)
+    }
+
     async fn identity(
         &self,
         session: Option<String>,

@@ -1,6 +1,10 @@
 //! Creating an organization, and Settings → Members.
 
-use crate::api::{org_members, CreateOrg, InviteByEmail, InviteLink, ResendInvite, RevokeInvite};
+use crate::api::{
+    org_members, ChangeMemberRole, CreateOrg, InviteByEmail, InviteLink, RemoveMember,
+    ResendInvite, RevokeInvite,
+};
+use crate::components::dialog::{self, Dialog, DialogRef};
 use crate::components::invitations::{CopyInviteLink, InvitationsTable, InviteDialog};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::MembersPage as Members;
@@ -9,7 +13,7 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use purser_core::permissions::allows;
-use purser_core::{Action, Edition, InvitedRole, Surface};
+use purser_core::{Action, Edition, InvitedRole, Role, Surface};
 
 #[component]
 pub fn NewOrgPage() -> impl IntoView {
@@ -78,6 +82,10 @@ pub fn MembersPage() -> impl IntoView {
     let link = ServerAction::<InviteLink>::new();
     let resend = ServerAction::<ResendInvite>::new();
     let revoke = ServerAction::<RevokeInvite>::new();
+    let actions = MemberActions {
+        change_role: ServerAction::<ChangeMemberRole>::new(),
+        remove: ServerAction::<RemoveMember>::new(),
+    };
     let page = Resource::new(
         move || {
             (
@@ -88,6 +96,8 @@ pub fn MembersPage() -> impl IntoView {
                     link.version().get(),
                     resend.version().get(),
                     revoke.version().get(),
+                    actions.change_role.version().get(),
+                    actions.remove.version().get(),
                 ),
             )
         },
@@ -97,7 +107,7 @@ pub fn MembersPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(members) => view! { <MembersView members invite link resend revoke/> }.into_any(),
+                    Ok(members) => view! { <MembersView members invite link resend revoke actions/> }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
@@ -112,12 +122,17 @@ fn MembersView(
     link: ServerAction<InviteLink>,
     resend: ServerAction<ResendInvite>,
     revoke: ServerAction<RevokeInvite>,
+    actions: MemberActions,
 ) -> impl IntoView {
     let role = members.org.role;
+    let manage = allows(role, Action::MembersChangeRole, Surface::Ui)
+        || allows(role, Action::MembersRemove, Surface::Ui);
     let show_emails = allows(role, Action::MembersViewEmails, Surface::Ui);
     let org = members.org.name.clone();
     let may_invite = allows(role, Action::MembersInvite, Surface::Ui);
+    let target = MemberTarget::new();
     view! {
+        <MemberDialogs org=org.clone() actions target/>
         <SettingsNav org=members.org.clone() current=Tab::Members/>
         <div class="section-head">
             <h1>"Members"</h1>
@@ -137,6 +152,7 @@ fn MembersView(
                     {show_emails.then(|| view! { <th scope="col">"Email"</th> })}
                     <th scope="col">"Role"</th>
                     <th scope="col">"Joined"</th>
+                    {manage.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
                 </tr>
             </thead>
             <tbody>
@@ -149,6 +165,7 @@ fn MembersView(
                             {show_emails.then(|| view! { <td>{m.email.clone().unwrap_or_default()}</td> })}
                             <td><span class="badge">{m.role.label()}</span></td>
                             <td>{format_date(m.joined_at)}</td>
+                            {manage.then(|| view! { <td class="actions"><MemberMenu member=m.clone() target/></td> })}
                         </tr>
                     })
                     .collect_view()}
@@ -173,6 +190,116 @@ fn MembersView(
                 </section>
             }
         })}
+    }
+}
+
+/// The server actions of a member's ⋯ menu.
+#[derive(Clone, Copy)]
+struct MemberActions {
+    change_role: ServerAction<ChangeMemberRole>,
+    remove: ServerAction<RemoveMember>,
+}
+
+/// Whom the open dialog is about, and the two dialogs.
+#[derive(Clone, Copy)]
+struct MemberTarget {
+    /// (user id, name, current role)
+    who: RwSignal<(String, String, Role)>,
+    change_role: DialogRef,
+    remove: DialogRef,
+}
+
+impl MemberTarget {
+    fn new() -> Self {
+        MemberTarget {
+            who: RwSignal::new((String::new(), String::new(), Role::Member)),
+            change_role: NodeRef::new(),
+            remove: NodeRef::new(),
+        }
+    }
+}
+
+/// A member row's ⋯ menu: make admin / make member, and remove; each confirmed in a dialog.
+#[component]
+fn MemberMenu(member: purser_core::MemberView, target: MemberTarget) -> impl IntoView {
+    let Some(id) = member.user_id.clone() else {
+        return ().into_any();
+    };
+    let name = member.name.clone().unwrap_or_default();
+    let role = member.role;
+    let (id2, name2) = (id.clone(), name.clone());
+    let other = if role == Role::Admin { "Make member" } else { "Make admin" };
+    view! {
+        <details class="menu">
+            <summary aria-label=format!("Actions for {name}")>"⋯"</summary>
+            <div class="menu-items">
+                <button type="button" class="link" on:click=move |_| {
+                    target.who.set((id.clone(), name.clone(), role));
+                    dialog::open(target.change_role);
+                }>{other}</button>
+                <button type="button" class="link danger" on:click=move |_| {
+                    target.who.set((id2.clone(), name2.clone(), role));
+                    dialog::open(target.remove);
+                }>"Remove from organization"</button>
+            </div>
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+fn MemberDialogs(org: String, actions: MemberActions, target: MemberTarget) -> impl IntoView {
+    let changed = actions.change_role.value();
+    let removed = actions.remove.value();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = changed.get() {
+            dialog::close(target.change_role);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = removed.get() {
+            dialog::close(target.remove);
+        }
+    });
+    let org_for_role = org.clone();
+    let new_role = move || match target.who.get().2 {
+        Role::Admin => Role::Member,
+        _ => Role::Admin,
+    };
+    view! {
+        <Dialog node_ref=target.change_role id="change-member-role" title="Change role?">
+            <p>{move || {
+                let (_, name, _) = target.who.get();
+                match new_role() {
+                    Role::Admin => format!("{name} will be an admin: every setting, billing and member of this organization."),
+                    _ => format!("{name} will be a member: no longer able to change settings, billing or members."),
+                }
+            }}</p>
+            <ActionForm action=actions.change_role>
+                <input type="hidden" name="org" value=org_for_role/>
+                <input type="hidden" name="user_id" prop:value=move || target.who.get().0/>
+                <input type="hidden" name="role" prop:value=move || new_role().as_str()/>
+                <ErrorText message=Signal::derive(move || changed.get().and_then(|r| r.err()).map(|e| e.to_string()))/>
+                <div class="dialog-actions">
+                    <button type="button" class="secondary" on:click=move |_| dialog::close(target.change_role)>"Cancel"</button>
+                    <button type="submit" disabled=move || actions.change_role.pending().get()>
+                        {move || match new_role() { Role::Admin => "Make admin", _ => "Make member" }}
+                    </button>
+                </div>
+            </ActionForm>
+        </Dialog>
+        <Dialog node_ref=target.remove id="remove-member" title="Remove from organization?">
+            <p>{move || format!("{} will lose access to this organization at once, and leave its teams.", target.who.get().1)}</p>
+            <ActionForm action=actions.remove>
+                <input type="hidden" name="org" value=org/>
+                <input type="hidden" name="user_id" prop:value=move || target.who.get().0/>
+                <ErrorText message=Signal::derive(move || removed.get().and_then(|r| r.err()).map(|e| e.to_string()))/>
+                <div class="dialog-actions">
+                    <button type="button" class="secondary" on:click=move |_| dialog::close(target.remove)>"Cancel"</button>
+                    <button type="submit" class="danger" disabled=move || actions.remove.pending().get()>"Remove"</button>
+                </div>
+            </ActionForm>
+        </Dialog>
     }
 }
 

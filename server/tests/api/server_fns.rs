@@ -159,7 +159,17 @@ fn table() -> Vec<Row> {
             Rule::Org(&[TokensRevoke]),
         ),
         ("load_audit", vec![org], Rule::Org(&[AuditLogsView])),
+        (
+            "change_member_role",
+            vec![org, ("user_id", "00000000-0000-0000-0000-000000000000"), ("role", "admin")],
+            Rule::Org(&[MembersChangeRole]),
+        ),
         // Last: these end a role or a session.
+        (
+            "remove_member",
+            vec![org, ("user_id", "00000000-0000-0000-0000-000000000000")],
+            Rule::Org(&[MembersRemove]),
+        ),
         (
             "remove_billing_manager",
             vec![org, ("user_id", "00000000-0000-0000-0000-000000000000")],
