@@ -125,6 +125,12 @@ pub fn parse_json<T: DeserializeOwned>(headers: &HeaderMap, bytes: &Bytes) -> Re
             "Send the body as JSON, with Content-Type: application/json.".into(),
         ));
     }
+    // Every request body is an object: serde would also read a struct from an array.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(Error::BadRequest(
+            "The request body must be a JSON object.".into(),
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -152,9 +158,6 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, Error> {
 fn json_error(path: &str, err: &serde_json::Error) -> Error {
     use serde_json::error::Category;
     let message = match err.classify() {
-        Category::Eof if err.line() == 1 && err.column() == 0 => {
-            "The request body is empty: send a JSON object.".to_owned()
-        }
         Category::Syntax | Category::Eof | Category::Io => format!(
             "The request body is not valid JSON (line {}, column {}).",
             err.line(),
@@ -186,7 +189,10 @@ fn data_error_detail(message: &str) -> String {
         .find(", expected ")
         .map(|i| &message[i + 2..])
         .unwrap_or("");
-    if message.starts_with("missing field ") || message.starts_with("duplicate field ") {
+    if message.starts_with("missing field ")
+        || message.starts_with("duplicate field ")
+        || message.starts_with("expected ")
+    {
         return message.to_owned();
     }
     if message.starts_with("unknown field ") {
@@ -335,12 +341,15 @@ fn check_json(bytes: &[u8]) -> Result<(), Problem> {
             (false, '"') => in_string = true,
             (true, '"') => in_string = false,
             (true, '\\') => {
-                if chars.next() == Some('u') {
-                    let hex: String = chars.by_ref().take(4).collect();
-                    let escaped = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
-                    if escaped.is_some_and(|e| !allowed_in_input(e)) {
-                        return Err(Problem::ControlCharacter);
+                let escaped = match chars.next() {
+                    Some('u') => {
+                        let hex: String = chars.by_ref().take(4).collect();
+                        u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32)
                     }
+                    _ => None,
+                };
+                if escaped.is_some_and(|e| !allowed_in_input(e)) {
+                    return Err(Problem::ControlCharacter);
                 }
             }
             _ => {}

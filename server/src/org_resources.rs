@@ -314,24 +314,26 @@ pub async fn create_policy(
             None
         }
         PolicyKind::Packs => {
-            let latest: Option<i64> = sqlx::query(
-                "SELECT MAX(version) AS v FROM policy_packs WHERE org_id = $1 AND name = $2",
+            // One statement reads the latest version and writes the next: on SQLite it
+            // takes the write lock before it reads, so concurrent publishes queue
+            // instead of failing; on PostgreSQL the loser of a race meets the unique key.
+            let version: i64 = sqlx::query(
+                "INSERT INTO policy_packs (id, org_id, name, version, created_at) \
+                 SELECT $1, $2, $3, COALESCE(MAX(version), 0) + 1, $4 FROM policy_packs WHERE org_id = $2 AND name = $3 \
+                 RETURNING version",
             )
+            .bind(db::new_id())
             .bind(&access.org.id)
             .bind(&name)
+            .bind(now)
             .fetch_one(&mut *tx)
-            .await?
-            .try_get("v")?;
-            let version = latest.unwrap_or(0) + 1;
-            sqlx::query("INSERT INTO policy_packs (id, org_id, name, version, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(db::new_id())
-                .bind(&access.org.id)
-                .bind(&name)
-                .bind(version)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| Error::on_duplicate(e, || format!("Version {version} of {name} already exists.")))?;
+            .await
+            .map_err(|e| {
+                Error::on_duplicate(e, || {
+                    format!("Another version of {name} was published at the same moment; try again.")
+                })
+            })?
+            .try_get("version")?;
             Some(version)
         }
     };

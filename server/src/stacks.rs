@@ -66,6 +66,9 @@ pub async fn create(
     })
 }
 
+/// The most resources one update may report.
+pub const MAX_RESOURCE_COUNT: i64 = 10_000_000;
+
 /// Records an update's resource count, as a deployment tool reports it afterwards.
 pub async fn report_update(
     db: &Db,
@@ -77,10 +80,10 @@ pub async fn report_update(
     resources: i64,
 ) -> Result<()> {
     access.require(Action::StacksUpdate, surface)?;
-    if !(0..=10_000_000).contains(&resources) {
+    if !(0..=MAX_RESOURCE_COUNT).contains(&resources) {
         return Err(Error::Invalid(ValueError {
             field: "resourceCount",
-            message: "resourceCount must be between 0 and 10000000.".into(),
+            message: format!("resourceCount must be between 0 and {MAX_RESOURCE_COUNT}."),
         }));
     }
     let mut tx = db.begin().await?;

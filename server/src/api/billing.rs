@@ -76,7 +76,7 @@ pub struct CardRequest {
 /// Replaces the card on file. The number and CVC go to the payment processor only.
 #[utoipa::path(put, path = "/api/orgs/{org}/billing/payment-method", tag = "billing", request_body = CardRequest,
     params(("org" = String, Path)),
-    responses((status = 200, body = PaymentMethodResponse), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = PaymentMethodResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "The payment processor refused the card."), (status = 422, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn put_payment_method(
     State(state): State<AppState>,

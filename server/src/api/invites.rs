@@ -76,22 +76,21 @@ pub struct RoleQuery {
 
 /// The role an invitation is for, by `core`'s rule (member or billing manager only).
 fn parse_optional_role(role: Option<&str>) -> Result<Option<InvitedRole>> {
-    role.filter(|r| !r.is_empty())
-        .map(|r| {
-            r.parse::<InvitedRole>().map_err(|e| {
-                Error::Invalid(purser_core::ValueError {
-                    field: "role",
-                    message: e.to_string(),
-                })
+    role.map(|r| {
+        r.parse::<InvitedRole>().map_err(|e| {
+            Error::Invalid(purser_core::ValueError {
+                field: "role",
+                message: e.to_string(),
             })
         })
-        .transpose()
+    })
+    .transpose()
 }
 
 /// Pending invitations (admins only).
 #[utoipa::path(get, path = "/api/orgs/{org}/invites", tag = "invitations",
     params(("org" = String, Path), RoleQuery),
-    responses((status = 200, body = InvitesResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = InvitesResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn list_invites(
     State(state): State<AppState>,
@@ -169,7 +168,7 @@ pub struct LinkInviteResponse {
 /// Creates a new single-use invite link.
 #[utoipa::path(post, path = "/api/orgs/{org}/invites/link", tag = "invitations", request_body = LinkInviteRequest,
     params(("org" = String, Path)),
-    responses((status = 201, body = LinkInviteResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses((status = 201, body = LinkInviteResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn invite_link(
     State(state): State<AppState>,
@@ -395,7 +394,7 @@ pub async fn remove_member(
 }
 
 #[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangeRoleRequest {
     /// `admin` or `member`.
     #[schema(example = "admin")]
@@ -525,7 +524,7 @@ pub async fn add_directory_email(
 /// Removes an email from the directory: that person loses access at once.
 #[utoipa::path(delete, path = "/api/orgs/{org}/identity-provider/emails/{email}", tag = "identity provider",
     params(("org" = String, Path), ("email" = String, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn remove_directory_email(
     State(state): State<AppState>,
@@ -536,6 +535,9 @@ pub async fn remove_directory_email(
     directory::remove(&state.db, &access, API, &user, &email).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// The most audit-log entries one request returns.
+pub const MAX_AUDIT_PAGE: i64 = 1000;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -583,10 +585,10 @@ pub async fn audit_log(
 ) -> Result<Json<AuditLogResponse>> {
     let access = orgs::access(&state.db, &user, &org).await?;
     let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(Error::BadRequest(
-            "limit must be between 1 and 1000.".into(),
-        ));
+    if !(1..=MAX_AUDIT_PAGE).contains(&limit) {
+        return Err(Error::BadRequest(format!(
+            "limit must be between 1 and {MAX_AUDIT_PAGE}."
+        )));
     }
     let filter = audit::Filter {
         event: q.event.as_deref(),

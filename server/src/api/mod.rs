@@ -21,6 +21,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub mod billing;
 pub mod doc;
+use doc::Conventions;
 pub mod invites;
 pub mod org_resources;
 pub mod usage;
@@ -415,7 +416,7 @@ async fn list_members(
         org_resources::list_policy_packs, org_resources::create_policy_pack,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&TokenAuth, &doc::Conventions)
+    modifiers(&TokenAuth, &Conventions)
 )]
 pub struct ApiDoc;
 

@@ -170,7 +170,7 @@ pub struct CreatedOrgToken {
 
 /// Creates an organization access token (admins).
 #[utoipa::path(post, path = "/api/orgs/{org}/tokens", tag = "organization tokens", request_body = CreateOrgTokenRequest, params(("org" = String, Path)),
-    responses((status = 201, body = CreatedOrgToken), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("token" = [])))]
+    responses((status = 201, body = CreatedOrgToken), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_org_token(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -272,7 +272,7 @@ pub async fn list_policy_groups(
 
 /// Creates a policy group (admins).
 #[utoipa::path(post, path = "/api/orgs/{org}/policygroups", tag = "policies", request_body = CreatePolicyRequest, params(("org" = String, Path)),
-    responses((status = 201, body = PolicyView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("token" = [])))]
+    responses((status = 201, body = PolicyView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_policy_group(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -295,7 +295,7 @@ pub async fn list_policy_packs(
 
 /// Publishes the next version of a policy pack (admins).
 #[utoipa::path(post, path = "/api/orgs/{org}/policypacks", tag = "policies", request_body = CreatePolicyRequest, params(("org" = String, Path)),
-    responses((status = 201, body = PolicyView), (status = 403, body = ErrorBody)), security(("token" = [])))]
+    responses((status = 201, body = PolicyView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_policy_pack(
     State(state): State<AppState>,
     Caller(user): Caller,

@@ -1,0 +1,342 @@
+//! What the OpenAPI document says that no single handler's annotation can: the
+//! answers the layers in front of every handler give (the input guard, token
+//! authentication, rate limits, the organization lookup), and the rules of the input
+//! fields, taken from `core` so that the document and the checks cannot drift apart.
+//!
+//! A schemathesis run (`make fuzz-api`) holds the document to the server: every status
+//! listed, every response matching its schema, schema-valid input accepted and
+//! schema-invalid input refused.
+
+use crate::input::MAX_BODY_BYTES;
+use crate::{invitations, orgs, stacks};
+use purser_core::values::{Charset, TextRule};
+use purser_core::{Edition, IdentityProvider, InvitedRole};
+use serde_json::Value;
+use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
+use utoipa::openapi::schema::{
+    AdditionalProperties, Array, ArrayItems, Object, Schema, SchemaFormat, SchemaType, Type,
+};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required, ResponseBuilder};
+use utoipa::Number;
+
+/// Statuses any operation may answer, added where a handler's annotation lacks them.
+pub struct Conventions;
+
+/// The rule of each free-text property of a request body.
+const TEXT_PROPERTIES: &[(&str, &str, TextRule)] = &[
+    (
+        "CreateTokenRequest",
+        "description",
+        TextRule::TOKEN_DESCRIPTION,
+    ),
+    ("CreateTeamRequest", "name", TextRule::TEAM_NAME),
+    (
+        "CreateTeamRequest",
+        "description",
+        TextRule::TEAM_DESCRIPTION,
+    ),
+    ("CreateOrgTokenRequest", "name", TextRule::ORG_TOKEN_NAME),
+    ("CreatePolicyRequest", "name", TextRule::POLICY_NAME),
+    ("CreateStackRequest", "project", TextRule::PROJECT_NAME),
+    ("CreateStackRequest", "name", TextRule::STACK_NAME),
+    ("CardRequest", "holder", TextRule::CARD_HOLDER),
+];
+
+/// What a value must be, beyond its type.
+enum Constraint {
+    OneOf(Vec<&'static str>),
+    Range(i64, i64),
+    Format(&'static str),
+    /// An array of 1 to `n` items, each an email address.
+    Emails(usize),
+}
+
+fn invitable_roles() -> Vec<&'static str> {
+    [InvitedRole::Member, InvitedRole::BillingManager]
+        .map(InvitedRole::as_str)
+        .to_vec()
+}
+
+/// Constraints of request-body properties: (schema, property, constraint).
+fn property_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
+    use Constraint::*;
+    vec![
+        (
+            "SubscriptionRequest",
+            "edition",
+            OneOf(Edition::ALL.iter().map(|e| e.as_str()).collect()),
+        ),
+        (
+            "IdentityProviderBody",
+            "identityProvider",
+            OneOf(IdentityProvider::ALL.iter().map(|p| p.as_str()).collect()),
+        ),
+        ("BatchInviteRequest", "role", OneOf(invitable_roles())),
+        (
+            "BatchInviteRequest",
+            "emails",
+            Emails(invitations::MAX_BATCH),
+        ),
+        ("LinkInviteRequest", "role", OneOf(invitable_roles())),
+        ("ChangeRoleRequest", "role", OneOf(vec!["admin", "member"])),
+        ("DirectoryEmailBody", "email", Format("email")),
+        (
+            "UpdateReport",
+            "resourceCount",
+            Range(0, stacks::MAX_RESOURCE_COUNT),
+        ),
+    ]
+}
+
+/// Constraints of path and query parameters: (path, parameter, constraint).
+fn parameter_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
+    use Constraint::*;
+    vec![
+        (
+            "/api/orgs/{org}/members",
+            "limit",
+            Range(1, orgs::MAX_PAGE.into()),
+        ),
+        ("/api/orgs/{org}/invites", "role", OneOf(invitable_roles())),
+        (
+            "/api/orgs/{org}/auditlogs",
+            "limit",
+            Range(1, super::invites::MAX_AUDIT_PAGE),
+        ),
+        ("/api/orgs/{org}/auditlogs", "since", Format("date-time")),
+        ("/api/orgs/{org}/auditlogs", "until", Format("date-time")),
+        (
+            "/api/orgs/{org}/resources/summary",
+            "granularity",
+            OneOf(vec!["day", "month"]),
+        ),
+        (
+            "/api/orgs/{org}/resources/summary",
+            "lookbackDays",
+            Range(1, stacks::MAX_LOOKBACK_DAYS),
+        ),
+        (
+            "/api/orgs/{org}/identity-provider/emails/{email}",
+            "email",
+            Format("email"),
+        ),
+    ]
+}
+
+impl utoipa::Modify for Conventions {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let parameters = parameter_constraints();
+        let mut request_bodies = Vec::new();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let in_org = path.starts_with("/api/orgs/{org}");
+            let has_params = path.contains('{');
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                add_common_responses(op, in_org, has_params);
+                for param in op.parameters.iter_mut().flatten() {
+                    let constraint = parameters
+                        .iter()
+                        .find(|(p, name, _)| p == path && *name == param.name)
+                        .map(|(_, _, c)| c);
+                    constrain_parameter(param, constraint);
+                }
+                let body_schemas = op
+                    .request_body
+                    .iter()
+                    .flat_map(|body| body.content.values())
+                    .filter_map(|content| match &content.schema {
+                        Some(RefOr::Ref(r)) => r.ref_location.rsplit('/').next(),
+                        _ => None,
+                    })
+                    .map(str::to_owned);
+                request_bodies.extend(body_schemas);
+            }
+        }
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let properties = property_constraints();
+        for (name, schema) in components.schemas.iter_mut() {
+            let RefOr::T(Schema::Object(object)) = schema else {
+                continue;
+            };
+            if request_bodies.contains(name) {
+                // Every request body refuses properties it does not define
+                // (`deny_unknown_fields`): say so, so that none is sent in vain.
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+            for (property, schema) in object.properties.iter_mut() {
+                let rule = TEXT_PROPERTIES
+                    .iter()
+                    .find(|(s, p, _)| s == name && p == property)
+                    .map(|(_, _, rule)| *rule);
+                let constraint = properties
+                    .iter()
+                    .find(|(s, p, _)| s == name && p == property)
+                    .map(|(_, _, c)| c);
+                match (schema, rule, constraint) {
+                    (RefOr::T(Schema::Object(field)), Some(rule), _) => {
+                        field.max_length = Some(rule.max_chars);
+                        field.pattern = Some(rule.charset.pattern(rule.required).to_owned());
+                    }
+                    (RefOr::T(Schema::Object(field)), None, Some(c)) => apply(field, c),
+                    (RefOr::T(Schema::Array(array)), None, Some(Constraint::Emails(max))) => {
+                        array.min_items = Some(1);
+                        array.max_items = Some(*max);
+                        if let Some(item) = array_item(array) {
+                            apply(item, &Constraint::Format("email"));
+                        }
+                    }
+                    (RefOr::T(Schema::Object(field)), None, None) => allow_any_text(field),
+                    (RefOr::T(Schema::Array(array)), None, None) => {
+                        if let Some(item) = array_item(array) {
+                            allow_any_text(item);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+fn array_item(array: &mut Array) -> Option<&mut Object> {
+    match &mut array.items {
+        ArrayItems::RefOrSchema(items) => match items.as_mut() {
+            RefOr::T(Schema::Object(item)) => Some(item),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn apply(field: &mut Object, constraint: &Constraint) {
+    match constraint {
+        Constraint::OneOf(values) => {
+            let mut all: Vec<Value> = values.iter().map(|v| Value::from(*v)).collect();
+            // An optional property may also be `null`.
+            if matches!(&field.schema_type, SchemaType::Array(types) if types.contains(&Type::Null))
+            {
+                all.push(Value::Null);
+            }
+            field.enum_values = Some(all);
+        }
+        Constraint::Range(min, max) => {
+            field.minimum = Some(Number::Int(*min as isize));
+            field.maximum = Some(Number::Int(*max as isize));
+        }
+        Constraint::Format(format) => {
+            field.format = Some(SchemaFormat::Custom((*format).to_owned()));
+        }
+        Constraint::Emails(_) => {}
+    }
+}
+
+/// A string without a rule of its own takes what the input guard lets through.
+fn allow_any_text(field: &mut Object) {
+    if is_string(field) && field.pattern.is_none() && field.enum_values.is_none() {
+        field.pattern = Some(any_text_pattern().to_owned());
+    }
+}
+
+/// Any text the input guard lets through: no control characters but tab and line breaks.
+fn any_text_pattern() -> &'static str {
+    Charset::Lines.pattern(false)
+}
+
+fn is_string(object: &Object) -> bool {
+    match &object.schema_type {
+        SchemaType::Type(t) => *t == Type::String,
+        SchemaType::Array(types) => types.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    }
+}
+
+fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+fn add_common_responses(op: &mut Operation, in_org: bool, has_params: bool) {
+    let mut add = |status: &str, description: &str| {
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| error_response(description));
+    };
+    add(
+        "400",
+        "The request is malformed: a body that is not the JSON this operation takes, a query parameter of the wrong type, or a control character in a path segment, a query value or a JSON string.",
+    );
+    add(
+        "401",
+        "No token or session, or a token that is revoked or unknown.",
+    );
+    add(
+        "429",
+        "Too many requests (see `Retry-After`): too many failed token authentications from this address, or the operation's own rate limit.",
+    );
+    if in_org {
+        add(
+            "403",
+            "The caller's role does not allow this, or the organization's identity provider no longer lists the caller.",
+        );
+    }
+    if in_org || has_params {
+        add(
+            "404",
+            "No such organization, or the caller has no role in it; or no such resource.",
+        );
+    }
+    if op.request_body.is_some() {
+        let description = format!(
+            "The request body is larger than {} KiB.",
+            MAX_BODY_BYTES / 1024
+        );
+        op.responses
+            .responses
+            .entry("413".to_owned())
+            .or_insert_with(|| error_response(&description));
+    }
+}
+
+fn constrain_parameter(param: &mut Parameter, constraint: Option<&Constraint>) {
+    let Some(RefOr::T(Schema::Object(schema))) = param.schema.as_mut() else {
+        return;
+    };
+    if let Some(constraint) = constraint {
+        apply(schema, constraint);
+    }
+    // `{org}` stays any string: it is only ever looked up (an unknown name is a 404), and
+    // tools that fuzz the API pin it to an existing organization, so a constraint here
+    // would only let them "violate" it with a value they then replace.
+    if !is_string(schema)
+        || schema.pattern.is_some()
+        || schema.enum_values.is_some()
+        || param.name == "org"
+    {
+        return;
+    }
+    if matches!(param.required, Required::True) && matches!(param.parameter_in, ParameterIn::Path) {
+        schema.min_length = Some(1);
+    }
+    schema.pattern = Some(any_text_pattern().to_owned());
+}
