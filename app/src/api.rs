@@ -42,7 +42,10 @@ mod ssr {
                     retry_after_secs, ..
                 } = e
                 {
-                    res.insert_header(http::header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+                    res.insert_header(
+                        http::header::RETRY_AFTER,
+                        HeaderValue::from(*retry_after_secs),
+                    );
                 }
             }
         }

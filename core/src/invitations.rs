@@ -256,8 +256,7 @@ pub struct AcceptanceFacts<'a> {
 pub fn check_acceptance(f: &AcceptanceFacts<'_>) -> Result<(), AcceptError> {
     // An invitation to a role no invitation may grant (one written before that rule,
     // or by hand) is void, whatever else is true.
-    if f.status.after(InvitationEvent::Accept).is_err() || InvitedRole::try_from(f.role).is_err()
-    {
+    if f.status.after(InvitationEvent::Accept).is_err() || InvitedRole::try_from(f.role).is_err() {
         return Err(AcceptError::NoLongerValid);
     }
     if !f.account_verified {

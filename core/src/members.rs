@@ -131,7 +131,11 @@ pub enum RoleChangeError {
 /// Decides a role change from the facts: the person's current role, the change, and
 /// how many admins the organization has now. An organization always keeps an admin,
 /// and roles change only between admin and member.
-pub fn check_role_change(current: Role, change: RoleChange, admins: u64) -> Result<(), RoleChangeError> {
+pub fn check_role_change(
+    current: Role,
+    change: RoleChange,
+    admins: u64,
+) -> Result<(), RoleChangeError> {
     let leaves_admins = match change {
         RoleChange::To(to) if to == current => return Err(RoleChangeError::Unchanged),
         RoleChange::To(to) => {
@@ -244,9 +248,24 @@ mod tests {
             (Role::Member, Remove, 1, Ok(())),
             (Role::BillingManager, Remove, 1, Ok(())),
             (Role::Member, To(Role::Member), 1, Err(Unchanged)),
-            (Role::Member, To(Role::BillingManager), 1, Err(NotAdminOrMember)),
-            (Role::BillingManager, To(Role::Admin), 1, Err(NotAdminOrMember)),
-            (Role::BillingManager, To(Role::Member), 1, Err(NotAdminOrMember)),
+            (
+                Role::Member,
+                To(Role::BillingManager),
+                1,
+                Err(NotAdminOrMember),
+            ),
+            (
+                Role::BillingManager,
+                To(Role::Admin),
+                1,
+                Err(NotAdminOrMember),
+            ),
+            (
+                Role::BillingManager,
+                To(Role::Member),
+                1,
+                Err(NotAdminOrMember),
+            ),
         ];
         for (current, change, admins, expected) in table {
             assert_eq!(

@@ -121,7 +121,9 @@ mod tests {
         let table: [(Role, &[OrgPage]); 3] = [
             (
                 Role::Admin,
-                &[Stacks, Teams, Policies, Members, Billing, Identity, Tokens, Audit],
+                &[
+                    Stacks, Teams, Policies, Members, Billing, Identity, Tokens, Audit,
+                ],
             ),
             (Role::Member, &[Stacks, Teams, Policies, Members]),
             // The seed: billing, payments and usage only; teams and members are API-only.
@@ -145,7 +147,10 @@ mod tests {
             .collect();
         assert_eq!(settings, [Members, Billing, Identity, Tokens, Audit]);
         for p in OrgPage::ALL {
-            assert_eq!(p.section() == Section::Settings, p.path().starts_with("settings/"));
+            assert_eq!(
+                p.section() == Section::Settings,
+                p.path().starts_with("settings/")
+            );
         }
     }
 }

@@ -4,9 +4,9 @@ use crate::accounts::{self, User};
 use crate::error::Error;
 use crate::startup::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
-use std::net::SocketAddr;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use std::net::SocketAddr;
 
 /// An authenticated account; extracting it answers 401 when there is none.
 #[derive(Debug, Clone)]

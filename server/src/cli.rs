@@ -1,9 +1,9 @@
 //! The `purser` command line: serve, migrate, demo, permissions.
 
 use crate::startup::{self, Settings};
+use crate::throttle::Limits;
 use crate::{db, demo};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use crate::throttle::Limits;
 use purser_core::permissions::{grants, matrix, Action};
 use purser_core::Role;
 use std::net::SocketAddr;

@@ -59,21 +59,28 @@ fn has_api_token(headers: &HeaderMap) -> bool {
 
 /// Whether the browser says the request comes from this site: `Origin` names this
 /// server (as the request's `Host`, or as the configured base URL), or, with no
-/// `Origin`, the fetch metadata says `same-origin`. A request with neither is refused:
-/// every browser this UI supports sends one of them.
+/// `Origin` or `Origin: null`, the fetch metadata says `same-origin`. A request with
+/// neither is refused: every browser this UI supports sends one of them.
+///
+/// `null` is what browsers send for a form posted natively (before hydration) from
+/// one of our own pages, because pages carry `Referrer-Policy: no-referrer` (see
+/// `headers`); sandboxed frames and cross-site redirects send it too, and their
+/// `Sec-Fetch-Site` is then `cross-site`.
 fn is_same_origin(headers: &HeaderMap, base_url: &str) -> bool {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     match header(ORIGIN.as_str()) {
+        None | Some("null") => header("sec-fetch-site") == Some("same-origin"),
         Some(origin) => {
             let Some((_, origin_host)) = origin.split_once("://") else {
-                return false; // "null", from sandboxed frames and some redirects
+                return false;
             };
             let base_host = base_url
                 .split_once("://")
                 .map_or(base_url, |(_, rest)| rest);
-            header(HOST.as_str()) == Some(origin_host) || origin == base_url || origin_host == base_host
+            header(HOST.as_str()) == Some(origin_host)
+                || origin == base_url
+                || origin_host == base_host
         }
-        None => header("sec-fetch-site") == Some("same-origin"),
     }
 }
 
@@ -104,31 +111,105 @@ mod tests {
         let cases: &[Case] = &[
             (M::POST, "/fn/sign_out", vec![cookie, host, own], false),
             (M::POST, "/fn/sign_out", vec![cookie, host, evil], true),
-            (M::POST, "/fn/sign_out", vec![cookie, host, ("sec-fetch-site", "cross-site")], true),
-            (M::POST, "/fn/sign_out", vec![cookie, host, ("sec-fetch-site", "same-site")], true),
-            (M::POST, "/fn/sign_out", vec![cookie, host, ("sec-fetch-site", "same-origin")], false),
+            (
+                M::POST,
+                "/fn/sign_out",
+                vec![cookie, host, ("sec-fetch-site", "cross-site")],
+                true,
+            ),
+            (
+                M::POST,
+                "/fn/sign_out",
+                vec![cookie, host, ("sec-fetch-site", "same-site")],
+                true,
+            ),
+            (
+                M::POST,
+                "/fn/sign_out",
+                vec![cookie, host, ("sec-fetch-site", "same-origin")],
+                false,
+            ),
             // No cookie is no excuse on a server function: login and sign-up CSRF.
             (M::POST, "/fn/sign_in", vec![host, evil], true),
-            (M::POST, "/fn/sign_up", vec![host, ("sec-fetch-site", "cross-site")], true),
+            (
+                M::POST,
+                "/fn/sign_up",
+                vec![host, ("sec-fetch-site", "cross-site")],
+                true,
+            ),
             (M::POST, "/fn/sign_in", vec![host], true),
             (M::POST, "/fn/sign_in", vec![host, ("origin", "null")], true),
+            // A native form post from our own page under `Referrer-Policy: no-referrer`.
+            (
+                M::POST,
+                "/fn/sign_in",
+                vec![host, ("origin", "null"), ("sec-fetch-site", "same-origin")],
+                false,
+            ),
+            (
+                M::POST,
+                "/fn/sign_in",
+                vec![host, ("origin", "null"), ("sec-fetch-site", "cross-site")],
+                true,
+            ),
+            (
+                M::POST,
+                "/fn/sign_in",
+                vec![host, ("origin", "null"), ("sec-fetch-site", "same-site")],
+                true,
+            ),
             (M::POST, "/fn/sign_in", vec![host, own], false),
             // Server functions never read Authorization, so it excuses nothing there.
             (M::POST, "/fn/sign_in", vec![host, token, evil], true),
-            (M::POST, "/fn/sign_in", vec![host, ("authorization", "Basic eDp5"), evil], true),
+            (
+                M::POST,
+                "/fn/sign_in",
+                vec![host, ("authorization", "Basic eDp5"), evil],
+                true,
+            ),
             // A look-alike origin is another origin.
-            (M::POST, "/fn/sign_in", vec![host, ("origin", "http://127.0.0.1:3000.evil.example")], true),
+            (
+                M::POST,
+                "/fn/sign_in",
+                vec![host, ("origin", "http://127.0.0.1:3000.evil.example")],
+                true,
+            ),
             (M::GET, "/fn/current_user", vec![cookie, host, evil], false),
             // REST: a token caller has no ambient credential; without a cookie there is
             // nothing to forge; a cookie must come from this site.
-            (M::DELETE, "/api/user/tokens/x", vec![cookie, host, token, evil], false),
+            (
+                M::DELETE,
+                "/api/user/tokens/x",
+                vec![cookie, host, token, evil],
+                false,
+            ),
             (M::POST, "/api/orgs/acme/teams", vec![host, evil], false),
-            (M::POST, "/api/orgs/acme/teams", vec![cookie, host, evil], true),
-            (M::POST, "/api/orgs/acme/teams", vec![cookie, host, ("authorization", "Basic eDp5"), evil], true),
-            (M::POST, "/api/orgs/acme/teams", vec![cookie, host, own], false),
+            (
+                M::POST,
+                "/api/orgs/acme/teams",
+                vec![cookie, host, evil],
+                true,
+            ),
+            (
+                M::POST,
+                "/api/orgs/acme/teams",
+                vec![cookie, host, ("authorization", "Basic eDp5"), evil],
+                true,
+            ),
+            (
+                M::POST,
+                "/api/orgs/acme/teams",
+                vec![cookie, host, own],
+                false,
+            ),
             (M::GET, "/api/user", vec![cookie, host, evil], false),
             // Behind a proxy the Host differs; the base URL still names this site.
-            (M::DELETE, "/fn/revoke_token", vec![cookie, ("host", "purser.internal:8080"), own], false),
+            (
+                M::DELETE,
+                "/fn/revoke_token",
+                vec![cookie, ("host", "purser.internal:8080"), own],
+                false,
+            ),
         ];
         for (method, path, headers, refused) in cases {
             assert_eq!(

@@ -116,12 +116,21 @@ mod tests {
             !String::from_utf8_lossy(&decoded).contains("3f6c1a52"),
             "the position does not show through"
         );
-        assert_ne!(token, key.seal("members:org-1", position), "fresh nonce each time");
-        assert!(key.open("members:org-2", &token).is_err(), "another organization");
+        assert_ne!(
+            token,
+            key.seal("members:org-1", position),
+            "fresh nonce each time"
+        );
+        assert!(
+            key.open("members:org-2", &token).is_err(),
+            "another organization"
+        );
         let mut tampered = decoded.clone();
         let last = tampered.len() - 1;
         tampered[last] ^= 1;
-        assert!(key.open("members:org-1", &URL_SAFE_NO_PAD.encode(tampered)).is_err());
+        assert!(key
+            .open("members:org-1", &URL_SAFE_NO_PAD.encode(tampered))
+            .is_err());
         let other = CursorKey::from_bytes(&[8u8; 32]).unwrap();
         assert!(other.open("members:org-1", &token).is_err(), "another key");
         for junk in ["", "!!", "AAAA", &URL_SAFE_NO_PAD.encode(position)] {

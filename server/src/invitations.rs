@@ -510,10 +510,14 @@ pub fn refusal(kind: AcceptError) -> Error {
 /// Accepts an invitation for `user`; returns the organization and the role granted.
 pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, Role)> {
     let (filter, key, org_name, by_id) = match locator {
-        Locator::Secret { org, secret } => ("i.secret_hash = $1", secrets::hash(secret), org, false),
+        Locator::Secret { org, secret } => {
+            ("i.secret_hash = $1", secrets::hash(secret), org, false)
+        }
         Locator::Id { org, id } => ("i.id = $1", id.to_owned(), Some(org), true),
     };
-    let org_name = org_name.map(|o| o.trim().to_lowercase()).unwrap_or_default();
+    let org_name = org_name
+        .map(|o| o.trim().to_lowercase())
+        .unwrap_or_default();
     let mut tx = db.begin().await?;
     // Write first: queue behind any other acceptance or removal in this organization.
     // An invitation of another organization than the path names matches nothing here,

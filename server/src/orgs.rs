@@ -2,9 +2,9 @@
 
 use crate::accounts::User;
 use crate::cursor::CursorKey;
-use purser_core::members::{check_role_change, RoleChange, RoleChangeError};
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
+use purser_core::members::{check_role_change, RoleChange, RoleChangeError};
 use purser_core::permissions::authorize;
 use purser_core::{
     Action, DisplayName, Edition, IdentityProvider, MemberCount, MemberRecord, MemberView, OrgName,
@@ -438,12 +438,13 @@ pub async fn role_of(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Opt
 
 /// How many admins the organization has (read inside the membership transaction).
 async fn admin_count(conn: &mut Conn, org_id: &str) -> Result<u64> {
-    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
-        .bind(org_id)
-        .bind(Role::Admin.as_str())
-        .fetch_one(conn)
-        .await?
-        .try_get("n")?;
+    let n: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
+            .bind(org_id)
+            .bind(Role::Admin.as_str())
+            .fetch_one(conn)
+            .await?
+            .try_get("n")?;
     Ok(n.max(0) as u64)
 }
 
@@ -533,7 +534,9 @@ pub async fn change_role(
         .await?
         .filter(|(_, r)| r.counts_as_member())
     else {
-        return Err(Error::NotFound("No such member in this organization.".into()));
+        return Err(Error::NotFound(
+            "No such member in this organization.".into(),
+        ));
     };
     let admins = admin_count(&mut tx, &access.org.id).await?;
     check_role_change(current, RoleChange::To(to), admins).map_err(refused)?;

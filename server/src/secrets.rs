@@ -121,10 +121,14 @@ mod tests {
     async fn passwords_verify() {
         let stored = hash_password("correct horse".into()).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse".into(), Some(stored.clone()))
+        assert!(
+            verify_password("correct horse".into(), Some(stored.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong horse".into(), Some(stored))
             .await
             .unwrap());
-        assert!(!verify_password("wrong horse".into(), Some(stored)).await.unwrap());
         assert!(!verify_password("correct horse".into(), None).await.unwrap());
     }
 }

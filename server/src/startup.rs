@@ -200,8 +200,8 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        .with_graceful_shutdown(shutdown_signal())
+        .await
     });
     Ok(Running { addr, db, handle })
 }

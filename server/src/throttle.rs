@@ -330,12 +330,28 @@ mod tests {
             (Method::POST, "/fn/sign_in", Some(Kind::SignIn)),
             (Method::POST, "/fn/sign_up", Some(Kind::SignUp)),
             (Method::POST, "/fn/resend_verification", Some(Kind::Email)),
-            (Method::POST, "/fn/request_password_reset", Some(Kind::Email)),
+            (
+                Method::POST,
+                "/fn/request_password_reset",
+                Some(Kind::Email),
+            ),
             (Method::POST, "/fn/invite_by_email", Some(Kind::Invitation)),
             (Method::POST, "/fn/resend_invite", Some(Kind::Invitation)),
-            (Method::POST, "/api/orgs/acme/invites/batch", Some(Kind::Invitation)),
-            (Method::POST, "/api/orgs/acme/invites/link", Some(Kind::Invitation)),
-            (Method::POST, "/api/orgs/acme/invites/x/resend", Some(Kind::Invitation)),
+            (
+                Method::POST,
+                "/api/orgs/acme/invites/batch",
+                Some(Kind::Invitation),
+            ),
+            (
+                Method::POST,
+                "/api/orgs/acme/invites/link",
+                Some(Kind::Invitation),
+            ),
+            (
+                Method::POST,
+                "/api/orgs/acme/invites/x/resend",
+                Some(Kind::Invitation),
+            ),
             (Method::PATCH, "/api/orgs/acme/invites/x", None),
             (Method::GET, "/fn/sign_in", None),
             (Method::POST, "/fn/current_user", None),
@@ -390,7 +406,10 @@ mod tests {
     #[test]
     fn forwarded_for_is_used_only_when_trusted() {
         let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", "203.0.113.7, 198.51.100.2".parse().unwrap());
+        headers.insert(
+            "x-forwarded-for",
+            "203.0.113.7, 198.51.100.2".parse().unwrap(),
+        );
         let peer: SocketAddr = "10.0.0.1:5000".parse().unwrap();
         let untrusted = Throttle::new(Limits::default());
         assert_eq!(

@@ -169,8 +169,7 @@ impl Backend for ServerBackend {
             let user = match accounts::check_credentials(db, &email, &password).await {
                 Ok(user) => user,
                 Err(e @ Error::Unauthenticated(_)) => {
-                    crate::lockout::record_failure(db, &email, &self.state.settings.limits)
-                        .await?;
+                    crate::lockout::record_failure(db, &email, &self.state.settings.limits).await?;
                     return Err(e);
                 }
                 Err(e) => return Err(e),
@@ -293,16 +292,15 @@ impl Backend for ServerBackend {
             let user = self.user(session).await?;
             let access = orgs::access(&self.state.db, &user, &org).await?;
             let count = orgs::member_count(&self.state.db, &access.org.id).await?;
-            let page =
-                orgs::members(
-                    &self.state.db,
-                    &access,
-                    Surface::Ui,
-                    &self.state.cursors,
-                    after.as_deref(),
-                    None,
-                )
-                .await?;
+            let page = orgs::members(
+                &self.state.db,
+                &access,
+                Surface::Ui,
+                &self.state.cursors,
+                after.as_deref(),
+                None,
+            )
+            .await?;
             let invitations = self.invitation_rows(&access, InvitedRole::Member).await?;
             Ok(MembersPage {
                 org: entry(&access),
@@ -376,8 +374,7 @@ impl Backend for ServerBackend {
     ) -> Result<(String, Role), AppError> {
         ui(async {
             let user = self.user(session).await?;
-            let (org, role) =
-                invitations::accept(
+            let (org, role) = invitations::accept(
                 &self.state.db,
                 &user,
                 invitations::Locator::Secret {
@@ -385,7 +382,7 @@ impl Backend for ServerBackend {
                     secret: &secret,
                 },
             )
-                    .await?;
+            .await?;
             Ok((org.name, role))
         }
         .await)
@@ -396,7 +393,9 @@ impl Backend for ServerBackend {
             let (_, access) = self.member(session, &org).await?;
             let billing_managers = orgs::billing_managers(&self.state.db, &access, UI).await?;
             let count = orgs::member_count(&self.state.db, &access.org.id).await?;
-            let invitations = self.invitation_rows(&access, InvitedRole::BillingManager).await?;
+            let invitations = self
+                .invitation_rows(&access, InvitedRole::BillingManager)
+                .await?;
             let db = &self.state.db;
             let subscription = match allows(access.role, Action::SubscriptionView, UI) {
                 true => Some(crate::billing::subscription(db, &access, UI).await?).map(|s| {
@@ -484,7 +483,9 @@ impl Backend for ServerBackend {
     ) -> Result<usize, AppError> {
         ui(async {
             let (user, access) = self.member(session, &org).await?;
-            self.state.throttle.check_account(crate::throttle::Kind::Invitation, &user.id)?;
+            self.state
+                .throttle
+                .check_account(crate::throttle::Kind::Invitation, &user.id)?;
             let created = invitations::invite_by_email(
                 &self.state.db,
                 &access,
@@ -508,7 +509,9 @@ impl Backend for ServerBackend {
     ) -> Result<String, AppError> {
         ui(async {
             let (user, access) = self.member(session, &org).await?;
-            self.state.throttle.check_account(crate::throttle::Kind::Invitation, &user.id)?;
+            self.state
+                .throttle
+                .check_account(crate::throttle::Kind::Invitation, &user.id)?;
             let (_, url) = invitations::invite_by_link(
                 &self.state.db,
                 &access,
@@ -531,7 +534,9 @@ impl Backend for ServerBackend {
     ) -> Result<(), AppError> {
         ui(async {
             let (user, access) = self.member(session, &org).await?;
-            self.state.throttle.check_account(crate::throttle::Kind::Invitation, &user.id)?;
+            self.state
+                .throttle
+                .check_account(crate::throttle::Kind::Invitation, &user.id)?;
             invitations::resend(&self.state.db, &access, UI, &user, &id, self.base_url())
                 .await
                 .map(|_| ())

@@ -13,7 +13,8 @@ use purser_core::{InvitationKind, InvitedRole};
 pub fn InviteDialog(
     org: String,
     role: InvitedRole,
-    action: ServerAction<InviteByEmail>) -> impl IntoView {
+    action: ServerAction<InviteByEmail>,
+) -> impl IntoView {
     let node: DialogRef = NodeRef::new();
     let (button, title, id) = match role {
         InvitedRole::BillingManager => (
@@ -60,7 +61,8 @@ pub fn InviteDialog(
 pub fn CopyInviteLink(
     org: String,
     role: InvitedRole,
-    action: ServerAction<InviteLink>) -> impl IntoView {
+    action: ServerAction<InviteLink>,
+) -> impl IntoView {
     let label = match role {
         InvitedRole::BillingManager => "Copy Billing Manager invite link",
         InvitedRole::Member => "Copy member invite link",

@@ -228,7 +228,11 @@ fn MemberMenu(member: purser_core::MemberView, target: MemberTarget) -> impl Int
     let name = member.name.clone().unwrap_or_default();
     let role = member.role;
     let (id2, name2) = (id.clone(), name.clone());
-    let other = if role == Role::Admin { "Make member" } else { "Make admin" };
+    let other = if role == Role::Admin {
+        "Make member"
+    } else {
+        "Make admin"
+    };
     view! {
         <details class="menu">
             <summary aria-label=format!("Actions for {name}")>"⋯"</summary>

@@ -406,10 +406,12 @@ pub async fn run_cycle(
         };
         match &outcome {
             Ok(_) => {
-                sqlx::query("UPDATE payments SET status = 'succeeded', claimed_until = NULL WHERE id = $1")
-                    .bind(&payment_id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE payments SET status = 'succeeded', claimed_until = NULL WHERE id = $1",
+                )
+                .bind(&payment_id)
+                .execute(&mut *tx)
+                .await?;
                 audit::record(
                     &mut tx,
                     &org_id,

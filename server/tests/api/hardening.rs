@@ -32,7 +32,10 @@ async fn no_surface_creates_an_admin_invitation(app: TestApp) {
     ] {
         let (status, body) = api(&app, Method::POST, path, admin, Some(body)).await;
         assert_eq!(status, 422, "{path}: {body}");
-        assert!(body["message"].as_str().unwrap().contains("member or billing-manager"));
+        assert!(body["message"]
+            .as_str()
+            .unwrap()
+            .contains("member or billing-manager"));
     }
 
     // The UI's server functions take a typed role: "admin" does not even parse.
@@ -41,14 +44,21 @@ async fn no_surface_creates_an_admin_invitation(app: TestApp) {
         .call_as(
             &alice,
             "sign_in",
-            &[("email", "alice@acme.example"), ("password", "alice-demo-password")],
+            &[
+                ("email", "alice@acme.example"),
+                ("password", "alice-demo-password"),
+            ],
         )
         .await;
     assert_eq!(status, 200);
     for (name, form) in [
         (
             "invite_by_email",
-            vec![("org", "acme"), ("role", "admin"), ("emails", "eve@example.com")],
+            vec![
+                ("org", "acme"),
+                ("role", "admin"),
+                ("emails", "eve@example.com"),
+            ],
         ),
         ("invite_link", vec![("org", "acme"), ("role", "admin")]),
     ] {
@@ -125,14 +135,18 @@ async fn sign_in_and_sign_up_refuse_other_origins(app: TestApp) {
         ] {
             let res = post(name, headers.clone()).await.unwrap();
             assert_eq!(res.status(), 403, "{name} {headers:?}");
-            assert!(res.headers().get("set-cookie").is_none(), "{name} {headers:?}");
+            assert!(
+                res.headers().get("set-cookie").is_none(),
+                "{name} {headers:?}"
+            );
         }
     }
-    let mallory: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE email = 'mallory@example.com'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
-        .get("n");
+    let mallory: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM users WHERE email = 'mallory@example.com'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .get("n");
     assert_eq!(mallory, 0, "no account was made cross-site");
 
     let res = post("sign_in", vec![("origin", app.base.clone())])
@@ -244,7 +258,10 @@ async fn revoke_racing_accept_never_reports_what_did_not_happen(app: TestApp) {
 async fn continuation_tokens_are_opaque_and_tamper_evident(app: TestApp) {
     let tokens = demo_tokens(&app).await;
     let (status, page) = app
-        .api_get("/api/orgs/acme/members?limit=1", Some(&tokens.billing_manager))
+        .api_get(
+            "/api/orgs/acme/members?limit=1",
+            Some(&tokens.billing_manager),
+        )
         .await;
     assert_eq!(status, 200, "{page}");
     let cursor = page["continuationToken"].as_str().unwrap().to_owned();
@@ -316,12 +333,11 @@ async fn invitation_emails_name_the_inviter_never_their_address(app: TestApp) {
 async fn team_memberships_end_with_the_role(app: TestApp) {
     let tokens = demo_tokens(&app).await;
     let admin = &tokens.admin;
-    let bob_id: String =
-        sqlx::query("SELECT id FROM users WHERE email = 'bob@acme.example'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap()
-            .get("id");
+    let bob_id: String = sqlx::query("SELECT id FROM users WHERE email = 'bob@acme.example'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+        .get("id");
     let (status, body) = api(
         &app,
         Method::POST,
@@ -449,7 +465,11 @@ mod limits {
     use crate::helpers::Database;
 
     async fn app_with(kind: Database, limits: Limits) -> TestApp {
-        TestApp::with(kind, move |s| purser_server::startup::Settings { limits, ..s }).await
+        TestApp::with(kind, move |s| purser_server::startup::Settings {
+            limits,
+            ..s
+        })
+        .await
     }
 
     fn assert_429(status: u16, retry_after: Option<&str>, body: &serde_json::Value) {
@@ -459,7 +479,11 @@ mod limits {
         assert!(body.to_string().contains("Try again"), "{body}");
     }
 
-    async fn sign_in(app: &TestApp, email: &str, password: &str) -> (u16, Option<String>, serde_json::Value) {
+    async fn sign_in(
+        app: &TestApp,
+        email: &str,
+        password: &str,
+    ) -> (u16, Option<String>, serde_json::Value) {
         let res = reqwest::Client::new()
             .post(app.url("/fn/sign_in"))
             .header("origin", &app.base)
@@ -486,10 +510,12 @@ mod limits {
         .await;
         demo_tokens(&app).await;
         for _ in 0..3 {
-            let (status, _, body) = sign_in(&app, "alice@acme.example", "alice-demo-password").await;
+            let (status, _, body) =
+                sign_in(&app, "alice@acme.example", "alice-demo-password").await;
             assert_eq!(status, 200, "{body}");
         }
-        let (status, retry, body) = sign_in(&app, "alice@acme.example", "alice-demo-password").await;
+        let (status, retry, body) =
+            sign_in(&app, "alice@acme.example", "alice-demo-password").await;
         assert_429(status, retry.as_deref(), &body);
     }
 
@@ -508,7 +534,8 @@ mod limits {
             let (status, _, _) = sign_in(&app, "alice@acme.example", "wrong password!").await;
             assert_eq!(status, 401);
         }
-        let (status, retry, body) = sign_in(&app, "alice@acme.example", "alice-demo-password").await;
+        let (status, retry, body) =
+            sign_in(&app, "alice@acme.example", "alice-demo-password").await;
         assert_429(status, retry.as_deref(), &body);
         // Another account is not affected; nor is an address with no account told apart.
         let (status, _, _) = sign_in(&app, "bob@acme.example", "bob-demo-password").await;
@@ -519,11 +546,13 @@ mod limits {
         let (status, _, _) = sign_in(&app, "nobody@example.com", "wrong password!").await;
         assert_eq!(status, 429, "unknown addresses lock the same way");
         // The lockout is in the database: it holds for every instance sharing it.
-        let locked: i64 = sqlx::query("SELECT COUNT(*) AS n FROM sign_in_failures WHERE locked_until IS NOT NULL")
-            .fetch_one(&app.db)
-            .await
-            .unwrap()
-            .get("n");
+        let locked: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM sign_in_failures WHERE locked_until IS NOT NULL",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+        .get("n");
         assert_eq!(locked, 2);
     }
 

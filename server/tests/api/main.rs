@@ -5,6 +5,7 @@ mod accounts;
 mod billing;
 mod cli;
 mod email;
+mod hardening;
 mod headers;
 mod helpers;
 mod invitations;

@@ -307,8 +307,18 @@ async fn roles_change_between_admin_and_member_and_an_admin_always_remains(app: 
     // The only admin cannot step down, nor be removed.
     let (status, body) = patch(alice.clone(), admin.clone(), "member").await;
     assert_eq!(status, 409, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("at least one admin"));
-    let (status, _) = api(&app, Method::DELETE, &format!("/api/orgs/acme/members/{alice}"), &admin, None).await;
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("at least one admin"));
+    let (status, _) = api(
+        &app,
+        Method::DELETE,
+        &format!("/api/orgs/acme/members/{alice}"),
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(status, 409);
     // Members may not change roles; billing managers and unknown roles are refused.
     let (status, _) = patch(bob.clone(), member.clone(), "admin").await;
@@ -326,9 +336,15 @@ async fn roles_change_between_admin_and_member_and_an_admin_always_remains(app: 
     let (status, body) = patch(alice.clone(), admin.clone(), "member").await;
     assert_eq!(status, 200, "{body}");
     let (status, _) = patch(bob.clone(), admin.clone(), "member").await;
-    assert_eq!(status, 403, "Alice is a member now: she may not change roles");
+    assert_eq!(
+        status, 403,
+        "Alice is a member now: she may not change roles"
+    );
     let (_, me) = app.api_get("/api/user", Some(&admin)).await;
-    assert_eq!(me["organizations"][0]["role"], "member", "Alice is a member now: {me}");
+    assert_eq!(
+        me["organizations"][0]["role"], "member",
+        "Alice is a member now: {me}"
+    );
     let count: i64 = {
         use sqlx::Row;
         sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE event = 'role.changed'")

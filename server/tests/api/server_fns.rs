@@ -161,7 +161,11 @@ fn table() -> Vec<Row> {
         ("load_audit", vec![org], Rule::Org(&[AuditLogsView])),
         (
             "change_member_role",
-            vec![org, ("user_id", "00000000-0000-0000-0000-000000000000"), ("role", "admin")],
+            vec![
+                org,
+                ("user_id", "00000000-0000-0000-0000-000000000000"),
+                ("role", "admin"),
+            ],
             Rule::Org(&[MembersChangeRole]),
         ),
         // Last: these end a role or a session.
