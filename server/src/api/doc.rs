@@ -335,8 +335,18 @@ fn constrain_parameter(param: &mut Parameter, constraint: Option<&Constraint>) {
     {
         return;
     }
-    if matches!(param.required, Required::True) && matches!(param.parameter_in, ParameterIn::Path) {
-        schema.min_length = Some(1);
+    if matches!(param.parameter_in, ParameterIn::Path) {
+        if matches!(param.required, Required::True) {
+            schema.min_length = Some(1);
+        }
+        // A path segment arrives percent-encoded, and clients differ on whether a `%`
+        // in a value is already an escape: documented values leave it out, so each
+        // means one thing on the wire (ids, names and secrets never contain one).
+        schema.pattern = Some(PATH_SEGMENT_PATTERN.to_owned());
+    } else {
+        schema.pattern = Some(any_text_pattern().to_owned());
     }
-    schema.pattern = Some(any_text_pattern().to_owned());
 }
+
+/// Any text but control characters and `%`.
+const PATH_SEGMENT_PATTERN: &str = r"^[^%\u0000-\u001F\u007F-\u009F]*$";
