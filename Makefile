@@ -6,7 +6,7 @@ export PATH := $(TOOLS)/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 ADDR ?= 127.0.0.1:3000
 DATA ?= data
 
-.PHONY: run setup build test lint unit e2e clean-test-dbs
+.PHONY: run setup build test lint unit fuzz-api e2e clean-test-dbs
 
 run: setup build
 	./target/release/purser --data-dir $(DATA) demo
@@ -19,7 +19,7 @@ setup:
 build:
 	bash scripts/build.sh
 
-test: setup lint unit build e2e
+test: setup lint unit build fuzz-api e2e
 
 lint:
 	cargo fmt --all -- --check
@@ -29,6 +29,12 @@ lint:
 # Unit and integration tests, on SQLite and on PostgreSQL (127.0.0.1:5432).
 unit:
 	cargo test --workspace
+
+# schemathesis against the REST API of the release build, from its OpenAPI document:
+# no server error, no undocumented status, no response off its schema, no valid
+# request refused, no invalid one accepted (scripts/schemathesis.sh, schemathesis.toml).
+fuzz-api: setup build
+	bash scripts/schemathesis.sh
 
 # Playwright in Debian's Chromium against the release build on a fresh SQLite database.
 e2e:

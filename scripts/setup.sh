@@ -53,6 +53,11 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   python3 -m pip install --quiet aiosmtpd
 fi
 
+if ! python3 -c 'import schemathesis, sys; sys.exit(not schemathesis.__version__.startswith("4."))' 2>/dev/null; then
+  step "Installing schemathesis 4 (fuzzes the REST API from its OpenAPI document)"
+  python3 -m pip install --quiet "schemathesis>=4,<5"
+fi
+
 if have pg_isready && ! pg_isready -q -h 127.0.0.1 -p 5432; then
   step "Starting PostgreSQL"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
