@@ -7,13 +7,13 @@
 # schema-valid request refused and any schema-invalid request accepted.
 #
 #   PURSER_BIN         the server binary (default target/release/purser, from `make build`)
-#   FUZZ_MAX_EXAMPLES  examples per operation and phase (default 200: about 2–3 minutes on 2 cores)
+#   FUZZ_MAX_EXAMPLES  examples per operation and phase (default 300: about 2–3 minutes on 2 cores)
 #   FUZZ_WORKERS       concurrent schemathesis workers (default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN="${PURSER_BIN:-target/release/purser}"
-MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-200}"
+MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-300}"
 WORKERS="${FUZZ_WORKERS:-1}"
 
 if [ ! -x "$BIN" ]; then
