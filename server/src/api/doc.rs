@@ -10,7 +10,7 @@
 use crate::input::MAX_BODY_BYTES;
 use crate::{invitations, orgs, stacks};
 use purser_core::values::{Charset, TextRule};
-use purser_core::{Edition, IdentityProvider, InvitedRole};
+use purser_core::{Edition, IdentityProvider, InvitedRole, Role};
 use serde_json::Value;
 use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
 use utoipa::openapi::schema::{
@@ -86,6 +86,37 @@ fn property_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
             Range(0, stacks::MAX_RESOURCE_COUNT),
         ),
     ]
+}
+
+/// Properties of responses that mean the same wherever they appear.
+fn response_property(property: &str) -> Option<Constraint> {
+    use Constraint::*;
+    const TIMES: &[&str] = &[
+        "accepted",
+        "added",
+        "created",
+        "currentPeriodEnd",
+        "currentPeriodStart",
+        "date",
+        "joinedAt",
+        "lastErrorAt",
+        "lastUpdate",
+        "lastUsed",
+        "sent",
+        "time",
+        "updated",
+    ];
+    match property {
+        p if TIMES.contains(&p) => Some(Format("date-time")),
+        "email" => Some(Format("email")),
+        "url" => Some(Format("uri")),
+        "role" => Some(OneOf(Role::ALL.iter().map(|r| r.as_str()).collect())),
+        "edition" => Some(OneOf(Edition::ALL.iter().map(|e| e.as_str()).collect())),
+        "identityProvider" => Some(OneOf(
+            IdentityProvider::ALL.iter().map(|p| p.as_str()).collect(),
+        )),
+        _ => None,
+    }
 }
 
 /// Constraints of path and query parameters: (path, parameter, constraint).
@@ -168,12 +199,19 @@ impl utoipa::Modify for Conventions {
             let RefOr::T(Schema::Object(object)) = schema else {
                 continue;
             };
-            if request_bodies.contains(name) {
-                // Every request body refuses properties it does not define
-                // (`deny_unknown_fields`): say so, so that none is sent in vain.
-                object.additional_properties =
-                    Some(Box::new(AdditionalProperties::FreeForm(false)));
+            if !request_bodies.contains(name) {
+                for (property, schema) in object.properties.iter_mut() {
+                    if let (RefOr::T(Schema::Object(field)), Some(c)) =
+                        (schema, response_property(property))
+                    {
+                        apply(field, &c);
+                    }
+                }
+                continue;
             }
+            // Every request body refuses properties it does not define
+            // (`deny_unknown_fields`): say so, so that none is sent in vain.
+            object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
             for (property, schema) in object.properties.iter_mut() {
                 let rule = TEXT_PROPERTIES
                     .iter()
