@@ -388,3 +388,85 @@ fn constrain_parameter(param: &mut Parameter, constraint: Option<&Constraint>) {
 
 /// Any text but control characters and `%`.
 const PATH_SEGMENT_PATTERN: &str = r"^[^%\u0000-\u001F\u007F-\u009F]*$";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use utoipa::OpenApi as _;
+
+    fn document() -> serde_json::Value {
+        serde_json::to_value(super::super::ApiDoc::openapi()).unwrap()
+    }
+
+    /// A rule whose schema or parameter was renamed would silently stop applying.
+    #[test]
+    fn every_rule_names_a_real_field() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        let constraints = property_constraints();
+        let names = TEXT_PROPERTIES
+            .iter()
+            .map(|(s, p, _)| (*s, *p))
+            .chain(constraints.iter().map(|(s, p, _)| (*s, *p)));
+        for (schema, property) in names {
+            let field = &schemas[schema]["properties"][property];
+            assert!(
+                field.is_object(),
+                "{schema}.{property} is not in the document"
+            );
+            assert!(
+                field.get("maxLength").is_some()
+                    || field.get("enum").is_some()
+                    || field.get("format").is_some()
+                    || field.get("maximum").is_some()
+                    || field.get("maxItems").is_some(),
+                "{schema}.{property} got no constraint: {field}"
+            );
+        }
+        for (path, name, _) in parameter_constraints() {
+            let item = &doc["paths"][path];
+            let found = ["get", "put", "post", "delete", "patch"]
+                .iter()
+                .filter_map(|m| item[*m]["parameters"].as_array())
+                .flatten()
+                .any(|p| p["name"] == name);
+            assert!(found, "{path} has no parameter {name}");
+        }
+    }
+
+    #[test]
+    fn every_operation_lists_what_the_layers_answer() {
+        let doc = document();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let responses = op["responses"].as_object().unwrap();
+                for status in ["400", "401", "429"] {
+                    assert!(responses.contains_key(status), "{method} {path}: {status}");
+                }
+                if op.get("requestBody").is_some() {
+                    assert!(responses.contains_key("413"), "{method} {path}: 413");
+                }
+                if path.starts_with("/api/orgs/{org}") {
+                    for status in ["403", "404"] {
+                        assert!(responses.contains_key(status), "{method} {path}: {status}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn request_bodies_are_closed_and_their_text_is_bounded_by_core() {
+        let doc = document();
+        let team = &doc["components"]["schemas"]["CreateTeamRequest"];
+        assert_eq!(team["additionalProperties"], false);
+        assert_eq!(
+            team["properties"]["description"]["maxLength"],
+            TextRule::TEAM_DESCRIPTION.max_chars
+        );
+        assert_eq!(
+            team["properties"]["name"]["pattern"],
+            TextRule::TEAM_NAME.charset.pattern(true)
+        );
+    }
+}
