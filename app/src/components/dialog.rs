@@ -24,6 +24,24 @@ pub fn close(dialog: DialogRef) {
     let _ = dialog;
 }
 
+/// Closes the `<details>` menu around a click's target: a row's ⋯ menu shuts once an
+/// item is chosen (and so is not found open when the table re-renders around it).
+pub fn close_menu(ev: leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let details = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("details").ok().flatten());
+        if let Some(details) = details {
+            let _ = details.remove_attribute("open");
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
 /// A dialog labelled by its title.
 #[component]
 pub fn Dialog(

@@ -157,7 +157,7 @@ pub fn InvitationsTable(
                                 <td class="actions">
                                     <details class="menu">
                                         <summary aria-label=format!("Actions for the invitation to {who}")>"⋯"</summary>
-                                        <div class="menu-items">
+                                        <div class="menu-items" on:click=dialog::close_menu>
                                             {is_email.then(|| {
                                                 let (org, id) = (org.clone(), id.clone());
                                                 view! {

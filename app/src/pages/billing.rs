@@ -160,7 +160,7 @@ fn ManagersTable(page: BillingPage, actions: Actions) -> impl IntoView {
                                     <td class="actions">
                                         <details class="menu">
                                             <summary aria-label=format!("Actions for {name}")>"⋯"</summary>
-                                            <div class="menu-items">
+                                            <div class="menu-items" on:click=dialog::close_menu>
                                                 <button type="button" class="link danger" on:click=move |_| {
                                                     target.set((id.clone(), name.clone()));
                                                     dialog::open(confirm);

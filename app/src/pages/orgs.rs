@@ -236,7 +236,7 @@ fn MemberMenu(member: purser_core::MemberView, target: MemberTarget) -> impl Int
     view! {
         <details class="menu">
             <summary aria-label=format!("Actions for {name}")>"⋯"</summary>
-            <div class="menu-items">
+            <div class="menu-items" on:click=dialog::close_menu>
                 <button type="button" class="link" on:click=move |_| {
                     target.who.set((id.clone(), name.clone(), role));
                     dialog::open(target.change_role);
