@@ -3,11 +3,12 @@
 //! matches the error (a 4xx for bad input, never a 500).
 
 use crate::error::AppError;
-use crate::model::{AuditPage, OrgResources};
+use crate::model::{AuditPage, OrgResources, TeamPage, UsageView};
 use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenRow,
 };
 use leptos::prelude::*;
+use purser_core::usage::Granularity;
 use purser_core::{InvitedRole, Role};
 
 #[cfg(feature = "ssr")]
@@ -335,6 +336,46 @@ pub async fn revoke_org_token(org: String, id: String) -> Result<(), AppError> {
     ssr::answer(
         ssr::backend()?
             .revoke_org_token(ssr::session(), org, id)
+            .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "load_team")]
+pub async fn load_team(org: String, team: String) -> Result<TeamPage, AppError> {
+    ssr::answer(ssr::backend()?.team(ssr::session(), org, team).await)
+}
+
+#[server(prefix = "/fn", endpoint = "add_team_member")]
+pub async fn add_team_member(org: String, team: String, email: String) -> Result<(), AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .add_team_member(ssr::session(), org, team, email)
+            .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "remove_team_member")]
+pub async fn remove_team_member(
+    org: String,
+    team: String,
+    user_id: String,
+) -> Result<(), AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .remove_team_member(ssr::session(), org, team, user_id)
+            .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "load_usage")]
+pub async fn load_usage(
+    org: String,
+    granularity: Granularity,
+    lookback_days: i64,
+) -> Result<UsageView, AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .usage(ssr::session(), org, granularity, lookback_days)
             .await,
     )
 }

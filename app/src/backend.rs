@@ -3,10 +3,11 @@
 //! method authenticates the session and goes through the same services as the REST API.
 
 use crate::error::AppError;
-use crate::model::{AuditPage, OrgResources};
+use crate::model::{AuditPage, OrgResources, TeamPage, UsageView};
 use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenRow,
 };
+use purser_core::usage::Granularity;
 use purser_core::{InvitedRole, Role};
 use std::sync::Arc;
 
@@ -173,6 +174,35 @@ pub trait Backend: Send + Sync + 'static {
         org: String,
         id: String,
     ) -> Result<(), AppError>;
+    async fn team(
+        &self,
+        session: Option<String>,
+        org: String,
+        team: String,
+    ) -> Result<TeamPage, AppError>;
+    /// Adds the organization's member with this email address to the team.
+    async fn add_team_member(
+        &self,
+        session: Option<String>,
+        org: String,
+        team: String,
+        email: String,
+    ) -> Result<(), AppError>;
+    async fn remove_team_member(
+        &self,
+        session: Option<String>,
+        org: String,
+        team: String,
+        user_id: String,
+    ) -> Result<(), AppError>;
+    /// Resources under management by day or month over the last `lookback_days`.
+    async fn usage(
+        &self,
+        session: Option<String>,
+        org: String,
+        granularity: Granularity,
+        lookback_days: i64,
+    ) -> Result<UsageView, AppError>;
     async fn audit(
         &self,
         session: Option<String>,

@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:org/settings/audit") ssr=SsrMode::Async view=pages::resources::AuditLogPage/>
                     <Route path=path!("/:org/stacks") ssr=SsrMode::Async view=pages::resources::StacksPage/>
                     <Route path=path!("/:org/teams") ssr=SsrMode::Async view=pages::resources::TeamsPage/>
+                    <Route path=path!("/:org/teams/:team") ssr=SsrMode::Async view=pages::team::TeamDetailPage/>
                     <Route path=path!("/:org/policies") ssr=SsrMode::Async view=pages::resources::PoliciesPage/>
                     <Route path=path!("/:org") ssr=SsrMode::Async view=pages::orgs::OrgHome/>
                 </Routes>

@@ -84,8 +84,10 @@ pub struct BillingPage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsageView {
     pub current_resources: i64,
-    /// The last 30 days, oldest first.
-    pub days: Vec<purser_core::usage::Bucket>,
+    pub granularity: purser_core::usage::Granularity,
+    pub lookback_days: i64,
+    /// Days or months, oldest first.
+    pub buckets: Vec<purser_core::usage::Bucket>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,7 +168,22 @@ pub struct StackRow {
 pub struct TeamRow {
     pub name: String,
     pub description: String,
-    pub members: Vec<String>,
+    pub member_count: i64,
+}
+
+/// Teams → a team: its members, and (for admins) adding and removing them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamPage {
+    pub org: OrgEntry,
+    pub name: String,
+    pub description: String,
+    pub members: Vec<TeamMemberRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMemberRow {
+    pub user_id: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

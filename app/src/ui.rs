@@ -54,6 +54,23 @@ pub fn ErrorText(
     }
 }
 
+/// A form's submit button. While its request runs it is disabled (a second click or
+/// Enter sends nothing) and marked busy, which the style shows as a spinner and
+/// assistive technology announces.
+#[component]
+pub fn SubmitButton(
+    #[prop(into)] pending: Signal<bool>,
+    label: &'static str,
+    #[prop(optional)] class: &'static str,
+) -> impl IntoView {
+    view! {
+        <button type="submit" class=class disabled=move || pending.get()
+            aria-busy=move || pending.get().then_some("true")>
+            {label}
+        </button>
+    }
+}
+
 /// How a page explains an error that stops it.
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {

@@ -97,6 +97,44 @@ impl OrgPage {
     }
 }
 
+/// `/<org>/teams/<team>`: a team's page. Team names may hold spaces, so the name is
+/// percent-encoded as one path segment.
+pub fn team_href(org: &str, team: &str) -> String {
+    let mut out = format!("/{org}/teams/");
+    for b in team.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A path segment as typed in the address: `%XX` decoded (the router may hand a
+/// segment over still encoded). Invalid escapes and UTF-8 are kept as they are.
+pub fn decode_segment(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| segment.to_owned())
+}
+
 /// The pages `role` may open, in navigation order.
 pub fn pages_for(role: Role) -> impl Iterator<Item = OrgPage> {
     OrgPage::ALL.into_iter().filter(move |p| p.opens_for(role))
@@ -132,6 +170,23 @@ mod tests {
         for (role, expected) in table {
             assert_eq!(pages_for(role).collect::<Vec<_>>(), expected, "{role}");
         }
+    }
+
+    #[test]
+    fn team_links_round_trip() {
+        let cases = [
+            ("platform", "/acme/teams/platform"),
+            ("Platform Team", "/acme/teams/Platform%20Team"),
+            ("a.b_c-d", "/acme/teams/a.b_c-d"),
+        ];
+        for (team, href) in cases {
+            assert_eq!(team_href("acme", team), href);
+            let segment = href.rsplit('/').next().unwrap();
+            assert_eq!(decode_segment(segment), team);
+        }
+        assert_eq!(decode_segment("100%"), "100%");
+        assert_eq!(decode_segment("%zz%4"), "%zz%4");
+        assert_eq!(decode_segment("%FF"), "%FF", "not UTF-8: kept as typed");
     }
 
     #[test]

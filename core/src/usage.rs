@@ -20,6 +20,15 @@ pub enum Granularity {
     Month,
 }
 
+impl Granularity {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Granularity::Day => "day",
+            Granularity::Month => "month",
+        }
+    }
+}
+
 impl std::str::FromStr for Granularity {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -42,6 +51,19 @@ pub struct Bucket {
     pub resources: i64,
     pub resource_hours: f64,
 }
+
+impl Bucket {
+    /// `YYYY-MM-DD` for a day, `YYYY-MM` for a month.
+    pub fn label(&self) -> String {
+        match self.day {
+            Some(d) => format!("{}-{:02}-{d:02}", self.year, self.month),
+            None => format!("{}-{:02}", self.year, self.month),
+        }
+    }
+}
+
+/// The lookbacks the usage chart offers, in days.
+pub const LOOKBACK_CHOICES: [i64; 3] = [30, 90, 365];
 
 const HOUR_MS: f64 = 3_600_000.0;
 const DAY_MS: i64 = 86_400_000;
@@ -152,6 +174,19 @@ mod tests {
     use super::*;
 
     const H: i64 = 3_600_000;
+
+    #[test]
+    fn buckets_are_labelled_by_day_or_month() {
+        let b = |day| Bucket {
+            year: 2026,
+            month: 3,
+            day,
+            resources: 0,
+            resource_hours: 0.0,
+        };
+        assert_eq!(b(Some(7)).label(), "2026-03-07");
+        assert_eq!(b(None).label(), "2026-03");
+    }
 
     fn sample(stack: &str, at: i64, resources: i64) -> Sample {
         Sample {

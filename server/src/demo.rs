@@ -1,13 +1,16 @@
 //! The demo organization `acme`: an admin, two members, a billing manager, a pending
-//! billing-manager invitation and a few stacks. Running it again changes nothing but
-//! each user's demo token, which is replaced by a fresh one.
+//! billing-manager invitation, a few stacks with a year of usage, a test card on file
+//! and three months of paid invoices, so the first look at Billing & usage is what a
+//! customer sees. Running it again changes nothing but each user's demo token, which
+//! is replaced by a fresh one.
 
 use crate::accounts::{self, SignUp, User};
+use crate::billing::{self, processor::BuiltInProcessor, CardForm};
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::orgs::{self, NewOrg};
 use crate::{secrets, tokens};
-use purser_core::{Email, Role};
+use purser_core::{Email, Role, Surface};
 use serde::Serialize;
 
 pub const ORG: &str = "acme";
@@ -89,6 +92,11 @@ pub async fn create(db: &Db) -> Result<Demo> {
         users.push((user, password, role));
     }
     let admin = admin.ok_or_else(|| Error::Internal("the demo has no admin".into()))?;
+    let billing_manager = users
+        .iter()
+        .find(|(_, _, role)| *role == Role::BillingManager)
+        .map(|(user, ..)| user.clone())
+        .ok_or_else(|| Error::Internal("the demo has no billing manager".into()))?;
     let org = match orgs::find(db, ORG).await? {
         Some(org) => org,
         None => orgs::create(db, &admin, NewOrg::parse(ORG, "Acme Corp", "team")?).await?,
@@ -105,6 +113,7 @@ pub async fn create(db: &Db) -> Result<Demo> {
         ensure_stack_history(&mut conn, &org.id, project, stack, resources).await?;
     }
     drop(conn);
+    ensure_billing_history(db, &billing_manager).await?;
     let mut out = Vec::new();
     for (user, password, role) in users {
         out.push(DemoUser {
@@ -177,7 +186,43 @@ async fn ensure_pending_invitation(
     Ok(())
 }
 
-/// A stack with a month of reported updates, so usage has a history to chart.
+/// The well-known test card (Visa 4242…, approved by the built-in processor) on file,
+/// entered by the billing manager, and the three months before last paid with it; the
+/// scheduler then bills last month with the card as it would for a customer.
+async fn ensure_billing_history(db: &Db, billing_manager: &User) -> Result<()> {
+    let access = orgs::access(db, billing_manager, ORG).await?;
+    if billing::payment_method(db, &access, Surface::Api)
+        .await?
+        .is_none()
+    {
+        let current = billing::current_period();
+        // Far enough out that the tests' billing periods (up to 2031) find it valid.
+        let expiry = format!("12/{}", current.year + 8);
+        let card = CardForm {
+            holder: "Dana Ledger",
+            number: "4242 4242 4242 4242",
+            expiry: &expiry,
+            cvc: "123",
+        };
+        billing::update_payment_method(
+            db,
+            &BuiltInProcessor,
+            &access,
+            Surface::Api,
+            billing_manager,
+            card,
+        )
+        .await?;
+    }
+    let mut period = billing::current_period().previous();
+    for _ in 0..3 {
+        period = period.previous();
+        billing::record_paid_period(db, &access, period).await?;
+    }
+    Ok(())
+}
+
+/// A stack with a year of reported updates, so usage has a history to chart.
 async fn ensure_stack_history(
     conn: &mut db::Conn,
     org_id: &str,
@@ -193,7 +238,7 @@ async fn ensure_stack_history(
     .bind(org_id)
     .bind(project)
     .bind(stack)
-    .bind(db::now_ms() - 30 * DAY_MS)
+    .bind(db::now_ms() - 366 * DAY_MS)
     .execute(&mut *conn)
     .await?;
     let row = sqlx::query("SELECT s.id, (SELECT COUNT(*) FROM stack_updates u WHERE u.stack_id = s.id) AS n FROM stacks s \
@@ -207,7 +252,14 @@ async fn ensure_stack_history(
     let updates: i64 = sqlx::Row::try_get(&row, "n")?;
     if updates == 0 {
         let now = db::now_ms();
+        // Growing over the year, as a young project's infrastructure does.
         for (days_ago, count) in [
+            (365, resources / 4),
+            (300, resources / 3),
+            (240, resources / 3 + 2),
+            (170, resources / 2),
+            (120, resources / 2 + 3),
+            (75, resources * 3 / 5),
             (30, resources / 2),
             (21, resources * 2 / 3),
             (12, resources - 3),

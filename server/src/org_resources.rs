@@ -86,6 +86,79 @@ pub async fn create_team(
     Ok(())
 }
 
+/// One person on a team.
+#[derive(Debug, Clone)]
+pub struct TeamMember {
+    pub user_id: String,
+    pub name: String,
+}
+
+/// A team with its members, for those who may see member names (`members:view-names`).
+#[derive(Debug, Clone)]
+pub struct TeamDetail {
+    pub name: String,
+    pub description: String,
+    pub members: Vec<TeamMember>,
+}
+
+pub async fn team(db: &Db, access: &OrgAccess, surface: Surface, name: &str) -> Result<TeamDetail> {
+    access.require(Action::TeamsList, surface)?;
+    access.require(Action::MembersViewNames, surface)?;
+    let row =
+        sqlx::query("SELECT id, name, description FROM teams WHERE org_id = $1 AND name = $2")
+            .bind(&access.org.id)
+            .bind(name)
+            .fetch_optional(db)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("No team {name:?} in this organization.")))?;
+    let id: String = row.try_get("id")?;
+    let members = sqlx::query(
+        "SELECT u.id, u.name FROM team_members m JOIN users u ON u.id = m.user_id \
+         WHERE m.team_id = $1 ORDER BY u.name, u.id",
+    )
+    .bind(&id)
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(|m| {
+        Ok(TeamMember {
+            user_id: m.try_get("id")?,
+            name: m.try_get("name")?,
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    Ok(TeamDetail {
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        members,
+    })
+}
+
+/// The id of the organization's member (not billing manager) with this email address,
+/// for adding people to teams by the address an admin knows them by.
+pub async fn member_id_by_email(db: &Db, access: &OrgAccess, email: &str) -> Result<String> {
+    let not_found =
+        || Error::NotFound("No member of this organization has that email address.".into());
+    let email = purser_core::Email::parse(email)?;
+    let row = sqlx::query(
+        "SELECT u.id, m.role FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = $1 \
+         WHERE u.email = $2",
+    )
+    .bind(&access.org.id)
+    .bind(email.as_str())
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(not_found)?;
+    let role: String = row.try_get("role")?;
+    if role
+        .parse::<purser_core::Role>()
+        .is_ok_and(|r| !r.counts_as_member())
+    {
+        return Err(not_found());
+    }
+    Ok(row.try_get("id")?)
+}
+
 /// Adds (`add = true`) or removes a member of the organization to or from a team.
 pub async fn manage_team(
     db: &Db,

@@ -77,10 +77,22 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
         .build()
 }
 
+/// The page routes, listed once per process. Listing them renders the app with resource
+/// loading suppressed by a process-wide flag, so a page rendered meanwhile (by another
+/// server in the same process, as in the integration tests) would wait forever on its
+/// resources (leptos-rs/leptos#4773).
+fn routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES
+        .get_or_init(|| generate_route_list(purser_app::App))
+        .clone()
+}
+
 /// The whole application: REST API, server functions, pages and static files.
 pub fn router(state: AppState) -> Router {
     let backend: SharedBackend = Arc::new(web::ServerBackend::new(state.clone()));
-    let routes = generate_route_list(purser_app::App);
+    let routes = routes();
     let options = state.leptos.clone();
     let mut router = Router::new()
         .nest("/api", api::router())

@@ -3,6 +3,7 @@
 
 use crate::accounts::{self, SignUp, User};
 use crate::error::Error;
+use crate::orgs::OrgAccess;
 use crate::startup::AppState;
 use crate::{directory, invitations};
 use crate::{orgs, tokens};
@@ -13,10 +14,11 @@ use purser_app::model::PaymentMethodSection;
 use purser_app::model::{
     AuditPage, AuditRow, BillingPage, CardView, CreatedToken, IdentityPage, InvitationRow,
     InvitePreview, Me, MembersPage, OrgEntry, OrgResources, OrgTokenRow, PaymentRow, PolicyRow,
-    StackRow, SubscriptionView, TeamRow, TokenRow, UsageView,
+    StackRow, SubscriptionView, TeamMemberRow, TeamPage, TeamRow, TokenRow, UsageView,
 };
 use purser_core::invitations::may_view_invitations;
 use purser_core::permissions::allows;
+use purser_core::usage::Granularity;
 use purser_core::{Action, InvitationStatus, InvitedRole, Role, Surface};
 
 const UI: Surface = Surface::Ui;
@@ -444,20 +446,7 @@ impl Backend for ServerBackend {
                 false => None,
             };
             let usage = match allows(access.role, Action::RumViewSummary, UI) {
-                true => {
-                    let summary = crate::stacks::summary(
-                        db,
-                        &access,
-                        UI,
-                        purser_core::usage::Granularity::Day,
-                        30,
-                    )
-                    .await?;
-                    Some(UsageView {
-                        current_resources: summary.current_resources,
-                        days: summary.buckets,
-                    })
-                }
+                true => Some(usage_view(db, &access, Granularity::Day, 30).await?),
                 false => None,
             };
             Ok(BillingPage {
@@ -750,7 +739,7 @@ impl Backend for ServerBackend {
                         .map(|t| TeamRow {
                             name: t.name,
                             description: t.description,
-                            members: t.members.unwrap_or_default(),
+                            member_count: t.member_count,
                         })
                         .collect(),
                 ),
@@ -856,6 +845,78 @@ impl Backend for ServerBackend {
         .await)
     }
 
+    async fn team(
+        &self,
+        session: Option<String>,
+        org: String,
+        team: String,
+    ) -> Result<TeamPage, AppError> {
+        ui(async {
+            let (_, access) = self.member(session, &org).await?;
+            let team = crate::org_resources::team(&self.state.db, &access, UI, &team).await?;
+            Ok(TeamPage {
+                org: entry(&access),
+                name: team.name,
+                description: team.description,
+                members: team
+                    .members
+                    .into_iter()
+                    .map(|m| TeamMemberRow {
+                        user_id: m.user_id,
+                        name: m.name,
+                    })
+                    .collect(),
+            })
+        }
+        .await)
+    }
+
+    async fn add_team_member(
+        &self,
+        session: Option<String>,
+        org: String,
+        team: String,
+        email: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            access.require(Action::TeamsManage, UI)?;
+            let db = &self.state.db;
+            let id = crate::org_resources::member_id_by_email(db, &access, &email).await?;
+            crate::org_resources::manage_team(db, &access, UI, &user, &team, &id, true).await
+        }
+        .await)
+    }
+
+    async fn remove_team_member(
+        &self,
+        session: Option<String>,
+        org: String,
+        team: String,
+        user_id: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            let db = &self.state.db;
+            crate::org_resources::manage_team(db, &access, UI, &user, &team, &user_id, false).await
+        }
+        .await)
+    }
+
+    async fn usage(
+        &self,
+        session: Option<String>,
+        org: String,
+        granularity: Granularity,
+        lookback_days: i64,
+    ) -> Result<UsageView, AppError> {
+        ui(async {
+            let (_, access) = self.member(session, &org).await?;
+            usage_view(&self.state.db, &access, granularity, lookback_days).await
+        }
+        .await)
+    }
+
     async fn audit(
         &self,
         session: Option<String>,
@@ -893,4 +954,19 @@ impl Backend for ServerBackend {
     fn session_cookie_max_age_secs(&self) -> u64 {
         self.state.settings.session_max.as_secs()
     }
+}
+
+async fn usage_view(
+    db: &crate::db::Db,
+    access: &OrgAccess,
+    granularity: Granularity,
+    lookback_days: i64,
+) -> Result<UsageView, Error> {
+    let summary = crate::stacks::summary(db, access, UI, granularity, lookback_days).await?;
+    Ok(UsageView {
+        current_resources: summary.current_resources,
+        granularity,
+        lookback_days,
+        buckets: summary.buckets,
+    })
 }

@@ -1,17 +1,19 @@
 //! Settings → Billing & usage: subscription, payment method, payments and billing managers.
 
 use crate::api::{
-    load_billing, ChangeEdition, InviteByEmail, InviteLink, RemoveBillingManager, ResendInvite,
-    RevokeInvite, UpdateCard,
+    load_billing, ChangeEdition, InviteByEmail, InviteLink, LoadUsage, RemoveBillingManager,
+    ResendInvite, RevokeInvite, UpdateCard,
 };
 use crate::components::dialog::{self, Dialog, DialogRef};
 use crate::components::invitations::{CopyInviteLink, InvitationsTable, InviteDialog};
 use crate::components::settings_nav::{SettingsNav, Tab};
-use crate::model::BillingPage;
+use crate::components::usage_chart::UsageChart;
+use crate::model::{BillingPage, UsageView};
 use crate::ui::{field_error, form_error, format_date, format_money, ErrorPanel, ErrorText};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use purser_core::permissions::allows;
+use purser_core::usage::{Granularity, LOOKBACK_CHOICES};
 use purser_core::{Action, Edition, InvitedRole, Role, Surface};
 
 /// The actions of the page, created once so the page data reloads after each.
@@ -78,7 +80,7 @@ fn BillingView(page: BillingPage, actions: Actions) -> impl IntoView {
         <p class="muted" data-testid="member-count">
             {format!("{} {} · billing managers are not counted as members.", page.count.members, if page.count.members == 1 { "member" } else { "members" })}
         </p>
-        {page.usage.clone().map(|u| view! { <UsageSection usage=u members=page.count.members/> })}
+        {page.usage.clone().map(|u| view! { <UsageSection org=org.clone() usage=u members=page.count.members/> })}
         {page.subscription.clone().map(|s| view! { <SubscriptionSection org=org.clone() role subscription=s action=actions.edition/> })}
         {page.card.clone().map(|c| view! { <PaymentMethodSection org=org.clone() role card=c.card action=actions.card/> })}
         {page.payments.clone().map(|p| view! { <PaymentsSection payments=p/> })}
@@ -326,50 +328,54 @@ fn PaymentsSection(payments: Vec<crate::model::PaymentRow>) -> impl IntoView {
     .into_any()
 }
 
-/// Usage: the resource and member counts, and resources over the last 30 days as a bar chart.
+/// Usage: the resource and member counts, and resources under management over a
+/// chosen lookback, by day or month. Changing either choice loads that summary.
 #[component]
-fn UsageSection(usage: crate::model::UsageView, members: u64) -> impl IntoView {
-    let max = usage
-        .days
-        .iter()
-        .map(|d| d.resources)
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
-    let total_hours: f64 = usage.days.iter().map(|d| d.resource_hours).sum();
-    let first = usage
-        .days
-        .first()
-        .map(|d| format!("{}-{:02}-{:02}", d.year, d.month, d.day.unwrap_or(1)))
-        .unwrap_or_default();
-    let last = usage
-        .days
-        .last()
-        .map(|d| format!("{}-{:02}-{:02}", d.year, d.month, d.day.unwrap_or(1)))
-        .unwrap_or_default();
-    let label = format!(
-        "Average resources under management per day, {first} to {last}, at most {}",
-        max as i64
-    );
+fn UsageSection(org: String, usage: UsageView, members: u64) -> impl IntoView {
+    let shown = RwSignal::new(usage);
+    let load = ServerAction::<LoadUsage>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(v)) = load.value().get() {
+            shown.set(v);
+        }
+    });
+    let choose = move |granularity: Option<Granularity>, days: Option<i64>| {
+        let now = shown.get_untracked();
+        load.dispatch(LoadUsage {
+            org: org.clone(),
+            granularity: granularity.unwrap_or(now.granularity),
+            lookback_days: days.unwrap_or(now.lookback_days),
+        });
+    };
+    let choose_days = choose.clone();
     view! {
         <section class="card" aria-labelledby="usage-title">
             <h2 id="usage-title">"Usage"</h2>
             <div class="stats">
-                <p><strong data-testid="resource-count">{usage.current_resources}</strong>" resources under management"</p>
+                <p><strong data-testid="resource-count">{move || shown.with(|u| u.current_resources)}</strong>" resources under management"</p>
                 <p><strong>{members}</strong>" members"</p>
-                <p><strong>{format!("{:.0}", total_hours)}</strong>" resource-hours in 30 days"</p>
+                <p><strong>{move || shown.with(|u| format!("{:.0}", u.buckets.iter().map(|b| b.resource_hours).sum::<f64>()))}</strong>
+                    {move || format!(" resource-hours in {} days", shown.with(|u| u.lookback_days))}</p>
             </div>
-            // Plain elements rather than SVG: each bar's height is a share of the busiest day.
-            <div class="chart" role="img" data-testid="usage-chart" aria-label=label>
-                <div class="bars">
-                    {usage.days.iter().map(|d| {
-                        let share = d.resources as f64 / max * 100.0;
-                        let tip = format!("{}-{:02}-{:02}: {} resources, {:.0} resource-hours", d.year, d.month, d.day.unwrap_or(1), d.resources, d.resource_hours);
-                        view! { <span class="bar" style=format!("height: {share:.1}%") title=tip></span> }
-                    }).collect_view()}
-                </div>
-                <div class="axis"><span>{first}</span><span>{last}</span></div>
+            <div class="row chart-controls">
+                <label for="usage-granularity">"Show by"</label>
+                <select id="usage-granularity" on:change=move |ev| choose(event_target_value(&ev).parse().ok(), None)
+                    prop:value=move || shown.with(|u| u.granularity.as_str())>
+                    <option value="day">"Day"</option>
+                    <option value="month">"Month"</option>
+                </select>
+                <label for="usage-lookback">"Period"</label>
+                <select id="usage-lookback" on:change=move |ev| choose_days(None, event_target_value(&ev).parse().ok())
+                    prop:value=move || shown.with(|u| u.lookback_days.to_string())>
+                    {LOOKBACK_CHOICES.into_iter().map(|d| view! { <option value=d.to_string()>{format!("Last {d} days")}</option> }).collect_view()}
+                </select>
+                <span class="muted" aria-live="polite">{move || load.pending().get().then_some("Loading…")}</span>
             </div>
+            <ErrorText message=Signal::derive(form_error(load.value()))/>
+            {move || {
+                let u = shown.get();
+                view! { <UsageChart buckets=u.buckets granularity=u.granularity/> }
+            }}
         </section>
     }
 }

@@ -5,4 +5,5 @@ pub mod identity;
 pub mod invites;
 pub mod orgs;
 pub mod resources;
+pub mod team;
 pub mod tokens;

@@ -9,6 +9,7 @@ use crate::model::OrgResources;
 use crate::ui::{form_error, format_date, ErrorPanel, ErrorText};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use purser_core::navigation::team_href;
 use purser_core::permissions::allows;
 use purser_core::{Action, Surface};
 
@@ -117,6 +118,7 @@ pub fn TeamsPage() -> impl IntoView {
         move |r| {
             let may_create = allows(r.org.role, Action::TeamsCreate, Surface::Ui);
             let org = r.org.name.clone();
+            let org_name = r.org.name.clone();
             view! {
                 <SettingsNav org=r.org.clone() current=Tab::Teams/>
                 <h1>"Teams"</h1>
@@ -125,7 +127,11 @@ pub fn TeamsPage() -> impl IntoView {
                     <thead><tr><th scope="col">"Team"</th><th scope="col">"Description"</th><th scope="col">"Members"</th></tr></thead>
                     <tbody>
                         {r.teams.unwrap_or_default().into_iter().map(|t| view! {
-                            <tr><td>{t.name}</td><td>{t.description}</td><td>{t.members.join(", ")}</td></tr>
+                            <tr>
+                                <td><a href=team_href(&org_name, &t.name)>{t.name.clone()}</a></td>
+                                <td>{t.description}</td>
+                                <td>{t.member_count}</td>
+                            </tr>
                         }).collect_view()}
                     </tbody>
                 </table>

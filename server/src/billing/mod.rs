@@ -329,6 +329,36 @@ async fn claim_payment(
     Ok(Some(claim))
 }
 
+/// How a payment reads in the list, e.g. "Purser Team · 3 member(s) · 2026-10".
+pub fn payment_description(edition: Edition, members: u64, period: Period) -> String {
+    format!(
+        "Purser {} · {members} member(s) · {period}",
+        edition.label()
+    )
+}
+
+/// Records `period` as paid by the card on file, as the cycle would have: for the demo's
+/// history, which starts before the server first ran. A period already billed stays as
+/// it is.
+pub async fn record_paid_period(db: &Db, access: &OrgAccess, period: Period) -> Result<()> {
+    let members = orgs::member_count(db, &access.org.id).await?.members;
+    let at = period_start_ms(period.next()) + 3_600_000;
+    sqlx::query(
+        "INSERT INTO payments (id, org_id, period, created_at, description, amount_cents, currency, status) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'succeeded') ON CONFLICT (org_id, period) DO NOTHING",
+    )
+    .bind(db::new_id())
+    .bind(&access.org.id)
+    .bind(period.to_string())
+    .bind(at)
+    .bind(payment_description(access.org.edition, members, period))
+    .bind(monthly_amount_cents(access.org.edition, members))
+    .bind(CURRENCY)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// What one run of the billing cycle did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -366,10 +396,7 @@ pub async fn run_cycle(
             .map_err(|e| Error::Internal(format!("bad edition: {e}")))?;
         let members = orgs::member_count(db, &org_id).await?.members;
         let amount = monthly_amount_cents(edition, members);
-        let description = format!(
-            "Purser {} · {members} member(s) · {period}",
-            edition.label()
-        );
+        let description = payment_description(edition, members, period);
         let Some(claim) = claim_payment(db, &org_id, period, &description, amount).await? else {
             report.already_billed += 1;
             continue;

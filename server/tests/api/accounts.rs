@@ -181,7 +181,7 @@ async fn sign_in_gives_a_new_session_and_sign_out_ends_it(app: TestApp) {
     assert!(me.is_null(), "signed out: {me}");
 
     // The old session cookie is dead on the server, not just forgotten by the browser.
-    let res = reqwest::Client::new()
+    let res = crate::helpers::client()
         .get(app.url("/api/user"))
         .header("cookie", &second)
         .send()

@@ -22,9 +22,14 @@ async fn admins_and_billing_managers_update_the_card_members_cannot(app: TestApp
     let t = crate::helpers::demo_tokens(&app).await;
     let path = "/api/orgs/acme/billing/payment-method";
     let (status, body) = api(&app, Method::GET, path, &t.billing_manager, None).await;
+    assert_eq!(status, 200);
     assert_eq!(
-        (status, &body["paymentMethod"]),
-        (200, &serde_json::Value::Null)
+        (
+            &body["paymentMethod"]["last4"],
+            &body["paymentMethod"]["holder"]
+        ),
+        (&json!("4242"), &json!("Dana Ledger")),
+        "the demo has the test card on file: {body}"
     );
 
     let (status, body) = api(
@@ -32,15 +37,16 @@ async fn admins_and_billing_managers_update_the_card_members_cannot(app: TestApp
         Method::PUT,
         path,
         &t.billing_manager,
-        Some(card("4242 4242 4242 4242")),
+        Some(card("4000 0566 5566 5556")),
     )
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["paymentMethod"]["brand"], "visa");
-    assert_eq!(body["paymentMethod"]["last4"], "4242");
+    assert_eq!(body["paymentMethod"]["last4"], "5556");
+    assert_eq!(body["paymentMethod"]["holder"], "Dana Ledger");
     assert_eq!(body["paymentMethod"]["expMonth"], 12);
     assert!(
-        !body.to_string().contains("4242424242424242"),
+        !body.to_string().contains("4000056655665556"),
         "the number is never echoed"
     );
 
@@ -71,7 +77,11 @@ async fn admins_and_billing_managers_update_the_card_members_cannot(app: TestApp
         None,
     )
     .await;
-    assert_eq!(log["auditLogEvents"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        log["auditLogEvents"].as_array().unwrap().len(),
+        3,
+        "the demo's card, then two updates"
+    );
     let stored: String = sqlx::query("SELECT processor_token FROM payment_methods")
         .fetch_one(&app.db)
         .await
@@ -216,16 +226,9 @@ async fn the_edition_changes_but_not_to_team_with_two_billing_managers(app: Test
 }
 
 async fn one_payment_per_organization_per_period_even_when_run_concurrently(app: TestApp) {
+    // The demo has the test card on file and paid months before this one.
     let t = crate::helpers::demo_tokens(&app).await;
-    api(
-        &app,
-        Method::PUT,
-        "/api/orgs/acme/billing/payment-method",
-        &t.admin,
-        Some(card("4242424242424242")),
-    )
-    .await;
-    let period = Period::parse("2026-10").unwrap();
+    let period = Period::parse("2031-01").unwrap();
     let runs: Vec<_> = (0..8)
         .map(|_| {
             let db = app.db.clone();
@@ -258,12 +261,16 @@ async fn one_payment_per_organization_per_period_even_when_run_concurrently(app:
     )
     .await;
     assert_eq!(status, 200);
-    let payments = body["payments"].as_array().unwrap();
+    let payments: Vec<_> = body["payments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["period"] == "2031-01")
+        .collect();
     assert_eq!(payments.len(), 1);
     assert_eq!(payments[0]["status"], "succeeded");
     assert_eq!(payments[0]["amountCents"], 4500);
     assert_eq!(payments[0]["currency"], "USD");
-    assert_eq!(payments[0]["period"], "2026-10");
     let (status, _) = api(
         &app,
         Method::GET,
@@ -276,17 +283,18 @@ async fn one_payment_per_organization_per_period_even_when_run_concurrently(app:
 }
 
 async fn declined_and_missing_cards_are_recorded_as_failed_payments(app: TestApp) {
-    let t = crate::helpers::demo_tokens(&app).await;
-    let period = Period::parse("2026-09").unwrap();
+    // A new organization has no card on file (the demo's has the test card).
+    let admin = crate::helpers::org_with_admin(&app, "globex", "team").await;
+    let period = Period::parse("2031-09").unwrap();
     let report = billing::run_cycle(&app.db, &BuiltInProcessor, period)
         .await
         .unwrap();
-    assert_eq!(report.failed, 1, "no card on file");
+    assert_eq!(report.failed, 1, "no card on file: {report:?}");
     api(
         &app,
         Method::PUT,
-        "/api/orgs/acme/billing/payment-method",
-        &t.admin,
+        "/api/orgs/globex/billing/payment-method",
+        &admin,
         Some(card("4000 0000 0000 0002")),
     )
     .await;
@@ -296,8 +304,8 @@ async fn declined_and_missing_cards_are_recorded_as_failed_payments(app: TestApp
     let (_, body) = api(
         &app,
         Method::GET,
-        "/api/orgs/acme/billing/payments",
-        &t.admin,
+        "/api/orgs/globex/billing/payments",
+        &admin,
         None,
     )
     .await;
@@ -315,8 +323,8 @@ async fn declined_and_missing_cards_are_recorded_as_failed_payments(app: TestApp
     let (_, log) = api(
         &app,
         Method::GET,
-        "/api/orgs/acme/auditlogs?event=payment.failed",
-        &t.admin,
+        "/api/orgs/globex/auditlogs?event=payment.failed",
+        &admin,
         None,
     )
     .await;

@@ -106,7 +106,7 @@ async fn no_surface_creates_an_admin_invitation(app: TestApp) {
 async fn sign_in_and_sign_up_refuse_other_origins(app: TestApp) {
     demo_tokens(&app).await;
     let post = |name: &'static str, headers: Vec<(&'static str, String)>| {
-        let mut req = reqwest::Client::new().post(app.url(&format!("/fn/{name}")));
+        let mut req = crate::helpers::client().post(app.url(&format!("/fn/{name}")));
         for (k, v) in headers {
             req = req.header(k, v);
         }
@@ -484,7 +484,7 @@ mod limits {
         email: &str,
         password: &str,
     ) -> (u16, Option<String>, serde_json::Value) {
-        let res = reqwest::Client::new()
+        let res = crate::helpers::client()
             .post(app.url("/fn/sign_in"))
             .header("origin", &app.base)
             .form(&[("email", email), ("password", password)])
@@ -577,7 +577,7 @@ mod limits {
             .await;
             assert_eq!(status, 201, "{body}");
         }
-        let res = reqwest::Client::new()
+        let res = crate::helpers::client()
             .post(app.url("/api/orgs/acme/invites/link"))
             .header("authorization", format!("token {}", tokens.admin))
             .json(&json!({"role": "member"}))
@@ -627,7 +627,7 @@ mod limits {
         .await;
         demo_tokens(&app).await;
         let request = |client_ip: &'static str, email: &'static str| {
-            reqwest::Client::new()
+            crate::helpers::client()
                 .post(app.url("/fn/request_password_reset"))
                 .header("origin", &app.base)
                 .header("x-forwarded-for", client_ip)

@@ -135,7 +135,7 @@ async fn every_script_of_a_page_carries_the_nonce_of_its_header(app: TestApp) {
 
 async fn dev_mailbox_answers_only_on_a_loopback_host(app: TestApp) {
     let port = app.base.rsplit_once(':').unwrap().1.to_owned();
-    let client = reqwest::Client::new();
+    let client = crate::helpers::client();
     for path in ["/dev/mailbox", "/dev/mailbox.json"] {
         for (host, status) in [
             ("evil.example".to_owned(), 404),

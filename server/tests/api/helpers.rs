@@ -133,10 +133,7 @@ impl TestApp {
         TestApp {
             base: format!("http://{}", running.addr),
             db: running.db,
-            browser: reqwest::Client::builder()
-                .cookie_store(true)
-                .build()
-                .unwrap(),
+            browser: new_browser(),
             _sqlite_dir: None,
             postgres: None,
         }
@@ -175,7 +172,7 @@ impl TestApp {
 
     /// `GET` with a personal access token (or none).
     pub async fn api_get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
-        let mut req = reqwest::Client::new().get(self.url(path));
+        let mut req = client().get(self.url(path));
         if let Some(t) = token {
             req = req.header("Authorization", format!("token {t}"));
         }
@@ -266,9 +263,37 @@ pub fn extract_link(body: &str) -> String {
 pub fn new_browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
+        .timeout(REQUEST_TIMEOUT)
         .build()
         .unwrap()
 }
+
+/// A browser signed in with the UI's sign-in call (for demo people, whose passwords
+/// are known).
+pub async fn signed_in(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
+    let browser = new_browser();
+    let (status, body) = app
+        .call_as(
+            &browser,
+            "sign_in",
+            &[("email", email), ("password", password)],
+        )
+        .await;
+    assert_eq!(status, 200, "{email} signs in: {body}");
+    browser
+}
+
+/// A client without cookies.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .unwrap()
+}
+
+/// Longer than any request should take, even on a loaded machine: a request that hangs
+/// fails its test with a timeout instead of stalling the whole suite.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Accounts made straight in the database (verified, one shared password hash), for
 /// tests that need many people quickly; each gets a personal access token.
@@ -331,7 +356,7 @@ pub async fn api(
     token: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut req = reqwest::Client::new()
+    let mut req = client()
         .request(method, app.url(path))
         .header("Authorization", format!("token {token}"));
     if let Some(b) = body {

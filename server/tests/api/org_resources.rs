@@ -1,9 +1,90 @@
-use crate::helpers::{api, TestApp};
+use crate::helpers::{api, signed_in, TestApp};
 use crate::on_both_databases;
 use reqwest::Method;
 use serde_json::json;
 
-on_both_databases!(teams_tokens_and_policies_work_and_are_audited);
+on_both_databases!(
+    teams_tokens_and_policies_work_and_are_audited,
+    admins_manage_team_members_from_the_team_page
+);
+
+/// The team page's calls: an admin adds a member by email address and removes them;
+/// the team list counts them; billing managers and unknown addresses are refused.
+async fn admins_manage_team_members_from_the_team_page(app: TestApp) {
+    crate::helpers::demo_tokens(&app).await;
+    let alice = signed_in(&app, "alice@acme.example", "alice-demo-password").await;
+    let bob = signed_in(&app, "bob@acme.example", "bob-demo-password").await;
+    let create = [
+        ("org", "acme"),
+        ("kind", "team"),
+        ("name", "Platform Team"),
+        ("extra", "Runs the platform"),
+    ];
+    assert_eq!(app.call_as(&alice, "create_resource", &create).await.0, 200);
+    let team = [("org", "acme"), ("team", "Platform Team")];
+    let add = |email: &'static str| [("org", "acme"), ("team", "Platform Team"), ("email", email)];
+
+    let (status, body) = app
+        .call_as(&alice, "add_team_member", &add("bob@acme.example"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, page) = app.call_as(&bob, "load_team", &team).await;
+    assert_eq!(status, 200, "members see the team: {page}");
+    assert_eq!(page["members"][0]["name"], "Bob Builder");
+    let (_, list) = app
+        .call_as(&bob, "load_resources", &[("org", "acme")])
+        .await;
+    assert_eq!(list["teams"][0]["member_count"], 1, "{list}");
+
+    for (email, status, message) in [
+        // A billing manager is not a member.
+        ("dana@acme.example", 404, "No member of this organization"),
+        ("nobody@example.com", 404, "No member of this organization"),
+        ("not an address", 422, "not a valid email address"),
+    ] {
+        let (got, body) = app.call_as(&alice, "add_team_member", &add(email)).await;
+        assert_eq!(got, status, "{email}: {body}");
+        assert!(body.to_string().contains(message), "{email}: {body}");
+    }
+    let (status, _) = app
+        .call_as(&bob, "add_team_member", &add("carol@acme.example"))
+        .await;
+    assert_eq!(status, 403, "members may not manage teams");
+
+    let bob_id = page["members"][0]["user_id"].as_str().unwrap().to_owned();
+    let remove = [
+        ("org", "acme"),
+        ("team", "Platform Team"),
+        ("user_id", bob_id.as_str()),
+    ];
+    assert_eq!(
+        app.call_as(&bob, "remove_team_member", &remove).await.0,
+        403
+    );
+    assert_eq!(
+        app.call_as(&alice, "remove_team_member", &remove).await.0,
+        200
+    );
+    let (_, page) = app.call_as(&alice, "load_team", &team).await;
+    assert_eq!(page["members"], json!([]));
+    let (status, _) = app
+        .call_as(&alice, "load_team", &[("org", "acme"), ("team", "nope")])
+        .await;
+    assert_eq!(status, 404);
+
+    let admin = crate::helpers::demo_tokens(&app).await.admin;
+    let (_, log) = api(&app, Method::GET, "/api/orgs/acme/auditlogs", &admin, None).await;
+    let events: Vec<&str> = log["auditLogEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    assert!(
+        events.contains(&"team.member-added") && events.contains(&"team.member-removed"),
+        "{events:?}"
+    );
+}
 
 async fn teams_tokens_and_policies_work_and_are_audited(app: TestApp) {
     let demo = crate::helpers::demo_tokens(&app).await;

@@ -428,7 +428,7 @@ async fn every_endpoint_answers_as_the_matrix_decides(app: TestApp) {
                 }
                 None => {
                     let mut req =
-                        reqwest::Client::new().request(endpoint.method.clone(), app.url(&path));
+                        crate::helpers::client().request(endpoint.method.clone(), app.url(&path));
                     if let Some(b) = &endpoint.body {
                         req = req.json(b);
                     }

@@ -160,6 +160,30 @@ fn table() -> Vec<Row> {
         ),
         ("load_audit", vec![org], Rule::Org(&[AuditLogsView])),
         (
+            "load_usage",
+            vec![org, ("granularity", "month"), ("lookback_days", "90")],
+            Rule::Org(&[RumViewSummary]),
+        ),
+        (
+            "load_team",
+            vec![org, ("team", "no-such-team")],
+            Rule::Org(&[TeamsList, MembersViewNames]),
+        ),
+        (
+            "add_team_member",
+            vec![org, ("team", "no-such-team"), ("email", "bob@acme.example")],
+            Rule::Org(&[TeamsManage]),
+        ),
+        (
+            "remove_team_member",
+            vec![
+                org,
+                ("team", "no-such-team"),
+                ("user_id", "00000000-0000-0000-0000-000000000000"),
+            ],
+            Rule::Org(&[TeamsManage]),
+        ),
+        (
             "change_member_role",
             vec![
                 org,

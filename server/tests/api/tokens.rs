@@ -11,7 +11,7 @@ async fn tokens_are_shown_once_listed_and_revoked(app: TestApp) {
     let first = app.token_for(&ada).await;
     assert!(first.starts_with("pur_"));
 
-    let client = reqwest::Client::new();
+    let client = crate::helpers::client();
     let res = client
         .post(app.url("/api/user/tokens"))
         .header("Authorization", format!("token {first}"))
@@ -63,7 +63,7 @@ async fn tokens_are_shown_once_listed_and_revoked(app: TestApp) {
 async fn token_api_rejects_bad_bodies(app: TestApp) {
     let ada = app.sign_up("Ada", "ada@example.com").await;
     let token = app.token_for(&ada).await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::client();
     let post = |body: &'static str, content_type: &'static str| {
         client
             .post(app.url("/api/user/tokens"))

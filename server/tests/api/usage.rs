@@ -5,8 +5,50 @@ use serde_json::json;
 
 on_both_databases!(
     stacks_report_resources_and_billing_managers_see_only_aggregates,
-    usage_input_is_checked
+    usage_input_is_checked,
+    billing_managers_chart_usage_by_day_or_month_in_the_ui
 );
+
+/// The Billing & usage chart's call: day or month over 30, 90 or 365 days, on the
+/// demo's year of history; a lookback out of range is a 400 with a message.
+async fn billing_managers_chart_usage_by_day_or_month_in_the_ui(app: TestApp) {
+    tokens(&app).await;
+    let dana = crate::helpers::signed_in(&app, "dana@acme.example", "dana-demo-password").await;
+    let load = |granularity: &'static str, days: &'static str| {
+        [
+            ("org", "acme"),
+            ("granularity", granularity),
+            ("lookback_days", days),
+        ]
+    };
+    let (status, by_day) = app.call_as(&dana, "load_usage", &load("day", "90")).await;
+    assert_eq!(status, 200, "{by_day}");
+    assert_eq!(by_day["buckets"].as_array().unwrap().len(), 90);
+    assert_eq!(by_day["lookback_days"], 90);
+
+    let (status, by_month) = app
+        .call_as(&dana, "load_usage", &load("month", "365"))
+        .await;
+    assert_eq!(status, 200, "{by_month}");
+    let months = by_month["buckets"].as_array().unwrap();
+    assert!((12..=13).contains(&months.len()), "{by_month}");
+    assert!(months.iter().all(|m| m["day"].is_null()));
+    assert!(
+        months[1]["resources"].as_i64().unwrap() > 0,
+        "the demo has a year of history: {by_month}"
+    );
+    assert!(!by_month.to_string().contains("website"), "no stack names");
+
+    for (granularity, days) in [("day", "0"), ("day", "5000"), ("week", "30")] {
+        let (status, body) = app
+            .call_as(&dana, "load_usage", &load(granularity, days))
+            .await;
+        assert!(
+            status == 400 || status == 422,
+            "{granularity}/{days}: {status} {body}"
+        );
+    }
+}
 
 async fn tokens(app: &TestApp) -> (String, String, String) {
     let t = crate::helpers::demo_tokens(app).await;

@@ -27,7 +27,7 @@ async fn send(
     token: &str,
     body: Option<(&str, String)>,
 ) -> (u16, String, Value) {
-    let mut req = reqwest::Client::new()
+    let mut req = crate::helpers::client()
         .request(method, app.url(path))
         .header("Authorization", format!("token {token}"));
     if let Some((content_type, body)) = body {
