@@ -1,7 +1,7 @@
 //! The header on every page: who is signed in, the organization switcher, sign out.
 
 use crate::api::SignOut;
-use crate::ui::hard_navigate;
+use crate::ui::{hard_navigate, SubmitButton};
 use crate::MeResource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -63,13 +63,13 @@ fn SignedIn(me: crate::model::Me) -> impl IntoView {
             <a href="/account/tokens">"Access tokens"</a>
             <span class="who" data-testid="signed-in-as">{me.name.clone()}</span>
             <ActionForm action=sign_out attr:class="inline">
-                <button type="submit" class="link">"Sign out"</button>
+                <SubmitButton pending=sign_out.pending() label="Sign out" class="link"/>
             </ActionForm>
         </nav>
     }
 }
 
-/// A select that goes to the chosen organization's members page.
+/// A select that goes to the chosen organization's home page (by the router).
 #[component]
 fn OrgSwitcher(orgs: Vec<crate::model::OrgEntry>, current: Signal<String>) -> impl IntoView {
     if orgs.is_empty() {
@@ -80,12 +80,13 @@ fn OrgSwitcher(orgs: Vec<crate::model::OrgEntry>, current: Signal<String>) -> im
         .iter()
         .map(|o| (o.name.clone(), crate::ui::org_home(o)))
         .collect();
+    let navigate = leptos_router::hooks::use_navigate();
     let on_change = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         if value == "__new" {
-            hard_navigate("/orgs/new");
+            navigate("/orgs/new", Default::default());
         } else if let Some((_, home)) = homes.iter().find(|(name, _)| *name == value) {
-            hard_navigate(home);
+            navigate(home, Default::default());
         }
     };
     view! {

@@ -41,6 +41,18 @@ where
     }
 }
 
+/// Any error of an action's last result: for a form with one field, or a dialog whose
+/// only input is the button.
+pub fn any_error<T, S>(value: S) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Clone + Send + Sync + 'static,
+{
+    move || match value.get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    }
+}
+
 /// An error in a form, announced to screen readers.
 #[component]
 pub fn ErrorText(
@@ -62,10 +74,13 @@ pub fn SubmitButton(
     #[prop(into)] pending: Signal<bool>,
     label: &'static str,
     #[prop(optional)] class: &'static str,
+    /// A fuller name for a button whose label leans on its row, e.g. "Revoke ci-token".
+    #[prop(optional, into)]
+    aria_label: Option<String>,
 ) -> impl IntoView {
     view! {
         <button type="submit" class=class disabled=move || pending.get()
-            aria-busy=move || pending.get().then_some("true")>
+            aria-busy=move || pending.get().then_some("true") aria-label=aria_label>
             {label}
         </button>
     }
@@ -134,6 +149,20 @@ pub fn NotFound() -> impl IntoView {
 /// the UI, Billing & usage for billing managers.
 pub fn org_home(org: &crate::model::OrgEntry) -> String {
     purser_core::navigation::home_for(org.role).href(&org.name)
+}
+
+/// Goes to `href` with the router (no page load) after what the header shows has
+/// changed: signing in or up, creating or joining an organization. The signed-in
+/// account and its organizations are fetched afresh for the header.
+pub fn use_soft_navigate() -> impl Fn(&str) + Clone + 'static {
+    let navigate = leptos_router::hooks::use_navigate();
+    let me = use_context::<crate::MeResource>();
+    move |href: &str| {
+        if let Some(me) = me {
+            me.refetch();
+        }
+        navigate(href, Default::default());
+    }
 }
 
 /// Sends the browser to `href` with a full page load, so that everything on the

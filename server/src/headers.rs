@@ -44,11 +44,8 @@ impl CspNonce {
 ///   (hydration loader, serialized resources) by nonce, and `'wasm-unsafe-eval'` to
 ///   compile the WASM bundle. No `'strict-dynamic'`: the bundle's
 ///   `<link rel="modulepreload">` carries no nonce and is allowed by `'self'`.
-/// - `style-src 'self'`: the one stylesheet; no `<style>` elements.
-///   `style-src-attr 'unsafe-inline'`: the usage chart sizes each bar with an inline
-///   `style="height: …%"` (heights are data, and a class per value would not be
-///   simpler). Attributes cannot hold selectors, so injected CSS could not read the
-///   page, and `img-src`/`font-src` keep `url()` on this origin.
+/// - `style-src 'self'`: the one stylesheet; no `<style>` elements and no inline
+///   `style` attributes (the usage chart is SVG, sized by its own attributes).
 /// - `connect-src 'self'`: server functions and the WASM fetch; nothing leaves.
 /// - `frame-ancestors 'none'` (with `X-Frame-Options: DENY` for older browsers),
 ///   `base-uri 'none'`, `form-action 'self'`, `object-src 'none'`; `default-src
@@ -57,7 +54,7 @@ pub fn page_policy(nonce: &str) -> String {
     format!(
         "default-src 'none'; \
          script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; style-src-attr 'unsafe-inline'; \
+         style-src 'self'; \
          img-src 'self' data:; font-src 'self'; connect-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )

@@ -4,7 +4,7 @@
 use super::dialog::{self, Dialog, DialogRef};
 use crate::api::{InviteByEmail, InviteLink, ResendInvite, RevokeInvite};
 use crate::model::InvitationRow;
-use crate::ui::{form_error, format_date, ErrorText};
+use crate::ui::{any_error, format_date, ErrorText, SubmitButton};
 use leptos::prelude::*;
 use purser_core::{InvitationKind, InvitedRole};
 
@@ -42,13 +42,10 @@ pub fn InviteDialog(
                 <p class="hint" id=format!("{id}-hint")>
                     "Separate addresses with commas or new lines. Each person gets an email with a link that works once and never expires."
                 </p>
-                <ErrorText message=Signal::derive(move || match value.get() {
-                    Some(Err(e)) => Some(e.to_string()),
-                    _ => None,
-                })/>
+                <ErrorText message=Signal::derive(any_error(value))/>
                 <div class="dialog-actions">
                     <button type="button" class="secondary" on:click=move |_| dialog::close(node)>"Cancel"</button>
-                    <button type="submit" disabled=move || action.pending().get()>"Send invitations"</button>
+                    <SubmitButton pending=action.pending() label="Send invitations"/>
                 </div>
             </ActionForm>
         </Dialog>
@@ -80,7 +77,7 @@ pub fn CopyInviteLink(
             copied.set(false);
             action.dispatch(InviteLink { org: org_for_click.clone(), role });
         }>{label}</button>
-        <ErrorText message=Signal::derive(form_error(value))/>
+        <ErrorText message=Signal::derive(any_error(value))/>
         {move || value.get().and_then(|r| r.ok()).map(|url| view! {
             <div class="banner" role="status">
                 <p>
@@ -164,14 +161,14 @@ pub fn InvitationsTable(
                                                     <ActionForm action=resend>
                                                         <input type="hidden" name="org" value=org/>
                                                         <input type="hidden" name="id" value=id/>
-                                                        <button type="submit" class="link">"Resend"</button>
+                                                        <SubmitButton pending=resend.pending() label="Resend" class="link"/>
                                                     </ActionForm>
                                                 }
                                             })}
                                             <ActionForm action=revoke>
                                                 <input type="hidden" name="org" value=org/>
                                                 <input type="hidden" name="id" value=id/>
-                                                <button type="submit" class="link danger">"Revoke"</button>
+                                                <SubmitButton pending=revoke.pending() label="Revoke" class="link danger"/>
                                             </ActionForm>
                                         </div>
                                     </details>

@@ -2,7 +2,7 @@
 
 use crate::api::{check_password_reset, verify_email, RequestPasswordReset, ResetPassword};
 use crate::api::{SignIn, SignUp};
-use crate::ui::{field_error, form_error, hard_navigate, ErrorText};
+use crate::ui::{field_error, form_error, use_soft_navigate, ErrorText, SubmitButton};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use purser_core::ReturnPath;
@@ -18,9 +18,10 @@ pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let query = use_query_map();
     let next = move || safe_next(query.read().get("next"));
+    let go = use_soft_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
-            hard_navigate(next().as_str());
+            go(next().as_str());
         }
     });
     let value = action.value();
@@ -39,7 +40,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <p class="hint">"At least 10 characters."</p>
                 <ErrorText message=Signal::derive(field_error(value, "password"))/>
                 <ErrorText message=Signal::derive(form_error(value))/>
-                <button type="submit" disabled=move || action.pending().get()>"Sign up"</button>
+                <SubmitButton pending=action.pending() label="Sign up"/>
             </ActionForm>
             <p class="muted">"Already have an account? " <a href=move || format!("/signin?next={}", next().to_query_value())>"Sign in"</a></p>
         </section>
@@ -51,9 +52,10 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let query = use_query_map();
     let next = move || safe_next(query.read().get("next"));
+    let go = use_soft_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
-            hard_navigate(next().as_str());
+            go(next().as_str());
         }
     });
     let value = action.value();
@@ -66,7 +68,7 @@ pub fn SignInPage() -> impl IntoView {
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required=true/>
                 <ErrorText message=Signal::derive(move || value.get().and_then(|r| r.err()).map(|e| e.to_string()))/>
-                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+                <SubmitButton pending=action.pending() label="Sign in"/>
             </ActionForm>
             <p class="muted"><a href="/password/forgot">"Forgot your password?"</a></p>
             <p class="muted">"New to Purser? " <a href=move || format!("/signup?next={}", next().to_query_value())>"Create an account"</a></p>
@@ -123,7 +125,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                         <input id="email" name="email" type="email" autocomplete="email" required=true/>
                         <ErrorText message=Signal::derive(field_error(value, "email"))/>
                         <ErrorText message=Signal::derive(form_error(value))/>
-                        <button type="submit" disabled=move || action.pending().get()>"Send reset link"</button>
+                        <SubmitButton pending=action.pending() label="Send reset link"/>
                     </ActionForm>
                 }
             >
@@ -143,9 +145,10 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let token = move || query.read().get("token").unwrap_or_default();
     let link = Resource::new(token, check_password_reset);
     let action = ServerAction::<ResetPassword>::new();
+    let go = use_soft_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
-            hard_navigate("/");
+            go("/");
         }
     });
     let value = action.value();
@@ -163,7 +166,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                 <p class="hint">"At least 10 characters. Every session of your account ends, and you are signed in here."</p>
                                 <ErrorText message=Signal::derive(field_error(value, "password"))/>
                                 <ErrorText message=Signal::derive(form_error(value))/>
-                                <button type="submit" disabled=move || action.pending().get()>"Set new password"</button>
+                                <SubmitButton pending=action.pending() label="Set new password"/>
                             </ActionForm>
                         }
                         .into_any(),

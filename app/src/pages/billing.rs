@@ -9,7 +9,10 @@ use crate::components::invitations::{CopyInviteLink, InvitationsTable, InviteDia
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::components::usage_chart::UsageChart;
 use crate::model::{BillingPage, UsageView};
-use crate::ui::{field_error, form_error, format_date, format_money, ErrorPanel, ErrorText};
+use crate::ui::{
+    any_error, field_error, form_error, format_date, format_money, ErrorPanel, ErrorText,
+    SubmitButton,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use purser_core::permissions::allows;
@@ -182,13 +185,10 @@ fn ManagersTable(page: BillingPage, actions: Actions) -> impl IntoView {
             <ActionForm action=actions.remove>
                 <input type="hidden" name="org" value=org/>
                 <input type="hidden" name="user_id" prop:value=move || target.get().0/>
-                <ErrorText message=Signal::derive(move || match removed.get() {
-                    Some(Err(e)) => Some(e.to_string()),
-                    _ => None,
-                })/>
+                <ErrorText message=Signal::derive(any_error(removed))/>
                 <div class="dialog-actions">
                     <button type="button" class="secondary" on:click=move |_| dialog::close(confirm)>"Cancel"</button>
-                    <button type="submit" class="danger">"Remove Billing Manager"</button>
+                    <SubmitButton pending=actions.remove.pending() label="Remove Billing Manager" class="danger"/>
                 </div>
             </ActionForm>
         </Dialog>
@@ -227,9 +227,9 @@ fn SubscriptionSection(
                     <select id="edition" name="edition">
                         {Edition::ALL.into_iter().map(|e| view! { <option value=e.as_str() selected=e == current>{e.label()}</option> }).collect_view()}
                     </select>
-                    <button type="submit" class="secondary">"Change edition"</button>
+                    <SubmitButton pending=action.pending() label="Change edition" class="secondary"/>
                 </ActionForm>
-                <ErrorText message=Signal::derive(move || action.value().get().and_then(|r| r.err()).map(|e| e.to_string()))/>
+                <ErrorText message=Signal::derive(any_error(action.value()))/>
             })}
         </section>
     }
@@ -287,7 +287,7 @@ fn PaymentMethodSection(
                     <p class="hint">"The card number goes to the payment processor; Purser keeps only the brand, the last four digits, the expiry and the name."</p>
                     <div class="dialog-actions">
                         <button type="button" class="secondary" on:click=move |_| dialog::close(node)>"Cancel"</button>
-                        <button type="submit" disabled=move || action.pending().get()>"Save card"</button>
+                        <SubmitButton pending=action.pending() label="Save card"/>
                     </div>
                 </ActionForm>
             </Dialog>
@@ -371,7 +371,7 @@ fn UsageSection(org: String, usage: UsageView, members: u64) -> impl IntoView {
                 </select>
                 <span class="muted" aria-live="polite">{move || load.pending().get().then_some("Loading…")}</span>
             </div>
-            <ErrorText message=Signal::derive(form_error(load.value()))/>
+            <ErrorText message=Signal::derive(any_error(load.value()))/>
             {move || {
                 let u = shown.get();
                 view! { <UsageChart buckets=u.buckets granularity=u.granularity/> }

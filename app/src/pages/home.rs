@@ -2,7 +2,7 @@
 
 use crate::api::ResendVerification;
 use crate::model::Me;
-use crate::ui::{form_error, ErrorPanel, ErrorText};
+use crate::ui::{any_error, ErrorPanel, ErrorText};
 use crate::MeResource;
 use leptos::prelude::*;
 
@@ -89,7 +89,7 @@ fn VerifyBanner(email: String) -> impl IntoView {
                     {move || if sent() { "Sent again" } else { "Send the link again" }}
                 </button>
             </ActionForm>
-            <ErrorText message=Signal::derive(form_error(resend.value()))/>
+            <ErrorText message=Signal::derive(any_error(resend.value()))/>
         </div>
     }
 }

@@ -3,7 +3,7 @@
 use crate::api::{load_identity, AddDirectoryEmail, RemoveDirectoryEmail, SetIdentityProvider};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::IdentityPage;
-use crate::ui::{form_error, ErrorPanel, ErrorText};
+use crate::ui::{any_error, ErrorPanel, ErrorText, SubmitButton};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use purser_core::IdentityProvider;
@@ -62,9 +62,9 @@ fn IdentityView(
                     <option value="open" selected=!directory>"Open"</option>
                     <option value="directory" selected=directory>"Directory"</option>
                 </select>
-                <button type="submit">"Save"</button>
+                <SubmitButton pending=set.pending() label="Save"/>
             </ActionForm>
-            <ErrorText message=Signal::derive(form_error(set.value()))/>
+            <ErrorText message=Signal::derive(any_error(set.value()))/>
         </section>
         <section class="card">
             <h2>"Directory"</h2>
@@ -72,10 +72,10 @@ fn IdentityView(
                 <input type="hidden" name="org" value=org_for_add/>
                 <label for="directory-email" class="visually-hidden">"Email to add"</label>
                 <input id="directory-email" name="email" type="email" placeholder="person@example.com" required=true/>
-                <button type="submit">"Add email"</button>
+                <SubmitButton pending=add.pending() label="Add email"/>
             </ActionForm>
-            <ErrorText message=Signal::derive(move || add.value().get().and_then(|r| r.err()).map(|e| e.to_string()))/>
-            <ErrorText message=Signal::derive(form_error(remove.value()))/>
+            <ErrorText message=Signal::derive(any_error(add.value()))/>
+            <ErrorText message=Signal::derive(any_error(remove.value()))/>
             <ul class="directory" data-testid="directory">
                 {page.emails.into_iter().map(|email| {
                     let org = org.clone();
@@ -85,7 +85,7 @@ fn IdentityView(
                             <ActionForm action=remove attr:class="inline">
                                 <input type="hidden" name="org" value=org/>
                                 <input type="hidden" name="email" value=email.clone()/>
-                                <button type="submit" class="link danger" aria-label=format!("Remove {email}")>"Remove"</button>
+                                <SubmitButton pending=remove.pending() label="Remove" class="link danger" aria_label=format!("Remove {email}")/>
                             </ActionForm>
                         </li>
                     }

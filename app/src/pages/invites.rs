@@ -1,7 +1,7 @@
 //! The accept page an invitation link opens.
 
 use crate::api::{preview_invite, AcceptInvite};
-use crate::ui::{hard_navigate, ErrorText};
+use crate::ui::{any_error, use_soft_navigate, ErrorText, SubmitButton};
 use crate::MeResource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -61,6 +61,7 @@ pub fn AcceptInvitePage() -> impl IntoView {
 fn AcceptForm(secret: String, email: String) -> impl IntoView {
     let action = ServerAction::<AcceptInvite>::new();
     let value = action.value();
+    let go = use_soft_navigate();
     Effect::new(move |_| {
         if let Some(Ok((org, role))) = value.get() {
             let page = if role == Role::BillingManager {
@@ -68,18 +69,15 @@ fn AcceptForm(secret: String, email: String) -> impl IntoView {
             } else {
                 "members"
             };
-            hard_navigate(&format!("/{org}/settings/{page}"));
+            go(&format!("/{org}/settings/{page}"));
         }
     });
     view! {
         <p class="muted">{format!("You are signed in as {email}.")}</p>
         <ActionForm action>
             <input type="hidden" name="secret" value=secret/>
-            <ErrorText message=Signal::derive(move || match value.get() {
-                Some(Err(e)) => Some(e.to_string()),
-                _ => None,
-            })/>
-            <button type="submit" disabled=move || action.pending().get()>"Accept invitation"</button>
+            <ErrorText message=Signal::derive(any_error(value))/>
+            <SubmitButton pending=action.pending() label="Accept invitation"/>
         </ActionForm>
     }
 }

@@ -8,7 +8,10 @@ use crate::components::dialog::{self, Dialog, DialogRef};
 use crate::components::invitations::{CopyInviteLink, InvitationsTable, InviteDialog};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::MembersPage as Members;
-use crate::ui::{field_error, form_error, format_date, hard_navigate, ErrorPanel, ErrorText};
+use crate::ui::{
+    any_error, field_error, form_error, format_date, use_soft_navigate, ErrorPanel, ErrorText,
+    SubmitButton,
+};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -18,9 +21,10 @@ use purser_core::{Action, Edition, InvitedRole, Role, Surface};
 #[component]
 pub fn NewOrgPage() -> impl IntoView {
     let action = ServerAction::<CreateOrg>::new();
+    let go = use_soft_navigate();
     Effect::new(move |_| {
         if let Some(Ok(name)) = action.value().get() {
-            hard_navigate(&format!("/{name}/settings/members"));
+            go(&format!("/{name}/settings/members"));
         }
     });
     let value = action.value();
@@ -45,7 +49,7 @@ pub fn NewOrgPage() -> impl IntoView {
                 <p class="hint">"Team allows one billing manager; Enterprise and Business Critical allow any number."</p>
                 <ErrorText message=Signal::derive(field_error(value, "edition"))/>
                 <ErrorText message=Signal::derive(form_error(value))/>
-                <button type="submit" disabled=move || action.pending().get()>"Create organization"</button>
+                <SubmitButton pending=action.pending() label="Create organization"/>
             </ActionForm>
         </section>
     }
@@ -283,10 +287,11 @@ fn MemberDialogs(org: String, actions: MemberActions, target: MemberTarget) -> i
                 <input type="hidden" name="org" value=org_for_role/>
                 <input type="hidden" name="user_id" prop:value=move || target.who.get().0/>
                 <input type="hidden" name="role" prop:value=move || new_role().as_str()/>
-                <ErrorText message=Signal::derive(move || changed.get().and_then(|r| r.err()).map(|e| e.to_string()))/>
+                <ErrorText message=Signal::derive(any_error(changed))/>
                 <div class="dialog-actions">
                     <button type="button" class="secondary" on:click=move |_| dialog::close(target.change_role)>"Cancel"</button>
-                    <button type="submit" disabled=move || actions.change_role.pending().get()>
+                    <button type="submit" disabled=move || actions.change_role.pending().get()
+                        aria-busy=move || actions.change_role.pending().get().then_some("true")>
                         {move || match new_role() { Role::Admin => "Make admin", _ => "Make member" }}
                     </button>
                 </div>
@@ -297,10 +302,10 @@ fn MemberDialogs(org: String, actions: MemberActions, target: MemberTarget) -> i
             <ActionForm action=actions.remove>
                 <input type="hidden" name="org" value=org/>
                 <input type="hidden" name="user_id" prop:value=move || target.who.get().0/>
-                <ErrorText message=Signal::derive(move || removed.get().and_then(|r| r.err()).map(|e| e.to_string()))/>
+                <ErrorText message=Signal::derive(any_error(removed))/>
                 <div class="dialog-actions">
                     <button type="button" class="secondary" on:click=move |_| dialog::close(target.remove)>"Cancel"</button>
-                    <button type="submit" class="danger" disabled=move || actions.remove.pending().get()>"Remove"</button>
+                    <SubmitButton pending=actions.remove.pending() label="Remove" class="danger"/>
                 </div>
             </ActionForm>
         </Dialog>

@@ -6,7 +6,7 @@ use crate::api::{load_audit, load_resources, CreateResource, RevokeOrgToken};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::error::AppError;
 use crate::model::OrgResources;
-use crate::ui::{form_error, format_date, ErrorPanel, ErrorText};
+use crate::ui::{any_error, format_date, ErrorPanel, ErrorText, SubmitButton};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use purser_core::navigation::team_href;
@@ -73,9 +73,9 @@ fn CreateForm(
                 }.into_any(),
                 None => view! { <input type="hidden" name="extra" value=""/> }.into_any(),
             }}
-            <button type="submit">{button}</button>
+            <SubmitButton pending=action.pending() label=button/>
         </ActionForm>
-        <ErrorText message=Signal::derive(form_error(action.value()))/>
+        <ErrorText message=Signal::derive(any_error(action.value()))/>
     }
 }
 
@@ -209,7 +209,7 @@ pub fn OrgTokensPage() -> impl IntoView {
                                         <ActionForm action=revoke attr:class="inline">
                                             <input type="hidden" name="org" value=org/>
                                             <input type="hidden" name="id" value=t.id.clone()/>
-                                            <button type="submit" class="link danger" aria-label=format!("Revoke {}", t.name)>"Revoke"</button>
+                                            <SubmitButton pending=revoke.pending() label="Revoke" class="link danger" aria_label=format!("Revoke {}", t.name)/>
                                         </ActionForm>
                                     </td>
                                 </tr>

@@ -5,7 +5,7 @@ use crate::api::{load_team, AddTeamMember, RemoveTeamMember};
 use crate::components::dialog::{self, Dialog, DialogRef};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::TeamPage;
-use crate::ui::{field_error, form_error, ErrorPanel, ErrorText, SubmitButton};
+use crate::ui::{any_error, field_error, form_error, ErrorPanel, ErrorText, SubmitButton};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use purser_core::navigation::{decode_segment, OrgPage};
@@ -136,7 +136,7 @@ fn MembersTable(
                 <input type="hidden" name="org" value=org/>
                 <input type="hidden" name="team" value=team.name.clone()/>
                 <input type="hidden" name="user_id" prop:value=move || target.get().0/>
-                <ErrorText message=Signal::derive(form_error(removed))/>
+                <ErrorText message=Signal::derive(any_error(removed))/>
                 <div class="dialog-actions">
                     <button type="button" class="secondary" on:click=move |_| dialog::close(confirm)>"Cancel"</button>
                     <SubmitButton pending=remove.pending() label="Remove from team" class="danger"/>

@@ -2,7 +2,10 @@
 //! the account's security: change password, sign out everywhere.
 
 use crate::api::{list_tokens, ChangePassword, CreateToken, RevokeToken, SignOutEverywhere};
-use crate::ui::{field_error, form_error, format_date, hard_navigate, ErrorPanel, ErrorText};
+use crate::ui::{
+    any_error, field_error, form_error, format_date, hard_navigate, ErrorPanel, ErrorText,
+    SubmitButton,
+};
 use leptos::prelude::*;
 
 #[component]
@@ -28,9 +31,9 @@ pub fn TokensPage() -> impl IntoView {
             <ActionForm action=create attr:class="row">
                 <label for="description" class="visually-hidden">"Description"</label>
                 <input id="description" name="description" placeholder="What is this token for?"/>
-                <button type="submit">"Create token"</button>
+                <SubmitButton pending=create.pending() label="Create token"/>
             </ActionForm>
-            <ErrorText message=Signal::derive(form_error(created))/>
+            <ErrorText message=Signal::derive(any_error(created))/>
             {move || created.get().and_then(|r| r.ok()).map(|t| view! {
                 <div class="banner" role="status">
                     <p>"Copy your new token now. You will not be able to see it again."</p>
@@ -54,7 +57,7 @@ pub fn TokensPage() -> impl IntoView {
                                         <td>
                                             <ActionForm action=revoke attr:class="inline">
                                                 <input type="hidden" name="id" value=t.id.clone()/>
-                                                <button type="submit" class="danger link">"Revoke"</button>
+                                                <SubmitButton pending=revoke.pending() label="Revoke" class="danger link"/>
                                             </ActionForm>
                                         </td>
                                     </tr>
@@ -95,7 +98,7 @@ fn AccountSecurity() -> impl IntoView {
                 <p class="hint">"At least 10 characters. Your other sessions end; this one stays."</p>
                 <ErrorText message=Signal::derive(field_error(changed, "password"))/>
                 <ErrorText message=Signal::derive(form_error(changed))/>
-                <button type="submit" disabled=move || change.pending().get()>"Change password"</button>
+                <SubmitButton pending=change.pending() label="Change password"/>
             </ActionForm>
             {move || matches!(changed.get(), Some(Ok(()))).then(|| view! {
                 <div class="banner" role="status" data-testid="password-changed">
@@ -110,9 +113,9 @@ fn AccountSecurity() -> impl IntoView {
                 "Personal access tokens are not sessions: they keep working until you revoke them."
             </p>
             <ActionForm action=everywhere>
-                <button type="submit" class="danger" disabled=move || everywhere.pending().get()>"Sign out everywhere"</button>
+                <SubmitButton pending=everywhere.pending() label="Sign out everywhere" class="danger"/>
             </ActionForm>
-            <ErrorText message=Signal::derive(form_error(everywhere.value()))/>
+            <ErrorText message=Signal::derive(any_error(everywhere.value()))/>
         </section>
     }
 }

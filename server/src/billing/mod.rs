@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 use crate::orgs::{self, OrgAccess};
 use chrono::{Datelike, TimeZone, Utc};
 use processor::{ChargeError, PaymentProcessor};
-use purser_core::billing::{monthly_amount_cents, price_per_member_cents, Brand, NewCard, Period};
+use purser_core::billing::{
+    monthly_amount_cents, price_per_member_cents, Brand, Expiry, NewCard, Period,
+};
 use purser_core::{Action, Edition, Surface};
 use sqlx::Row;
 use std::sync::Arc;
@@ -410,11 +412,16 @@ pub async fn run_cycle(
         let outcome = match token {
             None => Err("no payment method on file".to_owned()),
             Some(token) => {
-                let exp = (
-                    org.try_get::<Option<i64>, _>("exp_year")?.unwrap_or(0),
-                    org.try_get::<Option<i64>, _>("exp_month")?.unwrap_or(0),
-                );
-                if (exp.0, exp.1) < (i64::from(period.year), i64::from(period.month)) {
+                let expiry = Expiry {
+                    year: i32::try_from(org.try_get::<i64, _>("exp_year")?).map_err(|_| {
+                        Error::Internal("a stored expiry year is out of range".into())
+                    })?,
+                    month: u32::try_from(org.try_get::<i64, _>("exp_month")?).map_err(|_| {
+                        Error::Internal("a stored expiry month is out of range".into())
+                    })?,
+                };
+                // The card must still work in the month being billed.
+                if expiry.is_past((period.year, period.month)) {
                     Err("the card on file has expired".to_owned())
                 } else if amount == 0 {
                     Ok("nothing to charge".to_owned())

@@ -73,6 +73,10 @@ async fn page_policy(res: reqwest::Response) -> (String, String) {
     }
     assert!(!csp.contains("'unsafe-eval'"), "{csp:?}");
     assert!(
+        !csp.contains("'unsafe-inline'"),
+        "no inline styles or scripts: {csp:?}"
+    );
+    assert!(
         !csp.contains("script-src 'self' 'unsafe-inline'"),
         "{csp:?}"
     );
