@@ -1,0 +1,103 @@
+import { Locator, Page, expect, test } from '@playwright/test';
+import { orgNav, signIn, unique } from './helpers';
+
+/** Whether `locator` is the focused element. */
+async function focused(locator: Locator): Promise<boolean> {
+  return locator.evaluate((el) => el === document.activeElement).catch(() => false);
+}
+
+/** Presses Tab until `target` has the focus (at most `max` times). */
+async function tabTo(page: Page, target: Locator, max = 60) {
+  await expect(target).toBeVisible();
+  for (let i = 0; i < max; i++) {
+    if (await focused(target)) return;
+    await page.keyboard.press('Tab');
+  }
+  await expect(target, `reached by Tab within ${max} presses`).toBeFocused();
+}
+
+/** What has the focus, for messages. */
+async function describeFocus(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el) return 'nothing';
+    const name = el.getAttribute('aria-label') ?? (el as HTMLElement).innerText?.trim().slice(0, 40) ?? '';
+    return `<${el.tagName.toLowerCase()}${el.id ? ` id="${el.id}"` : ''}> ${name}`;
+  });
+}
+
+test('an admin invites a member with the keyboard only: the dialog traps focus, Escape returns it', async ({ page }) => {
+  // Signing in with a click is allowed; from here on, only the keyboard.
+  await signIn(page, 'alice@acme.example', 'alice-demo-password');
+
+  // From the start page into the organization by its link, then to Members by the
+  // Organization navigation (by way of Stacks, so that Members is really chosen).
+  await tabTo(page, page.getByRole('main').getByRole('link', { name: 'Acme Corp' }));
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/acme\/settings\/members$/);
+  const nav = orgNav(page);
+  await tabTo(page, nav.getByRole('link', { name: 'Stacks', exact: true }));
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/acme\/stacks$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Stacks' })).toBeVisible();
+  await tabTo(page, nav.getByRole('link', { name: 'Members', exact: true }));
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/acme\/settings\/members$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Members' })).toBeVisible();
+
+  // The invite button opens the dialog with the focus on its first field.
+  const opener = page.getByRole('button', { name: 'Invite members' });
+  await tabTo(page, opener);
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Invite members' });
+  await expect(dialog).toBeVisible();
+  const emails = dialog.getByLabel('Email addresses');
+  await expect(emails).toBeFocused();
+
+  // Tab cycles inside the dialog: the focus never reaches the page behind it. Past the
+  // last button the native modal dialog lets the focus out of the page to the browser's
+  // own controls (the address bar; the document then has no focus at all), and the
+  // next Tab brings it back to the dialog's first field.
+  const where = () =>
+    dialog.evaluate((d) => ({
+      inDialog: d.contains(document.activeElement),
+      inBrowser: !document.hasFocus() && (document.activeElement === document.body || !document.activeElement),
+    }));
+  for (const key of ['Tab', 'Shift+Tab']) {
+    const seen = new Set<string>();
+    let outside = 0;
+    for (let i = 1; i <= 8; i++) {
+      await page.keyboard.press(key);
+      const { inDialog, inBrowser } = await where();
+      const msg = `${key} ${i} moved the focus out of the dialog, to ${await describeFocus(page)}`;
+      expect(inDialog || inBrowser, msg).toBe(true);
+      if (inDialog) {
+        outside = 0;
+        seen.add(await describeFocus(page));
+      } else {
+        outside += 1;
+        expect(outside, `${key} ${i}: the focus stayed out of the dialog`).toBe(1);
+      }
+    }
+    // It went round: the field, Cancel and Send invitations were each reached.
+    expect([...seen].sort(), `${key} reached every control of the dialog`).toHaveLength(3);
+  }
+  await tabTo(page, emails, 4);
+
+  // Escape closes it and gives the focus back to the button that opened it.
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(opener).toBeFocused();
+
+  // Again, this time sending an invitation.
+  await page.keyboard.press('Enter');
+  await expect(dialog).toBeVisible();
+  await expect(emails).toBeFocused();
+  const address = `${unique('keys')}@example.com`;
+  await page.keyboard.type(address);
+  const send = dialog.getByRole('button', { name: 'Send invitations' });
+  await tabTo(page, send, 5);
+  await page.keyboard.press('Enter');
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('member-invitations')).toContainText(address);
+});
