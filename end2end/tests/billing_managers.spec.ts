@@ -137,8 +137,13 @@ test('(6) an admin removes a billing manager and their next request is refused',
   await expect(dialog).toBeHidden();
   await expect(admin.getByTestId('billing-managers')).toContainText('No billing managers yet');
 
-  await bm.reload();
+  // Their next request, by clicking: to the start page (which still lists the
+  // organization it loaded) and into the organization again.
+  await bm.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link').click();
+  await expect(bm.getByRole('heading', { name: 'Your organizations' })).toBeVisible();
+  await bm.getByLabel('Switch organization').selectOption(org);
   await expect(bm.getByRole('heading', { name: 'Not found' })).toBeVisible();
+  await expect(bm.getByTestId('billing-managers')).toHaveCount(0);
   expect((await bm.request.get(`/api/orgs/${org}/billing-managers`)).status()).toBe(404);
 });
 

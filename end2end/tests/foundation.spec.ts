@@ -15,6 +15,7 @@ test('sign up, verify by email, create an organization, see yourself as its admi
   // The verification link arrives by email.
   const link = await linkFromEmail(email, '/verify-email');
   await page.goto(link);
+  await hydrated(page);
   await expect(page.getByTestId('verified')).toHaveText('Your email address is verified');
 
   // From the verified page, by the header's link (no organization yet).
