@@ -45,6 +45,15 @@ impl Edition {
         }
     }
 
+    /// The billing-manager limit in words, e.g. "Team allows 1 billing manager at a time".
+    pub fn billing_manager_allowance(self) -> String {
+        match self.billing_manager_limit() {
+            Some(1) => format!("{} allows 1 billing manager at a time", self.label()),
+            Some(n) => format!("{} allows {n} billing managers at a time", self.label()),
+            None => format!("{} allows any number of billing managers", self.label()),
+        }
+    }
+
     /// How many accepted billing managers the edition allows at a time; `None` is unlimited.
     pub const fn billing_manager_limit(self) -> Option<u32> {
         match self {
@@ -100,6 +109,24 @@ impl FromStr for Edition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allowances_read_as_the_limits() {
+        let table = [
+            (Edition::Team, "Team allows 1 billing manager at a time"),
+            (
+                Edition::Enterprise,
+                "Enterprise allows any number of billing managers",
+            ),
+            (
+                Edition::BusinessCritical,
+                "Business Critical allows any number of billing managers",
+            ),
+        ];
+        for (edition, words) in table {
+            assert_eq!(edition.billing_manager_allowance(), words);
+        }
+    }
 
     #[test]
     fn limits() {

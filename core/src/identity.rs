@@ -4,6 +4,11 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// An admin tried to remove their own email from the directory that admits them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("You cannot remove your own email: you would lose access to the organization.")]
+pub struct SelfRemoval;
+
 /// The one identity provider that backs an organization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -21,6 +26,19 @@ impl IdentityProvider {
         match self {
             IdentityProvider::Open => "open",
             IdentityProvider::Directory => "directory",
+        }
+    }
+
+    /// Whether `actor_email` may take `email` off the directory: not their own while
+    /// the directory decides access, or they would shut themselves out at once.
+    pub fn check_directory_removal(
+        self,
+        email: &crate::Email,
+        actor_email: &str,
+    ) -> Result<(), SelfRemoval> {
+        match self {
+            IdentityProvider::Directory if email.as_str() == actor_email => Err(SelfRemoval),
+            _ => Ok(()),
         }
     }
 
@@ -59,6 +77,27 @@ impl FromStr for IdentityProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Email;
+
+    #[test]
+    fn admins_keep_their_own_directory_email() {
+        let me = "ada@example.com";
+        let cases = [
+            (IdentityProvider::Directory, "ada@example.com", false),
+            (IdentityProvider::Directory, "ADA@example.com", false),
+            (IdentityProvider::Directory, "grace@example.com", true),
+            (IdentityProvider::Open, "ada@example.com", true),
+            (IdentityProvider::Open, "grace@example.com", true),
+        ];
+        for (provider, email, allowed) in cases {
+            let email = Email::parse(email).unwrap();
+            assert_eq!(
+                provider.check_directory_removal(&email, me).is_ok(),
+                allowed,
+                "{provider} {email}"
+            );
+        }
+    }
 
     #[test]
     fn admission() {

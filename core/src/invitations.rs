@@ -7,9 +7,42 @@ use crate::edition::Edition;
 use crate::identity::IdentityProvider;
 use crate::permissions::{allows, Action, Surface};
 use crate::role::Role;
+use crate::values::{Email, ValueError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+
+/// At most this many addresses in one invitation request.
+pub const MAX_BATCH: usize = 50;
+
+/// The addresses of one invitation request as typed: separated by commas, semicolons
+/// or line breaks, each a valid address, repeats dropped (the first kept), at least one
+/// and at most [`MAX_BATCH`]. Errors name the `emails` field.
+pub fn parse_email_list<S: AsRef<str>>(inputs: &[S]) -> Result<Vec<Email>, ValueError> {
+    let refuse = |message: String| ValueError {
+        field: "emails",
+        message,
+    };
+    let mut emails: Vec<Email> = Vec::new();
+    for typed in inputs
+        .iter()
+        .flat_map(|i| i.as_ref().split([',', '\n', ';']))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let email = Email::parse(typed).map_err(|v| refuse(v.message))?;
+        if !emails.contains(&email) {
+            emails.push(email);
+        }
+    }
+    match emails.len() {
+        0 => Err(refuse("Enter at least one email address.".into())),
+        n if n > MAX_BATCH => Err(refuse(format!(
+            "Invite at most {MAX_BATCH} addresses at a time."
+        ))),
+        _ => Ok(emails),
+    }
+}
 
 /// The roles an invitation may grant: members and billing managers. Admins are made
 /// by changing a member's role, never by an invitation, so no link or email can hand
@@ -294,6 +327,48 @@ pub fn may_view_invitations(viewer: Role, role: InvitedRole, surface: Surface) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn email_lists_are_split_checked_and_deduplicated() {
+        let ok: &[(&[&str], &[&str])] = &[
+            (&["ada@example.com"], &["ada@example.com"]),
+            (
+                &["ada@example.com, grace@example.com"],
+                &["ada@example.com", "grace@example.com"],
+            ),
+            (
+                &["ada@example.com;\ngrace@example.com\n"],
+                &["ada@example.com", "grace@example.com"],
+            ),
+            (
+                &["Ada@Example.com", "ada@example.com"],
+                &["ada@example.com"],
+            ),
+            (&[" , ada@example.com ,, "], &["ada@example.com"]),
+        ];
+        for (input, expected) in ok {
+            let got: Vec<String> = parse_email_list(input)
+                .unwrap()
+                .iter()
+                .map(|e| e.as_str().to_owned())
+                .collect();
+            assert_eq!(got, *expected, "{input:?}");
+        }
+        let fifty_one: Vec<String> = (0..=MAX_BATCH)
+            .map(|i| format!("p{i}@example.com"))
+            .collect();
+        let refused: &[(Vec<String>, &str)] = &[
+            (vec![], "at least one"),
+            (vec![" , ;".into()], "at least one"),
+            (vec!["ada@example.com, not-an-address".into()], "@"),
+            (fifty_one, "at most 50"),
+        ];
+        for (input, message) in refused {
+            let e = parse_email_list(input).unwrap_err();
+            assert_eq!(e.field, "emails");
+            assert!(e.message.contains(message), "{input:?}: {}", e.message);
+        }
+    }
 
     fn facts() -> AcceptanceFacts<'static> {
         AcceptanceFacts {

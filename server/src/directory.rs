@@ -96,12 +96,11 @@ pub async fn remove(
 ) -> Result<()> {
     access.require(Action::SettingsUpdate, surface)?;
     let email = Email::parse(email)?;
-    if email.as_str() == actor.email && access.org.identity_provider == IdentityProvider::Directory
-    {
-        return Err(Error::Conflict(
-            "You cannot remove your own email: you would lose access to the organization.".into(),
-        ));
-    }
+    access
+        .org
+        .identity_provider
+        .check_directory_removal(&email, &actor.email)
+        .map_err(|e| Error::Conflict(e.to_string()))?;
     let mut tx = db.begin().await?;
     let done = sqlx::query("DELETE FROM directory_entries WHERE org_id = $1 AND email = $2")
         .bind(&access.org.id)

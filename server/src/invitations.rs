@@ -15,15 +15,13 @@ use crate::email::outbox;
 use crate::error::{Error, Result};
 use crate::orgs::{self, Org, OrgAccess};
 use crate::secrets;
-use purser_core::invitations::{check_acceptance, invite_action, InvitationEvent, NotPending};
+use purser_core::invitations::{
+    check_acceptance, invite_action, parse_email_list, InvitationEvent, NotPending,
+};
 use purser_core::{
-    AcceptError, AcceptanceFacts, Email, InvitationKind, InvitationStatus, InvitedRole, Role,
-    Surface,
+    AcceptError, AcceptanceFacts, InvitationKind, InvitationStatus, InvitedRole, Role, Surface,
 };
 use sqlx::Row;
-
-/// At most this many addresses in one batch.
-pub const MAX_BATCH: usize = 50;
 
 /// A pending (or finished) invitation, as admins see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,35 +176,7 @@ pub async fn invite_by_email(
     base_url: &str,
 ) -> Result<Vec<Invitation>> {
     access.require(invite_action(role), surface)?;
-    let mut parsed: Vec<Email> = Vec::new();
-    for e in emails
-        .iter()
-        .flat_map(|e| e.split([',', '\n', ';']))
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
-        let email = Email::parse(e).map_err(|v| {
-            Error::Invalid(purser_core::ValueError {
-                field: "emails",
-                message: v.message,
-            })
-        })?;
-        if !parsed.contains(&email) {
-            parsed.push(email);
-        }
-    }
-    if parsed.is_empty() {
-        return Err(Error::Invalid(purser_core::ValueError {
-            field: "emails",
-            message: "Enter at least one email address.".into(),
-        }));
-    }
-    if parsed.len() > MAX_BATCH {
-        return Err(Error::Invalid(purser_core::ValueError {
-            field: "emails",
-            message: format!("Invite at most {MAX_BATCH} addresses at a time."),
-        }));
-    }
+    let parsed = parse_email_list(emails)?;
     let mut tx = db.begin().await?;
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
     ensure_room(&mut tx, &access.org, role).await?;

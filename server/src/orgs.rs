@@ -91,11 +91,8 @@ impl NewOrg {
 
 /// Creates an organization; its creator becomes its first admin.
 pub async fn create(db: &Db, creator: &User, new: NewOrg) -> Result<Org> {
-    if !creator.email_verified {
-        return Err(Error::Forbidden(
-            "Verify your email address before creating an organization.".into(),
-        ));
-    }
+    purser_core::members::check_founder(creator.email_verified)
+        .map_err(|e| Error::Forbidden(e.to_string()))?;
     let org = Org {
         id: db::new_id(),
         name: new.name.as_str().to_owned(),

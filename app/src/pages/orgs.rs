@@ -46,7 +46,7 @@ pub fn NewOrgPage() -> impl IntoView {
                         .map(|e| view! { <option value=e.as_str()>{e.label()}</option> })
                         .collect_view()}
                 </select>
-                <p class="hint">"Team allows one billing manager; Enterprise and Business Critical allow any number."</p>
+                <p class="hint">{Edition::ALL.map(|e| e.billing_manager_allowance()).join("; ") + "."}</p>
                 <ErrorText message=Signal::derive(field_error(value, "edition"))/>
                 <ErrorText message=Signal::derive(form_error(value))/>
                 <SubmitButton pending=action.pending() label="Create organization"/>
