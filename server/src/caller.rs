@@ -2,7 +2,7 @@
 
 use crate::accounts::{self, User};
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;

@@ -14,7 +14,7 @@
 //! REST write, though, must come from this site like any server function call.
 
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, HOST, ORIGIN};
 use axum::http::{HeaderMap, Method};

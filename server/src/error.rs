@@ -40,6 +40,12 @@ pub enum Error {
     /// Something on our side failed; the cause is logged, never returned (500).
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database failed (500); the source is kept for the log, never returned.
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+    /// Migrating the schema failed (500, or the server does not start).
+    #[error("migration error")]
+    Migration(#[from] sqlx::migrate::MigrateError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -54,15 +60,18 @@ impl Error {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Internal(_) | Error::Database(_) | Error::Migration(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
     /// The message safe to show the caller.
     pub fn public_message(&self) -> String {
         match self {
-            Error::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
+            Error::Internal(_) | Error::Database(_) | Error::Migration(_) => {
+                // Logged once, here, where it becomes an answer, with its whole chain.
+                tracing::error!(error = %self.chain(), "internal error");
                 "Something went wrong on our side. Please try again.".to_owned()
             }
             other => other.to_string(),
@@ -90,13 +99,21 @@ impl Error {
 
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
-        Error::Internal(format!("database: {err}"))
+        Error::Database(err)
     }
 }
 
-impl From<sqlx::migrate::MigrateError> for Error {
-    fn from(err: sqlx::migrate::MigrateError) -> Self {
-        Error::Internal(format!("migration: {err}"))
+impl Error {
+    /// The error and each of its sources, for the log: "database error: …: …".
+    fn chain(&self) -> String {
+        let mut out = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            out.push_str(": ");
+            out.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        out
     }
 }
 
@@ -165,7 +182,9 @@ impl Error {
                 message,
                 retry_after_secs,
             },
-            internal @ Error::Internal(_) => AppError::Server(internal.public_message()),
+            internal @ (Error::Internal(_) | Error::Database(_) | Error::Migration(_)) => {
+                AppError::Server(internal.public_message())
+            }
         }
     }
 

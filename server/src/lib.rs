@@ -28,6 +28,7 @@ pub mod orgs;
 pub mod secrets;
 pub mod stacks;
 pub mod startup;
+pub mod state;
 pub mod throttle;
 pub mod tokens;
 pub mod web;

@@ -1,81 +1,18 @@
-//! Settings, the application state, the router, and serving.
+//! The router, and serving: connect, migrate, start the background work, listen.
+//! Settings and the application state live in `state`.
 
 use crate::db::{self, Db};
 use crate::email::{delivery, mailbox};
+use crate::state::leptos_options;
+pub use crate::state::{AppState, Settings};
 use crate::{api, csrf, web};
-use axum::extract::FromRef;
 use axum::Router;
-use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use purser_app::backend::SharedBackend;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
-
-/// Everything the server is configured with (flags or environment, see `cli`).
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub database_url: String,
-    pub addr: SocketAddr,
-    /// How people reach this server, used in links sent by email; no trailing slash.
-    pub base_url: String,
-    pub smtp_url: Option<String>,
-    pub smtp_from: String,
-    /// Serve `/dev/mailbox`, which shows every queued email (and so its secrets).
-    pub dev_mailbox: bool,
-    /// Where cargo-leptos put the browser bundle and styles (`pkg/`).
-    pub site_root: PathBuf,
-    /// How often the outbox is delivered.
-    pub mail_interval: Duration,
-    /// Rate limits, the sign-in lockout and the password-hashing bound.
-    pub limits: crate::throttle::Limits,
-    /// A session ends after this long without use (`--session-idle-hours`).
-    pub session_idle: Duration,
-    /// A session ends this long after sign-in, used or not (`--session-max-days`).
-    pub session_max: Duration,
-}
-
-impl Settings {
-    pub fn secure_cookies(&self) -> bool {
-        self.base_url.starts_with("https://")
-    }
-
-    pub fn session_lifetimes(&self) -> crate::accounts::SessionLifetimes {
-        crate::accounts::SessionLifetimes {
-            idle: self.session_idle,
-            max: self.session_max,
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    /// Seals continuation tokens (shared by every instance through the database).
-    pub cursors: Arc<crate::cursor::CursorKey>,
-    pub processor: Arc<dyn crate::billing::processor::PaymentProcessor>,
-    pub throttle: Arc<crate::throttle::Throttle>,
-    pub settings: Arc<Settings>,
-    pub leptos: LeptosOptions,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos.clone()
-    }
-}
-
-fn leptos_options(settings: &Settings) -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name("purser")
-        .site_root(settings.site_root.to_string_lossy().into_owned())
-        .site_pkg_dir("pkg")
-        .site_addr(settings.addr)
-        .build()
-}
 
 /// The page routes, listed once per process. Listing them renders the app with resource
 /// loading suppressed by a process-wide flag, so a page rendered meanwhile (by another
@@ -95,7 +32,7 @@ pub fn router(state: AppState) -> Router {
     let routes = routes();
     let options = state.leptos.clone();
     let mut router = Router::new()
-        .nest("/api", api::router())
+        .merge(api::router())
         .leptos_routes_with_context(
             &state,
             routes,

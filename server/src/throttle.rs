@@ -301,7 +301,7 @@ pub fn spawn_cleanup(throttle: std::sync::Arc<Throttle>) -> tokio::task::JoinHan
 
 /// The per-address limits of both surfaces, by path, before anything else runs.
 pub async fn limit_by_address(
-    State(state): State<crate::startup::AppState>,
+    State(state): State<crate::state::AppState>,
     req: Request,
     next: Next,
 ) -> Response {

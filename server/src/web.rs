@@ -4,7 +4,7 @@
 use crate::accounts::{self, SignUp, User};
 use crate::error::Error;
 use crate::orgs::OrgAccess;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::{directory, invitations};
 use crate::{orgs, tokens};
 use purser_app::backend::Backend;

@@ -6,7 +6,7 @@ use crate::caller::Caller;
 use crate::db::rfc3339;
 use crate::error::{Error, ErrorBody, Result};
 use crate::orgs;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
 use purser_core::{Edition, Surface};

@@ -8,7 +8,7 @@
 //! schema-invalid input refused.
 
 use crate::input::MAX_BODY_BYTES;
-use crate::{invitations, orgs, stacks};
+use crate::{orgs, stacks};
 use purser_core::values::{Charset, TextRule};
 use purser_core::{Edition, IdentityProvider, InvitedRole, Role};
 use serde_json::Value;
@@ -75,7 +75,7 @@ fn property_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
         (
             "BatchInviteRequest",
             "emails",
-            Emails(invitations::MAX_BATCH),
+            Emails(purser_core::invitations::MAX_BATCH),
         ),
         ("LinkInviteRequest", "role", OneOf(invitable_roles())),
         ("ChangeRoleRequest", "role", OneOf(vec!["admin", "member"])),
@@ -392,10 +392,9 @@ const PATH_SEGMENT_PATTERN: &str = r"^[^%\u0000-\u001F\u007F-\u009F]*$";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use utoipa::OpenApi as _;
 
     fn document() -> serde_json::Value {
-        serde_json::to_value(super::super::ApiDoc::openapi()).unwrap()
+        serde_json::to_value(super::super::document()).unwrap()
     }
 
     /// A rule whose schema or parameter was renamed would silently stop applying.

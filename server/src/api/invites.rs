@@ -8,7 +8,7 @@ use crate::directory;
 use crate::error::{Error, ErrorBody, Result};
 use crate::invitations::{self, Invitation, Locator};
 use crate::orgs;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -209,8 +209,8 @@ pub struct AcceptResponse {
 
 /// Accepts an invitation: `{invite}` is the secret from the accept link, or the id of
 /// an email invitation addressed to the caller (as `GET /api/user/pending-invites` lists).
-#[utoipa::path(patch, path = "/api/orgs/{org}/invites/{invite}", tag = "invitations",
-    params(("org" = String, Path), ("invite" = String, Path)),
+#[utoipa::path(patch, path = "/api/orgs/{org}/invites/{id}", tag = "invitations",
+    params(("org" = String, Path), ("id" = String, Path)),
     responses((status = 200, body = AcceptResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn accept_invite(

@@ -5,19 +5,21 @@
 use crate::caller::Caller;
 use crate::db::rfc3339;
 use crate::error::{Error, ErrorBody, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::{input, orgs, tokens};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use purser_core::{Action, Edition, IdentityProvider, MemberView, Role, Surface};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub mod billing;
 pub mod doc;
@@ -26,102 +28,95 @@ pub mod invites;
 pub mod org_resources;
 pub mod usage;
 
+/// The REST API's routes and its OpenAPI document, made from one list: each handler's
+/// `#[utoipa::path]` names its method and path, so a route cannot exist undocumented
+/// (nor a documented path without a route). Paths are absolute (`/api/...`).
+fn routes_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(get_user))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(org_metadata))
+        .routes(routes!(list_members))
+        .routes(routes!(invites::pending_invites))
+        .routes(routes!(invites::list_invites))
+        .routes(routes!(invites::invite_batch))
+        .routes(routes!(invites::invite_link))
+        .routes(routes!(invites::accept_invite, invites::revoke_invite))
+        .routes(routes!(invites::resend_invite))
+        .routes(routes!(invites::list_billing_managers))
+        .routes(routes!(invites::remove_billing_manager))
+        .routes(routes!(invites::remove_member, invites::change_member_role))
+        .routes(routes!(
+            invites::get_identity_provider,
+            invites::set_identity_provider
+        ))
+        .routes(routes!(invites::add_directory_email))
+        .routes(routes!(invites::remove_directory_email))
+        .routes(routes!(invites::audit_log))
+        .routes(routes!(
+            billing::get_payment_method,
+            billing::put_payment_method
+        ))
+        .routes(routes!(
+            billing::get_subscription,
+            billing::patch_subscription
+        ))
+        .routes(routes!(billing::list_payments))
+        .routes(routes!(usage::list_stacks, usage::create_stack))
+        .routes(routes!(usage::report_update))
+        .routes(routes!(usage::resources_summary))
+        .routes(routes!(
+            org_resources::list_teams,
+            org_resources::create_team
+        ))
+        .routes(routes!(org_resources::add_team_member))
+        .routes(routes!(org_resources::remove_team_member))
+        .routes(routes!(
+            org_resources::list_org_tokens,
+            org_resources::create_org_token
+        ))
+        .routes(routes!(org_resources::revoke_org_token))
+        .routes(routes!(
+            org_resources::list_policy_groups,
+            org_resources::create_policy_group
+        ))
+        .routes(routes!(
+            org_resources::list_policy_packs,
+            org_resources::create_policy_pack
+        ))
+        .split_for_parts();
+    // What no single annotation says (statuses of the layers in front, field rules),
+    // applied once every operation is in the document.
+    utoipa::Modify::modify(&Conventions, &mut document);
+    (router, document)
+}
+
+/// The OpenAPI document served at `/api/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    routes_and_document().1
+}
+
+/// The REST API, with its document and JSON answers for unknown endpoints.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/user/pending-invites", get(invites::pending_invites))
-        .route("/orgs/{org}/invites", get(invites::list_invites))
-        .route("/orgs/{org}/invites/batch", post(invites::invite_batch))
-        .route("/orgs/{org}/invites/link", post(invites::invite_link))
+    let (router, document) = routes_and_document();
+    let document = Arc::new(document);
+    router
         .route(
-            "/orgs/{org}/invites/{id}",
-            patch(invites::accept_invite).delete(invites::revoke_invite),
+            "/api/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { Json((*document).clone()) }
+            }),
         )
-        .route(
-            "/orgs/{org}/invites/{id}/resend",
-            post(invites::resend_invite),
-        )
-        .route(
-            "/orgs/{org}/billing-managers",
-            get(invites::list_billing_managers),
-        )
-        .route(
-            "/orgs/{org}/billing-managers/{user_id}",
-            delete(invites::remove_billing_manager),
-        )
-        .route(
-            "/orgs/{org}/members/{user_id}",
-            delete(invites::remove_member).patch(invites::change_member_role),
-        )
-        .route(
-            "/orgs/{org}/identity-provider",
-            get(invites::get_identity_provider).put(invites::set_identity_provider),
-        )
-        .route(
-            "/orgs/{org}/identity-provider/emails",
-            post(invites::add_directory_email),
-        )
-        .route(
-            "/orgs/{org}/identity-provider/emails/{email}",
-            delete(invites::remove_directory_email),
-        )
-        .route("/orgs/{org}/auditlogs", get(invites::audit_log))
-        .route(
-            "/orgs/{org}/billing/payment-method",
-            get(billing::get_payment_method).put(billing::put_payment_method),
-        )
-        .route(
-            "/orgs/{org}/billing/subscription",
-            get(billing::get_subscription).patch(billing::patch_subscription),
-        )
-        .route("/orgs/{org}/billing/payments", get(billing::list_payments))
-        .route(
-            "/orgs/{org}/stacks",
-            get(usage::list_stacks).post(usage::create_stack),
-        )
-        .route(
-            "/orgs/{org}/stacks/{project}/{stack}/updates",
-            post(usage::report_update),
-        )
-        .route(
-            "/orgs/{org}/resources/summary",
-            get(usage::resources_summary),
-        )
-        .route(
-            "/orgs/{org}/teams",
-            get(org_resources::list_teams).post(org_resources::create_team),
-        )
-        .route(
-            "/orgs/{org}/teams/{team}/members",
-            post(org_resources::add_team_member),
-        )
-        .route(
-            "/orgs/{org}/teams/{team}/members/{user_id}",
-            delete(org_resources::remove_team_member),
-        )
-        .route(
-            "/orgs/{org}/tokens",
-            get(org_resources::list_org_tokens).post(org_resources::create_org_token),
-        )
-        .route(
-            "/orgs/{org}/tokens/{id}",
-            delete(org_resources::revoke_org_token),
-        )
-        .route(
-            "/orgs/{org}/policygroups",
-            get(org_resources::list_policy_groups).post(org_resources::create_policy_group),
-        )
-        .route(
-            "/orgs/{org}/policypacks",
-            get(org_resources::list_policy_packs).post(org_resources::create_policy_pack),
-        )
-        .route("/user", get(get_user))
-        .route("/user/tokens", get(list_tokens).post(create_token))
-        .route("/user/tokens/{id}", delete(revoke_token))
-        .route("/orgs/{org}/metadata", get(org_metadata))
-        .route("/orgs/{org}/members", get(list_members))
-        .route("/openapi.json", get(openapi))
-        .fallback(|| async { Error::NotFound("There is no such API endpoint.".into()) })
+        .route("/api", any(no_such_endpoint))
+        .route("/api/", any(no_such_endpoint))
+        .route("/api/{*rest}", any(no_such_endpoint))
         .layer(axum::middleware::from_fn(input::json_errors))
+}
+
+async fn no_such_endpoint() -> Error {
+    Error::NotFound("There is no such API endpoint.".into())
 }
 
 /// A JSON body whose rejection is an API error (`{code, message}`) that names where the
@@ -400,23 +395,8 @@ async fn list_members(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Purser API", description = "Organizations, members and billing managers. Authenticate with `Authorization: token <token>`."),
-    paths(
-        get_user, list_tokens, create_token, revoke_token, org_metadata, list_members,
-        invites::pending_invites, invites::list_invites, invites::invite_batch, invites::invite_link,
-        invites::accept_invite, invites::resend_invite, invites::revoke_invite,
-        invites::list_billing_managers, invites::remove_billing_manager, invites::remove_member, invites::change_member_role,
-        invites::get_identity_provider, invites::set_identity_provider,
-        invites::add_directory_email, invites::remove_directory_email, invites::audit_log,
-        billing::get_payment_method, billing::put_payment_method, billing::get_subscription,
-        billing::patch_subscription, billing::list_payments,
-        usage::list_stacks, usage::create_stack, usage::report_update, usage::resources_summary,
-        org_resources::list_teams, org_resources::create_team, org_resources::add_team_member,
-        org_resources::remove_team_member, org_resources::list_org_tokens, org_resources::create_org_token,
-        org_resources::revoke_org_token, org_resources::list_policy_groups, org_resources::create_policy_group,
-        org_resources::list_policy_packs, org_resources::create_policy_pack,
-    ),
     components(schemas(ErrorBody)),
-    modifiers(&TokenAuth, &Conventions)
+    modifiers(&TokenAuth)
 )]
 pub struct ApiDoc;
 
@@ -433,9 +413,4 @@ impl utoipa::Modify for TokenAuth {
             ))),
         );
     }
-}
-
-/// The OpenAPI document of this API.
-async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
 }

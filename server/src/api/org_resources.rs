@@ -6,7 +6,7 @@ use crate::db::rfc3339;
 use crate::error::{ErrorBody, Result};
 use crate::org_resources::{self as res, PolicyKind};
 use crate::orgs;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;

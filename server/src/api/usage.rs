@@ -6,7 +6,7 @@ use crate::db::rfc3339;
 use crate::error::{Error, ErrorBody, Result};
 use crate::orgs;
 use crate::stacks;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;

@@ -62,10 +62,15 @@ pub async fn payment_method(
     row.map(|r| {
         let brand: String = r.try_get("brand")?;
         Ok(PaymentMethod {
-            brand: brand.parse().unwrap_or(Brand::Other),
+            // A stored value that is not one we write is corruption: fail loudly.
+            brand: brand
+                .parse()
+                .map_err(|_| Error::Internal(format!("unknown stored card brand {brand:?}")))?,
             last4: r.try_get("last4")?,
-            exp_month: u32::try_from(r.try_get::<i64, _>("exp_month")?).unwrap_or_default(),
-            exp_year: i32::try_from(r.try_get::<i64, _>("exp_year")?).unwrap_or_default(),
+            exp_month: u32::try_from(r.try_get::<i64, _>("exp_month")?)
+                .map_err(|_| Error::Internal("stored expiry month out of range".into()))?,
+            exp_year: i32::try_from(r.try_get::<i64, _>("exp_year")?)
+                .map_err(|_| Error::Internal("stored expiry year out of range".into()))?,
             holder: r.try_get("holder")?,
             updated_at: r.try_get("updated_at")?,
         })

@@ -4,7 +4,7 @@
 
 use super::outbox;
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};

@@ -251,7 +251,6 @@ async fn the_openapi_document_describes_every_route() {
         "/api/orgs/{org}/invites",
         "/api/orgs/{org}/invites/batch",
         "/api/orgs/{org}/invites/link",
-        "/api/orgs/{org}/invites/{invite}",
         "/api/orgs/{org}/invites/{id}",
         "/api/orgs/{org}/invites/{id}/resend",
         "/api/orgs/{org}/billing-managers",

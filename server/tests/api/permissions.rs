@@ -86,7 +86,7 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         e(
             Method::PATCH,
-            "/api/orgs/{org}/invites/{invite}",
+            "/api/orgs/{org}/invites/{id}",
             None,
             Rule::Account,
         ),
