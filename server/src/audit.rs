@@ -1,10 +1,10 @@
 //! The audit log: who did what to whom, and when. Written in the same transaction as
 //! the change it records, so the log cannot claim a change that rolled back.
 
+use crate::access::OrgAccess;
 use crate::accounts::User;
 use crate::db::{self, Conn, Db};
 use crate::error::Result;
-use crate::orgs::OrgAccess;
 use purser_core::{Action, Surface};
 use sqlx::Row;
 

@@ -6,6 +6,7 @@
 // Leptos view types nest deeply; computing their layout needs more than the default.
 #![recursion_limit = "256"]
 
+pub mod access;
 pub mod accounts;
 pub mod api;
 pub mod audit;

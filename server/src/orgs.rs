@@ -5,58 +5,14 @@ use crate::cursor::CursorKey;
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
 use purser_core::members::{check_role_change, RoleChange, RoleChangeError};
-use purser_core::permissions::authorize;
 use purser_core::{
     Action, DisplayName, Edition, IdentityProvider, MemberCount, MemberRecord, MemberView, OrgName,
     Role, Surface,
 };
 use sqlx::Row;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Org {
-    pub id: String,
-    pub name: String,
-    pub display_name: String,
-    pub edition: Edition,
-    pub identity_provider: IdentityProvider,
-}
-
-const ORG_COLUMNS: &str = "o.id, o.name, o.display_name, o.edition, o.identity_provider";
-
-fn parse_column<T: std::str::FromStr>(row: &sqlx::any::AnyRow, column: &str) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    let text: String = row.try_get(column)?;
-    text.parse()
-        .map_err(|e: T::Err| Error::Internal(format!("bad {column} {text:?} in the database: {e}")))
-}
-
-impl Org {
-    fn from_row(row: &sqlx::any::AnyRow) -> Result<Org> {
-        Ok(Org {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            display_name: row.try_get("display_name")?,
-            edition: parse_column(row, "edition")?,
-            identity_provider: parse_column(row, "identity_provider")?,
-        })
-    }
-}
-
-/// A caller's standing in one organization: established before anything in it is read.
-#[derive(Debug, Clone)]
-pub struct OrgAccess {
-    pub org: Org,
-    pub role: Role,
-}
-
-impl OrgAccess {
-    /// Refuses unless the caller's role allows `action` from `surface`.
-    pub fn require(&self, action: Action, surface: Surface) -> Result<()> {
-        authorize(self.role, action, surface).map_err(Error::from)
-    }
-}
+use crate::access::{parse_column, ORG_COLUMNS};
+pub use crate::access::{Org, OrgAccess};
 
 /// A new organization's form, parsed.
 pub struct NewOrg {

@@ -57,6 +57,20 @@ pub struct AppState {
     pub leptos: LeptosOptions,
 }
 
+/// The database, for handlers that need nothing else of the state.
+impl FromRef<AppState> for Db {
+    fn from_ref(state: &AppState) -> Self {
+        state.db.clone()
+    }
+}
+
+/// The rate limiter, for middleware that needs nothing else of the state.
+impl FromRef<AppState> for Arc<crate::throttle::Throttle> {
+    fn from_ref(state: &AppState) -> Self {
+        state.throttle.clone()
+    }
+}
+
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos.clone()

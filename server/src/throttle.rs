@@ -301,7 +301,7 @@ pub fn spawn_cleanup(throttle: std::sync::Arc<Throttle>) -> tokio::task::JoinHan
 
 /// The per-address limits of both surfaces, by path, before anything else runs.
 pub async fn limit_by_address(
-    State(state): State<crate::state::AppState>,
+    State(throttle): State<std::sync::Arc<Throttle>>,
     req: Request,
     next: Next,
 ) -> Response {
@@ -310,8 +310,8 @@ pub async fn limit_by_address(
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0);
-        if let Some(addr) = state.throttle.client_address(req.headers(), peer) {
-            if let Err(e) = state.throttle.check_address(kind, addr) {
+        if let Some(addr) = throttle.client_address(req.headers(), peer) {
+            if let Err(e) = throttle.check_address(kind, addr) {
                 tracing::warn!(%addr, ?kind, "rate limited");
                 return e.response_for(req.uri().path());
             }

@@ -3,16 +3,20 @@
 //! server is started with `--dev-mailbox`.
 
 use super::outbox;
+use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::state::AppState;
-use axum::extract::{Request, State};
+use axum::extract::{FromRef, Request, State};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
 /// `/dev/mailbox` and `/dev/mailbox.json`, answering only on a loopback `Host`.
-pub fn routes() -> Router<AppState> {
+pub fn routes<S>() -> Router<S>
+where
+    Db: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
     Router::new()
         .route("/dev/mailbox", get(page))
         .route("/dev/mailbox.json", get(json))
@@ -56,8 +60,8 @@ fn is_port(s: &str) -> bool {
     !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-pub async fn page(State(state): State<AppState>) -> Result<Html<String>> {
-    let messages = outbox::recent(&state.db, 200).await?;
+pub async fn page(State(db): State<Db>) -> Result<Html<String>> {
+    let messages = outbox::recent(&db, 200).await?;
     let mut html = String::from(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Mailbox · Purser</title>\
          <link rel=\"stylesheet\" href=\"/pkg/purser.css\"></head><body><main class=\"page\">\
@@ -80,8 +84,8 @@ pub async fn page(State(state): State<AppState>) -> Result<Html<String>> {
     Ok(Html(html))
 }
 
-pub async fn json(State(state): State<AppState>) -> Result<Json<Vec<outbox::Message>>> {
-    Ok(Json(outbox::recent(&state.db, 200).await?))
+pub async fn json(State(db): State<Db>) -> Result<Json<Vec<outbox::Message>>> {
+    Ok(Json(outbox::recent(&db, 200).await?))
 }
 
 fn escape(s: &str) -> String {
