@@ -3,13 +3,14 @@
 //! matches the error (a 4xx for bad input, never a 500).
 
 use crate::error::AppError;
+use crate::model::ResourceKind;
 use crate::model::{AuditPage, OrgResources, TeamPage, UsageView};
 use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenRow,
 };
 use leptos::prelude::*;
 use purser_core::usage::Granularity;
-use purser_core::{InvitedRole, Role};
+use purser_core::{Edition, IdentityProvider, InvitedRole, Role};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -151,7 +152,7 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
 pub async fn create_org(
     name: String,
     display_name: String,
-    edition: String,
+    edition: Edition,
 ) -> Result<String, AppError> {
     ssr::answer(
         ssr::backend()?
@@ -260,7 +261,10 @@ pub async fn load_identity(org: String) -> Result<IdentityPage, AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "set_identity_provider")]
-pub async fn set_identity_provider(org: String, provider: String) -> Result<(), AppError> {
+pub async fn set_identity_provider(
+    org: String,
+    provider: IdentityProvider,
+) -> Result<(), AppError> {
     ssr::answer(
         ssr::backend()?
             .set_identity_provider(ssr::session(), org, provider)
@@ -304,7 +308,7 @@ pub async fn update_card(
 }
 
 #[server(prefix = "/fn", endpoint = "change_edition")]
-pub async fn change_edition(org: String, edition: String) -> Result<(), AppError> {
+pub async fn change_edition(org: String, edition: Edition) -> Result<(), AppError> {
     ssr::answer(
         ssr::backend()?
             .change_edition(ssr::session(), org, edition)
@@ -320,7 +324,7 @@ pub async fn load_resources(org: String) -> Result<OrgResources, AppError> {
 #[server(prefix = "/fn", endpoint = "create_resource")]
 pub async fn create_resource(
     org: String,
-    kind: String,
+    kind: ResourceKind,
     name: String,
     extra: String,
 ) -> Result<Option<String>, AppError> {

@@ -3,12 +3,13 @@
 //! method authenticates the session and goes through the same services as the REST API.
 
 use crate::error::AppError;
+use crate::model::ResourceKind;
 use crate::model::{AuditPage, OrgResources, TeamPage, UsageView};
 use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenRow,
 };
 use purser_core::usage::Granularity;
-use purser_core::{InvitedRole, Role};
+use purser_core::{Edition, IdentityProvider, InvitedRole, Role};
 use std::sync::Arc;
 
 /// `session` is the raw session cookie value, when the request carried one.
@@ -48,7 +49,7 @@ pub trait Backend: Send + Sync + 'static {
         session: Option<String>,
         name: String,
         display_name: String,
-        edition: String,
+        edition: Edition,
     ) -> Result<String, AppError>;
     async fn members(
         &self,
@@ -127,7 +128,7 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         session: Option<String>,
         org: String,
-        provider: String,
+        provider: IdentityProvider,
     ) -> Result<(), AppError>;
     async fn add_directory_email(
         &self,
@@ -151,7 +152,7 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         session: Option<String>,
         org: String,
-        edition: String,
+        edition: Edition,
     ) -> Result<(), AppError>;
     async fn resources(
         &self,
@@ -164,7 +165,7 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         session: Option<String>,
         org: String,
-        kind: String,
+        kind: ResourceKind,
         name: String,
         extra: String,
     ) -> Result<Option<String>, AppError>;

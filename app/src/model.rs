@@ -145,6 +145,32 @@ pub struct IdentityPage {
     pub emails: Vec<String>,
 }
 
+/// What the one-line create forms make (the `kind` of `create_resource`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceKind {
+    /// `name` is the project, `extra` the stack.
+    Stack,
+    /// `extra` is the description.
+    Team,
+    PolicyGroup,
+    PolicyPack,
+    /// Its value is answered once.
+    OrgToken,
+}
+
+impl ResourceKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Stack => "stack",
+            ResourceKind::Team => "team",
+            ResourceKind::PolicyGroup => "policy-group",
+            ResourceKind::PolicyPack => "policy-pack",
+            ResourceKind::OrgToken => "org-token",
+        }
+    }
+}
+
 /// The organization's other resources, each `None` when the caller's role may not list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgResources {

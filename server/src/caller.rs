@@ -1,11 +1,13 @@
 //! Who is calling: a personal access token (`Authorization: token …`) or a session cookie.
 
+use crate::access::OrgAccess;
 use crate::accounts::{self, User};
 use crate::error::Error;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, Path};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
 /// An authenticated account; extracting it answers 401 when there is none.
@@ -63,5 +65,34 @@ impl FromRequestParts<AppState> for Caller {
             }
         }
         Err(Error::sign_in())
+    }
+}
+
+/// The caller and their standing in the organization the path names (`{org}`), found
+/// once per request before the handler runs: 401 without a caller, 404 when the
+/// organization does not exist or the caller holds no role in it. Handlers then ask
+/// `access` what the role may do.
+#[derive(Debug, Clone)]
+pub struct OrgCtx {
+    pub user: User,
+    pub access: OrgAccess,
+}
+
+impl FromRequestParts<AppState> for OrgCtx {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Caller(user) = Caller::from_request_parts(parts, state).await?;
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Error::BadRequest("The path could not be read.".into()))?;
+        let org = params
+            .get("org")
+            .ok_or_else(|| Error::Internal("a route with OrgCtx has no {org}".into()))?;
+        let access = crate::orgs::access(&state.db, &user, org).await?;
+        Ok(OrgCtx { user, access })
     }
 }

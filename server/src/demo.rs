@@ -99,7 +99,14 @@ pub async fn create(db: &Db) -> Result<Demo> {
         .ok_or_else(|| Error::Internal("the demo has no billing manager".into()))?;
     let org = match orgs::find(db, ORG).await? {
         Some(org) => org,
-        None => orgs::create(db, &admin, NewOrg::parse(ORG, "Acme Corp", "team")?).await?,
+        None => {
+            orgs::create(
+                db,
+                &admin,
+                NewOrg::parse(ORG, "Acme Corp", purser_core::Edition::Team)?,
+            )
+            .await?
+        }
     };
     let mut conn = db.acquire().await?;
     for (user, _, role) in &users {

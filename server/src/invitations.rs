@@ -395,11 +395,19 @@ pub async fn revoke(
 ) -> Result<()> {
     may_manage_some(access, surface)?;
     let mut tx = db.begin().await?;
+    // Only a pending invitation moves (core's state machine); the condition in the
+    // update is what makes that hold when requests race.
+    let from = InvitationStatus::Pending;
+    let to = from
+        .after(InvitationEvent::Revoke)
+        .map_err(|e| Error::Internal(e.to_string()))?;
     let changed = sqlx::query(
-        "UPDATE invitations SET status = 'revoked' WHERE org_id = $1 AND id = $2 AND status = 'pending'",
+        "UPDATE invitations SET status = $1 WHERE org_id = $2 AND id = $3 AND status = $4",
     )
+    .bind(to.as_str())
     .bind(&access.org.id)
     .bind(id)
+    .bind(from.as_str())
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -543,10 +551,16 @@ pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, 
         }
         return Err(refusal(kind));
     }
-    let consumed = sqlx::query("UPDATE invitations SET status = 'accepted', accepted_by = $1, accepted_at = $2 WHERE id = $3 AND status = 'pending'")
+    let from = InvitationStatus::Pending;
+    let to = from
+        .after(InvitationEvent::Accept)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let consumed = sqlx::query("UPDATE invitations SET status = $1, accepted_by = $2, accepted_at = $3 WHERE id = $4 AND status = $5")
+        .bind(to.as_str())
         .bind(&user.id)
         .bind(db::now_ms())
         .bind(&invitation_id)
+        .bind(from.as_str())
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -22,21 +22,13 @@ pub struct NewOrg {
 }
 
 impl NewOrg {
-    pub fn parse(name: &str, display_name: &str, edition: &str) -> Result<NewOrg> {
+    pub fn parse(name: &str, display_name: &str, edition: Edition) -> Result<NewOrg> {
         let name = OrgName::parse(name)?;
         let display_name = if display_name.trim().is_empty() {
             DisplayName::parse_field("displayName", name.as_str())?
         } else {
             DisplayName::parse_field("displayName", display_name)?
         };
-        let edition = edition
-            .parse()
-            .map_err(|e: purser_core::edition::UnknownEdition| {
-                Error::Invalid(purser_core::ValueError {
-                    field: "edition",
-                    message: e.to_string(),
-                })
-            })?;
         Ok(NewOrg {
             name,
             display_name,

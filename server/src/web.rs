@@ -11,6 +11,7 @@ use purser_app::backend::Backend;
 use purser_app::backend::CardInput;
 use purser_app::error::AppError;
 use purser_app::model::PaymentMethodSection;
+use purser_app::model::ResourceKind;
 use purser_app::model::{
     AuditPage, AuditRow, BillingPage, CardView, CreatedToken, IdentityPage, InvitationRow,
     InvitePreview, Me, MembersPage, OrgEntry, OrgResources, OrgTokenRow, PaymentRow, PolicyRow,
@@ -20,6 +21,7 @@ use purser_core::invitations::may_view_invitations;
 use purser_core::permissions::allows;
 use purser_core::usage::Granularity;
 use purser_core::{Action, InvitationStatus, InvitedRole, Role, Surface};
+use purser_core::{Edition, IdentityProvider};
 
 const UI: Surface = Surface::Ui;
 
@@ -274,11 +276,11 @@ impl Backend for ServerBackend {
         session: Option<String>,
         name: String,
         display_name: String,
-        edition: String,
+        edition: Edition,
     ) -> Result<String, AppError> {
         ui(async {
             let user = self.user(session).await?;
-            let new = orgs::NewOrg::parse(&name, &display_name, &edition)?;
+            let new = orgs::NewOrg::parse(&name, &display_name, edition)?;
             Ok(orgs::create(&self.state.db, &user, new).await?.name)
         }
         .await)
@@ -613,20 +615,11 @@ impl Backend for ServerBackend {
         &self,
         session: Option<String>,
         org: String,
-        provider: String,
+        provider: IdentityProvider,
     ) -> Result<(), AppError> {
         ui(async {
             let (user, access) = self.member(session, &org).await?;
-            let to =
-                provider
-                    .parse()
-                    .map_err(|e: purser_core::identity::UnknownIdentityProvider| {
-                        Error::Invalid(purser_core::ValueError {
-                            field: "provider",
-                            message: e.to_string(),
-                        })
-                    })?;
-            directory::set_identity_provider(&self.state.db, &access, UI, &user, to).await
+            directory::set_identity_provider(&self.state.db, &access, UI, &user, provider).await
         }
         .await)
     }
@@ -689,19 +682,11 @@ impl Backend for ServerBackend {
         &self,
         session: Option<String>,
         org: String,
-        edition: String,
+        edition: Edition,
     ) -> Result<(), AppError> {
         ui(async {
             let (user, access) = self.member(session, &org).await?;
-            let to = edition
-                .parse()
-                .map_err(|e: purser_core::edition::UnknownEdition| {
-                    Error::Invalid(purser_core::ValueError {
-                        field: "edition",
-                        message: e.to_string(),
-                    })
-                })?;
-            crate::billing::change_edition(&self.state.db, &access, UI, &user, to).await
+            crate::billing::change_edition(&self.state.db, &access, UI, &user, edition).await
         }
         .await)
     }
@@ -796,7 +781,7 @@ impl Backend for ServerBackend {
         &self,
         session: Option<String>,
         org: String,
-        kind: String,
+        kind: ResourceKind,
         name: String,
         extra: String,
     ) -> Result<Option<String>, AppError> {
@@ -804,29 +789,26 @@ impl Backend for ServerBackend {
         ui(async {
             let (user, access) = self.member(session, &org).await?;
             let db = &self.state.db;
-            match kind.as_str() {
-                "stack" => crate::stacks::create(db, &access, UI, &name, &extra)
+            match kind {
+                ResourceKind::Stack => crate::stacks::create(db, &access, UI, &name, &extra)
                     .await
                     .map(|_| None),
-                "team" => res::create_team(db, &access, UI, &user, &name, &extra)
+                ResourceKind::Team => res::create_team(db, &access, UI, &user, &name, &extra)
                     .await
                     .map(|_| None),
-                "policy-group" => {
+                ResourceKind::PolicyGroup => {
                     res::create_policy(db, &access, UI, &user, PolicyKind::Groups, &name)
                         .await
                         .map(|_| None)
                 }
-                "policy-pack" => {
+                ResourceKind::PolicyPack => {
                     res::create_policy(db, &access, UI, &user, PolicyKind::Packs, &name)
                         .await
                         .map(|_| None)
                 }
-                "org-token" => res::create_token(db, &access, UI, &user, &name)
+                ResourceKind::OrgToken => res::create_token(db, &access, UI, &user, &name)
                     .await
                     .map(|(_, value)| Some(value)),
-                other => Err(Error::BadRequest(format!(
-                    "Unknown kind of resource {other:?}."
-                ))),
             }
         }
         .await)

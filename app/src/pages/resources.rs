@@ -5,7 +5,7 @@
 use crate::api::{load_audit, load_resources, CreateResource, RevokeOrgToken};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::error::AppError;
-use crate::model::OrgResources;
+use crate::model::{OrgResources, ResourceKind};
 use crate::ui::{any_error, format_date, ErrorPanel, ErrorText, SubmitButton};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -52,18 +52,18 @@ fn resources_page<V: IntoView + 'static>(
 #[component]
 fn CreateForm(
     org: String,
-    kind: &'static str,
+    kind: ResourceKind,
     name_label: &'static str,
     #[prop(optional)] extra_label: Option<&'static str>,
     button: &'static str,
     action: ServerAction<CreateResource>,
 ) -> impl IntoView {
-    let id = format!("new-{kind}");
-    let extra_id = format!("new-{kind}-extra");
+    let id = format!("new-{}", kind.as_str());
+    let extra_id = format!("new-{}-extra", kind.as_str());
     view! {
         <ActionForm action attr:class="row">
             <input type="hidden" name="org" value=org/>
-            <input type="hidden" name="kind" value=kind/>
+            <input type="hidden" name="kind" value=kind.as_str()/>
             <label for=id.clone()>{name_label}</label>
             <input id=id name="name" required=true/>
             {match extra_label {
@@ -93,7 +93,7 @@ pub fn StacksPage() -> impl IntoView {
             view! {
                 <SettingsNav org=r.org.clone() current=Tab::Stacks/>
                 <h1>"Stacks"</h1>
-                {may_create.then(|| view! { <CreateForm org kind="stack" name_label="Project" extra_label="Stack" button="Create stack" action=create/> })}
+                {may_create.then(|| view! { <CreateForm org kind=ResourceKind::Stack name_label="Project" extra_label="Stack" button="Create stack" action=create/> })}
                 <table class="table" data-testid="stacks">
                     <thead><tr><th scope="col">"Project"</th><th scope="col">"Stack"</th><th scope="col">"Resources"</th><th scope="col">"Last update"</th></tr></thead>
                     <tbody>
@@ -122,7 +122,7 @@ pub fn TeamsPage() -> impl IntoView {
             view! {
                 <SettingsNav org=r.org.clone() current=Tab::Teams/>
                 <h1>"Teams"</h1>
-                {may_create.then(|| view! { <CreateForm org kind="team" name_label="Team name" extra_label="Description" button="Create team" action=create/> })}
+                {may_create.then(|| view! { <CreateForm org kind=ResourceKind::Team name_label="Team name" extra_label="Description" button="Create team" action=create/> })}
                 <table class="table" data-testid="teams">
                     <thead><tr><th scope="col">"Team"</th><th scope="col">"Description"</th><th scope="col">"Members"</th></tr></thead>
                     <tbody>
@@ -157,14 +157,14 @@ pub fn PoliciesPage() -> impl IntoView {
                 <h1>"Policies"</h1>
                 <section class="card">
                     <h2>"Policy groups"</h2>
-                    {may_groups.then(|| view! { <CreateForm org=org_g kind="policy-group" name_label="Group name" button="Create group" action=create/> })}
+                    {may_groups.then(|| view! { <CreateForm org=org_g kind=ResourceKind::PolicyGroup name_label="Group name" button="Create group" action=create/> })}
                     <ul data-testid="policy-groups">
                         {r.policy_groups.unwrap_or_default().into_iter().map(|p| view! { <li>{p.name}</li> }).collect_view()}
                     </ul>
                 </section>
                 <section class="card">
                     <h2>"Policy packs"</h2>
-                    {may_packs.then(|| view! { <CreateForm org=org_p kind="policy-pack" name_label="Pack name" button="Publish version" action=create/> })}
+                    {may_packs.then(|| view! { <CreateForm org=org_p kind=ResourceKind::PolicyPack name_label="Pack name" button="Publish version" action=create/> })}
                     <ul data-testid="policy-packs">
                         {r.policy_packs.unwrap_or_default().into_iter().map(|p| view! {
                             <li>{format!("{} v{} · {}", p.name, p.version.unwrap_or(1), format_date(p.created_at))}</li>
@@ -191,7 +191,7 @@ pub fn OrgTokensPage() -> impl IntoView {
                 <h1>"Organization access tokens"</h1>
                 <p class="muted">"Tokens that act for the organization rather than a person. A token is shown once."</p>
                 {allows(r.org.role, Action::TokensCreate, Surface::Ui).then(|| view! {
-                    <CreateForm org=org.clone() kind="org-token" name_label="Token name" button="Create token" action=create/>
+                    <CreateForm org=org.clone() kind=ResourceKind::OrgToken name_label="Token name" button="Create token" action=create/>
                 })}
                 {move || create.value().get().and_then(|r| r.ok()).flatten().map(|value| view! {
                     <div class="banner" role="status"><p>"Copy the token now; it is not shown again."</p><code class="secret">{value}</code></div>

@@ -2,12 +2,12 @@
 
 use super::ApiJson;
 use crate::billing::{self, CardForm, PaymentMethod};
-use crate::caller::Caller;
+use crate::caller::OrgCtx;
 use crate::db::rfc3339;
 use crate::error::{Error, ErrorBody, Result};
 use crate::orgs;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use purser_core::{Edition, Surface};
 use serde::{Deserialize, Serialize};
@@ -53,10 +53,8 @@ pub struct PaymentMethodResponse {
     security(("token" = [])))]
 pub async fn get_payment_method(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
 ) -> Result<Json<PaymentMethodResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let method = billing::payment_method(&state.db, &access, API).await?;
     Ok(Json(PaymentMethodResponse {
         payment_method: method.map(Into::into),
@@ -80,11 +78,9 @@ pub struct CardRequest {
     security(("token" = [])))]
 pub async fn put_payment_method(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { user, access }: OrgCtx,
     ApiJson(card): ApiJson<CardRequest>,
 ) -> Result<Json<PaymentMethodResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let form = CardForm {
         holder: &card.holder,
         number: &card.number,
@@ -143,10 +139,8 @@ async fn subscription_response(
     security(("token" = [])))]
 pub async fn get_subscription(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
 ) -> Result<Json<SubscriptionResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     Ok(Json(subscription_response(&state, &access).await?))
 }
 
@@ -164,11 +158,9 @@ pub struct SubscriptionRequest {
     security(("token" = [])))]
 pub async fn patch_subscription(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { user, access }: OrgCtx,
     ApiJson(body): ApiJson<SubscriptionRequest>,
 ) -> Result<Json<SubscriptionResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let edition: Edition =
         body.edition
             .parse()
@@ -179,7 +171,8 @@ pub async fn patch_subscription(
                 })
             })?;
     billing::change_edition(&state.db, &access, API, &user, edition).await?;
-    let access = orgs::access(&state.db, &user, &org).await?;
+    // Read again: the answer shows the new edition.
+    let access = orgs::access(&state.db, &user, &access.org.name).await?;
     Ok(Json(subscription_response(&state, &access).await?))
 }
 
@@ -210,10 +203,8 @@ pub struct PaymentsResponse {
     security(("token" = [])))]
 pub async fn list_payments(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
 ) -> Result<Json<PaymentsResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let list = billing::payments(&state.db, &access, API).await?;
     Ok(Json(PaymentsResponse {
         payments: list

@@ -2,7 +2,7 @@
 
 use super::{ApiJson, ApiQuery};
 use crate::audit;
-use crate::caller::Caller;
+use crate::caller::{Caller, OrgCtx};
 use crate::db::rfc3339;
 use crate::directory;
 use crate::error::{Error, ErrorBody, Result};
@@ -94,11 +94,9 @@ fn parse_optional_role(role: Option<&str>) -> Result<Option<InvitedRole>> {
     security(("token" = [])))]
 pub async fn list_invites(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
     ApiQuery(q): ApiQuery<RoleQuery>,
 ) -> Result<Json<InvitesResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let role = parse_optional_role(q.role.as_deref())?;
     let list = invitations::pending(&state.db, &access, API, role).await?;
     Ok(Json(InvitesResponse {
@@ -122,11 +120,9 @@ pub struct BatchInviteRequest {
     security(("token" = [])))]
 pub async fn invite_batch(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { user, access }: OrgCtx,
     ApiJson(body): ApiJson<BatchInviteRequest>,
 ) -> Result<(StatusCode, Json<InvitesResponse>)> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     state
         .throttle
         .check_account(crate::throttle::Kind::Invitation, &user.id)?;
@@ -172,11 +168,9 @@ pub struct LinkInviteResponse {
     security(("token" = [])))]
 pub async fn invite_link(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { user, access }: OrgCtx,
     ApiJson(body): ApiJson<LinkInviteRequest>,
 ) -> Result<(StatusCode, Json<LinkInviteResponse>)> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     state
         .throttle
         .check_account(crate::throttle::Kind::Invitation, &user.id)?;
@@ -243,10 +237,9 @@ pub async fn accept_invite(
     security(("token" = [])))]
 pub async fn resend_invite(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path((org, id)): Path<(String, String)>,
+    OrgCtx { user, access }: OrgCtx,
+    Path((_org, id)): Path<(String, String)>,
 ) -> Result<Json<InviteResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     state
         .throttle
         .check_account(crate::throttle::Kind::Invitation, &user.id)?;
@@ -269,10 +262,9 @@ pub async fn resend_invite(
     security(("token" = [])))]
 pub async fn revoke_invite(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path((org, id)): Path<(String, String)>,
+    OrgCtx { user, access }: OrgCtx,
+    Path((_org, id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     invitations::revoke(&state.db, &access, API, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -353,10 +345,8 @@ pub struct BillingManagersResponse {
     security(("token" = [])))]
 pub async fn list_billing_managers(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
 ) -> Result<Json<BillingManagersResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let list = orgs::billing_managers(&state.db, &access, API).await?;
     Ok(Json(BillingManagersResponse {
         billing_managers: list.into_iter().map(Into::into).collect(),
@@ -370,10 +360,9 @@ pub async fn list_billing_managers(
     security(("token" = [])))]
 pub async fn remove_billing_manager(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path((org, user_id)): Path<(String, String)>,
+    OrgCtx { user, access }: OrgCtx,
+    Path((_org, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     orgs::remove_billing_manager(&state.db, &access, API, &user, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -385,10 +374,9 @@ pub async fn remove_billing_manager(
     security(("token" = [])))]
 pub async fn remove_member(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path((org, user_id)): Path<(String, String)>,
+    OrgCtx { user, access }: OrgCtx,
+    Path((_org, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     orgs::remove_member(&state.db, &access, API, &user, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -416,11 +404,10 @@ pub struct ChangeRoleResponse {
     security(("token" = [])))]
 pub async fn change_member_role(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path((org, user_id)): Path<(String, String)>,
+    OrgCtx { user, access }: OrgCtx,
+    Path((_org, user_id)): Path<(String, String)>,
     ApiJson(body): ApiJson<ChangeRoleRequest>,
 ) -> Result<Json<ChangeRoleResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let to = body.role.parse::<Role>().map_err(|e| {
         Error::Invalid(purser_core::ValueError {
             field: "role",
@@ -458,10 +445,8 @@ pub struct DirectoryEntryResponse {
     security(("token" = [])))]
 pub async fn get_identity_provider(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
 ) -> Result<Json<DirectoryResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let entries = directory::list(&state.db, &access, API).await?;
     Ok(Json(DirectoryResponse {
         identity_provider: access.org.identity_provider.as_str().to_owned(),
@@ -482,11 +467,9 @@ pub async fn get_identity_provider(
     security(("token" = [])))]
 pub async fn set_identity_provider(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { user, access }: OrgCtx,
     ApiJson(body): ApiJson<IdentityProviderBody>,
 ) -> Result<StatusCode> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let to: IdentityProvider = body.identity_provider.parse().map_err(
         |e: purser_core::identity::UnknownIdentityProvider| {
             Error::Invalid(purser_core::ValueError {
@@ -512,11 +495,9 @@ pub struct DirectoryEmailBody {
     security(("token" = [])))]
 pub async fn add_directory_email(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { user, access }: OrgCtx,
     ApiJson(body): ApiJson<DirectoryEmailBody>,
 ) -> Result<StatusCode> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     directory::add(&state.db, &access, API, &user, &body.email).await?;
     Ok(StatusCode::CREATED)
 }
@@ -528,10 +509,9 @@ pub async fn add_directory_email(
     security(("token" = [])))]
 pub async fn remove_directory_email(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path((org, email)): Path<(String, String)>,
+    OrgCtx { user, access }: OrgCtx,
+    Path((_org, email)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     directory::remove(&state.db, &access, API, &user, &email).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -579,11 +559,9 @@ pub struct AuditLogResponse {
     security(("token" = [])))]
 pub async fn audit_log(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditLogResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=MAX_AUDIT_PAGE).contains(&limit) {
         return Err(Error::BadRequest(format!(

@@ -2,7 +2,7 @@
 //! `Authorization: token <token>`, errors as `{code, message}`, lists paginated with
 //! `continuationToken`.
 
-use crate::caller::Caller;
+use crate::caller::{Caller, OrgCtx};
 use crate::db::rfc3339;
 use crate::error::{Error, ErrorBody, Result};
 use crate::state::AppState;
@@ -300,10 +300,8 @@ pub struct OrgMetadata {
     security(("token" = [])))]
 async fn org_metadata(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
 ) -> Result<Json<OrgMetadata>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     access.require(Action::MembersViewCount, Surface::Api)?;
     let count = orgs::member_count(&state.db, &access.org.id).await?;
     Ok(Json(OrgMetadata {
@@ -372,11 +370,9 @@ pub struct MembersResponse {
     security(("token" = [])))]
 async fn list_members(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<MembersResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let page = orgs::members(
         &state.db,
         &access,

@@ -1,11 +1,10 @@
 //! Teams, organization access tokens, policy groups and policy packs.
 
 use super::ApiJson;
-use crate::caller::Caller;
+use crate::caller::OrgCtx;
 use crate::db::rfc3339;
 use crate::error::{ErrorBody, Result};
 use crate::org_resources::{self as res, PolicyKind};
-use crate::orgs;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -37,10 +36,8 @@ pub struct TeamsResponse {
     responses((status = 200, body = TeamsResponse), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_teams(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
 ) -> Result<Json<TeamsResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let teams = res::list_teams(&state.db, &access, API).await?;
     Ok(Json(TeamsResponse {
         teams: teams
@@ -68,11 +65,9 @@ pub struct CreateTeamRequest {
     responses((status = 201), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_team(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { user, access }: OrgCtx,
     ApiJson(body): ApiJson<CreateTeamRequest>,
 ) -> Result<StatusCode> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     res::create_team(
         &state.db,
         &access,
@@ -97,11 +92,10 @@ pub struct TeamMemberRequest {
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
 pub async fn add_team_member(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path((org, team)): Path<(String, String)>,
+    OrgCtx { user, access }: OrgCtx,
+    Path((_org, team)): Path<(String, String)>,
     ApiJson(body): ApiJson<TeamMemberRequest>,
 ) -> Result<StatusCode> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     res::manage_team(&state.db, &access, API, &user, &team, &body.user_id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -112,10 +106,9 @@ pub async fn add_team_member(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
 pub async fn remove_team_member(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path((org, team, user_id)): Path<(String, String, String)>,
+    OrgCtx { user, access }: OrgCtx,
+    Path((_org, team, user_id)): Path<(String, String, String)>,
 ) -> Result<StatusCode> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     res::manage_team(&state.db, &access, API, &user, &team, &user_id, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -137,10 +130,8 @@ pub struct OrgTokensResponse {
     responses((status = 200, body = OrgTokensResponse), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_org_tokens(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
 ) -> Result<Json<OrgTokensResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let tokens = res::list_tokens(&state.db, &access, API).await?;
     Ok(Json(OrgTokensResponse {
         tokens: tokens
@@ -173,11 +164,9 @@ pub struct CreatedOrgToken {
     responses((status = 201, body = CreatedOrgToken), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_org_token(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { user, access }: OrgCtx,
     ApiJson(body): ApiJson<CreateOrgTokenRequest>,
 ) -> Result<(StatusCode, Json<CreatedOrgToken>)> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let (token, value) = res::create_token(&state.db, &access, API, &user, &body.name).await?;
     Ok((
         StatusCode::CREATED,
@@ -193,10 +182,9 @@ pub async fn create_org_token(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
 pub async fn revoke_org_token(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path((org, id)): Path<(String, String)>,
+    OrgCtx { user, access }: OrgCtx,
+    Path((_org, id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     res::revoke_token(&state.db, &access, API, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -220,13 +208,8 @@ pub struct CreatePolicyRequest {
     pub name: String,
 }
 
-async fn list(
-    state: AppState,
-    user: crate::accounts::User,
-    org: String,
-    kind: PolicyKind,
-) -> Result<Json<PoliciesResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
+async fn list(state: AppState, ctx: OrgCtx, kind: PolicyKind) -> Result<Json<PoliciesResponse>> {
+    let access = ctx.access;
     let list = res::list_policies(&state.db, &access, API, kind).await?;
     Ok(Json(PoliciesResponse {
         policies: list
@@ -242,13 +225,11 @@ async fn list(
 
 async fn create(
     state: AppState,
-    user: crate::accounts::User,
-    org: String,
+    ctx: OrgCtx,
     kind: PolicyKind,
     name: String,
 ) -> Result<(StatusCode, Json<PolicyView>)> {
-    let access = orgs::access(&state.db, &user, &org).await?;
-    let p = res::create_policy(&state.db, &access, API, &user, kind, &name).await?;
+    let p = res::create_policy(&state.db, &ctx.access, API, &ctx.user, kind, &name).await?;
     Ok((
         StatusCode::CREATED,
         Json(PolicyView {
@@ -264,10 +245,9 @@ async fn create(
     responses((status = 200, body = PoliciesResponse), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_policy_groups(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    ctx: OrgCtx,
 ) -> Result<Json<PoliciesResponse>> {
-    list(state, user, org, PolicyKind::Groups).await
+    list(state, ctx, PolicyKind::Groups).await
 }
 
 /// Creates a policy group (admins).
@@ -275,11 +255,10 @@ pub async fn list_policy_groups(
     responses((status = 201, body = PolicyView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_policy_group(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    ctx: OrgCtx,
     ApiJson(body): ApiJson<CreatePolicyRequest>,
 ) -> Result<(StatusCode, Json<PolicyView>)> {
-    create(state, user, org, PolicyKind::Groups, body.name).await
+    create(state, ctx, PolicyKind::Groups, body.name).await
 }
 
 /// Policy packs (admins, members).
@@ -287,10 +266,9 @@ pub async fn create_policy_group(
     responses((status = 200, body = PoliciesResponse), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_policy_packs(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    ctx: OrgCtx,
 ) -> Result<Json<PoliciesResponse>> {
-    list(state, user, org, PolicyKind::Packs).await
+    list(state, ctx, PolicyKind::Packs).await
 }
 
 /// Publishes the next version of a policy pack (admins).
@@ -298,9 +276,8 @@ pub async fn list_policy_packs(
     responses((status = 201, body = PolicyView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_policy_pack(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    ctx: OrgCtx,
     ApiJson(body): ApiJson<CreatePolicyRequest>,
 ) -> Result<(StatusCode, Json<PolicyView>)> {
-    create(state, user, org, PolicyKind::Packs, body.name).await
+    create(state, ctx, PolicyKind::Packs, body.name).await
 }

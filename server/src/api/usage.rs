@@ -1,10 +1,9 @@
 //! Stacks and resources under management.
 
 use super::{ApiJson, ApiQuery};
-use crate::caller::Caller;
+use crate::caller::OrgCtx;
 use crate::db::rfc3339;
 use crate::error::{Error, ErrorBody, Result};
-use crate::orgs;
 use crate::stacks;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -39,10 +38,8 @@ pub struct StacksResponse {
     security(("token" = [])))]
 pub async fn list_stacks(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
 ) -> Result<Json<StacksResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let list = stacks::list(&state.db, &access, API).await?;
     Ok(Json(StacksResponse {
         stacks: list
@@ -71,11 +68,9 @@ pub struct CreateStackRequest {
     security(("token" = [])))]
 pub async fn create_stack(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
     ApiJson(body): ApiJson<CreateStackRequest>,
 ) -> Result<(StatusCode, Json<StackView>)> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let s = stacks::create(&state.db, &access, API, &body.project, &body.name).await?;
     Ok((
         StatusCode::CREATED,
@@ -115,11 +110,10 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(de: D) -> std::result::Result<
     security(("token" = [])))]
 pub async fn report_update(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path((org, project, stack)): Path<(String, String, String)>,
+    OrgCtx { user, access }: OrgCtx,
+    Path((_org, project, stack)): Path<(String, String, String)>,
     ApiJson(body): ApiJson<UpdateReport>,
 ) -> Result<StatusCode> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     stacks::report_update(
         &state.db,
         &access,
@@ -170,11 +164,9 @@ pub struct SummaryResponse {
     security(("token" = [])))]
 pub async fn resources_summary(
     State(state): State<AppState>,
-    Caller(user): Caller,
-    Path(org): Path<String>,
+    OrgCtx { access, .. }: OrgCtx,
     ApiQuery(q): ApiQuery<SummaryQuery>,
 ) -> Result<Json<SummaryResponse>> {
-    let access = orgs::access(&state.db, &user, &org).await?;
     let granularity: Granularity = q
         .granularity
         .as_deref()

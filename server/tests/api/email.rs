@@ -127,11 +127,20 @@ async fn verification_email_is_delivered_over_smtp_on_both_databases() {
         let (status, body) = app.call("verify_email", &[("token", token)]).await;
         assert_eq!(status, 200, "{database:?}: {body}");
 
-        let sent: Option<i64> = sqlx::query("SELECT sent_at FROM outbox")
-            .fetch_one(&app.db)
-            .await
-            .unwrap()
-            .get("sent_at");
+        // The SMTP server has the message; the outbox records it right after, so wait
+        // for that write rather than race it.
+        let mut sent: Option<i64> = None;
+        for _ in 0..100 {
+            sent = sqlx::query("SELECT sent_at FROM outbox")
+                .fetch_one(&app.db)
+                .await
+                .unwrap()
+                .get("sent_at");
+            if sent.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         assert!(
             sent.is_some(),
             "{database:?}: the outbox records the delivery"
