@@ -183,18 +183,7 @@ async fn bad_organization_input_gets_a_clear_4xx(app: TestApp) {
 
 async fn the_ui_refuses_members_list_to_billing_managers(app: TestApp) {
     demo_tokens(&app).await;
-    let dana = crate::helpers::new_browser();
-    let (status, _) = app
-        .call_as(
-            &dana,
-            "sign_in",
-            &[
-                ("email", "dana@acme.example"),
-                ("password", "dana-demo-password"),
-            ],
-        )
-        .await;
-    assert_eq!(status, 200);
+    let dana = crate::helpers::signed_in(&app, "dana@acme.example", "dana-demo-password").await;
     let (status, body) = app.call_as(&dana, "org_members", &[("org", "acme")]).await;
     assert_eq!(
         status, 403,
@@ -210,16 +199,7 @@ async fn the_ui_refuses_members_list_to_billing_managers(app: TestApp) {
     assert!(html.contains("Not allowed"));
     assert!(!html.contains("alice@acme.example") && !html.contains("Alice Admin"));
 
-    let bob = crate::helpers::new_browser();
-    app.call_as(
-        &bob,
-        "sign_in",
-        &[
-            ("email", "bob@acme.example"),
-            ("password", "bob-demo-password"),
-        ],
-    )
-    .await;
+    let bob = crate::helpers::signed_in(&app, "bob@acme.example", "bob-demo-password").await;
     let html = bob
         .get(app.url("/acme/settings/members"))
         .send()

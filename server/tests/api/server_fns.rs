@@ -222,21 +222,7 @@ async fn every_server_function_answers_as_the_matrix_decides(app: TestApp) {
     );
 
     purser_server::demo::create(&app.db).await.unwrap();
-    let signed_in = |email: &'static str, password: &'static str| {
-        let app = &app;
-        async move {
-            let browser = new_browser();
-            let (status, _) = app
-                .call_as(
-                    &browser,
-                    "sign_in",
-                    &[("email", email), ("password", password)],
-                )
-                .await;
-            assert_eq!(status, 200);
-            browser
-        }
-    };
+    let signed_in = |email, password| crate::helpers::signed_in(&app, email, password);
     let outsider = app
         .sign_up("Olivia Outsider", "olivia@example.com")
         .await
