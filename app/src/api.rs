@@ -2,19 +2,23 @@
 //! context, hands it the session cookie, and on failure sets the HTTP status that
 //! matches the error (a 4xx for bad input, never a 500).
 
+#[cfg(feature = "ssr")]
+use crate::backend::OrgChange;
 use crate::error::AppError;
 use crate::model::ResourceKind;
 use crate::model::{AuditPage, OrgResources, TeamPage, UsageView};
 use crate::model::{
-    BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenRow,
+    BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenView,
 };
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use purser_core::billing::CardInput;
 use purser_core::usage::Granularity;
 use purser_core::{Edition, IdentityProvider, InvitedRole, Role};
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use crate::backend::SharedBackend;
+    use crate::backend::{OrgChange, SharedBackend};
     use crate::error::AppError;
     use crate::model::SESSION_COOKIE;
     use http::header::SET_COOKIE;
@@ -31,6 +35,11 @@ mod ssr {
     pub fn session() -> Option<String> {
         let parts = use_context::<http::request::Parts>()?;
         crate::backend::session_cookie(&parts.headers)
+    }
+
+    /// Makes one change to `org` as the signed-in caller.
+    pub async fn change(org: String, change: OrgChange) -> Result<(), AppError> {
+        answer(backend()?.change(session(), org, change).await)
     }
 
     /// Sets the response status from the error, so callers see a 4xx, and passes it on.
@@ -167,7 +176,7 @@ pub async fn org_members(org: String, after: Option<String>) -> Result<MembersPa
 }
 
 #[server(prefix = "/fn", endpoint = "list_tokens")]
-pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
+pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
     ssr::answer(ssr::backend()?.tokens(ssr::session()).await)
 }
 
@@ -220,39 +229,27 @@ pub async fn invite_link(org: String, role: InvitedRole) -> Result<String, AppEr
 
 #[server(prefix = "/fn", endpoint = "resend_invite")]
 pub async fn resend_invite(org: String, id: String) -> Result<(), AppError> {
-    ssr::answer(ssr::backend()?.resend_invite(ssr::session(), org, id).await)
+    ssr::change(org, OrgChange::ResendInvite { id }).await
 }
 
 #[server(prefix = "/fn", endpoint = "revoke_invite")]
 pub async fn revoke_invite(org: String, id: String) -> Result<(), AppError> {
-    ssr::answer(ssr::backend()?.revoke_invite(ssr::session(), org, id).await)
+    ssr::change(org, OrgChange::RevokeInvite { id }).await
 }
 
 #[server(prefix = "/fn", endpoint = "remove_billing_manager")]
 pub async fn remove_billing_manager(org: String, user_id: String) -> Result<(), AppError> {
-    ssr::answer(
-        ssr::backend()?
-            .remove_billing_manager(ssr::session(), org, user_id)
-            .await,
-    )
+    ssr::change(org, OrgChange::RemoveBillingManager { user_id }).await
 }
 
 #[server(prefix = "/fn", endpoint = "change_member_role")]
 pub async fn change_member_role(org: String, user_id: String, role: Role) -> Result<(), AppError> {
-    ssr::answer(
-        ssr::backend()?
-            .change_member_role(ssr::session(), org, user_id, role)
-            .await,
-    )
+    ssr::change(org, OrgChange::ChangeMemberRole { user_id, role }).await
 }
 
 #[server(prefix = "/fn", endpoint = "remove_member")]
 pub async fn remove_member(org: String, user_id: String) -> Result<(), AppError> {
-    ssr::answer(
-        ssr::backend()?
-            .remove_member(ssr::session(), org, user_id)
-            .await,
-    )
+    ssr::change(org, OrgChange::RemoveMember { user_id }).await
 }
 
 #[server(prefix = "/fn", endpoint = "load_identity")]
@@ -265,29 +262,17 @@ pub async fn set_identity_provider(
     org: String,
     provider: IdentityProvider,
 ) -> Result<(), AppError> {
-    ssr::answer(
-        ssr::backend()?
-            .set_identity_provider(ssr::session(), org, provider)
-            .await,
-    )
+    ssr::change(org, OrgChange::SetIdentityProvider { provider }).await
 }
 
 #[server(prefix = "/fn", endpoint = "add_directory_email")]
 pub async fn add_directory_email(org: String, email: String) -> Result<(), AppError> {
-    ssr::answer(
-        ssr::backend()?
-            .add_directory_email(ssr::session(), org, email)
-            .await,
-    )
+    ssr::change(org, OrgChange::AddDirectoryEmail { email }).await
 }
 
 #[server(prefix = "/fn", endpoint = "remove_directory_email")]
 pub async fn remove_directory_email(org: String, email: String) -> Result<(), AppError> {
-    ssr::answer(
-        ssr::backend()?
-            .remove_directory_email(ssr::session(), org, email)
-            .await,
-    )
+    ssr::change(org, OrgChange::RemoveDirectoryEmail { email }).await
 }
 
 #[server(prefix = "/fn", endpoint = "update_card")]
@@ -298,22 +283,18 @@ pub async fn update_card(
     expiry: String,
     cvc: String,
 ) -> Result<(), AppError> {
-    let card = crate::backend::CardInput {
+    let card = CardInput {
         holder,
         number,
         expiry,
         cvc,
     };
-    ssr::answer(ssr::backend()?.update_card(ssr::session(), org, card).await)
+    ssr::change(org, OrgChange::UpdateCard { card }).await
 }
 
 #[server(prefix = "/fn", endpoint = "change_edition")]
 pub async fn change_edition(org: String, edition: Edition) -> Result<(), AppError> {
-    ssr::answer(
-        ssr::backend()?
-            .change_edition(ssr::session(), org, edition)
-            .await,
-    )
+    ssr::change(org, OrgChange::ChangeEdition { edition }).await
 }
 
 #[server(prefix = "/fn", endpoint = "load_resources")]
@@ -337,11 +318,7 @@ pub async fn create_resource(
 
 #[server(prefix = "/fn", endpoint = "revoke_org_token")]
 pub async fn revoke_org_token(org: String, id: String) -> Result<(), AppError> {
-    ssr::answer(
-        ssr::backend()?
-            .revoke_org_token(ssr::session(), org, id)
-            .await,
-    )
+    ssr::change(org, OrgChange::RevokeOrgToken { id }).await
 }
 
 #[server(prefix = "/fn", endpoint = "load_team")]
@@ -351,11 +328,7 @@ pub async fn load_team(org: String, team: String) -> Result<TeamPage, AppError> 
 
 #[server(prefix = "/fn", endpoint = "add_team_member")]
 pub async fn add_team_member(org: String, team: String, email: String) -> Result<(), AppError> {
-    ssr::answer(
-        ssr::backend()?
-            .add_team_member(ssr::session(), org, team, email)
-            .await,
-    )
+    ssr::change(org, OrgChange::AddTeamMember { team, email }).await
 }
 
 #[server(prefix = "/fn", endpoint = "remove_team_member")]
@@ -364,11 +337,7 @@ pub async fn remove_team_member(
     team: String,
     user_id: String,
 ) -> Result<(), AppError> {
-    ssr::answer(
-        ssr::backend()?
-            .remove_team_member(ssr::session(), org, team, user_id)
-            .await,
-    )
+    ssr::change(org, OrgChange::RemoveTeamMember { team, user_id }).await
 }
 
 #[server(prefix = "/fn", endpoint = "load_usage")]

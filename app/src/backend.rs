@@ -6,8 +6,9 @@ use crate::error::AppError;
 use crate::model::ResourceKind;
 use crate::model::{AuditPage, OrgResources, TeamPage, UsageView};
 use crate::model::{
-    BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenRow,
+    BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenView,
 };
+use purser_core::billing::CardInput;
 use purser_core::usage::Granularity;
 use purser_core::{Edition, IdentityProvider, InvitedRole, Role};
 use std::sync::Arc;
@@ -57,7 +58,7 @@ pub trait Backend: Send + Sync + 'static {
         org: String,
         after: Option<String>,
     ) -> Result<MembersPage, AppError>;
-    async fn tokens(&self, session: Option<String>) -> Result<Vec<TokenRow>, AppError>;
+    async fn tokens(&self, session: Option<String>) -> Result<Vec<TokenView>, AppError>;
     async fn create_token(
         &self,
         session: Option<String>,
@@ -87,72 +88,18 @@ pub trait Backend: Send + Sync + 'static {
         org: String,
         role: InvitedRole,
     ) -> Result<String, AppError>;
-    async fn resend_invite(
-        &self,
-        session: Option<String>,
-        org: String,
-        id: String,
-    ) -> Result<(), AppError>;
-    async fn revoke_invite(
-        &self,
-        session: Option<String>,
-        org: String,
-        id: String,
-    ) -> Result<(), AppError>;
-    async fn remove_billing_manager(
-        &self,
-        session: Option<String>,
-        org: String,
-        user_id: String,
-    ) -> Result<(), AppError>;
-    /// Admin ⇄ member; an organization always keeps an admin.
-    async fn change_member_role(
-        &self,
-        session: Option<String>,
-        org: String,
-        user_id: String,
-        role: Role,
-    ) -> Result<(), AppError>;
-    async fn remove_member(
-        &self,
-        session: Option<String>,
-        org: String,
-        user_id: String,
-    ) -> Result<(), AppError>;
     async fn identity(
         &self,
         session: Option<String>,
         org: String,
     ) -> Result<IdentityPage, AppError>;
-    async fn set_identity_provider(
+    /// One change to an organization, by the signed-in caller; the service behind each
+    /// kind checks the caller's role.
+    async fn change(
         &self,
         session: Option<String>,
         org: String,
-        provider: IdentityProvider,
-    ) -> Result<(), AppError>;
-    async fn add_directory_email(
-        &self,
-        session: Option<String>,
-        org: String,
-        email: String,
-    ) -> Result<(), AppError>;
-    async fn remove_directory_email(
-        &self,
-        session: Option<String>,
-        org: String,
-        email: String,
-    ) -> Result<(), AppError>;
-    async fn update_card(
-        &self,
-        session: Option<String>,
-        org: String,
-        card: CardInput,
-    ) -> Result<(), AppError>;
-    async fn change_edition(
-        &self,
-        session: Option<String>,
-        org: String,
-        edition: Edition,
+        change: OrgChange,
     ) -> Result<(), AppError>;
     async fn resources(
         &self,
@@ -169,33 +116,12 @@ pub trait Backend: Send + Sync + 'static {
         name: String,
         extra: String,
     ) -> Result<Option<String>, AppError>;
-    async fn revoke_org_token(
-        &self,
-        session: Option<String>,
-        org: String,
-        id: String,
-    ) -> Result<(), AppError>;
     async fn team(
         &self,
         session: Option<String>,
         org: String,
         team: String,
     ) -> Result<TeamPage, AppError>;
-    /// Adds the organization's member with this email address to the team.
-    async fn add_team_member(
-        &self,
-        session: Option<String>,
-        org: String,
-        team: String,
-        email: String,
-    ) -> Result<(), AppError>;
-    async fn remove_team_member(
-        &self,
-        session: Option<String>,
-        org: String,
-        team: String,
-        user_id: String,
-    ) -> Result<(), AppError>;
     /// Resources under management by day or month over the last `lookback_days`.
     async fn usage(
         &self,
@@ -216,12 +142,53 @@ pub trait Backend: Send + Sync + 'static {
     fn session_cookie_max_age_secs(&self) -> u64;
 }
 
-/// The "Update credit card" form as typed; parsed by the server.
-pub struct CardInput {
-    pub holder: String,
-    pub number: String,
-    pub expiry: String,
-    pub cvc: String,
+/// What the UI's forms change in an organization: one variant per form, each with
+/// the form's fields, already typed.
+pub enum OrgChange {
+    ResendInvite {
+        id: String,
+    },
+    RevokeInvite {
+        id: String,
+    },
+    RemoveBillingManager {
+        user_id: String,
+    },
+    /// Admin ⇄ member; an organization always keeps an admin.
+    ChangeMemberRole {
+        user_id: String,
+        role: Role,
+    },
+    RemoveMember {
+        user_id: String,
+    },
+    SetIdentityProvider {
+        provider: IdentityProvider,
+    },
+    AddDirectoryEmail {
+        email: String,
+    },
+    RemoveDirectoryEmail {
+        email: String,
+    },
+    UpdateCard {
+        card: CardInput,
+    },
+    ChangeEdition {
+        edition: Edition,
+    },
+    RevokeOrgToken {
+        id: String,
+    },
+    /// Adds the organization's member with this email address to the team.
+    AddTeamMember {
+        team: String,
+        email: String,
+    },
+    RemoveTeamMember {
+        team: String,
+        user_id: String,
+    },
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

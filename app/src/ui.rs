@@ -4,7 +4,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 /// A Unix-millisecond time as `YYYY-MM-DD` (UTC); the calendar lives in core.
-pub use purser_core::usage::format_date;
+pub use purser_core::usage::{format_date, format_date_time};
 
 /// An amount in cents as money, e.g. `$45.00` (USD) or `45.00 EUR`.
 pub fn format_money(cents: i64, currency: &str) -> String {
@@ -183,6 +183,12 @@ mod tests {
         assert_eq!(super::format_date(0), "1970-01-01");
         assert_eq!(super::format_date(951_782_400_000), "2000-02-29");
         assert_eq!(super::format_date(1_795_910_400_000), "2026-11-29");
+        assert_eq!(super::format_date_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(
+            super::format_date_time(1_795_910_400_000 + 13 * 3_600_000 + 7 * 60_000 + 59_999),
+            "2026-11-29 13:07 UTC"
+        );
+        assert_eq!(super::format_date_time(-60_000), "1969-12-31 23:59 UTC");
         assert_eq!(super::format_money(4_500, "USD"), "$45.00");
         assert_eq!(super::format_money(5, "EUR"), "0.05 EUR");
     }

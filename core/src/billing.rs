@@ -210,7 +210,21 @@ pub fn check_cvc(input: &str, brand: Brand) -> Result<(), ValueError> {
     Ok(())
 }
 
-/// A card as entered in the "Update credit card" dialog, checked field by field.
+/// A card as typed into the "Update credit card" dialog or sent to the REST API:
+/// unchecked text, read by `NewCard::parse`. Deliberately not `Debug`: it holds the
+/// full number and the CVC.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CardInput {
+    pub holder: String,
+    pub number: String,
+    /// `MM/YY` or `MM/YYYY`.
+    pub expiry: String,
+    pub cvc: String,
+}
+
+/// A card checked field by field; the CVC is checked and dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewCard {
     pub holder: String,
@@ -219,19 +233,13 @@ pub struct NewCard {
 }
 
 impl NewCard {
-    pub fn parse(
-        holder: &str,
-        number: &str,
-        expiry: &str,
-        cvc: &str,
-        today: (i32, u32),
-    ) -> Result<NewCard, ValueError> {
+    pub fn parse(input: &CardInput, today: (i32, u32)) -> Result<NewCard, ValueError> {
         let holder = crate::values::TextRule::CARD_HOLDER
-            .parse(holder)?
+            .parse(&input.holder)?
             .into_string();
-        let number = CardNumber::parse(number)?;
-        let expiry = Expiry::parse(expiry, today)?;
-        check_cvc(cvc, number.brand())?;
+        let number = CardNumber::parse(&input.number)?;
+        let expiry = Expiry::parse(&input.expiry, today)?;
+        check_cvc(&input.cvc, number.brand())?;
         Ok(NewCard {
             holder,
             number,
@@ -376,14 +384,20 @@ mod tests {
 
     #[test]
     fn new_card_names_the_failing_field() {
+        let card = |h: &str, n: &str, e: &str, c: &str| CardInput {
+            holder: h.into(),
+            number: n.into(),
+            expiry: e.into(),
+            cvc: c.into(),
+        };
         let field = |h: &str, n: &str, e: &str, c: &str| {
-            NewCard::parse(h, n, e, c, TODAY).unwrap_err().field
+            NewCard::parse(&card(h, n, e, c), TODAY).unwrap_err().field
         };
         assert_eq!(field("", "4242424242424242", "12/30", "123"), "holder");
         assert_eq!(field("Ada", "4242424242424241", "12/30", "123"), "number");
         assert_eq!(field("Ada", "4242424242424242", "01/20", "123"), "expiry");
         assert_eq!(field("Ada", "4242424242424242", "12/30", "12"), "cvc");
-        assert!(NewCard::parse("Ada", "4242424242424242", "12/30", "123", TODAY).is_ok());
+        assert!(NewCard::parse(&card("Ada", "4242424242424242", "12/30", "123"), TODAY).is_ok());
     }
 
     #[test]

@@ -34,6 +34,7 @@ impl MemberCount {
 
 /// Everything stored about a person's place in an organization.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct MemberRecord {
     pub user_id: String,
     pub name: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One report: after an update, a stack manages `resources` resources.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Sample {
     pub stack: String,
     /// Unix milliseconds.
@@ -97,6 +98,17 @@ pub fn start_of(year: i32, month: u32, day: u32) -> i64 {
 pub fn format_date(ms: i64) -> String {
     let (y, m, d) = date_of(ms);
     format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A Unix-millisecond time as `YYYY-MM-DD HH:MM UTC`, for logs read by people.
+pub fn format_date_time(ms: i64) -> String {
+    let minutes = ms.rem_euclid(86_400_000) / 60_000;
+    format!(
+        "{} {:02}:{:02} UTC",
+        format_date(ms),
+        minutes / 60,
+        minutes % 60
+    )
 }
 
 /// The resources under management at `at`: each stack's latest report, summed.

@@ -5,10 +5,10 @@
 
 use crate::error::{Error, Result};
 use purser_core::permissions::authorize;
+use purser_core::views::OrgEntry;
 use purser_core::{Action, Edition, IdentityProvider, Role, Surface};
-use sqlx::Row;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Org {
     pub id: String,
     pub name: String,
@@ -19,30 +19,10 @@ pub struct Org {
 
 pub(crate) const ORG_COLUMNS: &str = "o.id, o.name, o.display_name, o.edition, o.identity_provider";
 
-pub(crate) fn parse_column<T: std::str::FromStr>(row: &sqlx::any::AnyRow, column: &str) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    let text: String = row.try_get(column)?;
-    text.parse()
-        .map_err(|e: T::Err| Error::Internal(format!("bad {column} {text:?} in the database: {e}")))
-}
-
-impl Org {
-    pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> Result<Org> {
-        Ok(Org {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            display_name: row.try_get("display_name")?,
-            edition: parse_column(row, "edition")?,
-            identity_provider: parse_column(row, "identity_provider")?,
-        })
-    }
-}
-
 /// A caller's standing in one organization: established before anything in it is read.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrgAccess {
+    #[sqlx(flatten)]
     pub org: Org,
     pub role: Role,
 }
@@ -51,5 +31,15 @@ impl OrgAccess {
     /// Refuses unless the caller's role allows `action` from `surface`.
     pub fn require(&self, action: Action, surface: Surface) -> Result<()> {
         authorize(self.role, action, surface).map_err(Error::from)
+    }
+
+    /// The organization and the caller's role, as pages show them.
+    pub fn entry(&self) -> OrgEntry {
+        OrgEntry {
+            name: self.org.name.clone(),
+            display_name: self.org.display_name.clone(),
+            role: self.role,
+            edition: self.org.edition,
+        }
     }
 }

@@ -5,8 +5,8 @@ use crate::access::OrgAccess;
 use crate::accounts::User;
 use crate::db::{self, Conn, Db};
 use crate::error::Result;
+use purser_core::views::AuditEntry;
 use purser_core::{Action, Surface};
-use sqlx::Row;
 
 /// The kinds of event, as stored and as the API filters them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,18 +103,6 @@ pub async fn record(
     Ok(())
 }
 
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Entry {
-    pub id: String,
-    /// RFC 3339.
-    pub time: String,
-    pub actor: String,
-    pub event: String,
-    pub target: String,
-    pub details: String,
-}
-
 /// The newest entries first, optionally of one event kind; admins only.
 /// What to read of the log: one kind of event, a time range (Unix ms, `until` exclusive).
 #[derive(Debug, Default, Clone)]
@@ -130,9 +118,9 @@ pub async fn list(
     surface: Surface,
     filter: Filter<'_>,
     limit: i64,
-) -> Result<Vec<Entry>> {
+) -> Result<Vec<AuditEntry>> {
     access.require(Action::AuditLogsView, surface)?;
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT id, at, actor, event, target, details FROM audit_log \
          WHERE org_id = $1 AND ($2 = '' OR event = $2) AND at >= $3 AND at < $4 ORDER BY at DESC, id DESC LIMIT $5",
     )
@@ -142,17 +130,5 @@ pub async fn list(
     .bind(filter.until.unwrap_or(i64::MAX))
     .bind(limit)
     .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Entry {
-                id: r.try_get("id")?,
-                time: db::rfc3339(r.try_get("at")?),
-                actor: r.try_get("actor")?,
-                event: r.try_get("event")?,
-                target: r.try_get("target")?,
-                details: r.try_get("details")?,
-            })
-        })
-        .collect()
+    .await?)
 }

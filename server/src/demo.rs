@@ -5,12 +5,13 @@
 //! is replaced by a fresh one.
 
 use crate::accounts::{self, SignUp, User};
-use crate::billing::{self, processor::BuiltInProcessor, CardForm};
+use crate::billing::{self, processor::BuiltInProcessor};
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::orgs::{self, NewOrg};
 use crate::{secrets, tokens};
-use purser_core::{Email, Role, Surface};
+use purser_core::billing::CardInput;
+use purser_core::{Email, InvitationKind, InvitationStatus, Role, Surface};
 use serde::Serialize;
 
 pub const ORG: &str = "acme";
@@ -166,25 +167,27 @@ async fn ensure_pending_invitation(
     org_id: &str,
     admin_id: &str,
 ) -> Result<()> {
-    let exists = sqlx::query(
-        "SELECT id FROM invitations WHERE org_id = $1 AND email = $2 AND status = 'pending'",
-    )
-    .bind(org_id)
-    .bind(PENDING_BILLING_MANAGER)
-    .fetch_optional(&mut *conn)
-    .await?
-    .is_some();
+    let exists =
+        sqlx::query("SELECT id FROM invitations WHERE org_id = $1 AND email = $2 AND status = $3")
+            .bind(org_id)
+            .bind(PENDING_BILLING_MANAGER)
+            .bind(InvitationStatus::Pending.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some();
     if !exists {
         let now = db::now_ms();
         sqlx::query(
             "INSERT INTO invitations (id, org_id, role, kind, email, secret_hash, status, invited_by, created_at, sent_at) \
-             VALUES ($1, $2, $3, 'email', $4, $5, 'pending', $6, $7, $7)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
         )
         .bind(db::new_id())
         .bind(org_id)
         .bind(Role::BillingManager.as_str())
+        .bind(InvitationKind::Email.as_str())
         .bind(PENDING_BILLING_MANAGER)
         .bind(secrets::hash(&secrets::generate("")))
+        .bind(InvitationStatus::Pending.as_str())
         .bind(admin_id)
         .bind(now)
         .execute(&mut *conn)
@@ -205,11 +208,11 @@ async fn ensure_billing_history(db: &Db, billing_manager: &User) -> Result<()> {
         let current = billing::current_period();
         // Far enough out that the tests' billing periods (up to 2031) find it valid.
         let expiry = format!("12/{}", current.year + 8);
-        let card = CardForm {
-            holder: "Dana Ledger",
-            number: "4242 4242 4242 4242",
-            expiry: &expiry,
-            cvc: "123",
+        let card = CardInput {
+            holder: "Dana Ledger".into(),
+            number: "4242 4242 4242 4242".into(),
+            expiry,
+            cvc: "123".into(),
         };
         billing::update_payment_method(
             db,
@@ -217,7 +220,7 @@ async fn ensure_billing_history(db: &Db, billing_manager: &User) -> Result<()> {
             &access,
             Surface::Api,
             billing_manager,
-            card,
+            &card,
         )
         .await?;
     }

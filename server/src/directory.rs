@@ -7,14 +7,9 @@ use crate::audit::{self, Event};
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
 use crate::orgs::OrgAccess;
+use purser_core::views::DirectoryEntry;
 use purser_core::{Action, Email, IdentityProvider, Surface};
 use sqlx::Row;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirectoryEntry {
-    pub email: String,
-    pub added_at: i64,
-}
 
 pub async fn is_listed(conn: &mut Conn, org_id: &str, email: &str) -> Result<bool> {
     Ok(
@@ -29,20 +24,12 @@ pub async fn is_listed(conn: &mut Conn, org_id: &str, email: &str) -> Result<boo
 
 pub async fn list(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<DirectoryEntry>> {
     access.require(Action::SettingsView, surface)?;
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT email, added_at FROM directory_entries WHERE org_id = $1 ORDER BY email",
     )
     .bind(&access.org.id)
     .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(DirectoryEntry {
-                email: r.try_get("email")?,
-                added_at: r.try_get("added_at")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 pub async fn add(

@@ -18,54 +18,15 @@ use crate::secrets;
 use purser_core::invitations::{
     check_acceptance, invite_action, parse_email_list, InvitationEvent, NotPending,
 };
+use purser_core::views::InvitationView;
 use purser_core::{
     AcceptError, AcceptanceFacts, InvitationKind, InvitationStatus, InvitedRole, Role, Surface,
 };
-use sqlx::Row;
 
-/// A pending (or finished) invitation, as admins see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invitation {
-    pub id: String,
-    pub role: Role,
-    pub kind: InvitationKind,
-    pub email: Option<String>,
-    pub status: InvitationStatus,
-    pub invited_by: Option<String>,
-    pub created_at: i64,
-    pub sent_at: i64,
-    pub last_error: Option<AcceptError>,
-    pub last_error_at: Option<i64>,
-}
+/// An invitation is read as the view its managers see.
+pub type Invitation = InvitationView;
 
 const COLUMNS: &str = "i.id, i.role, i.kind, i.email, i.status, u.name AS invited_by, i.created_at, i.sent_at, i.last_error_kind, i.last_error_at";
-
-fn parse<T: std::str::FromStr>(row: &sqlx::any::AnyRow, column: &str) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    let text: String = row.try_get(column)?;
-    text.parse()
-        .map_err(|e: T::Err| Error::Internal(format!("bad {column} {text:?}: {e}")))
-}
-
-impl Invitation {
-    fn from_row(r: &sqlx::any::AnyRow) -> Result<Invitation> {
-        let last_error: Option<String> = r.try_get("last_error_kind")?;
-        Ok(Invitation {
-            id: r.try_get("id")?,
-            role: parse(r, "role")?,
-            kind: parse(r, "kind")?,
-            email: r.try_get("email")?,
-            status: parse(r, "status")?,
-            invited_by: r.try_get("invited_by")?,
-            created_at: r.try_get("created_at")?,
-            sent_at: r.try_get("sent_at")?,
-            last_error: last_error.and_then(|k| k.parse().ok()),
-            last_error_at: r.try_get("last_error_at")?,
-        })
-    }
-}
 
 /// The role an invitation was issued for, as the rule in `core` allows it. An older
 /// row naming another role (revoked by a migration) is treated as gone.
@@ -112,7 +73,7 @@ async fn insert(
     };
     sqlx::query(
         "INSERT INTO invitations (id, org_id, role, kind, email, secret_hash, status, invited_by, created_at, sent_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
     )
     .bind(&id)
     .bind(&org.id)
@@ -120,6 +81,7 @@ async fn insert(
     .bind(kind.as_str())
     .bind(email)
     .bind(secrets::hash(&secret))
+    .bind(InvitationStatus::Pending.as_str())
     .bind(&actor.id)
     .bind(now)
     .execute(&mut *conn)
@@ -194,12 +156,15 @@ pub async fn invite_by_email(
                 access.org.display_name
             )));
         }
-        let pending = sqlx::query("SELECT 1 AS one FROM invitations WHERE org_id = $1 AND email = $2 AND status = 'pending'")
-            .bind(&access.org.id)
-            .bind(email.as_str())
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
+        let pending = sqlx::query(
+            "SELECT 1 AS one FROM invitations WHERE org_id = $1 AND email = $2 AND status = $3",
+        )
+        .bind(&access.org.id)
+        .bind(email.as_str())
+        .bind(InvitationStatus::Pending.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
         if pending {
             return Err(Error::Conflict(format!(
                 "{email} already has a pending invitation: resend it instead."
@@ -273,15 +238,15 @@ pub async fn pending(
             }
         }
     }
-    let rows = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
-         WHERE i.org_id = $1 AND i.status = 'pending' AND ($2 = '' OR i.role = $2) ORDER BY i.created_at DESC, i.id"
+         WHERE i.org_id = $1 AND i.status = $2 AND ($3 = '' OR i.role = $3) ORDER BY i.created_at DESC, i.id"
     ))
     .bind(&access.org.id)
+    .bind(InvitationStatus::Pending.as_str())
     .bind(role.map(InvitedRole::as_str).unwrap_or_default())
     .fetch_all(db)
-    .await?;
-    rows.iter().map(Invitation::from_row).collect()
+    .await?)
 }
 
 /// Refuses before any lookup those who may invite to no role at all, so that the
@@ -293,17 +258,14 @@ fn may_manage_some(access: &OrgAccess, surface: Surface) -> Result<()> {
 }
 
 async fn find(conn: &mut Conn, org_id: &str, id: &str) -> Result<Invitation> {
-    let row = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by WHERE i.org_id = $1 AND i.id = $2"
     ))
     .bind(org_id)
     .bind(id)
     .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref()
-        .map(Invitation::from_row)
-        .transpose()?
-        .ok_or_else(|| Error::NotFound("No such invitation.".into()))
+    .await?
+    .ok_or_else(|| Error::NotFound("No such invitation.".into()))
 }
 
 /// Why a conditional write on a pending invitation changed nothing: it does not
@@ -340,12 +302,14 @@ pub async fn resend(
     let mut tx = db.begin().await?;
     let changed = sqlx::query(
         "UPDATE invitations SET secret_hash = $1, sent_at = $2 \
-         WHERE org_id = $3 AND id = $4 AND status = 'pending' AND kind = 'email'",
+         WHERE org_id = $3 AND id = $4 AND status = $5 AND kind = $6",
     )
     .bind(secrets::hash(&secret))
     .bind(now)
     .bind(&access.org.id)
     .bind(id)
+    .bind(InvitationStatus::Pending.as_str())
+    .bind(InvitationKind::Email.as_str())
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -433,7 +397,7 @@ pub async fn revoke(
 }
 
 /// What the accept page shows before anyone signs in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Preview {
     pub org_name: String,
     pub org_display_name: String,
@@ -442,19 +406,14 @@ pub struct Preview {
 }
 
 pub async fn preview(db: &Db, secret: &str) -> Result<Preview> {
-    let row = sqlx::query(
-        "SELECT o.name, o.display_name, i.role, i.status FROM invitations i JOIN organizations o ON o.id = i.org_id WHERE i.secret_hash = $1",
+    sqlx::query_as(
+        "SELECT o.name AS org_name, o.display_name AS org_display_name, i.role, i.status \
+         FROM invitations i JOIN organizations o ON o.id = i.org_id WHERE i.secret_hash = $1",
     )
     .bind(secrets::hash(secret))
     .fetch_optional(db)
     .await?
-    .ok_or_else(|| Error::NotFound(AcceptError::NoLongerValid.to_string()))?;
-    Ok(Preview {
-        org_name: row.try_get("name")?,
-        org_display_name: row.try_get("display_name")?,
-        role: parse(&row, "role")?,
-        status: parse(&row, "status")?,
-    })
+    .ok_or_else(|| Error::NotFound(AcceptError::NoLongerValid.to_string()))
 }
 
 /// Which invitation an acceptance is for: the secret from a link, or (for an email
@@ -485,6 +444,17 @@ pub fn refusal(kind: AcceptError) -> Error {
     }
 }
 
+/// The invitation an acceptance reads, once its organization is locked.
+#[derive(sqlx::FromRow)]
+struct Accepting {
+    id: String,
+    org_id: String,
+    role: Role,
+    kind: InvitationKind,
+    email: Option<String>,
+    status: InvitationStatus,
+}
+
 /// Accepts an invitation for `user`; returns the organization and the role granted.
 pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, Role)> {
     let (filter, key, org_name, by_id) = match locator {
@@ -512,17 +482,19 @@ pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, 
     if locked == 0 {
         return Err(refusal(AcceptError::NoLongerValid));
     }
-    let row = sqlx::query(&format!(
+    let Accepting {
+        id: invitation_id,
+        org_id,
+        role,
+        kind,
+        email: invited_email,
+        status,
+    } = sqlx::query_as(&format!(
         "SELECT i.id, i.org_id, i.role, i.kind, i.email, i.status FROM invitations i WHERE {filter}"
     ))
     .bind(&key)
     .fetch_one(&mut *tx)
     .await?;
-    let invitation_id: String = row.try_get("id")?;
-    let org_id: String = row.try_get("org_id")?;
-    let role: Role = parse(&row, "role")?;
-    let kind: InvitationKind = parse(&row, "kind")?;
-    let invited_email: Option<String> = row.try_get("email")?;
     if by_id
         && (kind != InvitationKind::Email || invited_email.as_deref() != Some(user.email.as_str()))
     {
@@ -532,7 +504,7 @@ pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, 
     }
     let org = orgs::find_by_id(&mut tx, &org_id).await?;
     let facts = AcceptanceFacts {
-        status: parse(&row, "status")?,
+        status,
         kind,
         role,
         invited_email: invited_email.as_deref(),
@@ -601,10 +573,11 @@ async fn record_failure(
     kind: AcceptError,
 ) -> Result<()> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE invitations SET last_error_kind = $1, last_error_at = $2 WHERE id = $3 AND status = 'pending'")
+    sqlx::query("UPDATE invitations SET last_error_kind = $1, last_error_at = $2 WHERE id = $3 AND status = $4")
         .bind(kind.as_str())
         .bind(db::now_ms())
         .bind(invitation_id)
+        .bind(InvitationStatus::Pending.as_str())
         .execute(&mut *tx)
         .await?;
     audit::record(
@@ -621,7 +594,7 @@ async fn record_failure(
 }
 
 /// Pending email invitations addressed to the account's verified email.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserInvite {
     pub id: String,
     pub org_name: String,
@@ -634,22 +607,13 @@ pub async fn pending_for_user(db: &Db, user: &User) -> Result<Vec<UserInvite>> {
     if !user.email_verified {
         return Ok(Vec::new());
     }
-    let rows = sqlx::query(
-        "SELECT i.id, o.name, o.display_name, i.role, i.sent_at FROM invitations i JOIN organizations o ON o.id = i.org_id \
-         WHERE i.email = $1 AND i.status = 'pending' ORDER BY i.sent_at DESC",
+    Ok(sqlx::query_as(
+        "SELECT i.id, o.name AS org_name, o.display_name AS org_display_name, i.role, i.sent_at \
+         FROM invitations i JOIN organizations o ON o.id = i.org_id \
+         WHERE i.email = $1 AND i.status = $2 ORDER BY i.sent_at DESC",
     )
     .bind(&user.email)
+    .bind(InvitationStatus::Pending.as_str())
     .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(UserInvite {
-                id: r.try_get("id")?,
-                org_name: r.try_get("name")?,
-                org_display_name: r.try_get("display_name")?,
-                role: parse(r, "role")?,
-                sent_at: r.try_get("sent_at")?,
-            })
-        })
-        .collect()
+    .await?)
 }

@@ -8,20 +8,16 @@
 
 pub mod access;
 pub mod accounts;
-pub mod api;
 pub mod audit;
 pub mod billing;
-pub mod caller;
 pub mod cli;
-pub mod csrf;
 pub mod cursor;
 pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod email;
 pub mod error;
-pub mod headers;
-pub mod input;
+pub mod http;
 pub mod invitations;
 pub mod lockout;
 pub mod org_resources;
@@ -32,4 +28,3 @@ pub mod startup;
 pub mod state;
 pub mod throttle;
 pub mod tokens;
-pub mod web;

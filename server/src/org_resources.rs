@@ -9,45 +9,22 @@ use crate::error::{Error, Result};
 use crate::orgs::{self, OrgAccess};
 use crate::secrets;
 use purser_core::values::TextRule;
+use purser_core::views::{OrgTokenView, PolicyView, TeamDetail, TeamView};
 use purser_core::{Action, Surface};
 use sqlx::Row;
 
-#[derive(Debug, Clone)]
-pub struct Team {
-    pub name: String,
-    pub description: String,
-    pub member_count: i64,
-    /// Present only to those who may see member names.
-    pub members: Option<Vec<String>>,
-}
-
-pub async fn list_teams(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<Team>> {
+/// The organization's teams with their sizes. Who is on a team is on the team's own
+/// page (`team`), for those who may see member names.
+pub async fn list_teams(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<TeamView>> {
     access.require(Action::TeamsList, surface)?;
-    let names = purser_core::permissions::allows(access.role, Action::MembersViewNames, surface);
-    let rows = sqlx::query(
-        "SELECT t.id, t.name, t.description FROM teams t WHERE t.org_id = $1 ORDER BY t.name",
+    Ok(sqlx::query_as(
+        "SELECT t.name, t.description, \
+         (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id) AS member_count \
+         FROM teams t WHERE t.org_id = $1 ORDER BY t.name",
     )
     .bind(&access.org.id)
     .fetch_all(db)
-    .await?;
-    let mut teams = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let id: String = r.try_get("id")?;
-        let members = sqlx::query("SELECT u.name FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY u.name")
-            .bind(&id)
-            .fetch_all(db)
-            .await?
-            .iter()
-            .map(|m| m.try_get::<String, _>("name"))
-            .collect::<Result<Vec<_>, _>>()?;
-        teams.push(Team {
-            name: r.try_get("name")?,
-            description: r.try_get("description")?,
-            member_count: members.len() as i64,
-            members: names.then_some(members),
-        });
-    }
-    Ok(teams)
+    .await?)
 }
 
 pub async fn create_team(
@@ -86,21 +63,6 @@ pub async fn create_team(
     Ok(())
 }
 
-/// One person on a team.
-#[derive(Debug, Clone)]
-pub struct TeamMember {
-    pub user_id: String,
-    pub name: String,
-}
-
-/// A team with its members, for those who may see member names (`members:view-names`).
-#[derive(Debug, Clone)]
-pub struct TeamDetail {
-    pub name: String,
-    pub description: String,
-    pub members: Vec<TeamMember>,
-}
-
 pub async fn team(db: &Db, access: &OrgAccess, surface: Surface, name: &str) -> Result<TeamDetail> {
     access.require(Action::TeamsList, surface)?;
     access.require(Action::MembersViewNames, surface)?;
@@ -112,21 +74,13 @@ pub async fn team(db: &Db, access: &OrgAccess, surface: Surface, name: &str) -> 
             .await?
             .ok_or_else(|| Error::NotFound(format!("No team {name:?} in this organization.")))?;
     let id: String = row.try_get("id")?;
-    let members = sqlx::query(
-        "SELECT u.id, u.name FROM team_members m JOIN users u ON u.id = m.user_id \
+    let members = sqlx::query_as(
+        "SELECT u.id AS user_id, u.name FROM team_members m JOIN users u ON u.id = m.user_id \
          WHERE m.team_id = $1 ORDER BY u.name, u.id",
     )
     .bind(&id)
     .fetch_all(db)
-    .await?
-    .iter()
-    .map(|m| {
-        Ok(TeamMember {
-            user_id: m.try_get("id")?,
-            name: m.try_get("name")?,
-        })
-    })
-    .collect::<Result<Vec<_>>>()?;
+    .await?;
     Ok(TeamDetail {
         name: row.try_get("name")?,
         description: row.try_get("description")?,
@@ -210,28 +164,16 @@ pub async fn manage_team(
     Ok(())
 }
 
-#[derive(Debug, Clone)]
-pub struct OrgToken {
-    pub id: String,
-    pub name: String,
-    pub created_at: i64,
-}
-
-pub async fn list_tokens(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<OrgToken>> {
+pub async fn list_tokens(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+) -> Result<Vec<OrgTokenView>> {
     access.require(Action::TokensList, surface)?;
-    let rows = sqlx::query("SELECT id, name, created_at FROM org_tokens WHERE org_id = $1 ORDER BY created_at DESC, id")
+    Ok(sqlx::query_as("SELECT id, name, created_at FROM org_tokens WHERE org_id = $1 ORDER BY created_at DESC, id")
         .bind(&access.org.id)
         .fetch_all(db)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(OrgToken {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect()
+        .await?)
 }
 
 /// Creates an organization access token; its value is returned this once.
@@ -241,11 +183,11 @@ pub async fn create_token(
     surface: Surface,
     actor: &User,
     name: &str,
-) -> Result<(OrgToken, String)> {
+) -> Result<(OrgTokenView, String)> {
     access.require(Action::TokensCreate, surface)?;
     let name = TextRule::ORG_TOKEN_NAME.parse(name)?.into_string();
     let value = secrets::generate("pur_org_");
-    let token = OrgToken {
+    let token = OrgTokenView {
         id: db::new_id(),
         name,
         created_at: db::now_ms(),
@@ -303,14 +245,6 @@ pub async fn revoke_token(
     Ok(())
 }
 
-#[derive(Debug, Clone)]
-pub struct Policy {
-    pub name: String,
-    /// Policy packs only.
-    pub version: Option<i64>,
-    pub created_at: i64,
-}
-
 /// Which policy resource: groups or packs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolicyKind {
@@ -339,22 +273,16 @@ pub async fn list_policies(
     access: &OrgAccess,
     surface: Surface,
     kind: PolicyKind,
-) -> Result<Vec<Policy>> {
+) -> Result<Vec<PolicyView>> {
     access.require(kind.list_action(), surface)?;
     let sql = match kind {
         PolicyKind::Groups => "SELECT name, NULL AS version, created_at FROM policy_groups WHERE org_id = $1 ORDER BY name",
         PolicyKind::Packs => "SELECT name, version, created_at FROM policy_packs WHERE org_id = $1 ORDER BY name, version",
     };
-    let rows = sqlx::query(sql).bind(&access.org.id).fetch_all(db).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Policy {
-                name: r.try_get("name")?,
-                version: r.try_get("version")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect()
+    Ok(sqlx::query_as(sql)
+        .bind(&access.org.id)
+        .fetch_all(db)
+        .await?)
 }
 
 /// Creates a policy group, or publishes the next version of a policy pack.
@@ -365,7 +293,7 @@ pub async fn create_policy(
     actor: &User,
     kind: PolicyKind,
     name: &str,
-) -> Result<Policy> {
+) -> Result<PolicyView> {
     access.require(kind.manage_action(), surface)?;
     let name = TextRule::POLICY_NAME.parse(name)?.into_string();
     let now = db::now_ms();
@@ -424,7 +352,7 @@ pub async fn create_policy(
     )
     .await?;
     tx.commit().await?;
-    Ok(Policy {
+    Ok(PolicyView {
         name,
         version,
         created_at: now,

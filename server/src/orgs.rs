@@ -11,7 +11,7 @@ use purser_core::{
 };
 use sqlx::Row;
 
-use crate::access::{parse_column, ORG_COLUMNS};
+use crate::access::ORG_COLUMNS;
 pub use crate::access::{Org, OrgAccess};
 
 /// A new organization's form, parsed.
@@ -92,13 +92,12 @@ pub async fn add_member(conn: &mut Conn, org_id: &str, user_id: &str, role: Role
 }
 
 pub async fn find(db: &Db, name: &str) -> Result<Option<Org>> {
-    let row = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {ORG_COLUMNS} FROM organizations o WHERE o.name = $1"
     ))
     .bind(name.trim().to_lowercase())
     .fetch_optional(db)
-    .await?;
-    row.as_ref().map(Org::from_row).transpose()
+    .await?)
 }
 
 /// The caller's standing in the named organization. An organization the caller has
@@ -106,7 +105,13 @@ pub async fn find(db: &Db, name: &str) -> Result<Option<Org>> {
 /// `directory` identity provider, a person whose email has left the directory keeps
 /// their role but is refused, at once, on every request.
 pub async fn access(db: &Db, user: &User, org_name: &str) -> Result<OrgAccess> {
-    let row = sqlx::query(&format!(
+    #[derive(sqlx::FromRow)]
+    struct Standing {
+        #[sqlx(flatten)]
+        access: OrgAccess,
+        listed: Option<String>,
+    }
+    let row: Option<Standing> = sqlx::query_as(&format!(
         "SELECT {ORG_COLUMNS}, m.role, d.email AS listed FROM organizations o \
          JOIN memberships m ON m.org_id = o.id AND m.user_id = $2 \
          LEFT JOIN directory_entries d ON d.org_id = o.id AND d.email = $3 \
@@ -117,57 +122,39 @@ pub async fn access(db: &Db, user: &User, org_name: &str) -> Result<OrgAccess> {
     .bind(&user.email)
     .fetch_optional(db)
     .await?;
-    let row = row.ok_or_else(|| Error::org_not_found(org_name))?;
-    let org = Org::from_row(&row)?;
-    let listed = row.try_get::<Option<String>, _>("listed")?.is_some();
-    if !org.identity_provider.admits(listed) {
+    let Standing { access, listed } = row.ok_or_else(|| Error::org_not_found(org_name))?;
+    let org = &access.org;
+    if !org.identity_provider.admits(listed.is_some()) {
         return Err(Error::Forbidden(format!(
             "Your email address ({}) is not in the identity provider of {}, so you cannot use this organization. Ask one of its admins to add it.",
             user.email, org.display_name
         )));
     }
-    Ok(OrgAccess {
-        org,
-        role: parse_column(&row, "role")?,
-    })
+    Ok(access)
 }
 
 /// Every organization the account holds a role in, by name.
 pub async fn list_for_user(db: &Db, user: &User) -> Result<Vec<OrgAccess>> {
-    let rows = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {ORG_COLUMNS}, m.role FROM organizations o \
          JOIN memberships m ON m.org_id = o.id WHERE m.user_id = $1 ORDER BY o.name"
     ))
     .bind(&user.id)
     .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(OrgAccess {
-                org: Org::from_row(r)?,
-                role: parse_column(r, "role")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// Counts by the rule in `core`: the database groups, core decides who counts.
 pub async fn member_count(db: &Db, org_id: &str) -> Result<MemberCount> {
-    let rows =
-        sqlx::query("SELECT role, COUNT(*) AS n FROM memberships WHERE org_id = $1 GROUP BY role")
-            .bind(org_id)
-            .fetch_all(db)
-            .await?;
-    let counts = rows
-        .iter()
-        .map(|r| {
-            Ok((
-                parse_column::<Role>(r, "role")?,
-                r.try_get::<i64, _>("n")?.max(0) as u64,
-            ))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(MemberCount::from_role_counts(counts))
+    let rows: Vec<(Role, i64)> = sqlx::query_as(
+        "SELECT role, COUNT(*) AS n FROM memberships WHERE org_id = $1 GROUP BY role",
+    )
+    .bind(org_id)
+    .fetch_all(db)
+    .await?;
+    Ok(MemberCount::from_role_counts(
+        rows.into_iter().map(|(role, n)| (role, n.max(0) as u64)),
+    ))
 }
 
 /// The roles core counts as members, as an SQL list (`'admin', 'member'`).
@@ -246,8 +233,8 @@ pub async fn members(
             joined_at: i64::MIN,
             user_id: String::new(),
         });
-    let rows = sqlx::query(&format!(
-        "SELECT u.id, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
+    let mut records: Vec<MemberRecord> = sqlx::query_as(&format!(
+        "SELECT u.id AS user_id, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 AND m.role IN ({}) \
            AND (m.joined_at > $2 OR (m.joined_at = $2 AND m.user_id > $3)) \
          ORDER BY m.joined_at, m.user_id LIMIT $4",
@@ -259,18 +246,6 @@ pub async fn members(
     .bind(i64::from(limit) + 1)
     .fetch_all(db)
     .await?;
-    let mut records = rows
-        .iter()
-        .map(|r| {
-            Ok(MemberRecord {
-                user_id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                email: r.try_get("email")?,
-                role: parse_column(r, "role")?,
-                joined_at: r.try_get("joined_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
     let continuation_token = if records.len() > limit as usize {
         records.truncate(limit as usize);
         records.last().map(|r| {
@@ -373,12 +348,13 @@ pub async fn remove_member(
 }
 
 pub async fn role_of(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Option<Role>> {
-    let row = sqlx::query("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
-        .bind(org_id)
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(|r| parse_column(r, "role")).transpose()
+    let row: Option<(Role,)> =
+        sqlx::query_as("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
+            .bind(org_id)
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|(role,)| role))
 }
 
 /// How many admins the organization has (read inside the membership transaction).
@@ -407,13 +383,11 @@ fn refused(e: RoleChangeError) -> Error {
 /// The person's email and role, in the transaction, when they hold `role` (or any
 /// role of admin and member when `role` is `None`).
 async fn target(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Option<(String, Role)>> {
-    let row = sqlx::query("SELECT u.email, m.role FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.org_id = $1 AND m.user_id = $2")
+    Ok(sqlx::query_as("SELECT u.email, m.role FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.org_id = $1 AND m.user_id = $2")
         .bind(org_id)
         .bind(user_id)
         .fetch_optional(conn)
-        .await?;
-    row.map(|r| Ok((r.try_get("email")?, parse_column(&r, "role")?)))
-        .transpose()
+        .await?)
 }
 
 async fn remove_role(
@@ -505,11 +479,10 @@ pub async fn change_role(
 }
 
 pub async fn find_by_id(conn: &mut Conn, id: &str) -> Result<Org> {
-    let row = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {ORG_COLUMNS} FROM organizations o WHERE o.id = $1"
     ))
     .bind(id)
     .fetch_one(conn)
-    .await?;
-    Org::from_row(&row)
+    .await?)
 }

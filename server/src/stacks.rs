@@ -5,38 +5,21 @@ use crate::accounts::User;
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
 use crate::orgs::OrgAccess;
-use purser_core::usage::{self, Bucket, Granularity, Sample};
+use purser_core::usage::{self, Granularity, Sample};
 use purser_core::values::TextRule;
+use purser_core::views::{StackView, UsageView};
 use purser_core::{Action, Surface, ValueError};
 use sqlx::Row;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stack {
-    pub project: String,
-    pub name: String,
-    pub resource_count: i64,
-    pub last_update: Option<i64>,
-}
-
-pub async fn list(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<Stack>> {
+pub async fn list(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<StackView>> {
     access.require(Action::StacksList, surface)?;
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT s.project, s.name, s.resource_count, (SELECT MAX(u.at) FROM stack_updates u WHERE u.stack_id = s.id) AS last_update \
          FROM stacks s WHERE s.org_id = $1 ORDER BY s.project, s.name",
     )
     .bind(&access.org.id)
     .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Stack {
-                project: r.try_get("project")?,
-                name: r.try_get("name")?,
-                resource_count: r.try_get("resource_count")?,
-                last_update: r.try_get("last_update")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 pub async fn create(
@@ -45,7 +28,7 @@ pub async fn create(
     surface: Surface,
     project: &str,
     name: &str,
-) -> Result<Stack> {
+) -> Result<StackView> {
     access.require(Action::StacksCreate, surface)?;
     let project = TextRule::PROJECT_NAME.parse(project)?.into_string();
     let name = TextRule::STACK_NAME.parse(name)?.into_string();
@@ -58,7 +41,7 @@ pub async fn create(
         .execute(db)
         .await
         .map_err(|e| Error::on_duplicate(e, || format!("The stack {project}/{name} already exists.")))?;
-    Ok(Stack {
+    Ok(StackView {
         project,
         name,
         resource_count: 0,
@@ -137,13 +120,6 @@ pub async fn record_sample(
     Ok(())
 }
 
-/// The aggregate billing managers may see: never a stack's name.
-#[derive(Debug, Clone)]
-pub struct UsageSummary {
-    pub current_resources: i64,
-    pub buckets: Vec<Bucket>,
-}
-
 pub const MAX_LOOKBACK_DAYS: i64 = 731;
 
 pub async fn summary(
@@ -152,7 +128,7 @@ pub async fn summary(
     surface: Surface,
     granularity: Granularity,
     lookback_days: i64,
-) -> Result<UsageSummary> {
+) -> Result<UsageView> {
     access.require(Action::RumViewSummary, surface)?;
     if !(1..=MAX_LOOKBACK_DAYS).contains(&lookback_days) {
         return Err(Error::BadRequest(format!(
@@ -162,25 +138,17 @@ pub async fn summary(
     let now = db::now_ms();
     let (y, m, d) = usage::date_of(now);
     let from = usage::start_of(y, m, d) - (lookback_days - 1) * 86_400_000;
-    let rows = sqlx::query(
-        "SELECT stack_id, at, resource_count FROM stack_updates WHERE org_id = $1 AND at <= $2",
+    let samples: Vec<Sample> = sqlx::query_as(
+        "SELECT stack_id AS stack, at, resource_count AS resources FROM stack_updates WHERE org_id = $1 AND at <= $2",
     )
     .bind(&access.org.id)
     .bind(now)
     .fetch_all(db)
     .await?;
-    let samples = rows
-        .iter()
-        .map(|r| {
-            Ok(Sample {
-                stack: r.try_get("stack_id")?,
-                at: r.try_get("at")?,
-                resources: r.try_get("resource_count")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(UsageSummary {
+    Ok(UsageView {
         current_resources: usage::current_resources(&samples, now),
+        granularity,
+        lookback_days,
         buckets: usage::summarize(&samples, from, now, granularity),
     })
 }

@@ -3,9 +3,9 @@
 
 use crate::db::{self, Db};
 use crate::email::{delivery, mailbox};
+use crate::http::{csrf, rest, web};
 use crate::state::leptos_options;
 pub use crate::state::{AppState, Settings};
-use crate::{api, csrf, web};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use purser_app::backend::SharedBackend;
@@ -32,26 +32,28 @@ pub fn router(state: AppState) -> Router {
     let routes = routes();
     let options = state.leptos.clone();
     let mut router = Router::new()
-        .merge(api::router())
+        .merge(rest::router())
         .leptos_routes_with_context(
             &state,
             routes,
             move || {
                 leptos::prelude::provide_context(backend.clone());
-                crate::headers::provide_nonce();
+                crate::http::headers::provide_nonce();
             },
             move || purser_app::shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(crate::headers::provide_nonce, purser_app::shell));
+        >(
+            crate::http::headers::provide_nonce, purser_app::shell
+        ));
     if state.settings.dev_mailbox {
         router = router.merge(mailbox::routes());
     }
     router
         .layer(axum::middleware::from_fn(web::server_fn_status))
-        .layer(axum::middleware::from_fn(crate::input::guard))
+        .layer(axum::middleware::from_fn(crate::http::input::guard))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::throttle::limit_by_address,
@@ -61,7 +63,9 @@ pub fn router(state: AppState) -> Router {
             csrf::refuse_cross_origin,
         ))
         .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn(crate::headers::security_headers))
+        .layer(axum::middleware::from_fn(
+            crate::http::headers::security_headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

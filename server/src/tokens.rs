@@ -6,18 +6,10 @@ use crate::accounts::User;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::secrets;
-use sqlx::Row;
+use purser_core::views::TokenView;
 
 /// Recognisable prefix, so secret scanners can find leaked Purser tokens.
 pub const PREFIX: &str = "pur_";
-
-#[derive(Debug, Clone)]
-pub struct TokenInfo {
-    pub id: String,
-    pub description: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
-}
 
 /// A token just created: the only time its value is known.
 #[derive(Debug, Clone)]
@@ -49,24 +41,14 @@ pub async fn create(db: &Db, user: &User, description: &str) -> Result<NewToken>
     Ok(NewToken { id, value })
 }
 
-pub async fn list(db: &Db, user: &User) -> Result<Vec<TokenInfo>> {
-    let rows = sqlx::query(
+pub async fn list(db: &Db, user: &User) -> Result<Vec<TokenView>> {
+    Ok(sqlx::query_as(
         "SELECT id, description, created_at, last_used_at FROM personal_access_tokens \
          WHERE user_id = $1 ORDER BY created_at DESC, id",
     )
     .bind(&user.id)
     .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(TokenInfo {
-                id: r.try_get("id")?,
-                description: r.try_get("description")?,
-                created_at: r.try_get("created_at")?,
-                last_used_at: r.try_get("last_used_at")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// Revokes one of the caller's own tokens; someone else's is "not found".

@@ -3,7 +3,7 @@
 
 use super::dialog::{self, Dialog, DialogRef};
 use crate::api::{InviteByEmail, InviteLink, ResendInvite, RevokeInvite};
-use crate::model::InvitationRow;
+use crate::model::InvitationView;
 use crate::ui::{any_error, format_date, ErrorText, SubmitButton};
 use leptos::prelude::*;
 use purser_core::{InvitationKind, InvitedRole};
@@ -109,7 +109,7 @@ fn copy_to_clipboard(text: &str, copied: RwSignal<bool>) {
 #[component]
 pub fn InvitationsTable(
     org: String,
-    invitations: Vec<InvitationRow>,
+    invitations: Vec<InvitationView>,
     resend: ServerAction<ResendInvite>,
     revoke: ServerAction<RevokeInvite>,
     #[prop(into)] testid: String,

@@ -296,7 +296,7 @@ fn PaymentMethodSection(
 }
 
 #[component]
-fn PaymentsSection(payments: Vec<crate::model::PaymentRow>) -> impl IntoView {
+fn PaymentsSection(payments: Vec<crate::model::PaymentView>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="payments-title">
             <h2 id="payments-title">"Payments"</h2>
@@ -311,7 +311,7 @@ fn PaymentsSection(payments: Vec<crate::model::PaymentRow>) -> impl IntoView {
                                 let failed = p.status == "failed";
                                 view! {
                                 <tr>
-                                    <td>{format_date(p.date)}</td>
+                                    <td>{format_date(p.created_at)}</td>
                                     <td>{p.description}</td>
                                     <td>{format_money(p.amount_cents, &p.currency)}</td>
                                     <td class:error-text=failed>

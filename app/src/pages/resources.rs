@@ -6,7 +6,7 @@ use crate::api::{load_audit, load_resources, CreateResource, RevokeOrgToken};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::error::AppError;
 use crate::model::{OrgResources, ResourceKind};
-use crate::ui::{any_error, format_date, ErrorPanel, ErrorText, SubmitButton};
+use crate::ui::{any_error, format_date, format_date_time, ErrorPanel, ErrorText, SubmitButton};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use purser_core::navigation::team_href;
@@ -251,7 +251,7 @@ pub fn AuditLogPage() -> impl IntoView {
                             <thead><tr><th scope="col">"Time"</th><th scope="col">"Actor"</th><th scope="col">"Event"</th><th scope="col">"Target"</th><th scope="col">"Details"</th></tr></thead>
                             <tbody>
                                 {p.entries.into_iter().map(|e| view! {
-                                    <tr><td>{e.time}</td><td>{e.actor}</td><td><code>{e.event}</code></td><td>{e.target}</td><td>{e.details}</td></tr>
+                                    <tr><td>{format_date_time(e.at)}</td><td>{e.actor}</td><td><code>{e.event}</code></td><td>{e.target}</td><td>{e.details}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>

@@ -49,16 +49,16 @@ fn TeamView(
 ) -> impl IntoView {
     let may_manage = allows(team.org.role, Action::TeamsManage, Surface::Ui);
     let org = team.org.name.clone();
-    let count = team.members.len();
+    let count = team.team.members.len();
     view! {
         <SettingsNav org=team.org.clone() current=Tab::Teams/>
         <nav class="breadcrumbs" aria-label="Team">
             <a href=OrgPage::Teams.href(&org)>"Teams"</a>
         </nav>
-        <h1>{team.name.clone()}</h1>
-        {(!team.description.is_empty()).then(|| view! { <p class="muted">{team.description.clone()}</p> })}
+        <h1>{team.team.name.clone()}</h1>
+        {(!team.team.description.is_empty()).then(|| view! { <p class="muted">{team.team.description.clone()}</p> })}
         <p data-testid="team-member-count">{format!("{count} {}", if count == 1 { "member" } else { "members" })}</p>
-        {may_manage.then(|| view! { <AddMemberForm org=org.clone() team=team.name.clone() action=add/> })}
+        {may_manage.then(|| view! { <AddMemberForm org=org.clone() team=team.team.name.clone() action=add/> })}
         <MembersTable team may_manage remove/>
     }
 }
@@ -97,9 +97,9 @@ fn MembersTable(
             dialog::close(confirm);
         }
     });
-    let (org, name) = (team.org.name.clone(), team.name.clone());
+    let (org, name) = (team.org.name.clone(), team.team.name.clone());
     view! {
-        {if team.members.is_empty() {
+        {if team.team.members.is_empty() {
             view! { <p class="muted" data-testid="team-members">"No one is on this team yet."</p> }.into_any()
         } else {
             view! {
@@ -109,7 +109,7 @@ fn MembersTable(
                         {may_manage.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
                     </tr></thead>
                     <tbody>
-                        {team.members.into_iter().map(|m| {
+                        {team.team.members.into_iter().map(|m| {
                             let (id, person) = (m.user_id.clone(), m.name.clone());
                             view! {
                                 <tr>
@@ -134,7 +134,7 @@ fn MembersTable(
             <p>{move || format!("{} leaves the team {name}. They stay a member of the organization.", target.get().1)}</p>
             <ActionForm action=remove>
                 <input type="hidden" name="org" value=org/>
-                <input type="hidden" name="team" value=team.name.clone()/>
+                <input type="hidden" name="team" value=team.team.name.clone()/>
                 <input type="hidden" name="user_id" prop:value=move || target.get().0/>
                 <ErrorText message=Signal::derive(any_error(removed))/>
                 <div class="dialog-actions">

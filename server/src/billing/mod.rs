@@ -11,8 +11,9 @@ use crate::orgs::{self, OrgAccess};
 use chrono::{Datelike, TimeZone, Utc};
 use processor::{ChargeError, PaymentProcessor};
 use purser_core::billing::{
-    monthly_amount_cents, price_per_member_cents, Brand, Expiry, NewCard, Period,
+    monthly_amount_cents, price_per_member_cents, CardInput, Expiry, NewCard, Period,
 };
+use purser_core::views::{CardView, PaymentView, SubscriptionView};
 use purser_core::{Action, Edition, Surface};
 use sqlx::Row;
 use std::sync::Arc;
@@ -39,51 +40,18 @@ pub fn period_start_ms(p: Period) -> i64 {
         .unwrap_or_default()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaymentMethod {
-    pub brand: Brand,
-    pub last4: String,
-    pub exp_month: u32,
-    pub exp_year: i32,
-    pub holder: String,
-    pub updated_at: i64,
-}
-
 pub async fn payment_method(
     db: &Db,
     access: &OrgAccess,
     surface: Surface,
-) -> Result<Option<PaymentMethod>> {
+) -> Result<Option<CardView>> {
     access.require(Action::CreditCardView, surface)?;
-    let row = sqlx::query("SELECT brand, last4, exp_month, exp_year, holder, updated_at FROM payment_methods WHERE org_id = $1")
-        .bind(&access.org.id)
-        .fetch_optional(db)
-        .await?;
-    row.map(|r| {
-        let brand: String = r.try_get("brand")?;
-        Ok(PaymentMethod {
-            // A stored value that is not one we write is corruption: fail loudly.
-            brand: brand
-                .parse()
-                .map_err(|_| Error::Internal(format!("unknown stored card brand {brand:?}")))?,
-            last4: r.try_get("last4")?,
-            exp_month: u32::try_from(r.try_get::<i64, _>("exp_month")?)
-                .map_err(|_| Error::Internal("stored expiry month out of range".into()))?,
-            exp_year: i32::try_from(r.try_get::<i64, _>("exp_year")?)
-                .map_err(|_| Error::Internal("stored expiry year out of range".into()))?,
-            holder: r.try_get("holder")?,
-            updated_at: r.try_get("updated_at")?,
-        })
-    })
-    .transpose()
-}
-
-/// The "Update credit card" form as typed.
-pub struct CardForm<'a> {
-    pub holder: &'a str,
-    pub number: &'a str,
-    pub expiry: &'a str,
-    pub cvc: &'a str,
+    Ok(sqlx::query_as(
+        "SELECT brand, last4, exp_month, exp_year, holder, updated_at FROM payment_methods WHERE org_id = $1",
+    )
+    .bind(&access.org.id)
+    .fetch_optional(db)
+    .await?)
 }
 
 /// Validates the card, hands it to the processor, and keeps brand, last four, expiry,
@@ -94,21 +62,15 @@ pub async fn update_payment_method(
     access: &OrgAccess,
     surface: Surface,
     actor: &User,
-    form: CardForm<'_>,
-) -> Result<PaymentMethod> {
+    input: &CardInput,
+) -> Result<CardView> {
     access.require(Action::CreditCardUpdate, surface)?;
-    let card = NewCard::parse(
-        form.holder,
-        form.number,
-        form.expiry,
-        form.cvc,
-        this_month(),
-    )?;
+    let card = NewCard::parse(input, this_month())?;
     let stored = processor
         .store_card(&card)
         .await
         .map_err(|e| Error::Conflict(format!("The payment processor refused the card: {e}.")))?;
-    let method = PaymentMethod {
+    let method = CardView {
         brand: card.number.brand(),
         last4: card.number.last4(),
         exp_month: card.expiry.month,
@@ -153,18 +115,11 @@ pub async fn update_payment_method(
     Ok(method)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Subscription {
-    pub edition: Edition,
-    pub status: String,
-    pub period_start: i64,
-    pub period_end: i64,
-    pub price_per_member_cents: i64,
-    pub members: u64,
-    pub monthly_amount_cents: i64,
-}
-
-pub async fn subscription(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Subscription> {
+pub async fn subscription(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+) -> Result<SubscriptionView> {
     access.require(Action::SubscriptionView, surface)?;
     let status: String = sqlx::query("SELECT subscription_status FROM organizations WHERE id = $1")
         .bind(&access.org.id)
@@ -173,7 +128,7 @@ pub async fn subscription(db: &Db, access: &OrgAccess, surface: Surface) -> Resu
         .try_get("subscription_status")?;
     let members = orgs::member_count(db, &access.org.id).await?.members;
     let period = current_period();
-    Ok(Subscription {
+    Ok(SubscriptionView {
         edition: access.org.edition,
         status,
         period_start: period_start_ms(period),
@@ -181,6 +136,7 @@ pub async fn subscription(db: &Db, access: &OrgAccess, surface: Surface) -> Resu
         price_per_member_cents: price_per_member_cents(access.org.edition),
         members,
         monthly_amount_cents: monthly_amount_cents(access.org.edition, members),
+        currency: CURRENCY.to_owned(),
     })
 }
 
@@ -229,41 +185,15 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Payment {
-    pub id: String,
-    pub period: String,
-    pub created_at: i64,
-    pub description: String,
-    pub amount_cents: i64,
-    pub currency: String,
-    pub status: String,
-    pub failure: Option<String>,
-}
-
-pub async fn payments(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<Payment>> {
+pub async fn payments(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<PaymentView>> {
     access.require(Action::PaymentsView, surface)?;
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT id, period, created_at, description, amount_cents, currency, status, failure FROM payments \
          WHERE org_id = $1 ORDER BY period DESC, created_at DESC LIMIT 120",
     )
     .bind(&access.org.id)
     .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Payment {
-                id: r.try_get("id")?,
-                period: r.try_get("period")?,
-                created_at: r.try_get("created_at")?,
-                description: r.try_get("description")?,
-                amount_cents: r.try_get("amount_cents")?,
-                currency: r.try_get("currency")?,
-                status: r.try_get("status")?,
-                failure: r.try_get("failure")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// How long a run holds a payment it is charging. A run that dies mid-charge (a
@@ -443,43 +373,34 @@ pub async fn run_cycle(
             id: None,
             label: "purser billing",
         };
-        match &outcome {
+        // One write and one audit entry either way: the status, and why it failed.
+        let (status, failure, event, details) = match &outcome {
             Ok(_) => {
-                sqlx::query(
-                    "UPDATE payments SET status = 'succeeded', claimed_until = NULL WHERE id = $1",
-                )
-                .bind(&payment_id)
-                .execute(&mut *tx)
-                .await?;
-                audit::record(
-                    &mut tx,
-                    &org_id,
-                    system,
-                    Event::PaymentSucceeded,
-                    &period.to_string(),
-                    &description,
-                )
-                .await?;
                 report.succeeded += 1;
+                ("succeeded", None, Event::PaymentSucceeded, &description)
             }
             Err(failure) => {
-                sqlx::query("UPDATE payments SET status = 'failed', failure = $1, claimed_until = NULL WHERE id = $2")
-                    .bind(failure)
-                    .bind(&payment_id)
-                    .execute(&mut *tx)
-                    .await?;
-                audit::record(
-                    &mut tx,
-                    &org_id,
-                    system,
-                    Event::PaymentFailed,
-                    &period.to_string(),
-                    failure,
-                )
-                .await?;
                 report.failed += 1;
+                ("failed", Some(failure), Event::PaymentFailed, failure)
             }
-        }
+        };
+        sqlx::query(
+            "UPDATE payments SET status = $1, failure = $2, claimed_until = NULL WHERE id = $3",
+        )
+        .bind(status)
+        .bind(failure)
+        .bind(&payment_id)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            &org_id,
+            system,
+            event,
+            &period.to_string(),
+            details,
+        )
+        .await?;
         tx.commit().await?;
     }
     Ok(report)

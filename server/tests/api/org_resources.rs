@@ -30,7 +30,7 @@ async fn admins_manage_team_members_from_the_team_page(app: TestApp) {
     assert_eq!(status, 200, "{body}");
     let (status, page) = app.call_as(&bob, "load_team", &team).await;
     assert_eq!(status, 200, "members see the team: {page}");
-    assert_eq!(page["members"][0]["name"], "Bob Builder");
+    assert_eq!(page["team"]["members"][0]["name"], "Bob Builder");
     let (_, list) = app
         .call_as(&bob, "load_resources", &[("org", "acme")])
         .await;
@@ -51,7 +51,10 @@ async fn admins_manage_team_members_from_the_team_page(app: TestApp) {
         .await;
     assert_eq!(status, 403, "members may not manage teams");
 
-    let bob_id = page["members"][0]["user_id"].as_str().unwrap().to_owned();
+    let bob_id = page["team"]["members"][0]["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let remove = [
         ("org", "acme"),
         ("team", "Platform Team"),
@@ -66,7 +69,7 @@ async fn admins_manage_team_members_from_the_team_page(app: TestApp) {
         200
     );
     let (_, page) = app.call_as(&alice, "load_team", &team).await;
-    assert_eq!(page["members"], json!([]));
+    assert_eq!(page["team"]["members"], json!([]));
     let (status, _) = app
         .call_as(&alice, "load_team", &[("org", "acme"), ("team", "nope")])
         .await;
@@ -137,8 +140,19 @@ async fn teams_tokens_and_policies_work_and_are_audited(app: TestApp) {
         .0,
         204
     );
-    let (_, teams) = api(&app, Method::GET, "/api/orgs/acme/teams", &member, None).await;
-    assert_eq!(teams["teams"][0]["members"], json!(["Carol Coder"]));
+    let (_, team) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/teams/platform",
+        &member,
+        None,
+    )
+    .await;
+    assert_eq!(
+        team["members"],
+        json!([{"userId": carol, "name": "Carol Coder"}]),
+        "members see who is on a team"
+    );
     let (status, teams) = api(&app, Method::GET, "/api/orgs/acme/teams", &bm, None).await;
     assert_eq!(status, 200, "billing managers list teams through the API");
     assert_eq!(teams["teams"][0]["memberCount"], 1);
@@ -146,6 +160,15 @@ async fn teams_tokens_and_policies_work_and_are_audited(app: TestApp) {
         teams["teams"][0].get("members").is_none(),
         "but never member names: {teams}"
     );
+    let (status, _) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/teams/platform",
+        &bm,
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "nor who is on a team");
     assert_eq!(
         api(
             &app,

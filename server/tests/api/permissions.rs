@@ -201,6 +201,12 @@ fn endpoints() -> Vec<Endpoint> {
             Rule::Org(&[TeamsCreate]),
         ),
         e(
+            Method::GET,
+            "/api/orgs/{org}/teams/{team}",
+            None,
+            Rule::Org(&[TeamsList, MembersViewNames]),
+        ),
+        e(
             Method::POST,
             "/api/orgs/{org}/teams/{team}/members",
             Some(json!({"userId": "nobody"})),

@@ -1,24 +1,35 @@
 //! Stacks and resources under management.
 
 use super::{ApiJson, ApiQuery};
-use crate::caller::OrgCtx;
 use crate::db::rfc3339;
-use crate::error::{Error, ErrorBody, Result};
+use crate::error::{Error, Result};
+use crate::http::answer::ErrorBody;
+use crate::http::caller::OrgCtx;
 use crate::stacks;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use purser_core::usage::Granularity;
+use purser_core::views::StackView;
 use purser_core::Surface;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 const API: Surface = Surface::Api;
 
+/// This resource's routes, each documented by its handler's `#[utoipa::path]`.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_stacks, create_stack))
+        .routes(routes!(report_update))
+        .routes(routes!(resources_summary))
+}
+
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct StackView {
+pub struct StackResponse {
     pub project: String,
     pub name: String,
     pub resource_count: i64,
@@ -28,7 +39,18 @@ pub struct StackView {
 
 #[derive(Serialize, ToSchema)]
 pub struct StacksResponse {
-    pub stacks: Vec<StackView>,
+    pub stacks: Vec<StackResponse>,
+}
+
+impl From<StackView> for StackResponse {
+    fn from(s: StackView) -> Self {
+        StackResponse {
+            project: s.project,
+            name: s.name,
+            resource_count: s.resource_count,
+            last_update: s.last_update.map(rfc3339),
+        }
+    }
 }
 
 /// The organization's stacks (admins and members).
@@ -42,15 +64,7 @@ pub async fn list_stacks(
 ) -> Result<Json<StacksResponse>> {
     let list = stacks::list(&state.db, &access, API).await?;
     Ok(Json(StacksResponse {
-        stacks: list
-            .into_iter()
-            .map(|s| StackView {
-                project: s.project,
-                name: s.name,
-                resource_count: s.resource_count,
-                last_update: s.last_update.map(rfc3339),
-            })
-            .collect(),
+        stacks: list.into_iter().map(Into::into).collect(),
     }))
 }
 
@@ -64,23 +78,15 @@ pub struct CreateStackRequest {
 /// Creates a stack (admins and members).
 #[utoipa::path(post, path = "/api/orgs/{org}/stacks", tag = "stacks", request_body = CreateStackRequest,
     params(("org" = String, Path)),
-    responses((status = 201, body = StackView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = StackResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn create_stack(
     State(state): State<AppState>,
     OrgCtx { access, .. }: OrgCtx,
     ApiJson(body): ApiJson<CreateStackRequest>,
-) -> Result<(StatusCode, Json<StackView>)> {
-    let s = stacks::create(&state.db, &access, API, &body.project, &body.name).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(StackView {
-            project: s.project,
-            name: s.name,
-            resource_count: 0,
-            last_update: None,
-        }),
-    ))
+) -> Result<(StatusCode, Json<StackResponse>)> {
+    let stack = stacks::create(&state.db, &access, API, &body.project, &body.name).await?;
+    Ok((StatusCode::CREATED, Json(stack.into())))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -7,7 +7,7 @@
 //! listed, every response matching its schema, schema-valid input accepted and
 //! schema-invalid input refused.
 
-use crate::input::MAX_BODY_BYTES;
+use crate::http::input::MAX_BODY_BYTES;
 use crate::{orgs, stacks};
 use purser_core::values::{Charset, TextRule};
 use purser_core::{Edition, IdentityProvider, InvitedRole, Role};
@@ -39,7 +39,7 @@ const TEXT_PROPERTIES: &[(&str, &str, TextRule)] = &[
     ("CreatePolicyRequest", "name", TextRule::POLICY_NAME),
     ("CreateStackRequest", "project", TextRule::PROJECT_NAME),
     ("CreateStackRequest", "name", TextRule::STACK_NAME),
-    ("CardRequest", "holder", TextRule::CARD_HOLDER),
+    ("CardInput", "holder", TextRule::CARD_HOLDER),
 ];
 
 /// What a value must be, beyond its type.
@@ -132,7 +132,7 @@ fn parameter_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
         (
             "/api/orgs/{org}/auditlogs",
             "limit",
-            Range(1, super::invites::MAX_AUDIT_PAGE),
+            Range(1, super::audit::MAX_AUDIT_PAGE),
         ),
         ("/api/orgs/{org}/auditlogs", "since", Format("date-time")),
         ("/api/orgs/{org}/auditlogs", "until", Format("date-time")),

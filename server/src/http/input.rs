@@ -9,7 +9,8 @@
 //! fields that take several lines. Refusals are 4xx with a message that says what was
 //! wrong and never repeats the value.
 
-use crate::error::{Error, ErrorBody};
+use crate::error::Error;
+use crate::http::answer::ErrorBody;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};

@@ -1,19 +1,31 @@
 //! Billing: the payment method, the subscription and the payments.
 
 use super::ApiJson;
-use crate::billing::{self, CardForm, PaymentMethod};
-use crate::caller::OrgCtx;
+use crate::billing;
 use crate::db::rfc3339;
-use crate::error::{Error, ErrorBody, Result};
+use crate::error::{Error, Result};
+use crate::http::answer::ErrorBody;
+use crate::http::caller::OrgCtx;
 use crate::orgs;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+use purser_core::billing::CardInput;
+use purser_core::views::{CardView, PaymentView, SubscriptionView};
 use purser_core::{Edition, Surface};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 const API: Surface = Surface::Api;
+
+/// This resource's routes, each documented by its handler's `#[utoipa::path]`.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_payment_method, put_payment_method))
+        .routes(routes!(get_subscription, patch_subscription))
+        .routes(routes!(list_payments))
+}
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -26,8 +38,8 @@ pub struct PaymentMethodView {
     pub updated: String,
 }
 
-impl From<PaymentMethod> for PaymentMethodView {
-    fn from(m: PaymentMethod) -> Self {
+impl From<CardView> for PaymentMethodView {
+    fn from(m: CardView) -> Self {
         PaymentMethodView {
             brand: m.brand.as_str().to_owned(),
             last4: m.last4,
@@ -61,41 +73,19 @@ pub async fn get_payment_method(
     }))
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CardRequest {
-    pub holder: String,
-    pub number: String,
-    /// `MM/YY`.
-    pub expiry: String,
-    pub cvc: String,
-}
-
 /// Replaces the card on file. The number and CVC go to the payment processor only.
-#[utoipa::path(put, path = "/api/orgs/{org}/billing/payment-method", tag = "billing", request_body = CardRequest,
+#[utoipa::path(put, path = "/api/orgs/{org}/billing/payment-method", tag = "billing", request_body = CardInput,
     params(("org" = String, Path)),
     responses((status = 200, body = PaymentMethodResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "The payment processor refused the card."), (status = 422, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn put_payment_method(
     State(state): State<AppState>,
     OrgCtx { user, access }: OrgCtx,
-    ApiJson(card): ApiJson<CardRequest>,
+    ApiJson(card): ApiJson<CardInput>,
 ) -> Result<Json<PaymentMethodResponse>> {
-    let form = CardForm {
-        holder: &card.holder,
-        number: &card.number,
-        expiry: &card.expiry,
-        cvc: &card.cvc,
-    };
-    let method = billing::update_payment_method(
-        &state.db,
-        state.processor.as_ref(),
-        &access,
-        API,
-        &user,
-        form,
-    )
-    .await?;
+    let processor = state.processor.as_ref();
+    let method =
+        billing::update_payment_method(&state.db, processor, &access, API, &user, &card).await?;
     Ok(Json(PaymentMethodResponse {
         payment_method: Some(method.into()),
     }))
@@ -115,21 +105,19 @@ pub struct SubscriptionResponse {
     pub currency: String,
 }
 
-async fn subscription_response(
-    state: &AppState,
-    access: &orgs::OrgAccess,
-) -> Result<SubscriptionResponse> {
-    let s = billing::subscription(&state.db, access, API).await?;
-    Ok(SubscriptionResponse {
-        edition: s.edition,
-        status: s.status,
-        current_period_start: rfc3339(s.period_start),
-        current_period_end: rfc3339(s.period_end),
-        price_per_member_cents: s.price_per_member_cents,
-        member_count: s.members,
-        monthly_amount_cents: s.monthly_amount_cents,
-        currency: billing::CURRENCY.to_owned(),
-    })
+impl From<SubscriptionView> for SubscriptionResponse {
+    fn from(s: SubscriptionView) -> Self {
+        SubscriptionResponse {
+            edition: s.edition,
+            status: s.status,
+            current_period_start: rfc3339(s.period_start),
+            current_period_end: rfc3339(s.period_end),
+            price_per_member_cents: s.price_per_member_cents,
+            member_count: s.members,
+            monthly_amount_cents: s.monthly_amount_cents,
+            currency: s.currency,
+        }
+    }
 }
 
 /// The subscription: edition, status, current period and price (admins, billing managers).
@@ -141,7 +129,8 @@ pub async fn get_subscription(
     State(state): State<AppState>,
     OrgCtx { access, .. }: OrgCtx,
 ) -> Result<Json<SubscriptionResponse>> {
-    Ok(Json(subscription_response(&state, &access).await?))
+    let subscription = billing::subscription(&state.db, &access, API).await?;
+    Ok(Json(subscription.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -173,12 +162,13 @@ pub async fn patch_subscription(
     billing::change_edition(&state.db, &access, API, &user, edition).await?;
     // Read again: the answer shows the new edition.
     let access = orgs::access(&state.db, &user, &access.org.name).await?;
-    Ok(Json(subscription_response(&state, &access).await?))
+    let subscription = billing::subscription(&state.db, &access, API).await?;
+    Ok(Json(subscription.into()))
 }
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct PaymentView {
+pub struct PaymentResponse {
     pub id: String,
     pub period: String,
     pub date: String,
@@ -193,7 +183,22 @@ pub struct PaymentView {
 
 #[derive(Serialize, ToSchema)]
 pub struct PaymentsResponse {
-    pub payments: Vec<PaymentView>,
+    pub payments: Vec<PaymentResponse>,
+}
+
+impl From<PaymentView> for PaymentResponse {
+    fn from(p: PaymentView) -> Self {
+        PaymentResponse {
+            id: p.id,
+            period: p.period,
+            date: rfc3339(p.created_at),
+            description: p.description,
+            amount_cents: p.amount_cents,
+            currency: p.currency,
+            status: p.status,
+            failure: p.failure,
+        }
+    }
 }
 
 /// Payment history, newest first (admins, billing managers).
@@ -207,18 +212,6 @@ pub async fn list_payments(
 ) -> Result<Json<PaymentsResponse>> {
     let list = billing::payments(&state.db, &access, API).await?;
     Ok(Json(PaymentsResponse {
-        payments: list
-            .into_iter()
-            .map(|p| PaymentView {
-                id: p.id,
-                period: p.period,
-                date: rfc3339(p.created_at),
-                description: p.description,
-                amount_cents: p.amount_cents,
-                currency: p.currency,
-                status: p.status,
-                failure: p.failure,
-            })
-            .collect(),
+        payments: list.into_iter().map(Into::into).collect(),
     }))
 }

@@ -1,0 +1,124 @@
+//! The identity provider and its directory of addresses.
+
+use super::ApiJson;
+use crate::db::rfc3339;
+use crate::directory;
+use crate::error::{Error, Result};
+use crate::http::answer::ErrorBody;
+use crate::http::caller::OrgCtx;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use purser_core::{IdentityProvider, Surface};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+const API: Surface = Surface::Api;
+
+/// This resource's routes, each documented by its handler's `#[utoipa::path]`.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_identity_provider, set_identity_provider))
+        .routes(routes!(add_directory_email))
+        .routes(routes!(remove_directory_email))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IdentityProviderBody {
+    /// `open` or `directory`.
+    pub identity_provider: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryResponse {
+    pub identity_provider: String,
+    pub emails: Vec<DirectoryEntryResponse>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DirectoryEntryResponse {
+    pub email: String,
+    pub added: String,
+}
+
+/// The identity provider and its directory (admins).
+#[utoipa::path(get, path = "/api/orgs/{org}/identity-provider", tag = "identity provider",
+    params(("org" = String, Path)),
+    responses((status = 200, body = DirectoryResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn get_identity_provider(
+    State(state): State<AppState>,
+    OrgCtx { access, .. }: OrgCtx,
+) -> Result<Json<DirectoryResponse>> {
+    let entries = directory::list(&state.db, &access, API).await?;
+    Ok(Json(DirectoryResponse {
+        identity_provider: access.org.identity_provider.as_str().to_owned(),
+        emails: entries
+            .into_iter()
+            .map(|e| DirectoryEntryResponse {
+                email: e.email,
+                added: rfc3339(e.added_at),
+            })
+            .collect(),
+    }))
+}
+
+/// Switches the identity provider. Moving to `directory` first lists everyone who holds a role.
+#[utoipa::path(put, path = "/api/orgs/{org}/identity-provider", tag = "identity provider", request_body = IdentityProviderBody,
+    params(("org" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn set_identity_provider(
+    State(state): State<AppState>,
+    OrgCtx { user, access }: OrgCtx,
+    ApiJson(body): ApiJson<IdentityProviderBody>,
+) -> Result<StatusCode> {
+    let to: IdentityProvider = body.identity_provider.parse().map_err(
+        |e: purser_core::identity::UnknownIdentityProvider| {
+            Error::Invalid(purser_core::ValueError {
+                field: "identityProvider",
+                message: e.to_string(),
+            })
+        },
+    )?;
+    directory::set_identity_provider(&state.db, &access, API, &user, to).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryEmailBody {
+    pub email: String,
+}
+
+/// Adds a verified email to the directory.
+#[utoipa::path(post, path = "/api/orgs/{org}/identity-provider/emails", tag = "identity provider", request_body = DirectoryEmailBody,
+    params(("org" = String, Path)),
+    responses((status = 201), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn add_directory_email(
+    State(state): State<AppState>,
+    OrgCtx { user, access }: OrgCtx,
+    ApiJson(body): ApiJson<DirectoryEmailBody>,
+) -> Result<StatusCode> {
+    directory::add(&state.db, &access, API, &user, &body.email).await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// Removes an email from the directory: that person loses access at once.
+#[utoipa::path(delete, path = "/api/orgs/{org}/identity-provider/emails/{email}", tag = "identity provider",
+    params(("org" = String, Path), ("email" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn remove_directory_email(
+    State(state): State<AppState>,
+    OrgCtx { user, access }: OrgCtx,
+    Path((_org, email)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    directory::remove(&state.db, &access, API, &user, &email).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,669 @@
+//! The UI's backend: server functions call these methods, which authenticate the
+//! session and go through the same services as the REST API.
+
+use crate::access::OrgAccess;
+use crate::accounts::{self, SignUp, User};
+use crate::error::Error;
+use crate::org_resources::{self as resources, PolicyKind};
+use crate::state::AppState;
+use crate::throttle::Kind as Limit;
+use crate::{audit, billing, directory, invitations, orgs, stacks, tokens};
+use purser_app::backend::{Backend, OrgChange};
+use purser_app::error::AppError;
+use purser_app::model::{
+    AuditPage, BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage,
+    OrgResources, PaymentMethodSection, ResourceKind, TeamPage,
+};
+use purser_core::invitations::may_view_invitations;
+use purser_core::permissions::allows;
+use purser_core::usage::Granularity;
+use purser_core::views::{InvitationView, TokenView, UsageView};
+use purser_core::{Action, Edition, InvitationStatus, InvitedRole, Role, Surface};
+
+const UI: Surface = Surface::Ui;
+
+/// Gives server-function errors that never reached our code (a missing or malformed
+/// argument) the status their kind calls for, instead of the framework's 500.
+pub async fn server_fn_status(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let is_server_fn = req.uri().path().starts_with("/fn/");
+    let res = next.run(req).await;
+    if !is_server_fn || res.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = axum::http::StatusCode::from_u16(error.status()).unwrap_or(parts.status);
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+pub struct ServerBackend {
+    state: AppState,
+}
+
+impl ServerBackend {
+    pub fn new(state: AppState) -> Self {
+        ServerBackend { state }
+    }
+
+    async fn user(&self, session: Option<String>) -> Result<User, Error> {
+        let Some(secret) = session else {
+            return Err(not_signed_in());
+        };
+        accounts::user_for_session(&self.state.db, self.lifetimes(), &secret)
+            .await?
+            .ok_or_else(not_signed_in)
+    }
+
+    /// The signed-in caller and their standing in `org`.
+    async fn member(&self, session: Option<String>, org: &str) -> Result<(User, OrgAccess), Error> {
+        let user = self.user(session).await?;
+        let access = orgs::access(&self.state.db, &user, org).await?;
+        Ok((user, access))
+    }
+
+    /// Pending invitations to `role`, for those who may see them.
+    async fn invitations(
+        &self,
+        access: &OrgAccess,
+        role: InvitedRole,
+    ) -> Result<Option<Vec<InvitationView>>, Error> {
+        if !may_view_invitations(access.role, role, UI) {
+            return Ok(None);
+        }
+        Ok(Some(
+            invitations::pending(&self.state.db, access, UI, Some(role)).await?,
+        ))
+    }
+
+    /// The caller may invite (or send again) so many times a minute.
+    fn check_invitation_rate(&self, user: &User) -> Result<(), Error> {
+        self.state
+            .throttle
+            .check_account(Limit::Invitation, &user.id)
+    }
+
+    /// Carries out one `OrgChange` as `user`.
+    async fn apply(&self, user: &User, access: &OrgAccess, change: OrgChange) -> Result<(), Error> {
+        let db = &self.state.db;
+        match change {
+            OrgChange::ResendInvite { id } => {
+                self.check_invitation_rate(user)?;
+                invitations::resend(db, access, UI, user, &id, self.base_url()).await?;
+            }
+            OrgChange::RevokeInvite { id } => {
+                invitations::revoke(db, access, UI, user, &id).await?;
+            }
+            OrgChange::RemoveBillingManager { user_id } => {
+                orgs::remove_billing_manager(db, access, UI, user, &user_id).await?;
+            }
+            OrgChange::ChangeMemberRole { user_id, role } => {
+                orgs::change_role(db, access, UI, user, &user_id, role).await?;
+            }
+            OrgChange::RemoveMember { user_id } => {
+                orgs::remove_member(db, access, UI, user, &user_id).await?;
+            }
+            OrgChange::SetIdentityProvider { provider } => {
+                directory::set_identity_provider(db, access, UI, user, provider).await?;
+            }
+            OrgChange::AddDirectoryEmail { email } => {
+                directory::add(db, access, UI, user, &email).await?;
+            }
+            OrgChange::RemoveDirectoryEmail { email } => {
+                directory::remove(db, access, UI, user, &email).await?;
+            }
+            OrgChange::UpdateCard { card } => {
+                let processor = self.state.processor.as_ref();
+                billing::update_payment_method(db, processor, access, UI, user, &card).await?;
+            }
+            OrgChange::ChangeEdition { edition } => {
+                billing::change_edition(db, access, UI, user, edition).await?;
+            }
+            OrgChange::RevokeOrgToken { id } => {
+                resources::revoke_token(db, access, UI, user, &id).await?;
+            }
+            OrgChange::AddTeamMember { team, email } => {
+                access.require(Action::TeamsManage, UI)?;
+                let id = resources::member_id_by_email(db, access, &email).await?;
+                resources::manage_team(db, access, UI, user, &team, &id, true).await?;
+            }
+            OrgChange::RemoveTeamMember { team, user_id } => {
+                resources::manage_team(db, access, UI, user, &team, &user_id, false).await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn base_url(&self) -> &str {
+        &self.state.settings.base_url
+    }
+
+    fn lifetimes(&self) -> accounts::SessionLifetimes {
+        self.state.settings.session_lifetimes()
+    }
+}
+
+fn not_signed_in() -> Error {
+    Error::Unauthenticated("Sign in to continue.".into())
+}
+
+fn ui<T>(result: Result<T, Error>) -> Result<T, AppError> {
+    result.map_err(Error::to_app_error)
+}
+
+/// `Some(read)` when the caller's role may see it from the UI, `None` when not.
+async fn when_allowed<T>(
+    access: &OrgAccess,
+    action: Action,
+    read: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<Option<T>, Error> {
+    match allows(access.role, action, UI) {
+        true => read.await.map(Some),
+        false => Ok(None),
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for ServerBackend {
+    async fn me(&self, session: Option<String>) -> Result<Option<Me>, AppError> {
+        ui(async {
+            let Some(secret) = session else {
+                return Ok(None);
+            };
+            let Some(user) =
+                accounts::user_for_session(&self.state.db, self.lifetimes(), &secret).await?
+            else {
+                return Ok(None);
+            };
+            let orgs = orgs::list_for_user(&self.state.db, &user).await?;
+            Ok(Some(Me {
+                name: user.name,
+                email: user.email,
+                email_verified: user.email_verified,
+                orgs: orgs.iter().map(OrgAccess::entry).collect(),
+            }))
+        }
+        .await)
+    }
+
+    async fn sign_up(
+        &self,
+        name: String,
+        email: String,
+        password: String,
+    ) -> Result<String, AppError> {
+        ui(async {
+            let form = SignUp::parse(&name, &email, &password)?;
+            let user =
+                accounts::sign_up(&self.state.db, form, &self.state.settings.base_url).await?;
+            accounts::create_session(&self.state.db, self.lifetimes(), &user).await
+        }
+        .await)
+    }
+
+    async fn sign_in(&self, email: String, password: String) -> Result<String, AppError> {
+        ui(async {
+            let db = &self.state.db;
+            // Locked accounts are refused before the password is even checked.
+            crate::lockout::ensure_unlocked(db, &email).await?;
+            let user = match accounts::check_credentials(db, &email, &password).await {
+                Ok(user) => user,
+                Err(e @ Error::Unauthenticated(_)) => {
+                    crate::lockout::record_failure(db, &email, &self.state.settings.limits).await?;
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            };
+            crate::lockout::clear(db, &email).await?;
+            accounts::create_session(db, self.lifetimes(), &user).await
+        }
+        .await)
+    }
+
+    async fn sign_out(&self, session: Option<String>) -> Result<(), AppError> {
+        ui(async {
+            if let Some(secret) = session {
+                accounts::end_session(&self.state.db, &secret).await?;
+            }
+            Ok(())
+        }
+        .await)
+    }
+
+    async fn verify_email(&self, token: String) -> Result<(), AppError> {
+        ui(accounts::verify_email(&self.state.db, &token).await)
+    }
+
+    async fn resend_verification(&self, session: Option<String>) -> Result<(), AppError> {
+        ui(async {
+            let user = self.user(session).await?;
+            self.state.throttle.check_account(Limit::Email, &user.id)?;
+            accounts::resend_verification(&self.state.db, &user, &self.state.settings.base_url)
+                .await
+        }
+        .await)
+    }
+
+    async fn sign_out_everywhere(&self, session: Option<String>) -> Result<(), AppError> {
+        ui(async {
+            let user = self.user(session).await?;
+            accounts::end_all_sessions(&self.state.db, &user.id, None)
+                .await
+                .map(|_| ())
+        }
+        .await)
+    }
+
+    async fn change_password(
+        &self,
+        session: Option<String>,
+        current_password: String,
+        password: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let user = self.user(session.clone()).await?;
+            let session = session.unwrap_or_default();
+            accounts::change_password(
+                &self.state.db,
+                &user,
+                &session,
+                &current_password,
+                &password,
+            )
+            .await
+        }
+        .await)
+    }
+
+    async fn request_password_reset(&self, email: String) -> Result<(), AppError> {
+        ui(async {
+            // Per address typed (existing account or not, so it reveals nothing): one
+            // inbox cannot be flooded with reset emails from many client addresses.
+            self.state.throttle.check_account(
+                Limit::Email,
+                &format!("reset:{}", email.trim().to_lowercase()),
+            )?;
+            accounts::request_password_reset(&self.state.db, &email, self.base_url()).await
+        }
+        .await)
+    }
+
+    async fn check_password_reset(&self, token: String) -> Result<(), AppError> {
+        ui(accounts::check_password_reset(&self.state.db, &token).await)
+    }
+
+    async fn reset_password(&self, token: String, password: String) -> Result<String, AppError> {
+        ui(async {
+            let (user, session) =
+                accounts::reset_password(&self.state.db, self.lifetimes(), &token, &password)
+                    .await?;
+            // Whoever reads the mailbox chose this password: a sign-in lockout from
+            // earlier failures (perhaps someone else's guesses) ends with it.
+            crate::lockout::clear(&self.state.db, &user.email).await?;
+            Ok(session)
+        }
+        .await)
+    }
+
+    async fn create_org(
+        &self,
+        session: Option<String>,
+        name: String,
+        display_name: String,
+        edition: Edition,
+    ) -> Result<String, AppError> {
+        ui(async {
+            let user = self.user(session).await?;
+            let new = orgs::NewOrg::parse(&name, &display_name, edition)?;
+            Ok(orgs::create(&self.state.db, &user, new).await?.name)
+        }
+        .await)
+    }
+
+    async fn tokens(&self, session: Option<String>) -> Result<Vec<TokenView>, AppError> {
+        ui(async { tokens::list(&self.state.db, &self.user(session).await?).await }.await)
+    }
+
+    async fn members(
+        &self,
+        session: Option<String>,
+        org: String,
+        after: Option<String>,
+    ) -> Result<MembersPage, AppError> {
+        ui(async {
+            let (_, access) = self.member(session, &org).await?;
+            let db = &self.state.db;
+            let page =
+                orgs::members(db, &access, UI, &self.state.cursors, after.as_deref(), None).await?;
+            Ok(MembersPage {
+                org: access.entry(),
+                count: orgs::member_count(db, &access.org.id).await?,
+                members: page.items,
+                next: page.continuation_token,
+                invitations: self.invitations(&access, InvitedRole::Member).await?,
+            })
+        }
+        .await)
+    }
+
+    async fn create_token(
+        &self,
+        session: Option<String>,
+        description: String,
+    ) -> Result<CreatedToken, AppError> {
+        ui(async {
+            let user = self.user(session).await?;
+            let t = tokens::create(&self.state.db, &user, &description).await?;
+            Ok(CreatedToken {
+                id: t.id,
+                value: t.value,
+            })
+        }
+        .await)
+    }
+
+    async fn revoke_token(&self, session: Option<String>, id: String) -> Result<(), AppError> {
+        ui(async {
+            let user = self.user(session).await?;
+            tokens::revoke(&self.state.db, &user, &id).await
+        }
+        .await)
+    }
+
+    async fn invite_preview(&self, secret: String) -> Result<InvitePreview, AppError> {
+        ui(async {
+            let p = invitations::preview(&self.state.db, &secret).await?;
+            Ok(InvitePreview {
+                org_name: p.org_name,
+                org_display_name: p.org_display_name,
+                role: p.role,
+                valid: p.status == InvitationStatus::Pending,
+            })
+        }
+        .await)
+    }
+
+    async fn accept_invite(
+        &self,
+        session: Option<String>,
+        secret: String,
+    ) -> Result<(String, Role), AppError> {
+        ui(async {
+            let user = self.user(session).await?;
+            let (org, role) = invitations::accept(
+                &self.state.db,
+                &user,
+                invitations::Locator::Secret {
+                    org: None,
+                    secret: &secret,
+                },
+            )
+            .await?;
+            Ok((org.name, role))
+        }
+        .await)
+    }
+
+    async fn billing(&self, session: Option<String>, org: String) -> Result<BillingPage, AppError> {
+        ui(async {
+            let (_, access) = self.member(session, &org).await?;
+            let db = &self.state.db;
+            let access = &access;
+            Ok(BillingPage {
+                org: access.entry(),
+                count: orgs::member_count(db, &access.org.id).await?,
+                billing_managers: orgs::billing_managers(db, access, UI).await?,
+                invitations: self
+                    .invitations(access, InvitedRole::BillingManager)
+                    .await?,
+                subscription: when_allowed(
+                    access,
+                    Action::SubscriptionView,
+                    billing::subscription(db, access, UI),
+                )
+                .await?,
+                card: when_allowed(access, Action::CreditCardView, async {
+                    let card = billing::payment_method(db, access, UI).await?;
+                    Ok(PaymentMethodSection { card })
+                })
+                .await?,
+                payments: when_allowed(
+                    access,
+                    Action::PaymentsView,
+                    billing::payments(db, access, UI),
+                )
+                .await?,
+                usage: when_allowed(
+                    access,
+                    Action::RumViewSummary,
+                    stacks::summary(db, access, UI, Granularity::Day, 30),
+                )
+                .await?,
+            })
+        }
+        .await)
+    }
+
+    async fn identity(
+        &self,
+        session: Option<String>,
+        org: String,
+    ) -> Result<IdentityPage, AppError> {
+        ui(async {
+            let (_, access) = self.member(session, &org).await?;
+            let entries = directory::list(&self.state.db, &access, UI).await?;
+            Ok(IdentityPage {
+                provider: access.org.identity_provider,
+                org: access.entry(),
+                emails: entries.into_iter().map(|e| e.email).collect(),
+            })
+        }
+        .await)
+    }
+
+    async fn change(
+        &self,
+        session: Option<String>,
+        org: String,
+        change: OrgChange,
+    ) -> Result<(), AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            self.apply(&user, &access, change).await
+        }
+        .await)
+    }
+
+    async fn resources(
+        &self,
+        session: Option<String>,
+        org: String,
+    ) -> Result<OrgResources, AppError> {
+        ui(async {
+            let (_, access) = self.member(session, &org).await?;
+            let (db, access) = (&self.state.db, &access);
+            Ok(OrgResources {
+                org: access.entry(),
+                stacks: when_allowed(access, Action::StacksList, stacks::list(db, access, UI))
+                    .await?,
+                teams: when_allowed(
+                    access,
+                    Action::TeamsList,
+                    resources::list_teams(db, access, UI),
+                )
+                .await?,
+                policy_groups: when_allowed(
+                    access,
+                    Action::PolicyGroupsList,
+                    resources::list_policies(db, access, UI, PolicyKind::Groups),
+                )
+                .await?,
+                policy_packs: when_allowed(
+                    access,
+                    Action::PolicyPacksList,
+                    resources::list_policies(db, access, UI, PolicyKind::Packs),
+                )
+                .await?,
+                tokens: when_allowed(
+                    access,
+                    Action::TokensList,
+                    resources::list_tokens(db, access, UI),
+                )
+                .await?,
+            })
+        }
+        .await)
+    }
+
+    async fn team(
+        &self,
+        session: Option<String>,
+        org: String,
+        team: String,
+    ) -> Result<TeamPage, AppError> {
+        ui(async {
+            let (_, access) = self.member(session, &org).await?;
+            Ok(TeamPage {
+                team: resources::team(&self.state.db, &access, UI, &team).await?,
+                org: access.entry(),
+            })
+        }
+        .await)
+    }
+
+    async fn usage(
+        &self,
+        session: Option<String>,
+        org: String,
+        granularity: Granularity,
+        lookback_days: i64,
+    ) -> Result<UsageView, AppError> {
+        ui(async {
+            let (_, access) = self.member(session, &org).await?;
+            stacks::summary(&self.state.db, &access, UI, granularity, lookback_days).await
+        }
+        .await)
+    }
+
+    async fn audit(
+        &self,
+        session: Option<String>,
+        org: String,
+        event: Option<String>,
+    ) -> Result<AuditPage, AppError> {
+        ui(async {
+            let (_, access) = self.member(session, &org).await?;
+            let filter = audit::Filter {
+                event: event.as_deref().filter(|e| !e.is_empty()),
+                ..Default::default()
+            };
+            Ok(AuditPage {
+                entries: audit::list(&self.state.db, &access, UI, filter, 200).await?,
+                org: access.entry(),
+            })
+        }
+        .await)
+    }
+
+    async fn invite(
+        &self,
+        session: Option<String>,
+        org: String,
+        role: InvitedRole,
+        emails: String,
+    ) -> Result<usize, AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            self.state
+                .throttle
+                .check_account(Limit::Invitation, &user.id)?;
+            let created = invitations::invite_by_email(
+                &self.state.db,
+                &access,
+                UI,
+                &user,
+                role,
+                &[emails],
+                self.base_url(),
+            )
+            .await?;
+            Ok(created.len())
+        }
+        .await)
+    }
+
+    async fn invite_link(
+        &self,
+        session: Option<String>,
+        org: String,
+        role: InvitedRole,
+    ) -> Result<String, AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            self.state
+                .throttle
+                .check_account(Limit::Invitation, &user.id)?;
+            let (_, url) = invitations::invite_by_link(
+                &self.state.db,
+                &access,
+                UI,
+                &user,
+                role,
+                self.base_url(),
+            )
+            .await?;
+            Ok(url)
+        }
+        .await)
+    }
+
+    async fn create_resource(
+        &self,
+        session: Option<String>,
+        org: String,
+        kind: ResourceKind,
+        name: String,
+        extra: String,
+    ) -> Result<Option<String>, AppError> {
+        ui(async {
+            let (user, access) = self.member(session, &org).await?;
+            let db = &self.state.db;
+            match kind {
+                ResourceKind::Stack => crate::stacks::create(db, &access, UI, &name, &extra)
+                    .await
+                    .map(|_| None),
+                ResourceKind::Team => resources::create_team(db, &access, UI, &user, &name, &extra)
+                    .await
+                    .map(|_| None),
+                ResourceKind::PolicyGroup => {
+                    resources::create_policy(db, &access, UI, &user, PolicyKind::Groups, &name)
+                        .await
+                        .map(|_| None)
+                }
+                ResourceKind::PolicyPack => {
+                    resources::create_policy(db, &access, UI, &user, PolicyKind::Packs, &name)
+                        .await
+                        .map(|_| None)
+                }
+                ResourceKind::OrgToken => resources::create_token(db, &access, UI, &user, &name)
+                    .await
+                    .map(|(_, value)| Some(value)),
+            }
+        }
+        .await)
+    }
+
+    fn secure_cookies(&self) -> bool {
+        self.state.settings.secure_cookies()
+    }
+
+    fn session_cookie_max_age_secs(&self) -> u64 {
+        self.state.settings.session_max.as_secs()
+    }
+}
