@@ -12,6 +12,7 @@ mod invitations;
 mod org_resources;
 mod orgs;
 mod permissions;
+mod proof;
 mod server_fns;
 mod sessions;
 mod tokens;
