@@ -88,10 +88,17 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
     ssr::answer(ssr::backend()?.me(ssr::session()).await)
 }
 
+/// `login` may be left out or empty: one is then made from the email address.
 #[server(prefix = "/fn", endpoint = "sign_up")]
-pub async fn sign_up(name: String, email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_up(
+    name: String,
+    email: String,
+    password: String,
+    login: Option<String>,
+) -> Result<(), AppError> {
     let backend = ssr::backend()?;
-    let secret = ssr::answer(backend.sign_up(name, email, password).await)?;
+    let login = login.unwrap_or_default();
+    let secret = ssr::answer(backend.sign_up(name, email, password, login).await)?;
     ssr::set_session_cookie(Some(&secret), backend.secure_cookies());
     Ok(())
 }

@@ -18,11 +18,13 @@ use std::sync::Arc;
 pub trait Backend: Send + Sync + 'static {
     async fn me(&self, session: Option<String>) -> Result<Option<Me>, AppError>;
     /// Creates the account and returns a new session secret.
+    /// An empty `login` asks for one made from the email address.
     async fn sign_up(
         &self,
         name: String,
         email: String,
         password: String,
+        login: String,
     ) -> Result<String, AppError>;
     /// Checks credentials and returns a new session secret.
     async fn sign_in(&self, email: String, password: String) -> Result<String, AppError>;

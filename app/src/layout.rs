@@ -62,6 +62,7 @@ fn SignedIn(me: crate::model::Me) -> impl IntoView {
         <nav class="account">
             <a href="/account/tokens">"Access tokens"</a>
             <span class="who" data-testid="signed-in-as">{me.name.clone()}</span>
+            <span class="login" data-testid="signed-in-login">{format!("@{}", me.login)}</span>
             <ActionForm action=sign_out attr:class="inline">
                 <SubmitButton pending=sign_out.pending() label="Sign out" class="link"/>
             </ActionForm>

@@ -15,6 +15,7 @@ pub const SESSION_COOKIE: &str = "purser_session";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
     pub name: String,
+    pub login: String,
     pub email: String,
     pub email_verified: bool,
     pub orgs: Vec<OrgEntry>,

@@ -13,6 +13,7 @@ pub mod navigation;
 pub mod permissions;
 pub mod redirect;
 pub mod role;
+pub mod tokens;
 pub mod usage;
 pub mod values;
 pub mod views;
@@ -26,7 +27,7 @@ pub use members::{MemberCount, MemberRecord, MemberView};
 pub use permissions::{authorize, Action, Denied, Resource, Surface, Surfaces};
 pub use redirect::ReturnPath;
 pub use role::Role;
-pub use values::{DisplayName, Email, OrgName, Password, ValueError};
+pub use values::{DisplayName, Email, Login, OrgName, Password, ValueError};
 
 /// Names stored in text columns, read back as the types that wrote them (the `sqlx`
 /// feature): a name we never write fails the read, loudly, instead of becoming a

@@ -37,6 +37,7 @@ impl MemberCount {
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct MemberRecord {
     pub user_id: String,
+    pub login: String,
     pub name: String,
     pub email: String,
     pub role: Role,
@@ -47,8 +48,10 @@ pub struct MemberRecord {
 /// What a viewer is allowed to see of a [`MemberRecord`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberView {
-    /// Present only to viewers who may see names: an id is as identifying as a name.
+    /// Present only to viewers who may see names: an id or a login is as identifying
+    /// as a name.
     pub user_id: Option<String>,
+    pub login: Option<String>,
     pub name: Option<String>,
     pub email: Option<String>,
     pub role: Role,
@@ -66,6 +69,7 @@ impl MemberRecord {
         let emails = allows(viewer, Action::MembersViewEmails, surface);
         Some(MemberView {
             user_id: names.then(|| self.user_id.clone()),
+            login: names.then(|| self.login.clone()),
             name: names.then(|| self.name.clone()),
             email: emails.then(|| self.email.clone()),
             role: self.role,
@@ -76,8 +80,10 @@ impl MemberRecord {
 
 /// Everything stored about a billing manager.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct BillingManagerRecord {
     pub user_id: String,
+    pub login: String,
     pub name: String,
     pub email: String,
     /// When they accepted the invitation, as Unix milliseconds.
@@ -88,6 +94,7 @@ pub struct BillingManagerRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillingManagerView {
     pub user_id: Option<String>,
+    pub login: Option<String>,
     pub name: String,
     pub email: Option<String>,
     pub accepted_at: Option<i64>,
@@ -102,6 +109,7 @@ impl BillingManagerRecord {
         let details = allows(viewer, Action::BillingManagersViewDetails, surface);
         Some(BillingManagerView {
             user_id: details.then(|| self.user_id.clone()),
+            login: details.then(|| self.login.clone()),
             name: self.name.clone(),
             email: details.then(|| self.email.clone()),
             accepted_at: details.then_some(self.accepted_at),
@@ -185,6 +193,7 @@ mod tests {
     fn record() -> MemberRecord {
         MemberRecord {
             user_id: "u1".into(),
+            login: "ada".into(),
             name: "Ada".into(),
             email: "ada@example.com".into(),
             role: Role::Member,
@@ -226,6 +235,7 @@ mod tests {
             if let Some(v) = view {
                 assert_eq!(v.name.is_some(), name, "{viewer} {surface:?} name");
                 assert_eq!(v.user_id.is_some(), name, "{viewer} {surface:?} id");
+                assert_eq!(v.login.is_some(), name, "{viewer} {surface:?} login");
                 assert_eq!(v.email.is_some(), email, "{viewer} {surface:?} email");
                 assert_eq!(v.role, Role::Member);
                 assert_eq!(v.joined_at, 42);
@@ -237,6 +247,7 @@ mod tests {
     fn billing_manager_redaction_table() {
         let bm = BillingManagerRecord {
             user_id: "u2".into(),
+            login: "bob".into(),
             name: "Bob".into(),
             email: "bob@example.com".into(),
             accepted_at: 7,
@@ -256,6 +267,7 @@ mod tests {
                     assert_eq!(v.email.is_some(), details, "{viewer}");
                     assert_eq!(v.accepted_at.is_some(), details, "{viewer}");
                     assert_eq!(v.user_id.is_some(), details, "{viewer}");
+                    assert_eq!(v.login.is_some(), details, "{viewer}");
                 }
             }
         }

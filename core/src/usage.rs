@@ -30,13 +30,14 @@ impl Granularity {
     }
 }
 
+/// Also Pulumi's names (`daily`, `monthly`).
 impl std::str::FromStr for Granularity {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
-            "day" => Ok(Granularity::Day),
-            "month" => Ok(Granularity::Month),
-            _ => Err("granularity must be day or month.".to_owned()),
+            "day" | "daily" => Ok(Granularity::Day),
+            "month" | "monthly" => Ok(Granularity::Month),
+            _ => Err("granularity must be daily (or day) or monthly (or month).".to_owned()),
         }
     }
 }
@@ -50,7 +51,8 @@ pub struct Bucket {
     pub day: Option<u32>,
     /// Average resources under management over the part of the bucket in the window.
     pub resources: i64,
-    pub resource_hours: f64,
+    /// Rounded half up to a whole number, as Pulumi's `ResourceCountSummary` has it.
+    pub resource_hours: i64,
 }
 
 impl Bucket {
@@ -174,7 +176,7 @@ pub fn summarize(samples: &[Sample], from: i64, to: i64, granularity: Granularit
             month: m,
             day: (granularity == Granularity::Day).then_some(d),
             resources: (hours / span_hours).round() as i64,
-            resource_hours: (hours * 100.0).round() / 100.0,
+            resource_hours: hours.round() as i64,
         });
         start = end;
     }
@@ -194,7 +196,7 @@ mod tests {
             month: 3,
             day,
             resources: 0,
-            resource_hours: 0.0,
+            resource_hours: 0,
         };
         assert_eq!(b(Some(7)).label(), "2026-03-07");
         assert_eq!(b(None).label(), "2026-03");
@@ -229,7 +231,7 @@ mod tests {
         let samples = [sample("a", day, 1), sample("a", day + H, 0)];
         let b = summarize(&samples, day, day + DAY_MS, Granularity::Day);
         assert_eq!(b.len(), 1);
-        assert_eq!(b[0].resource_hours, 1.0);
+        assert_eq!(b[0].resource_hours, 1);
         assert_eq!(
             b[0].resources, 0,
             "one resource for 1 hour of 24 averages to 0"
@@ -248,11 +250,25 @@ mod tests {
         let b = summarize(&samples, day, day + 2 * DAY_MS, Granularity::Day);
         assert_eq!(b.len(), 2);
         assert_eq!((b[0].year, b[0].month, b[0].day), (2026, 11, Some(1)));
-        assert_eq!(b[0].resource_hours, 10.0 * 24.0 + 20.0 * 12.0);
+        assert_eq!(b[0].resource_hours, 10 * 24 + 20 * 12);
         assert_eq!(b[0].resources, 20);
-        assert_eq!(b[1].resource_hours, 24.0 * 24.0);
+        assert_eq!(b[1].resource_hours, 24 * 24);
         assert_eq!(b[1].resources, 24);
         assert_eq!(current_resources(&samples, day + 2 * DAY_MS), 24);
+    }
+
+    #[test]
+    fn granularity_names() {
+        for (name, g) in [
+            ("day", Some(Granularity::Day)),
+            ("daily", Some(Granularity::Day)),
+            ("month", Some(Granularity::Month)),
+            ("monthly", Some(Granularity::Month)),
+            ("weekly", None),
+            ("Daily", None),
+        ] {
+            assert_eq!(name.parse::<Granularity>().ok(), g, "{name}");
+        }
     }
 
     #[test]
@@ -264,11 +280,11 @@ mod tests {
         assert_eq!(b.len(), 2);
         assert_eq!(
             (b[0].month, b[0].resource_hours, b[0].resources),
-            (10, 36.0, 3)
+            (10, 36, 3)
         );
         assert_eq!(
             (b[1].month, b[1].resource_hours, b[1].resources, b[1].day),
-            (11, 18.0, 3, None)
+            (11, 18, 3, None)
         );
         assert!(summarize(&samples, to, from, Granularity::Day).is_empty());
     }
@@ -277,8 +293,6 @@ mod tests {
     fn no_reports_means_zero() {
         let b = summarize(&[], 0, 3 * DAY_MS, Granularity::Day);
         assert_eq!(b.len(), 3);
-        assert!(b
-            .iter()
-            .all(|b| b.resources == 0 && b.resource_hours == 0.0));
+        assert!(b.iter().all(|b| b.resources == 0 && b.resource_hours == 0));
     }
 }

@@ -127,13 +127,7 @@ impl OrgName {
                 ),
             );
         }
-        if !s
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            || s.starts_with('-')
-            || s.ends_with('-')
-            || s.contains("--")
-        {
+        if !is_handle(&s) {
             return refuse(
                 FIELD,
                 "An organization name may contain only letters, digits and single hyphens, and cannot start or end with a hyphen.",
@@ -164,6 +158,102 @@ impl From<OrgName> for String {
 }
 
 impl fmt::Display for OrgName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// GitHub's rule for a handle (an organization's URL name, a person's login): lower-case
+/// letters, digits and single hyphens, neither first nor last.
+fn is_handle(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+}
+
+/// A person's login: their unique handle, as on GitHub (and as Pulumi's API calls it,
+/// `githubLogin`), used in paths such as `/api/orgs/{org}/members/{userLogin}`.
+/// Lower-cased, so that logins are unique whatever their case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Login(String);
+
+impl Login {
+    pub const MAX_LEN: usize = 39;
+
+    pub fn parse(input: &str) -> Result<Login, ValueError> {
+        const FIELD: &str = "login";
+        let s = input.trim().to_lowercase();
+        if s.is_empty() {
+            return refuse(FIELD, "Enter a username.");
+        }
+        if s.len() > Self::MAX_LEN {
+            return refuse(
+                FIELD,
+                format!("A username has at most {} characters.", Self::MAX_LEN),
+            );
+        }
+        if !is_handle(&s) {
+            return refuse(
+                FIELD,
+                "A username may contain only letters, digits and single hyphens, and cannot start or end with a hyphen.",
+            );
+        }
+        Ok(Login(s))
+    }
+
+    /// The login offered to someone who did not choose one: their address's local
+    /// part, made a valid handle (`ada.lovelace+work@…` → `ada-lovelace-work`).
+    /// Short enough to take a suffix (`-2`, …) when it is taken.
+    pub fn suggest(email: &Email) -> Login {
+        let local = email.as_str().split('@').next().unwrap_or_default();
+        let mut s = String::new();
+        for c in local.chars() {
+            let c = if c.is_ascii_alphanumeric() { c } else { '-' };
+            if !(c == '-' && (s.is_empty() || s.ends_with('-'))) {
+                s.push(c);
+            }
+            if s.len() >= Self::MAX_LEN - 6 {
+                break;
+            }
+        }
+        let s = s.trim_end_matches('-');
+        Login(if s.is_empty() {
+            "user".into()
+        } else {
+            s.into()
+        })
+    }
+
+    /// The `n`th alternative to this login (`n` ≥ 2), still within the length limit.
+    pub fn with_suffix(&self, n: u32) -> Login {
+        let suffix = format!("-{n}");
+        let keep = Self::MAX_LEN.saturating_sub(suffix.len()).min(self.0.len());
+        let base = self.0[..keep].trim_end_matches('-');
+        Login(format!("{base}{suffix}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Login {
+    type Error = ValueError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Login::parse(&s)
+    }
+}
+
+impl From<Login> for String {
+    fn from(l: Login) -> String {
+        l.0
+    }
+}
+
+impl fmt::Display for Login {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -459,6 +549,46 @@ pub fn allowed_in_input(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logins_follow_githubs_rule() {
+        for (input, ok) in [
+            ("ada", true),
+            ("Ada-Lovelace", true),
+            ("a1", true),
+            ("-ada", false),
+            ("ada-", false),
+            ("ada--l", false),
+            ("ada_l", false),
+            ("ada.l", false),
+            ("", false),
+            ("ünï", false),
+        ] {
+            assert_eq!(Login::parse(input).is_ok(), ok, "{input:?}");
+        }
+        assert_eq!(Login::parse(" ADA ").unwrap().as_str(), "ada");
+        assert!(Login::parse(&"a".repeat(39)).is_ok());
+        assert!(Login::parse(&"a".repeat(40)).is_err());
+    }
+
+    #[test]
+    fn suggested_logins_are_valid_and_leave_room_for_a_suffix() {
+        for (email, login) in [
+            ("ada.lovelace+work@example.com", "ada-lovelace-work"),
+            ("bob@acme.example", "bob"),
+            ("__@example.com", "user"),
+            ("a.-b@example.com", "a-b"),
+        ] {
+            let email = Email::parse(email).unwrap();
+            assert_eq!(Login::suggest(&email).as_str(), login);
+        }
+        let long = Email::parse(&format!("{}@example.com", "x".repeat(64))).unwrap();
+        let suggested = Login::suggest(&long);
+        assert!(Login::parse(suggested.as_str()).is_ok());
+        let alternative = suggested.with_suffix(12);
+        assert!(Login::parse(alternative.as_str()).is_ok(), "{alternative}");
+        assert!(alternative.as_str().ends_with("-12"));
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -31,6 +31,8 @@ pub struct TokenView {
     pub description: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// `None`: never expires.
+    pub expires_at: Option<i64>,
 }
 
 /// An invitation (pending ones in lists), as those who may invite to its role see it.
@@ -43,8 +45,9 @@ pub struct InvitationView {
     /// Email invitations only.
     pub email: Option<String>,
     pub status: InvitationStatus,
-    /// The inviter's name; `None` once their account is gone.
+    /// The inviter's name and login; `None` once their account is gone.
     pub invited_by: Option<String>,
+    pub invited_by_login: Option<String>,
     pub created_at: i64,
     /// Creation, or the last time it was sent again.
     pub sent_at: i64,
@@ -138,6 +141,7 @@ pub struct TeamDetail {
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct TeamMemberView {
     pub user_id: String,
+    pub login: String,
     pub name: String,
 }
 
@@ -153,11 +157,18 @@ pub struct PolicyView {
 
 /// An organization access token, without its value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct OrgTokenView {
     pub id: String,
     pub name: String,
+    pub description: String,
+    /// Pulumi's `admin` flag, as it was set at creation.
+    pub admin: bool,
+    /// The creator's login; `None` once their account is gone.
+    pub created_by: Option<String>,
     pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    /// `None`: never expires.
+    pub expires_at: Option<i64>,
 }
 
 /// An address in the organization's directory (identity provider).
@@ -174,7 +185,11 @@ pub struct DirectoryEntry {
 pub struct AuditEntry {
     pub id: String,
     pub at: i64,
+    /// The actor as recorded (an email address, or `purser billing`).
     pub actor: String,
+    /// The acting account's name and login, while it exists.
+    pub actor_name: Option<String>,
+    pub actor_login: Option<String>,
     pub event: String,
     pub target: String,
     pub details: String,

@@ -15,9 +15,12 @@ pub struct Org {
     pub display_name: String,
     pub edition: Edition,
     pub identity_provider: IdentityProvider,
+    /// Unix milliseconds.
+    pub created_at: i64,
 }
 
-pub(crate) const ORG_COLUMNS: &str = "o.id, o.name, o.display_name, o.edition, o.identity_provider";
+pub(crate) const ORG_COLUMNS: &str =
+    "o.id, o.name, o.display_name, o.edition, o.identity_provider, o.created_at";
 
 /// A caller's standing in one organization: established before anything in it is read.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -5,7 +5,7 @@ use crate::db::{self, Conn, Db};
 use crate::email::outbox;
 use crate::error::{Error, Result};
 use crate::secrets;
-use purser_core::{DisplayName, Email, Password, ValueError};
+use purser_core::{DisplayName, Email, Login, Password, ValueError};
 use sqlx::Row;
 use std::time::Duration;
 
@@ -60,42 +60,113 @@ const PASSWORD_CHANGED_SUBJECT: &str = "Your Purser password was changed";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: String,
+    /// The unique handle (`githubLogin` in Pulumi's API).
+    pub login: String,
     pub name: String,
     pub email: String,
     pub email_verified: bool,
 }
 
-impl User {
-    fn from_row(row: &sqlx::any::AnyRow) -> Result<User> {
-        Ok(User {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            email: row.try_get("email")?,
-            email_verified: row
-                .try_get::<Option<i64>, _>("email_verified_at")?
-                .is_some(),
-        })
+/// An account as stored; `email_verified_at` is read as whether it is set.
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: String,
+    login: String,
+    name: String,
+    email: String,
+    email_verified_at: Option<i64>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: r.id,
+            login: r.login,
+            name: r.name,
+            email: r.email,
+            email_verified: r.email_verified_at.is_some(),
+        }
     }
 }
 
-const USER_COLUMNS: &str = "u.id, u.name, u.email, u.email_verified_at";
+impl User {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<User> {
+        use sqlx::FromRow;
+        Ok(UserRow::from_row(row)?.into())
+    }
+}
+
+const USER_COLUMNS: &str = "u.id, u.login, u.name, u.email, u.email_verified_at";
 
 /// A new account, not yet verified.
 pub struct SignUp {
     pub name: DisplayName,
     pub email: Email,
     pub password: Password,
+    /// `None`: one is made from the email address (`Login::suggest`).
+    pub login: Option<Login>,
 }
 
 impl SignUp {
-    /// Parses the sign-up form; each field's error names the field.
-    pub fn parse(name: &str, email: &str, password: &str) -> Result<SignUp> {
+    /// Parses the sign-up form; each field's error names the field. An empty login
+    /// asks for one made from the email address.
+    pub fn parse(name: &str, email: &str, password: &str, login: &str) -> Result<SignUp> {
         Ok(SignUp {
             name: DisplayName::parse(name)?,
             email: Email::parse(email)?,
             password: Password::parse(password)?,
+            login: match login.trim() {
+                "" => None,
+                chosen => Some(Login::parse(chosen)?),
+            },
         })
     }
+}
+
+/// Whether an account already has this login.
+async fn login_taken(conn: &mut Conn, login: &Login) -> Result<bool> {
+    Ok(sqlx::query("SELECT 1 AS one FROM users WHERE login = $1")
+        .bind(login.as_str())
+        .fetch_optional(conn)
+        .await?
+        .is_some())
+}
+
+/// The first of `base`, `base-2`, `base-3`, … that no account has.
+async fn free_login(conn: &mut Conn, base: &Login) -> Result<Login> {
+    if !login_taken(conn, base).await? {
+        return Ok(base.clone());
+    }
+    for n in 2.. {
+        let candidate = base.with_suffix(n);
+        if !login_taken(conn, &candidate).await? {
+            return Ok(candidate);
+        }
+    }
+    unreachable!("the suffixes never run out")
+}
+
+/// Gives accounts created before logins existed (their login is still their id, as
+/// the migration left it) a login made from their email. Idempotent; runs on start.
+pub async fn backfill_logins(db: &Db) -> Result<()> {
+    let pending: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, email FROM users WHERE login = id ORDER BY created_at, id")
+            .fetch_all(db)
+            .await?;
+    for (id, email) in pending {
+        let mut tx = db.begin().await?;
+        let base = Email::parse(&email)
+            .map(|e| Login::suggest(&e))
+            .unwrap_or_else(|_| Login::parse("user").expect("a valid login"));
+        let login = free_login(&mut tx, &base).await?;
+        sqlx::query("UPDATE users SET login = $1 WHERE id = $2 AND login = id")
+            .bind(login.as_str())
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 /// Creates the account and queues its verification email, in one transaction.
@@ -103,27 +174,51 @@ pub async fn sign_up(db: &Db, form: SignUp, base_url: &str) -> Result<User> {
     let password_hash = secrets::hash_password(form.password.expose().to_owned()).await?;
     let id = db::new_id();
     let now = db::now_ms();
+    // The login is chosen before the transaction, which then writes first (a read
+    // first would keep SQLite from upgrading it to a writer under concurrency); a
+    // login taken meanwhile fails the insert like a taken email, told apart below.
+    let taken = |login: &Login| {
+        Error::Invalid(ValueError {
+            field: "login",
+            message: format!("The username {login} is taken; choose another."),
+        })
+    };
+    let login = {
+        let mut conn = db.acquire().await?;
+        match &form.login {
+            Some(chosen) if login_taken(&mut conn, chosen).await? => return Err(taken(chosen)),
+            Some(chosen) => chosen.clone(),
+            None => free_login(&mut conn, &Login::suggest(&form.email)).await?,
+        }
+    };
     let mut tx = db.begin().await?;
     let inserted = sqlx::query(
-        "INSERT INTO users (id, name, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO users (id, login, name, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&id)
+    .bind(login.as_str())
     .bind(form.name.as_str())
     .bind(form.email.as_str())
     .bind(&password_hash)
     .bind(now)
     .execute(&mut *tx)
     .await;
-    inserted.map_err(|e| {
-        Error::on_duplicate(e, || {
-            format!(
-                "An account with the email {} already exists. Sign in instead.",
-                form.email
-            )
-        })
-    })?;
+    if let Err(e) = inserted {
+        drop(tx);
+        let email_taken = find_by_email(db, &form.email).await?.is_some();
+        return Err(match email_taken {
+            true => Error::on_duplicate(e, || {
+                format!(
+                    "An account with the email {} already exists. Sign in instead.",
+                    form.email
+                )
+            }),
+            false => Error::on_duplicate(e, || taken(&login).to_string()),
+        });
+    }
     let user = User {
         id,
+        login: login.into(),
         name: form.name.as_str().to_owned(),
         email: form.email.as_str().to_owned(),
         email_verified: false,
@@ -568,17 +663,21 @@ async fn notify_password_changed(conn: &mut Conn, user: &User) -> Result<()> {
 }
 
 /// The account a personal access token belongs to; notes the token's last use.
+/// An expired token is as unknown as a made-up one.
 pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>> {
     let hash = secrets::hash(token);
+    let now = db::now_ms();
     let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM personal_access_tokens t JOIN users u ON u.id = t.user_id WHERE t.secret_hash = $1"
+        "SELECT {USER_COLUMNS} FROM personal_access_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.secret_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
     ))
     .bind(&hash)
+    .bind(now)
     .fetch_optional(db)
     .await?;
     if row.is_some() {
         sqlx::query("UPDATE personal_access_tokens SET last_used_at = $1 WHERE secret_hash = $2")
-            .bind(db::now_ms())
+            .bind(now)
             .bind(&hash)
             .execute(db)
             .await?;

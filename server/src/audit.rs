@@ -27,6 +27,7 @@ pub enum Event {
     PaymentSucceeded,
     PaymentFailed,
     TeamCreated,
+    TeamUpdated,
     TeamMemberAdded,
     TeamMemberRemoved,
     OrgTokenCreated,
@@ -54,6 +55,7 @@ impl Event {
             Event::PaymentSucceeded => "payment.succeeded",
             Event::PaymentFailed => "payment.failed",
             Event::TeamCreated => "team.created",
+            Event::TeamUpdated => "team.updated",
             Event::TeamMemberAdded => "team.member-added",
             Event::TeamMemberRemoved => "team.member-removed",
             Event::OrgTokenCreated => "org-token.created",
@@ -103,15 +105,17 @@ pub async fn record(
     Ok(())
 }
 
-/// The newest entries first, optionally of one event kind; admins only.
-/// What to read of the log: one kind of event, a time range (Unix ms, `until` exclusive).
+/// What to read of the log: one kind of event, one actor (by login), a time range
+/// (Unix ms, `until` exclusive).
 #[derive(Debug, Default, Clone)]
 pub struct Filter<'a> {
     pub event: Option<&'a str>,
+    pub user: Option<&'a str>,
     pub since: Option<i64>,
     pub until: Option<i64>,
 }
 
+/// The newest entries first that `filter` lets through; admins only.
 pub async fn list(
     db: &Db,
     access: &OrgAccess,
@@ -121,13 +125,16 @@ pub async fn list(
 ) -> Result<Vec<AuditEntry>> {
     access.require(Action::AuditLogsView, surface)?;
     Ok(sqlx::query_as(
-        "SELECT id, at, actor, event, target, details FROM audit_log \
-         WHERE org_id = $1 AND ($2 = '' OR event = $2) AND at >= $3 AND at < $4 ORDER BY at DESC, id DESC LIMIT $5",
+        "SELECT a.id, a.at, a.actor, u.name AS actor_name, u.login AS actor_login, a.event, a.target, a.details \
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
+         WHERE a.org_id = $1 AND ($2 = '' OR a.event = $2) AND a.at >= $3 AND a.at < $4 \
+         AND ($5 = '' OR u.login = $5) ORDER BY a.at DESC, a.id DESC LIMIT $6",
     )
     .bind(&access.org.id)
     .bind(filter.event.unwrap_or_default())
     .bind(filter.since.unwrap_or(i64::MIN))
     .bind(filter.until.unwrap_or(i64::MAX))
+    .bind(filter.user.map(str::to_lowercase).unwrap_or_default())
     .bind(limit)
     .fetch_all(db)
     .await?)

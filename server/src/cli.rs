@@ -206,7 +206,9 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
             let pool = db::connect(&database_url)
                 .await
                 .map_err(|e| e.to_string())?;
-            db::MIGRATOR.run(&pool).await.map_err(|e| e.to_string())?;
+            crate::startup::migrate(&pool)
+                .await
+                .map_err(|e| e.public_message())?;
             println!("migrations applied");
             Ok(())
         }
@@ -214,7 +216,9 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
             let pool = db::connect(&database_url)
                 .await
                 .map_err(|e| e.to_string())?;
-            db::MIGRATOR.run(&pool).await.map_err(|e| e.to_string())?;
+            crate::startup::migrate(&pool)
+                .await
+                .map_err(|e| e.public_message())?;
             let demo = demo::create(&pool).await.map_err(|e| e.public_message())?;
             match format {
                 DemoFormat::Json => emit(&format!(
@@ -232,7 +236,9 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
             let pool = db::connect(&database_url)
                 .await
                 .map_err(|e| e.to_string())?;
-            db::MIGRATOR.run(&pool).await.map_err(|e| e.to_string())?;
+            crate::startup::migrate(&pool)
+                .await
+                .map_err(|e| e.public_message())?;
             let report = crate::billing::run_cycle(
                 &pool,
                 &crate::billing::processor::BuiltInProcessor,

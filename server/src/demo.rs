@@ -144,7 +144,7 @@ async fn ensure_user(db: &Db, name: &str, email: &str, password: &str) -> Result
         Some(user) => user,
         None => {
             let pool_user =
-                accounts::sign_up(db, SignUp::parse(name, email, password)?, "").await?;
+                accounts::sign_up(db, SignUp::parse(name, email, password, "")?, "").await?;
             // The demo's people never receive their verification email.
             sqlx::query("DELETE FROM outbox WHERE to_address = $1")
                 .bind(parsed.as_str())
@@ -298,5 +298,5 @@ async fn fresh_token(db: &Db, user: &User) -> Result<String> {
         .bind(TOKEN_DESCRIPTION)
         .execute(db)
         .await?;
-    Ok(tokens::create(db, user, TOKEN_DESCRIPTION).await?.value)
+    Ok(tokens::create(db, user, TOKEN_DESCRIPTION, 0).await?.value)
 }

@@ -100,7 +100,7 @@ impl From<sqlx::Error> for Error {
 
 impl Error {
     /// The error and each of its sources, for the log: "database error: …: …".
-    fn chain(&self) -> String {
+    pub fn chain(&self) -> String {
         let mut out = self.to_string();
         let mut source = std::error::Error::source(self);
         while let Some(cause) = source {

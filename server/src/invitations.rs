@@ -26,7 +26,7 @@ use purser_core::{
 /// An invitation is read as the view its managers see.
 pub type Invitation = InvitationView;
 
-const COLUMNS: &str = "i.id, i.role, i.kind, i.email, i.status, u.name AS invited_by, i.created_at, i.sent_at, i.last_error_kind, i.last_error_at";
+const COLUMNS: &str = "i.id, i.role, i.kind, i.email, i.status, u.name AS invited_by, u.login AS invited_by_login, i.created_at, i.sent_at, i.last_error_kind, i.last_error_at";
 
 /// The role an invitation was issued for, as the rule in `core` allows it. An older
 /// row naming another role (revoked by a migration) is treated as gone.
@@ -93,6 +93,7 @@ async fn insert(
         email: email.map(str::to_owned),
         status: InvitationStatus::Pending,
         invited_by: Some(actor.name.clone()),
+        invited_by_login: Some(actor.login.clone()),
         created_at: now,
         sent_at: now,
         last_error: None,
@@ -136,7 +137,7 @@ pub async fn invite_by_email(
     role: InvitedRole,
     emails: &[String],
     base_url: &str,
-) -> Result<Vec<Invitation>> {
+) -> Result<Vec<(Invitation, String)>> {
     access.require(invite_action(role), surface)?;
     let parsed = parse_email_list(emails)?;
     let mut tx = db.begin().await?;
@@ -172,15 +173,8 @@ pub async fn invite_by_email(
         }
         let (invitation, secret) =
             insert(&mut tx, &access.org, actor, role, Some(email.as_str())).await?;
-        send_email(
-            &mut tx,
-            &access.org,
-            actor,
-            role,
-            email.as_str(),
-            &accept_url(base_url, &secret),
-        )
-        .await?;
+        let url = accept_url(base_url, &secret);
+        send_email(&mut tx, &access.org, actor, role, email.as_str(), &url).await?;
         audit::record(
             &mut tx,
             &access.org.id,
@@ -190,7 +184,7 @@ pub async fn invite_by_email(
             &format!("role {role}, by email"),
         )
         .await?;
-        created.push(invitation);
+        created.push((invitation, url));
     }
     tx.commit().await?;
     Ok(created)
@@ -431,6 +425,58 @@ pub enum Locator<'a> {
     },
 }
 
+/// A `Locator` as SQL: the condition on `invitations i` (with the key as `$1`), the
+/// organization's name that must match (empty for any), and whether it is by id.
+struct Located {
+    filter: &'static str,
+    key: String,
+    org_name: String,
+    by_id: bool,
+}
+
+impl Locator<'_> {
+    fn locate(&self) -> Located {
+        let (filter, key, org, by_id) = match *self {
+            Locator::Secret { org, secret } => {
+                ("i.secret_hash = $1", secrets::hash(secret), org, false)
+            }
+            Locator::Id { org, id } => ("i.id = $1", id.to_owned(), Some(org), true),
+        };
+        Located {
+            filter,
+            key,
+            org_name: org.map(|o| o.trim().to_lowercase()).unwrap_or_default(),
+            by_id,
+        }
+    }
+}
+
+/// What a pending invitation is to, for the person it is for: anyone with its secret,
+/// or (by id) the addressee of an email invitation. Anything else is "no longer valid".
+pub async fn preview_for(db: &Db, user: &User, locator: Locator<'_>) -> Result<Preview> {
+    let Located {
+        filter,
+        key,
+        org_name,
+        by_id,
+    } = locator.locate();
+    sqlx::query_as(&format!(
+        "SELECT o.name AS org_name, o.display_name AS org_display_name, i.role, i.status \
+         FROM invitations i JOIN organizations o ON o.id = i.org_id \
+         WHERE {filter} AND ($2 = '' OR o.name = $2) AND i.status = $3 \
+         AND (NOT $4 OR (i.kind = $5 AND i.email = $6))"
+    ))
+    .bind(&key)
+    .bind(&org_name)
+    .bind(InvitationStatus::Pending.as_str())
+    .bind(by_id)
+    .bind(InvitationKind::Email.as_str())
+    .bind(&user.email)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| refusal(AcceptError::NoLongerValid))
+}
+
 /// The HTTP-facing error for a refused acceptance.
 pub fn refusal(kind: AcceptError) -> Error {
     match kind {
@@ -457,15 +503,12 @@ struct Accepting {
 
 /// Accepts an invitation for `user`; returns the organization and the role granted.
 pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, Role)> {
-    let (filter, key, org_name, by_id) = match locator {
-        Locator::Secret { org, secret } => {
-            ("i.secret_hash = $1", secrets::hash(secret), org, false)
-        }
-        Locator::Id { org, id } => ("i.id = $1", id.to_owned(), Some(org), true),
-    };
-    let org_name = org_name
-        .map(|o| o.trim().to_lowercase())
-        .unwrap_or_default();
+    let Located {
+        filter,
+        key,
+        org_name,
+        by_id,
+    } = locator.locate();
     let mut tx = db.begin().await?;
     // Write first: queue behind any other acceptance or removal in this organization.
     // An invitation of another organization than the path names matches nothing here,
@@ -601,6 +644,9 @@ pub struct UserInvite {
     pub org_display_name: String,
     pub role: Role,
     pub sent_at: i64,
+    /// The inviter's name and login; `None` once their account is gone.
+    pub sent_by_name: Option<String>,
+    pub sent_by_login: Option<String>,
 }
 
 pub async fn pending_for_user(db: &Db, user: &User) -> Result<Vec<UserInvite>> {
@@ -608,8 +654,9 @@ pub async fn pending_for_user(db: &Db, user: &User) -> Result<Vec<UserInvite>> {
         return Ok(Vec::new());
     }
     Ok(sqlx::query_as(
-        "SELECT i.id, o.name AS org_name, o.display_name AS org_display_name, i.role, i.sent_at \
-         FROM invitations i JOIN organizations o ON o.id = i.org_id \
+        "SELECT i.id, o.name AS org_name, o.display_name AS org_display_name, i.role, i.sent_at, \
+         u.name AS sent_by_name, u.login AS sent_by_login \
+         FROM invitations i JOIN organizations o ON o.id = i.org_id LEFT JOIN users u ON u.id = i.invited_by \
          WHERE i.email = $1 AND i.status = $2 ORDER BY i.sent_at DESC",
     )
     .bind(&user.email)

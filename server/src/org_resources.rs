@@ -8,6 +8,7 @@ use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::orgs::{self, OrgAccess};
 use crate::secrets;
+use purser_core::tokens::TokenFilter;
 use purser_core::values::TextRule;
 use purser_core::views::{OrgTokenView, PolicyView, TeamDetail, TeamView};
 use purser_core::{Action, Surface};
@@ -75,7 +76,7 @@ pub async fn team(db: &Db, access: &OrgAccess, surface: Surface, name: &str) -> 
             .ok_or_else(|| Error::NotFound(format!("No team {name:?} in this organization.")))?;
     let id: String = row.try_get("id")?;
     let members = sqlx::query_as(
-        "SELECT u.id AS user_id, u.name FROM team_members m JOIN users u ON u.id = m.user_id \
+        "SELECT u.id AS user_id, u.login, u.name FROM team_members m JOIN users u ON u.id = m.user_id \
          WHERE m.team_id = $1 ORDER BY u.name, u.id",
     )
     .bind(&id)
@@ -111,6 +112,40 @@ pub async fn member_id_by_email(db: &Db, access: &OrgAccess, email: &str) -> Res
         return Err(not_found());
     }
     Ok(row.try_get("id")?)
+}
+
+/// Gives a team a new description (admins).
+pub async fn describe_team(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    team: &str,
+    description: &str,
+) -> Result<()> {
+    access.require(Action::TeamsManage, surface)?;
+    let description = TextRule::TEAM_DESCRIPTION.parse(description)?.into_string();
+    let mut tx = db.begin().await?;
+    let changed = sqlx::query("UPDATE teams SET description = $1 WHERE org_id = $2 AND name = $3")
+        .bind(&description)
+        .bind(&access.org.id)
+        .bind(team)
+        .execute(&mut *tx)
+        .await?;
+    if changed.rows_affected() == 0 {
+        return Err(Error::NotFound(format!("No team {team:?}.")));
+    }
+    audit::record(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        Event::TeamUpdated,
+        team,
+        &description,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Adds (`add = true`) or removes a member of the organization to or from a team.
@@ -164,16 +199,65 @@ pub async fn manage_team(
     Ok(())
 }
 
+/// An organization token as stored; `admin` is 0 or 1.
+#[derive(sqlx::FromRow)]
+struct OrgTokenRow {
+    id: String,
+    name: String,
+    description: String,
+    admin: i64,
+    created_by: Option<String>,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    expires_at: Option<i64>,
+}
+
+impl From<OrgTokenRow> for OrgTokenView {
+    fn from(r: OrgTokenRow) -> Self {
+        OrgTokenView {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            admin: r.admin != 0,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            expires_at: r.expires_at,
+        }
+    }
+}
+
+/// The organization's tokens that `filter` shows, newest first.
 pub async fn list_tokens(
     db: &Db,
     access: &OrgAccess,
     surface: Surface,
+    filter: TokenFilter,
 ) -> Result<Vec<OrgTokenView>> {
     access.require(Action::TokensList, surface)?;
-    Ok(sqlx::query_as("SELECT id, name, created_at FROM org_tokens WHERE org_id = $1 ORDER BY created_at DESC, id")
-        .bind(&access.org.id)
-        .fetch_all(db)
-        .await?)
+    let rows: Vec<OrgTokenRow> = sqlx::query_as(
+        "SELECT t.id, t.name, t.description, t.admin, u.login AS created_by, t.created_at, \
+         t.last_used_at, t.expires_at FROM org_tokens t LEFT JOIN users u ON u.id = t.created_by \
+         WHERE t.org_id = $1 ORDER BY t.created_at DESC, t.id",
+    )
+    .bind(&access.org.id)
+    .fetch_all(db)
+    .await?;
+    let now = db::now_ms();
+    Ok(rows
+        .into_iter()
+        .map(OrgTokenView::from)
+        .filter(|t| filter.shows(t.expires_at, now))
+        .collect())
+}
+
+/// What an organization token is made with (Pulumi's `CreateOrgAccessTokenRequest`).
+pub struct NewOrgToken<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub admin: bool,
+    /// Unix seconds, `0` for never.
+    pub expires_secs: i64,
 }
 
 /// Creates an organization access token; its value is returned this once.
@@ -182,24 +266,38 @@ pub async fn create_token(
     access: &OrgAccess,
     surface: Surface,
     actor: &User,
-    name: &str,
+    new: NewOrgToken<'_>,
 ) -> Result<(OrgTokenView, String)> {
     access.require(Action::TokensCreate, surface)?;
-    let name = TextRule::ORG_TOKEN_NAME.parse(name)?.into_string();
+    let name = TextRule::ORG_TOKEN_NAME.parse(new.name)?.into_string();
+    let description = crate::tokens::parse_description(new.description)?;
+    let now = db::now_ms();
+    let expires_at = purser_core::tokens::expiry(new.expires_secs, now)?;
     let value = secrets::generate("pur_org_");
     let token = OrgTokenView {
         id: db::new_id(),
         name,
-        created_at: db::now_ms(),
+        description,
+        admin: new.admin,
+        created_by: Some(actor.login.clone()),
+        created_at: now,
+        last_used_at: None,
+        expires_at,
     };
     let mut tx = db.begin().await?;
-    sqlx::query("INSERT INTO org_tokens (id, org_id, name, secret_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query(
+        "INSERT INTO org_tokens (id, org_id, name, description, admin, secret_hash, created_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
         .bind(&token.id)
         .bind(&access.org.id)
         .bind(&token.name)
+        .bind(&token.description)
+        .bind(i64::from(token.admin))
         .bind(secrets::hash(&value))
         .bind(&actor.id)
         .bind(token.created_at)
+        .bind(token.expires_at)
         .execute(&mut *tx)
         .await
         .map_err(|e| Error::on_duplicate(e, || format!("A token named {} already exists.", token.name)))?;

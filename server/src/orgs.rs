@@ -4,7 +4,9 @@ use crate::accounts::User;
 use crate::cursor::CursorKey;
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
-use purser_core::members::{check_role_change, RoleChange, RoleChangeError};
+use purser_core::members::{
+    check_role_change, BillingManagerRecord, BillingManagerView, RoleChange, RoleChangeError,
+};
 use purser_core::{
     Action, DisplayName, Edition, IdentityProvider, MemberCount, MemberRecord, MemberView, OrgName,
     Role, Surface,
@@ -41,14 +43,15 @@ impl NewOrg {
 pub async fn create(db: &Db, creator: &User, new: NewOrg) -> Result<Org> {
     purser_core::members::check_founder(creator.email_verified)
         .map_err(|e| Error::Forbidden(e.to_string()))?;
+    let now = db::now_ms();
     let org = Org {
         id: db::new_id(),
         name: new.name.as_str().to_owned(),
         display_name: new.display_name.as_str().to_owned(),
         edition: new.edition,
         identity_provider: IdentityProvider::Open,
+        created_at: now,
     };
-    let now = db::now_ms();
     let mut tx = db.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO organizations (id, name, display_name, edition, identity_provider, created_at) \
@@ -157,6 +160,31 @@ pub async fn member_count(db: &Db, org_id: &str) -> Result<MemberCount> {
     ))
 }
 
+/// How many stacks the organization has.
+pub async fn stack_count(db: &Db, org_id: &str) -> Result<u64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) AS n FROM stacks WHERE org_id = $1")
+        .bind(org_id)
+        .fetch_one(db)
+        .await?;
+    Ok(n.max(0) as u64)
+}
+
+/// The id of the account with this login if it holds any role in the organization
+/// (Pulumi's paths name people by login). The caller's permission to act on them is
+/// checked by the service that acts.
+pub async fn member_id_by_login(db: &Db, access: &OrgAccess, login: &str) -> Result<String> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = $1 \
+         WHERE u.login = $2",
+    )
+    .bind(&access.org.id)
+    .bind(login.trim().to_lowercase())
+    .fetch_optional(db)
+    .await?;
+    row.map(|(id,)| id)
+        .ok_or_else(|| Error::NotFound("No such member in this organization.".into()))
+}
+
 /// The roles core counts as members, as an SQL list (`'admin', 'member'`).
 fn counted_roles_sql() -> String {
     Role::ALL
@@ -234,7 +262,7 @@ pub async fn members(
             user_id: String::new(),
         });
     let mut records: Vec<MemberRecord> = sqlx::query_as(&format!(
-        "SELECT u.id AS user_id, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
+        "SELECT u.id AS user_id, u.login, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 AND m.role IN ({}) \
            AND (m.joined_at > $2 OR (m.joined_at = $2 AND m.user_id > $3)) \
          ORDER BY m.joined_at, m.user_id LIMIT $4",
@@ -300,27 +328,21 @@ pub async fn billing_managers(
     db: &Db,
     access: &OrgAccess,
     surface: Surface,
-) -> Result<Vec<purser_core::members::BillingManagerView>> {
+) -> Result<Vec<BillingManagerView>> {
     access.require(Action::BillingManagersViewNames, surface)?;
-    let rows = sqlx::query(
-        "SELECT u.id, u.name, u.email, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
+    let records: Vec<BillingManagerRecord> = sqlx::query_as(
+        "SELECT u.id AS user_id, u.login, u.name, u.email, m.joined_at AS accepted_at \
+         FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 AND m.role = $2 ORDER BY m.joined_at, u.id",
     )
     .bind(&access.org.id)
     .bind(Role::BillingManager.as_str())
     .fetch_all(db)
     .await?;
-    let mut views = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let record = purser_core::members::BillingManagerRecord {
-            user_id: r.try_get("id")?,
-            name: r.try_get("name")?,
-            email: r.try_get("email")?,
-            accepted_at: r.try_get("joined_at")?,
-        };
-        views.extend(record.view_for(access.role, surface));
-    }
-    Ok(views)
+    Ok(records
+        .iter()
+        .filter_map(|r| r.view_for(access.role, surface))
+        .collect())
 }
 
 /// Removes a billing manager; their access ends with this transaction.

@@ -74,8 +74,8 @@ pub fn router(state: AppState) -> Router {
 pub enum StartError {
     #[error(transparent)]
     Database(#[from] db::ConnectError),
-    #[error("cannot apply migrations: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot prepare the database: {}", .0.chain())]
+    Migrate(crate::error::Error),
     #[error("cannot load the server's keys: {0}")]
     Keys(#[from] crate::error::Error),
     #[error(transparent)]
@@ -94,10 +94,17 @@ pub struct Running {
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
+/// Applies the migrations, then what SQL alone cannot do portably (logins made from
+/// the email addresses of accounts older than logins).
+pub async fn migrate(db: &Db) -> Result<(), crate::error::Error> {
+    db::MIGRATOR.run(db).await?;
+    crate::accounts::backfill_logins(db).await
+}
+
 /// Connects, migrates, starts email delivery and begins serving.
 pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let db = db::connect(&settings.database_url).await?;
-    db::MIGRATOR.run(&db).await?;
+    migrate(&db).await.map_err(StartError::Migrate)?;
     match &settings.smtp_url {
         Some(url) => {
             let mailer = delivery::Mailer::new(url, &settings.smtp_from)?;

@@ -6,6 +6,7 @@ use crate::accounts::User;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::secrets;
+use purser_core::tokens::{self, TokenFilter};
 use purser_core::views::TokenView;
 
 /// Recognisable prefix, so secret scanners can find leaked Purser tokens.
@@ -24,31 +25,47 @@ pub fn parse_description(input: &str) -> Result<String> {
         .into_string())
 }
 
-pub async fn create(db: &Db, user: &User, description: &str) -> Result<NewToken> {
+/// Creates a token; `expires_secs` is Pulumi's `expires` (Unix seconds, `0` for never).
+pub async fn create(
+    db: &Db,
+    user: &User,
+    description: &str,
+    expires_secs: i64,
+) -> Result<NewToken> {
     let description = parse_description(description)?;
+    let now = db::now_ms();
+    let expires_at = tokens::expiry(expires_secs, now)?;
     let value = secrets::generate(PREFIX);
     let id = db::new_id();
     sqlx::query(
-        "INSERT INTO personal_access_tokens (id, user_id, description, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO personal_access_tokens (id, user_id, description, secret_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&id)
     .bind(&user.id)
     .bind(&description)
     .bind(secrets::hash(&value))
-    .bind(db::now_ms())
+    .bind(now)
+    .bind(expires_at)
     .execute(db)
     .await?;
     Ok(NewToken { id, value })
 }
 
-pub async fn list(db: &Db, user: &User) -> Result<Vec<TokenView>> {
-    Ok(sqlx::query_as(
-        "SELECT id, description, created_at, last_used_at FROM personal_access_tokens \
+/// The account's tokens that `filter` shows, newest first.
+pub async fn list(db: &Db, user: &User, filter: TokenFilter) -> Result<Vec<TokenView>> {
+    let all: Vec<TokenView> = sqlx::query_as(
+        "SELECT id, description, created_at, last_used_at, expires_at FROM personal_access_tokens \
          WHERE user_id = $1 ORDER BY created_at DESC, id",
     )
     .bind(&user.id)
     .fetch_all(db)
-    .await?)
+    .await?;
+    let now = db::now_ms();
+    Ok(all
+        .into_iter()
+        .filter(|t| filter.shows(t.expires_at, now))
+        .collect())
 }
 
 /// Revokes one of the caller's own tokens; someone else's is "not found".

@@ -101,7 +101,7 @@ pub fn UsageChart(buckets: Vec<Bucket>, granularity: Granularity) -> impl IntoVi
                 </tr></thead>
                 <tbody>
                     {buckets.iter().rev().map(|b| view! {
-                        <tr><td>{b.label()}</td><td>{b.resources}</td><td>{format!("{:.0}", b.resource_hours)}</td></tr>
+                        <tr><td>{b.label()}</td><td>{b.resources}</td><td>{b.resource_hours}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>

@@ -35,6 +35,10 @@ pub fn SignUpPage() -> impl IntoView {
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" autocomplete="email" required=true/>
                 <ErrorText message=Signal::derive(field_error(value, "email"))/>
+                <label for="login">"Login"</label>
+                <input id="login" name="login" autocomplete="username" maxlength="39" aria-describedby="login-hint"/>
+                <p class="hint" id="login-hint">"Your handle, as on GitHub: letters, digits and single hyphens. Leave it empty to use one made from your email address."</p>
+                <ErrorText message=Signal::derive(field_error(value, "login"))/>
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="new-password" required=true minlength="10"/>
                 <p class="hint">"At least 10 characters."</p>

@@ -354,7 +354,7 @@ fn UsageSection(org: String, usage: UsageView, members: u64) -> impl IntoView {
             <div class="stats">
                 <p><strong data-testid="resource-count">{move || shown.with(|u| u.current_resources)}</strong>" resources under management"</p>
                 <p><strong>{members}</strong>" members"</p>
-                <p><strong>{move || shown.with(|u| format!("{:.0}", u.buckets.iter().map(|b| b.resource_hours).sum::<f64>()))}</strong>
+                <p><strong>{move || shown.with(|u| u.buckets.iter().map(|b| b.resource_hours).sum::<i64>().to_string())}</strong>
                     {move || format!(" resource-hours in {} days", shown.with(|u| u.lookback_days))}</p>
             </div>
             <div class="row chart-controls">

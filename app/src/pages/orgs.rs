@@ -165,7 +165,10 @@ fn MembersView(
                     .into_iter()
                     .map(|m| view! {
                         <tr>
-                            <td>{m.name.clone().unwrap_or_default()}</td>
+                            <td>
+                                {m.name.clone().unwrap_or_default()}
+                                {m.login.clone().map(|login| view! { <span class="login">{format!("@{login}")}</span> })}
+                            </td>
                             {show_emails.then(|| view! { <td>{m.email.clone().unwrap_or_default()}</td> })}
                             <td><span class="badge">{m.role.label()}</span></td>
                             <td>{format_date(m.joined_at)}</td>

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Path};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use purser_core::Surface;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -71,11 +72,13 @@ impl FromRequestParts<AppState> for Caller {
 /// The caller and their standing in the organization the path names (`{org}`), found
 /// once per request before the handler runs: 401 without a caller, 404 when the
 /// organization does not exist or the caller holds no role in it. Handlers then ask
-/// `access` what the role may do.
+/// `access` what the role may do from `surface`, and act as `actor`.
 #[derive(Debug, Clone)]
 pub struct OrgCtx {
-    pub user: User,
+    pub actor: User,
     pub access: OrgAccess,
+    /// Where the request came in: the REST API for this extractor.
+    pub surface: Surface,
 }
 
 impl FromRequestParts<AppState> for OrgCtx {
@@ -93,6 +96,10 @@ impl FromRequestParts<AppState> for OrgCtx {
             .get("org")
             .ok_or_else(|| Error::Internal("a route with OrgCtx has no {org}".into()))?;
         let access = crate::orgs::access(&state.db, &user, org).await?;
-        Ok(OrgCtx { user, access })
+        Ok(OrgCtx {
+            actor: user,
+            access,
+            surface: Surface::Api,
+        })
     }
 }

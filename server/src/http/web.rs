@@ -16,6 +16,7 @@ use purser_app::model::{
 };
 use purser_core::invitations::may_view_invitations;
 use purser_core::permissions::allows;
+use purser_core::tokens::TokenFilter;
 use purser_core::usage::Granularity;
 use purser_core::views::{InvitationView, TokenView, UsageView};
 use purser_core::{Action, Edition, InvitationStatus, InvitedRole, Role, Surface};
@@ -184,6 +185,7 @@ impl Backend for ServerBackend {
             let orgs = orgs::list_for_user(&self.state.db, &user).await?;
             Ok(Some(Me {
                 name: user.name,
+                login: user.login,
                 email: user.email,
                 email_verified: user.email_verified,
                 orgs: orgs.iter().map(OrgAccess::entry).collect(),
@@ -197,9 +199,10 @@ impl Backend for ServerBackend {
         name: String,
         email: String,
         password: String,
+        login: String,
     ) -> Result<String, AppError> {
         ui(async {
-            let form = SignUp::parse(&name, &email, &password)?;
+            let form = SignUp::parse(&name, &email, &password, &login)?;
             let user =
                 accounts::sign_up(&self.state.db, form, &self.state.settings.base_url).await?;
             accounts::create_session(&self.state.db, self.lifetimes(), &user).await
@@ -327,7 +330,11 @@ impl Backend for ServerBackend {
     }
 
     async fn tokens(&self, session: Option<String>) -> Result<Vec<TokenView>, AppError> {
-        ui(async { tokens::list(&self.state.db, &self.user(session).await?).await }.await)
+        ui(async {
+            let user = self.user(session).await?;
+            tokens::list(&self.state.db, &user, TokenFilter::All).await
+        }
+        .await)
     }
 
     async fn members(
@@ -359,7 +366,7 @@ impl Backend for ServerBackend {
     ) -> Result<CreatedToken, AppError> {
         ui(async {
             let user = self.user(session).await?;
-            let t = tokens::create(&self.state.db, &user, &description).await?;
+            let t = tokens::create(&self.state.db, &user, &description, 0).await?;
             Ok(CreatedToken {
                 id: t.id,
                 value: t.value,
@@ -513,7 +520,7 @@ impl Backend for ServerBackend {
                 tokens: when_allowed(
                     access,
                     Action::TokensList,
-                    resources::list_tokens(db, access, UI),
+                    resources::list_tokens(db, access, UI, TokenFilter::All),
                 )
                 .await?,
             })
@@ -651,9 +658,17 @@ impl Backend for ServerBackend {
                         .await
                         .map(|_| None)
                 }
-                ResourceKind::OrgToken => resources::create_token(db, &access, UI, &user, &name)
-                    .await
-                    .map(|(_, value)| Some(value)),
+                ResourceKind::OrgToken => {
+                    let new = resources::NewOrgToken {
+                        name: &name,
+                        description: "",
+                        admin: false,
+                        expires_secs: 0,
+                    };
+                    resources::create_token(db, &access, UI, &user, new)
+                        .await
+                        .map(|(_, value)| Some(value))
+                }
             }
         }
         .await)

@@ -63,7 +63,7 @@ async fn sign_up_verify_and_create_an_organization(app: TestApp) {
     let (status, user) = app.api_get("/api/user", Some(&token)).await;
     assert_eq!(status, 200);
     assert_eq!(user["emailVerified"], true);
-    assert_eq!(user["organizations"][0]["name"], "analytical");
+    assert_eq!(user["organizations"][0]["githubLogin"], "analytical");
     assert_eq!(user["organizations"][0]["role"], "admin");
     assert_eq!(user["organizations"][0]["edition"], "enterprise");
 }

@@ -168,7 +168,7 @@ async fn the_edition_changes_but_not_to_team_with_two_billing_managers(app: Test
         Some(json!({"role": "billing-manager"})),
     )
     .await;
-    let secret = crate::helpers::secret_of(link["url"].as_str().unwrap());
+    let secret = crate::helpers::secret_of(link["acceptInviteUrl"].as_str().unwrap());
     let extra = crate::helpers::verified_users(&app, "extra", 1).await;
     let (status, _) = api(
         &app,
@@ -178,7 +178,7 @@ async fn the_edition_changes_but_not_to_team_with_two_billing_managers(app: Test
         None,
     )
     .await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 204);
 
     let (status, body) = api(
         &app,

@@ -320,12 +320,14 @@ pub async fn verified_users(
     for i in 0..n {
         let user = purser_server::accounts::User {
             id: uuid::Uuid::new_v4().to_string(),
+            login: format!("{prefix}{i}"),
             name: format!("{prefix} {i}"),
             email: format!("{prefix}{i}@example.com"),
             email_verified: true,
         };
-        sqlx::query("INSERT INTO users (id, name, email, password_hash, email_verified_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)")
+        sqlx::query("INSERT INTO users (id, login, name, email, password_hash, email_verified_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
             .bind(&user.id)
+            .bind(&user.login)
             .bind(&user.name)
             .bind(&user.email)
             .bind(&hash)
@@ -333,7 +335,7 @@ pub async fn verified_users(
             .execute(&app.db)
             .await
             .unwrap();
-        let token = purser_server::tokens::create(&app.db, &user, "test")
+        let token = purser_server::tokens::create(&app.db, &user, "test", 0)
             .await
             .unwrap()
             .value;
@@ -416,4 +418,14 @@ pub async fn demo_tokens(app: &TestApp) -> DemoTokens {
         member: token(purser_core::Role::Member),
         billing_manager: token(purser_core::Role::BillingManager),
     }
+}
+
+/// A batch of email invitations as Pulumi's `BatchCreateOrgInviteEmail` takes it.
+pub fn batch(emails: &[&str], role: &str) -> Value {
+    serde_json::json!({
+        "invites": emails
+            .iter()
+            .map(|email| serde_json::json!({"email": email, "role": role}))
+            .collect::<Vec<_>>()
+    })
 }

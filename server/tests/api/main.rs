@@ -13,6 +13,7 @@ mod org_resources;
 mod orgs;
 mod permissions;
 mod proof;
+mod pulumi_wire;
 mod server_fns;
 mod sessions;
 mod tokens;

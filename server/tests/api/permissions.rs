@@ -49,7 +49,7 @@ fn endpoints() -> Vec<Endpoint> {
             "/api/user/tokens",
             Some(json!({"description": "proof"})),
             Rule::Account,
-            &[201],
+            &[200],
         ),
         e(
             Method::DELETE,
@@ -90,16 +90,24 @@ fn endpoints() -> Vec<Endpoint> {
         e(
             Method::POST,
             "/api/orgs/{org}/invites/batch",
-            Some(json!({"emails": ["proof@example.com"], "role": "member"})),
+            Some(json!({"invites": [{"email": "proof@example.com", "role": "member"}]})),
             Rule::Org(&[MembersInvite]),
-            &[201],
+            &[200],
         ),
         e(
             Method::POST,
             "/api/orgs/{org}/invites/link",
             Some(json!({"role": "member"})),
             Rule::Org(&[MembersInvite]),
-            &[201],
+            &[200],
+        ),
+        e(
+            Method::GET,
+            "/api/orgs/{org}/invites/{id}",
+            None,
+            Rule::Account,
+            // `{id}` is the demo's invitation, addressed to none of the callers.
+            &[404],
         ),
         e(
             Method::PATCH,
@@ -114,7 +122,7 @@ fn endpoints() -> Vec<Endpoint> {
             "/api/orgs/{org}/invites/{id}/resend",
             None,
             Rule::Org(&[BillingManagersInvite]),
-            &[200],
+            &[204],
         ),
         e(
             Method::GET,
@@ -245,6 +253,13 @@ fn endpoints() -> Vec<Endpoint> {
             &[200],
         ),
         e(
+            Method::PATCH,
+            "/api/orgs/{org}/teams/{team}",
+            Some(json!({"newDescription": "proof"})),
+            Rule::Org(&[TeamsManage]),
+            &[204],
+        ),
+        e(
             Method::POST,
             "/api/orgs/{org}/teams/{team}/members",
             Some(json!({"userId": "nobody"})),
@@ -271,7 +286,7 @@ fn endpoints() -> Vec<Endpoint> {
             "/api/orgs/{org}/tokens",
             Some(json!({"name": "ci"})),
             Rule::Org(&[TokensCreate]),
-            &[201],
+            &[200],
         ),
         e(
             Method::DELETE,
@@ -291,9 +306,9 @@ fn endpoints() -> Vec<Endpoint> {
         e(
             Method::POST,
             "/api/orgs/{org}/policygroups",
-            Some(json!({"name": "baseline"})),
+            Some(json!({"name": "baseline", "entityType": "stacks"})),
             Rule::Org(&[PolicyGroupsManage]),
-            &[201],
+            &[204],
         ),
         e(
             Method::GET,
@@ -305,16 +320,16 @@ fn endpoints() -> Vec<Endpoint> {
         e(
             Method::POST,
             "/api/orgs/{org}/policypacks",
-            Some(json!({"name": "aws-guard"})),
+            Some(json!({"name": "aws-guard", "displayName": "AWS guard", "policies": [{}]})),
             Rule::Org(&[PolicyPacksManage]),
             &[201],
         ),
         e(
             Method::PATCH,
-            "/api/orgs/{org}/members/{userId}",
+            "/api/orgs/{org}/members/{userLogin}",
             Some(json!({"role": "admin"})),
             Rule::Org(&[MembersChangeRole]),
-            &[200],
+            &[204],
         ),
         // Destructive ones last: they end the billing manager's and a member's roles.
         e(
@@ -333,7 +348,7 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         e(
             Method::DELETE,
-            "/api/orgs/{org}/members/{userId}",
+            "/api/orgs/{org}/members/{userLogin}",
             None,
             Rule::Org(&[MembersRemove]),
             &[204],
@@ -357,7 +372,7 @@ async fn every_endpoint_answers_as_the_matrix_decides(app: TestApp) {
             .as_array()
             .unwrap()
             .iter()
-            .find(|m| m["name"] == name)
+            .find(|m| m["user"]["name"] == name)
             .unwrap()["userId"]
             .as_str()
             .unwrap()
@@ -379,6 +394,14 @@ async fn every_endpoint_answers_as_the_matrix_decides(app: TestApp) {
     let invitation = invites["invites"][0]["id"].as_str().unwrap().to_owned();
     let bob = user_id("Bob Builder");
     let carol = user_id("Carol Coder");
+    // Pulumi's paths name people by login (the demo's are made from their addresses).
+    let login_of = |id: &str| -> &'static str {
+        match id {
+            id if id == carol => "carol",
+            id if id == bob => "bob",
+            _ => "dana",
+        }
+    };
 
     // The table covers the OpenAPI document exactly.
     let (_, doc) = app.api_get("/api/openapi.json", None).await;
@@ -457,6 +480,7 @@ async fn every_endpoint_answers_as_the_matrix_decides(app: TestApp) {
                 },
             )
             .replace("{userId}", &user_param)
+            .replace("{userLogin}", login_of(&user_param))
             .replace("{email}", "listed@example.com")
             .replace("{team}", "platform")
             .replace("{project}", "website")

@@ -19,7 +19,7 @@ async fn tokens_are_shown_once_listed_and_revoked(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 201);
+    assert_eq!(res.status(), 200);
     let created: serde_json::Value = res.json().await.unwrap();
     let second = created["tokenValue"].as_str().unwrap().to_owned();
     let second_id = created["id"].as_str().unwrap().to_owned();
@@ -34,7 +34,7 @@ async fn tokens_are_shown_once_listed_and_revoked(app: TestApp) {
     );
     assert!(tokens
         .iter()
-        .any(|t| t["description"] == "ci" && t["lastUsed"].is_string()));
+        .any(|t| t["description"] == "ci" && t["lastUsed"].as_i64().unwrap() > 0));
 
     // Someone else cannot revoke Ada's token.
     let eve = app.sign_up("Eve", "eve@example.com").await;
@@ -76,7 +76,7 @@ async fn token_api_rejects_bad_bodies(app: TestApp) {
         ("{not json", "application/json"),
         ("{\"description\": 5}", "application/json"),
         (
-            "{\"description\": \"x\", \"admin\": true}",
+            "{\"description\": \"x\", \"expires\": \"soon\"}",
             "application/json",
         ),
         ("description=x", "application/x-www-form-urlencoded"),

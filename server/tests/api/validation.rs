@@ -142,8 +142,18 @@ async fn every_stored_text_field_has_a_limit(app: TestApp) {
     let cases = [
         ("/api/orgs/acme/teams", json!({"name": long})),
         ("/api/orgs/acme/tokens", json!({"name": long})),
-        ("/api/orgs/acme/policygroups", json!({"name": long})),
-        ("/api/orgs/acme/policypacks", json!({"name": long})),
+        (
+            "/api/orgs/acme/policygroups",
+            json!({"name": long, "entityType": "stacks"}),
+        ),
+        (
+            "/api/orgs/acme/policypacks",
+            json!({"name": long, "displayName": "x", "policies": [{}]}),
+        ),
+        (
+            "/api/orgs/acme/tokens",
+            json!({"name": "ci", "description": "x".repeat(201)}),
+        ),
         (
             "/api/orgs/acme/stacks",
             json!({"project": long, "name": "dev"}),
@@ -186,7 +196,7 @@ async fn nul_in_a_json_string_is_refused(app: TestApp) {
         ),
         (
             "/api/orgs/acme/invites/batch",
-            r#"{"emails": ["x\u0000@example.com"]}"#,
+            r#"{"invites": [{"email": "x\u0000@example.com", "role": "member"}]}"#,
         ),
         ("/api/orgs/acme/teams", r#"{"name": "esc\u001b"}"#),
     ] {

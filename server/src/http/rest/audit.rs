@@ -1,6 +1,6 @@
 //! The audit log (admins).
 
-use super::ApiQuery;
+use super::{ApiQuery, UserInfo};
 use crate::audit;
 use crate::db::rfc3339;
 use crate::error::{Error, Result};
@@ -25,17 +25,38 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(audit_log))
 }
 
+/// Pulumi's filters (`startTime`, `endTime`, `eventFilter`, `userFilter`) and Purser's
+/// (`event`, `since`, `until`, `limit`); where both name one, Pulumi's wins.
 #[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only this kind of event, e.g. `invitation.failed`.
     pub event: Option<String>,
+    /// As `event`.
+    pub event_filter: Option<String>,
+    /// Only what the account with this login did.
+    pub user_filter: Option<String>,
     /// At most this many entries (1–1000, default 100), newest first.
     pub limit: Option<i64>,
     /// Only entries at or after this time (RFC 3339).
     pub since: Option<String>,
     /// Only entries before this time (RFC 3339).
     pub until: Option<String>,
+    /// Only entries at or after this time (Unix seconds).
+    pub start_time: Option<i64>,
+    /// Only entries before this time (Unix seconds).
+    pub end_time: Option<i64>,
+    /// Accepted for Pulumi's clients: every entry is in one answer, up to `limit`.
+    #[allow(dead_code)] // read for the document; every entry is in one answer
+    pub continuation_token: Option<String>,
+    /// Accepted for Pulumi's clients: only `json`.
+    pub format: Option<String>,
+}
+
+/// Unix seconds as Unix milliseconds, saturating at the ends of time.
+fn from_epoch_secs(secs: Option<i64>) -> Option<i64> {
+    secs.map(|s| s.saturating_mul(1000))
 }
 
 fn parse_time(name: &str, value: Option<&str>) -> Result<Option<i64>> {
@@ -58,20 +79,39 @@ pub struct AuditLogResponse {
     pub audit_log_events: Vec<AuditEntryResponse>,
 }
 
+/// `AuditLogEvent` in Pulumi's shape, with Purser's `id`, `time`, `actor`, `target`
+/// and `details`. Purser does not record addresses, so `sourceIP` is empty.
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AuditEntryResponse {
+    /// Unix seconds.
+    pub timestamp: i64,
+    pub event: String,
+    pub description: String,
+    #[serde(rename = "sourceIP")]
+    pub source_ip: String,
+    pub user: UserInfo,
+    pub actor_name: String,
     pub id: String,
     /// RFC 3339.
     pub time: String,
     pub actor: String,
-    pub event: String,
     pub target: String,
     pub details: String,
 }
 
 impl From<AuditEntry> for AuditEntryResponse {
     fn from(e: AuditEntry) -> Self {
+        let description = match e.details.is_empty() {
+            true => format!("{} {}", e.event, e.target),
+            false => format!("{} {}: {}", e.event, e.target, e.details),
+        };
         AuditEntryResponse {
+            timestamp: e.at.div_euclid(1000),
+            description,
+            source_ip: String::new(),
+            actor_name: e.actor_name.clone().unwrap_or_else(|| e.actor.clone()),
+            user: UserInfo::new(e.actor_name, e.actor_login, None),
             id: e.id,
             time: rfc3339(e.at),
             actor: e.actor,
@@ -98,10 +138,14 @@ pub async fn audit_log(
             "limit must be between 1 and {MAX_AUDIT_PAGE}."
         )));
     }
+    if q.format.as_deref().is_some_and(|f| f != "json") {
+        return Err(Error::BadRequest("format must be json.".into()));
+    }
     let filter = audit::Filter {
-        event: q.event.as_deref(),
-        since: parse_time("since", q.since.as_deref())?,
-        until: parse_time("until", q.until.as_deref())?,
+        event: q.event_filter.as_deref().or(q.event.as_deref()),
+        user: q.user_filter.as_deref(),
+        since: from_epoch_secs(q.start_time).or(parse_time("since", q.since.as_deref())?),
+        until: from_epoch_secs(q.end_time).or(parse_time("until", q.until.as_deref())?),
     };
     let entries = audit::list(&state.db, &access, API, filter, limit).await?;
     Ok(Json(AuditLogResponse {

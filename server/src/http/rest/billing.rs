@@ -80,12 +80,12 @@ pub async fn get_payment_method(
     security(("token" = [])))]
 pub async fn put_payment_method(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     ApiJson(card): ApiJson<CardInput>,
 ) -> Result<Json<PaymentMethodResponse>> {
     let processor = state.processor.as_ref();
     let method =
-        billing::update_payment_method(&state.db, processor, &access, API, &user, &card).await?;
+        billing::update_payment_method(&state.db, processor, &access, API, &actor, &card).await?;
     Ok(Json(PaymentMethodResponse {
         payment_method: Some(method.into()),
     }))
@@ -147,7 +147,7 @@ pub struct SubscriptionRequest {
     security(("token" = [])))]
 pub async fn patch_subscription(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     ApiJson(body): ApiJson<SubscriptionRequest>,
 ) -> Result<Json<SubscriptionResponse>> {
     let edition: Edition =
@@ -159,9 +159,9 @@ pub async fn patch_subscription(
                     message: e.to_string(),
                 })
             })?;
-    billing::change_edition(&state.db, &access, API, &user, edition).await?;
+    billing::change_edition(&state.db, &access, API, &actor, edition).await?;
     // Read again: the answer shows the new edition.
-    let access = orgs::access(&state.db, &user, &access.org.name).await?;
+    let access = orgs::access(&state.db, &actor, &access.org.name).await?;
     let subscription = billing::subscription(&state.db, &access, API).await?;
     Ok(Json(subscription.into()))
 }

@@ -76,9 +76,9 @@ pub async fn list_billing_managers(
     security(("token" = [])))]
 pub async fn remove_billing_manager(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     Path((_org, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    orgs::remove_billing_manager(&state.db, &access, API, &user, &user_id).await?;
+    orgs::remove_billing_manager(&state.db, &access, API, &actor, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -74,7 +74,7 @@ pub async fn get_identity_provider(
     security(("token" = [])))]
 pub async fn set_identity_provider(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     ApiJson(body): ApiJson<IdentityProviderBody>,
 ) -> Result<StatusCode> {
     let to: IdentityProvider = body.identity_provider.parse().map_err(
@@ -85,7 +85,7 @@ pub async fn set_identity_provider(
             })
         },
     )?;
-    directory::set_identity_provider(&state.db, &access, API, &user, to).await?;
+    directory::set_identity_provider(&state.db, &access, API, &actor, to).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -102,10 +102,10 @@ pub struct DirectoryEmailBody {
     security(("token" = [])))]
 pub async fn add_directory_email(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     ApiJson(body): ApiJson<DirectoryEmailBody>,
 ) -> Result<StatusCode> {
-    directory::add(&state.db, &access, API, &user, &body.email).await?;
+    directory::add(&state.db, &access, API, &actor, &body.email).await?;
     Ok(StatusCode::CREATED)
 }
 
@@ -116,9 +116,9 @@ pub async fn add_directory_email(
     security(("token" = [])))]
 pub async fn remove_directory_email(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     Path((_org, email)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    directory::remove(&state.db, &access, API, &user, &email).await?;
+    directory::remove(&state.db, &access, API, &actor, &email).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -36,7 +36,13 @@ const TEXT_PROPERTIES: &[(&str, &str, TextRule)] = &[
         TextRule::TEAM_DESCRIPTION,
     ),
     ("CreateOrgTokenRequest", "name", TextRule::ORG_TOKEN_NAME),
-    ("CreatePolicyRequest", "name", TextRule::POLICY_NAME),
+    (
+        "CreateOrgTokenRequest",
+        "description",
+        TextRule::TOKEN_DESCRIPTION,
+    ),
+    ("NewPolicyGroupRequest", "name", TextRule::POLICY_NAME),
+    ("CreatePolicyPackRequest", "name", TextRule::POLICY_NAME),
     ("CreateStackRequest", "project", TextRule::PROJECT_NAME),
     ("CreateStackRequest", "name", TextRule::STACK_NAME),
     ("CardInput", "holder", TextRule::CARD_HOLDER),
@@ -47,9 +53,24 @@ enum Constraint {
     OneOf(Vec<&'static str>),
     Range(i64, i64),
     Format(&'static str),
-    /// An array of 1 to `n` items, each an email address.
-    Emails(usize),
+    /// An array of 1 to `n` items.
+    Items(usize),
 }
+
+/// Request bodies in Pulumi's shape: like Pulumi's API, they take properties they do
+/// not define (Pulumi's clients send some Purser has no use for). Every other request
+/// body refuses them (`deny_unknown_fields`).
+const OPEN_BODIES: &[&str] = &[
+    "CreateTokenRequest",
+    "CreateOrgTokenRequest",
+    "ChangeRoleRequest",
+    "BatchInviteRequest",
+    "InviteRequest",
+    "LinkInviteRequest",
+    "UpdateTeamRequest",
+    "NewPolicyGroupRequest",
+    "CreatePolicyPackRequest",
+];
 
 fn invitable_roles() -> Vec<&'static str> {
     [InvitedRole::Member, InvitedRole::BillingManager]
@@ -71,14 +92,23 @@ fn property_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
             "identityProvider",
             OneOf(IdentityProvider::ALL.iter().map(|p| p.as_str()).collect()),
         ),
-        ("BatchInviteRequest", "role", OneOf(invitable_roles())),
+        ("InviteRequest", "role", OneOf(invitable_roles())),
+        ("InviteRequest", "email", Format("email")),
         (
             "BatchInviteRequest",
-            "emails",
-            Emails(purser_core::invitations::MAX_BATCH),
+            "invites",
+            Items(purser_core::invitations::MAX_BATCH),
         ),
         ("LinkInviteRequest", "role", OneOf(invitable_roles())),
         ("ChangeRoleRequest", "role", OneOf(vec!["admin", "member"])),
+        (
+            "ChangeRoleRequest",
+            "fgaRoleId",
+            OneOf(vec!["admin", "member"]),
+        ),
+        ("NewPolicyGroupRequest", "entityType", OneOf(vec!["stacks"])),
+        ("NewPolicyGroupRequest", "mode", OneOf(vec!["audit"])),
+        ("CreatePolicyPackRequest", "policies", Items(1000)),
         ("DirectoryEmailBody", "email", Format("email")),
         (
             "UpdateReport",
@@ -88,8 +118,9 @@ fn property_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
     ]
 }
 
-/// Properties of responses that mean the same wherever they appear.
-fn response_property(property: &str) -> Option<Constraint> {
+/// Properties of responses that mean the same wherever they appear (`schema` for the
+/// exceptions).
+fn response_property(schema: &str, property: &str) -> Option<Constraint> {
     use Constraint::*;
     const TIMES: &[&str] = &[
         "accepted",
@@ -101,14 +132,15 @@ fn response_property(property: &str) -> Option<Constraint> {
         "joinedAt",
         "lastErrorAt",
         "lastUpdate",
-        "lastUsed",
+        "modifiedAt",
         "sent",
         "time",
         "updated",
     ];
     match property {
         p if TIMES.contains(&p) => Some(Format("date-time")),
-        "email" => Some(Format("email")),
+        // A link invitation's `email` is empty (Pulumi's schema requires the field).
+        "email" if schema != "InviteResponse" => Some(Format("email")),
         "url" => Some(Format("uri")),
         "role" => Some(OneOf(Role::ALL.iter().map(|r| r.as_str()).collect())),
         "edition" => Some(OneOf(Edition::ALL.iter().map(|e| e.as_str()).collect())),
@@ -139,7 +171,18 @@ fn parameter_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
         (
             "/api/orgs/{org}/resources/summary",
             "granularity",
-            OneOf(vec!["day", "month"]),
+            OneOf(vec!["daily", "monthly", "day", "month"]),
+        ),
+        ("/api/orgs/{org}/auditlogs", "format", OneOf(vec!["json"])),
+        (
+            "/api/user/tokens",
+            "filter",
+            OneOf(vec!["active", "expired", "all"]),
+        ),
+        (
+            "/api/orgs/{org}/tokens",
+            "filter",
+            OneOf(vec!["active", "expired", "all"]),
         ),
         (
             "/api/orgs/{org}/resources/summary",
@@ -199,19 +242,22 @@ impl utoipa::Modify for Conventions {
             let RefOr::T(Schema::Object(object)) = schema else {
                 continue;
             };
-            if !request_bodies.contains(name) {
+            if !request_bodies.contains(name) && !OPEN_BODIES.contains(&name.as_str()) {
                 for (property, schema) in object.properties.iter_mut() {
                     if let (RefOr::T(Schema::Object(field)), Some(c)) =
-                        (schema, response_property(property))
+                        (schema, response_property(name, property))
                     {
                         apply(field, &c);
                     }
                 }
                 continue;
             }
-            // Every request body refuses properties it does not define
-            // (`deny_unknown_fields`): say so, so that none is sent in vain.
-            object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+            // A request body refuses properties it does not define
+            // (`deny_unknown_fields`) unless it is one of Pulumi's: say so, so that
+            // none is sent in vain.
+            object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(
+                OPEN_BODIES.contains(&name.as_str()),
+            )));
             for (property, schema) in object.properties.iter_mut() {
                 let rule = TEXT_PROPERTIES
                     .iter()
@@ -227,12 +273,9 @@ impl utoipa::Modify for Conventions {
                         field.pattern = Some(rule.charset.pattern(rule.required).to_owned());
                     }
                     (RefOr::T(Schema::Object(field)), None, Some(c)) => apply(field, c),
-                    (RefOr::T(Schema::Array(array)), None, Some(Constraint::Emails(max))) => {
+                    (RefOr::T(Schema::Array(array)), None, Some(Constraint::Items(max))) => {
                         array.min_items = Some(1);
                         array.max_items = Some(*max);
-                        if let Some(item) = array_item(array) {
-                            apply(item, &Constraint::Format("email"));
-                        }
                     }
                     (RefOr::T(Schema::Object(field)), None, None) => allow_any_text(field),
                     (RefOr::T(Schema::Array(array)), None, None) => {
@@ -275,7 +318,7 @@ fn apply(field: &mut Object, constraint: &Constraint) {
         Constraint::Format(format) => {
             field.format = Some(SchemaFormat::Custom((*format).to_owned()));
         }
-        Constraint::Emails(_) => {}
+        Constraint::Items(_) => {}
     }
 }
 

@@ -1,6 +1,6 @@
 //! Invitations: by email in batches or by link, accepting, resending, revoking, and an account's own pending invitations.
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiQuery, UserInfo};
 use crate::db::rfc3339;
 use crate::error::{Error, Result};
 use crate::http::answer::ErrorBody;
@@ -11,7 +11,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use purser_core::{InvitedRole, Role, Surface};
+use purser_core::{InvitationStatus, InvitedRole, Role, Surface};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -25,25 +25,37 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_invites))
         .routes(routes!(invite_batch))
         .routes(routes!(invite_link))
-        .routes(routes!(accept_invite, revoke_invite))
+        .routes(routes!(get_invite, accept_invite, revoke_invite))
         .routes(routes!(resend_invite))
 }
 
+/// `PendingOrganizationInvite` in Pulumi's shape, with Purser's additions (`kind`,
+/// `invitedBy`, `created`, `sent`, `lastError…`). The accept link is never listed:
+/// only its hash is kept, so `acceptInviteUrl` is present and empty.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InviteResponse {
     pub id: String,
     #[schema(value_type = String, example = "billing-manager")]
     pub role: Role,
+    /// The address of an email invitation; empty for a link.
+    pub email: String,
+    /// `pending`, `accepted` or `revoked`.
+    pub status: String,
+    pub accept_invite_url: String,
+    /// Unix seconds.
+    pub sent_at: i64,
+    pub sent_by: UserInfo,
+    /// Why the last acceptance failed, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accept_error: Option<String>,
     /// `email` or `link`.
     pub kind: String,
-    /// For email invitations.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invited_by: Option<String>,
+    /// RFC 3339.
     pub created: String,
+    /// RFC 3339.
     pub sent: String,
     /// The last failed acceptance, e.g. `billing-manager-limit-reached`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,9 +71,13 @@ impl From<Invitation> for InviteResponse {
         InviteResponse {
             id: i.id,
             role: i.role,
-            kind: i.kind.as_str().to_owned(),
-            email: i.email,
+            email: i.email.unwrap_or_default(),
             status: i.status.as_str().to_owned(),
+            accept_invite_url: String::new(),
+            sent_at: i.sent_at.div_euclid(1000),
+            sent_by: UserInfo::new(i.invited_by.clone(), i.invited_by_login, None),
+            accept_error: i.last_error.map(|e| e.to_string()),
+            kind: i.kind.as_str().to_owned(),
             invited_by: i.invited_by,
             created: rfc3339(i.created_at),
             sent: rfc3339(i.sent_at),
@@ -85,16 +101,13 @@ pub struct RoleQuery {
 }
 
 /// The role an invitation is for, by `core`'s rule (member or billing manager only).
-fn parse_optional_role(role: Option<&str>) -> Result<Option<InvitedRole>> {
-    role.map(|r| {
-        r.parse::<InvitedRole>().map_err(|e| {
-            Error::Invalid(purser_core::ValueError {
-                field: "role",
-                message: e.to_string(),
-            })
+fn parse_role(role: &str) -> Result<InvitedRole> {
+    role.parse::<InvitedRole>().map_err(|e| {
+        Error::Invalid(purser_core::ValueError {
+            field: "role",
+            message: e.to_string(),
         })
     })
-    .transpose()
 }
 
 /// Pending invitations (admins only).
@@ -107,162 +120,236 @@ pub async fn list_invites(
     OrgCtx { access, .. }: OrgCtx,
     ApiQuery(q): ApiQuery<RoleQuery>,
 ) -> Result<Json<InvitesResponse>> {
-    let role = parse_optional_role(q.role.as_deref())?;
+    let role = q.role.as_deref().map(parse_role).transpose()?;
     let list = invitations::pending(&state.db, &access, API, role).await?;
     Ok(Json(InvitesResponse {
         invites: list.into_iter().map(Into::into).collect(),
     }))
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct BatchInviteRequest {
-    pub emails: Vec<String>,
-    /// `member` (default) or `billing-manager`.
-    #[serde(default)]
-    pub role: Option<String>,
+/// `CreateOrganizationInviteRequest` in a batch: one invitation by email.
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteRequest {
+    pub email: String,
+    /// `member` or `billing-manager` (Pulumi's `admin` is refused: admins are made
+    /// from members).
+    pub role: String,
+    /// Accepted for Pulumi's clients; Purser has no custom roles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
 }
 
-/// Invites addresses by email; each gets a single-use, never-expiring accept link.
+/// `CreateOrganizationInviteRequest` for a link: `email` is accepted and unused (a link
+/// is for whoever opens it).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkInviteRequest {
+    /// `member` or `billing-manager`.
+    pub role: String,
+    #[allow(dead_code)] // read for the document: Pulumi's clients send it
+    pub email: Option<String>,
+    #[allow(dead_code)] // Pulumi's custom role: read, not used
+    pub role_id: Option<String>,
+}
+
+/// `BatchCreateOrganizationInviteRequest`.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchInviteRequest {
+    pub invites: Vec<InviteRequest>,
+    /// Pulumi's Turnstile token; not used.
+    #[allow(dead_code)] // Pulumi's Turnstile token: read, not used
+    pub token: Option<String>,
+}
+
+/// `CreateOrganizationInviteResponse`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedInvite {
+    pub id: String,
+    /// Shown only in this answer: only a hash of its secret is kept.
+    pub accept_invite_url: String,
+}
+
+/// `BatchCreateOrganizationInviteResponse`: who was invited, and who could not be (an
+/// address that already has a role or a pending invitation, or a billing manager beyond
+/// the edition's allowance).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchInviteResponse {
+    pub sent_invites: Vec<CreatedInvite>,
+    pub failed_invites: Vec<InviteRequest>,
+}
+
+/// Invites addresses by email; each gets a single-use, never-expiring accept link. A
+/// malformed address or a role the caller may not invite refuses the whole batch.
 #[utoipa::path(post, path = "/api/orgs/{org}/invites/batch", tag = "invitations", request_body = BatchInviteRequest,
     params(("org" = String, Path)),
-    responses((status = 201, body = InvitesResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = BatchInviteResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn invite_batch(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     ApiJson(body): ApiJson<BatchInviteRequest>,
-) -> Result<(StatusCode, Json<InvitesResponse>)> {
+) -> Result<Json<BatchInviteResponse>> {
     state
         .throttle
-        .check_account(crate::throttle::Kind::Invitation, &user.id)?;
-    let role = parse_optional_role(body.role.as_deref())?.unwrap_or(InvitedRole::Member);
-    let created = invitations::invite_by_email(
-        &state.db,
-        &access,
-        API,
-        &user,
-        role,
-        &body.emails,
-        &state.settings.base_url,
-    )
-    .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(InvitesResponse {
-            invites: created.into_iter().map(Into::into).collect(),
-        }),
-    ))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LinkInviteRequest {
-    /// `member` (default) or `billing-manager`.
-    #[serde(default)]
-    pub role: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct LinkInviteResponse {
-    pub invite: InviteResponse,
-    /// The accept link: shown only in this response.
-    pub url: String,
+        .check_account(crate::throttle::Kind::Invitation, &actor.id)?;
+    let emails: Vec<String> = body.invites.iter().map(|i| i.email.clone()).collect();
+    // Every address and role is checked before anything is sent.
+    purser_core::invitations::parse_email_list(&emails)?;
+    let roles = body
+        .invites
+        .iter()
+        .map(|i| parse_role(&i.role))
+        .collect::<Result<Vec<_>>>()?;
+    for role in &roles {
+        access.require(purser_core::invitations::invite_action(*role), API)?;
+    }
+    let mut answer = BatchInviteResponse {
+        sent_invites: Vec::new(),
+        failed_invites: Vec::new(),
+    };
+    for (invite, role) in body.invites.into_iter().zip(roles) {
+        let sent = invitations::invite_by_email(
+            &state.db,
+            &access,
+            API,
+            &actor,
+            role,
+            std::slice::from_ref(&invite.email),
+            &state.settings.base_url,
+        )
+        .await;
+        match sent {
+            Ok(created) => {
+                answer
+                    .sent_invites
+                    .extend(created.into_iter().map(|(invitation, url)| CreatedInvite {
+                        id: invitation.id,
+                        accept_invite_url: url,
+                    }))
+            }
+            Err(Error::Conflict(_)) => answer.failed_invites.push(invite),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Json(answer))
 }
 
 /// Creates a new single-use invite link.
 #[utoipa::path(post, path = "/api/orgs/{org}/invites/link", tag = "invitations", request_body = LinkInviteRequest,
     params(("org" = String, Path)),
-    responses((status = 201, body = LinkInviteResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = CreatedInvite), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn invite_link(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     ApiJson(body): ApiJson<LinkInviteRequest>,
-) -> Result<(StatusCode, Json<LinkInviteResponse>)> {
+) -> Result<Json<CreatedInvite>> {
     state
         .throttle
-        .check_account(crate::throttle::Kind::Invitation, &user.id)?;
-    let role = parse_optional_role(body.role.as_deref())?.unwrap_or(InvitedRole::Member);
+        .check_account(crate::throttle::Kind::Invitation, &actor.id)?;
+    let role = parse_role(&body.role)?;
     let (invitation, url) = invitations::invite_by_link(
         &state.db,
         &access,
         API,
-        &user,
+        &actor,
         role,
         &state.settings.base_url,
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(LinkInviteResponse {
-            invite: invitation.into(),
-            url,
-        }),
-    ))
+    Ok(Json(CreatedInvite {
+        id: invitation.id,
+        accept_invite_url: url,
+    }))
 }
 
+/// Which invitation a path's `{id}` names: an id (a UUID), or the secret at the end of
+/// an accept link.
+fn locate<'a>(org: &'a str, invite: &'a str) -> Locator<'a> {
+    if uuid::Uuid::parse_str(invite).is_ok() {
+        Locator::Id { org, id: invite }
+    } else {
+        Locator::Secret {
+            org: Some(org),
+            secret: invite,
+        }
+    }
+}
+
+/// `OrganizationSummaryWithRole`: the organization an invitation is to, and its role.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AcceptResponse {
-    pub organization: String,
-    #[schema(value_type = String)]
+pub struct InvitedTo {
+    /// The organization's URL name.
+    pub github_login: String,
+    pub name: String,
+    pub avatar_url: String,
+    #[schema(value_type = String, example = "billing-manager")]
     pub role: Role,
 }
 
-/// Accepts an invitation: `{invite}` is the secret from the accept link, or the id of
+/// What an invitation is to, for the person it is for: `{id}` is the secret from the
+/// accept link, or the id of an email invitation addressed to the caller.
+#[utoipa::path(get, path = "/api/orgs/{org}/invites/{id}", tag = "invitations",
+    params(("org" = String, Path), ("id" = String, Path)),
+    responses((status = 200, body = InvitedTo), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn get_invite(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path((org, invite)): Path<(String, String)>,
+) -> Result<Json<InvitedTo>> {
+    let preview = invitations::preview_for(&state.db, &user, locate(&org, &invite)).await?;
+    Ok(Json(InvitedTo {
+        github_login: preview.org_name,
+        name: preview.org_display_name,
+        avatar_url: String::new(),
+        role: preview.role,
+    }))
+}
+
+/// Accepts an invitation: `{id}` is the secret from the accept link, or the id of
 /// an email invitation addressed to the caller (as `GET /api/user/pending-invites` lists).
 #[utoipa::path(patch, path = "/api/orgs/{org}/invites/{id}", tag = "invitations",
     params(("org" = String, Path), ("id" = String, Path)),
-    responses((status = 200, body = AcceptResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn accept_invite(
     State(state): State<AppState>,
     Caller(user): Caller,
     Path((org, invite)): Path<(String, String)>,
-) -> Result<Json<AcceptResponse>> {
-    let locator = if uuid::Uuid::parse_str(&invite).is_ok() {
-        Locator::Id {
-            org: &org,
-            id: &invite,
-        }
-    } else {
-        Locator::Secret {
-            org: Some(&org),
-            secret: &invite,
-        }
-    };
-    let (accepted, role) = invitations::accept(&state.db, &user, locator).await?;
-    Ok(Json(AcceptResponse {
-        organization: accepted.name,
-        role,
-    }))
+) -> Result<StatusCode> {
+    invitations::accept(&state.db, &user, locate(&org, &invite)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Sends an email invitation again, with a new link; resets its sent date.
 #[utoipa::path(post, path = "/api/orgs/{org}/invites/{id}/resend", tag = "invitations",
     params(("org" = String, Path), ("id" = String, Path)),
-    responses((status = 200, body = InviteResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn resend_invite(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     Path((_org, id)): Path<(String, String)>,
-) -> Result<Json<InviteResponse>> {
+) -> Result<StatusCode> {
     state
         .throttle
-        .check_account(crate::throttle::Kind::Invitation, &user.id)?;
-    let invitation = invitations::resend(
+        .check_account(crate::throttle::Kind::Invitation, &actor.id)?;
+    invitations::resend(
         &state.db,
         &access,
         API,
-        &user,
+        &actor,
         &id,
         &state.settings.base_url,
     )
     .await?;
-    Ok(Json(invitation.into()))
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Revokes a pending invitation; its link then shows "no longer valid".
@@ -272,21 +359,31 @@ pub async fn resend_invite(
     security(("token" = [])))]
 pub async fn revoke_invite(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     Path((_org, id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    invitations::revoke(&state.db, &access, API, &user, &id).await?;
+    invitations::revoke(&state.db, &access, API, &actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// An email invitation addressed to the caller, as `PendingOrganizationInvite`, with
+/// the organization it is to (`organization`, `organizationDisplayName`).
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingInvite {
     pub id: String,
-    pub organization: String,
-    pub organization_display_name: String,
     #[schema(value_type = String)]
     pub role: Role,
+    pub email: String,
+    pub status: String,
+    /// Empty: the link is in the invitation email (only its hash is kept).
+    pub accept_invite_url: String,
+    /// Unix seconds.
+    pub sent_at: i64,
+    pub sent_by: UserInfo,
+    pub organization: String,
+    pub organization_display_name: String,
+    /// RFC 3339.
     pub sent: String,
 }
 
@@ -309,9 +406,14 @@ pub async fn pending_invites(
             .into_iter()
             .map(|i| PendingInvite {
                 id: i.id,
+                role: i.role,
+                email: user.email.clone(),
+                status: InvitationStatus::Pending.as_str().to_owned(),
+                accept_invite_url: String::new(),
+                sent_at: i.sent_at.div_euclid(1000),
+                sent_by: UserInfo::new(i.sent_by_name, i.sent_by_login, None),
                 organization: i.org_name,
                 organization_display_name: i.org_display_name,
-                role: i.role,
                 sent: rfc3339(i.sent_at),
             })
             .collect(),

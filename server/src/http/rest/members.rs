@@ -1,5 +1,6 @@
 //! An organization's counts and members, and changing or ending a member's role.
 
+use super::UserInfo;
 use super::{ApiJson, ApiQuery, PageQuery};
 use crate::db::rfc3339;
 use crate::error::{Error, Result};
@@ -10,6 +11,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use purser_core::permissions::allows;
 use purser_core::{Action, Edition, IdentityProvider, MemberView, Role, Surface};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -25,24 +27,134 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_member, change_member_role))
 }
 
+/// `GetOrganizationMetadata` in Pulumi's shape, and Purser's additions (`name`,
+/// `displayName`, `edition`, `identityProvider`, `billingManagerCount`, `role`).
+/// Pulumi's features Purser does not have are present and off.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrgMetadata {
+    pub id: String,
+    /// `pulumi`: a Purser organization is not backed by a VCS organization.
+    pub kind: &'static str,
+    /// RFC 3339.
+    pub created: String,
+    /// Admins and members; billing managers are never counted.
+    pub member_count: u64,
+    pub stack_count: u64,
+    pub account_count: u64,
+    pub environment_count: u64,
+    /// The caller's role.
+    #[schema(value_type = String, example = "member")]
+    pub user_role: Role,
+    pub audit_logs_enabled: bool,
+    pub webhooks_enabled: bool,
+    pub members_can_create_stacks: bool,
+    pub members_can_create_teams: bool,
+    pub members_can_create_accounts: bool,
+    pub members_can_delete_stacks: bool,
+    pub members_can_transfer_stacks: bool,
+    /// `0`, none (Pulumi's `InsightsAccountPermission`).
+    pub default_account_permission: i64,
+    /// `101`, read (Pulumi's `StackPermission`): members may list the stacks.
+    pub default_stack_permission: i64,
+    pub default_environment_permission: &'static str,
+    #[serde(rename = "preferredVCS")]
+    pub preferred_vcs: &'static str,
+    pub ai_enablement: &'static str,
+    pub insights_trial_using_policy: bool,
+    pub natural_language_search_disabled: bool,
+    pub neo_agent_disabled: bool,
+    pub neo_approval_mode: &'static str,
+    #[serde(rename = "neoCLIExplanationsDisabled")]
+    pub neo_cli_explanations_disabled: bool,
+    pub neo_enabled: bool,
+    pub neo_task_sharing_mode: &'static str,
+    /// Pulumi's feature flags: those Purser has are on.
+    #[schema(value_type = Object)]
+    pub features: std::collections::BTreeMap<&'static str, bool>,
+    /// The edition as Pulumi names its offers.
+    pub product: &'static str,
     pub name: String,
     pub display_name: String,
     #[schema(value_type = String, example = "team")]
     pub edition: Edition,
     #[schema(value_type = String, example = "open")]
     pub identity_provider: IdentityProvider,
-    /// Admins and members; billing managers are never counted.
-    pub member_count: u64,
     pub billing_manager_count: u64,
-    /// The caller's role.
+    /// The caller's role (as `userRole`).
     #[schema(value_type = String, example = "member")]
     pub role: Role,
 }
 
-/// Counts and edition of an organization, for anyone with a role in it.
+/// Pulumi's required feature flags, and whether Purser has each.
+const FEATURES: &[(&str, bool)] = &[
+    ("agentIntegrationCatalogEnabled", false),
+    ("agentPoolRegistrationEnabled", false),
+    ("agentScheduledTasksEnabled", false),
+    ("aiAgentsEnabled", false),
+    ("aleEnabled", false),
+    ("approvalsEnabled", false),
+    ("auditLogUIFilteringEnabled", true),
+    ("auditLogsEnabled", true),
+    ("bitbucketVCSEnabled", false),
+    ("bringYourOwnKeyEnabled", false),
+    ("cliIntegrationCatalogEnabled", false),
+    ("crossGuardEnabled", true),
+    ("customRoleCondition", false),
+    ("customRolesEnabled", false),
+    ("customTemplatesEnabled", false),
+    ("customVCSEnabled", false),
+    ("dependencyCachingEnabled", false),
+    ("deployEnabled", false),
+    ("discoveredStacksEnabled", false),
+    ("driftDetectionEnabled", false),
+    ("environmentRevisionTagsEnabled", false),
+    ("environmentSecretRotationEnabled", false),
+    ("environmentsEnabled", false),
+    ("environmentsRestoreEnabled", false),
+    ("escEditorRevampEnabled", false),
+    ("escOnboardingAzureOAuthClientEnabled", false),
+    ("escOnboardingEnabled", false),
+    ("escOnboardingGcpOAuthClientEnabled", false),
+    ("escOnboardingV2Enabled", false),
+    ("fixDriftWithNeoEnabled", false),
+    ("ghAppDetailedDiffEnabled", false),
+    ("gitHubEnterpriseIntegrationEnabled", false),
+    ("iacCloudImportEnabled", false),
+    ("insightsAutoPolicyPacksEnabled", false),
+    ("insightsMonetizationEnabled", false),
+    ("integrationAssistantEnabled", false),
+    ("legacyDeploymentsOrgToken", false),
+    ("neoByokEnabled", false),
+    ("neoPlanModeEnabled", false),
+    ("neoTaskSharingEnabled", false),
+    ("nlpSearchEnabled", false),
+    ("pangeaAccountsScanPageEnabled", false),
+    ("policyIssueManagementEnabled", false),
+    ("policyManagementV2Enabled", false),
+    ("propertySearchUIEnabled", false),
+    ("resourceExportEnabled", false),
+    ("resourceSearchEnabled", false),
+    ("restoreStacksEnabled", false),
+    ("scimEnabled", false),
+    ("selfHostedDeploymentsEnabled", false),
+    ("selfServeIDPRemoval", false),
+    ("serviceBackedConfigEnabled", false),
+    ("themingEnabled", false),
+    ("webhooksEnabled", false),
+    ("teamsEnabled", true),
+];
+
+/// Pulumi's name for the offer an edition corresponds to.
+fn product(edition: Edition) -> &'static str {
+    match edition {
+        Edition::Team => "team-pro",
+        Edition::Enterprise => "enterprise",
+        Edition::BusinessCritical => "business-critical",
+    }
+}
+
+/// Counts, edition and settings of an organization, for anyone with a role in it.
 #[utoipa::path(get, path = "/api/orgs/{org}/metadata", tag = "organizations",
     params(("org" = String, Path, description = "The organization's URL name")),
     responses((status = 200, body = OrgMetadata), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
@@ -53,41 +165,92 @@ async fn org_metadata(
 ) -> Result<Json<OrgMetadata>> {
     access.require(Action::MembersViewCount, Surface::Api)?;
     let count = orgs::member_count(&state.db, &access.org.id).await?;
+    let stack_count = orgs::stack_count(&state.db, &access.org.id).await?;
+    let members_may = |action| allows(Role::Member, action, Surface::Api);
+    let org = access.org;
     Ok(Json(OrgMetadata {
-        name: access.org.name,
-        display_name: access.org.display_name,
-        edition: access.org.edition,
-        identity_provider: access.org.identity_provider,
+        id: org.id,
+        kind: "pulumi",
+        created: rfc3339(org.created_at),
         member_count: count.members,
+        stack_count,
+        account_count: 0,
+        environment_count: 0,
+        user_role: access.role,
+        audit_logs_enabled: true,
+        webhooks_enabled: false,
+        members_can_create_stacks: members_may(Action::StacksCreate),
+        members_can_create_teams: members_may(Action::TeamsCreate),
+        members_can_create_accounts: false,
+        members_can_delete_stacks: false,
+        members_can_transfer_stacks: false,
+        default_account_permission: 0,
+        default_stack_permission: 101,
+        default_environment_permission: "none",
+        preferred_vcs: "none",
+        ai_enablement: "disabled",
+        insights_trial_using_policy: false,
+        natural_language_search_disabled: true,
+        neo_agent_disabled: true,
+        neo_approval_mode: "manual",
+        neo_cli_explanations_disabled: true,
+        neo_enabled: false,
+        neo_task_sharing_mode: "none",
+        features: FEATURES.iter().copied().collect(),
+        product: product(org.edition),
+        name: org.name,
+        display_name: org.display_name,
+        edition: org.edition,
+        identity_provider: org.identity_provider,
         billing_manager_count: count.billing_managers,
         role: access.role,
     }))
 }
 
-/// A member as the caller may see them: fields the caller's role may not see are absent.
+/// The role as Pulumi's fine-grained role (`fgaRole`): one built-in role per
+/// organization role.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FgaRole {
+    pub id: String,
+    pub name: String,
+    /// RFC 3339.
+    pub modified_at: String,
+}
+
+/// `OrganizationMember` in Pulumi's shape: what the caller may not see of the person
+/// (a billing manager sees neither names nor logins) is present and empty.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MemberResponse {
     #[schema(value_type = String, example = "member")]
     pub role: Role,
-    /// RFC 3339.
-    pub joined_at: String,
+    /// When they joined, RFC 3339.
+    pub created: String,
+    pub fga_role: FgaRole,
+    pub known_to_pulumi: bool,
+    pub virtual_admin: bool,
+    pub user: UserInfo,
+    /// Purser's addition: the account's id, for those who may see names.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
 }
 
 impl From<MemberView> for MemberResponse {
     fn from(v: MemberView) -> Self {
+        let created = rfc3339(v.joined_at);
         MemberResponse {
             role: v.role,
-            joined_at: rfc3339(v.joined_at),
+            fga_role: FgaRole {
+                id: v.role.as_str().to_owned(),
+                name: v.role.label().to_owned(),
+                modified_at: created.clone(),
+            },
+            created,
+            known_to_pulumi: true,
+            virtual_admin: false,
+            user: UserInfo::new(v.name, v.login, v.email),
             user_id: v.user_id,
-            name: v.name,
-            email: v.email,
         }
     }
 }
@@ -102,7 +265,8 @@ pub struct MembersResponse {
 }
 
 /// The organization's members (admins and members), redacted for the caller's role:
-/// admins see names and emails, members names, billing managers role and join date only.
+/// admins see names, logins and emails, members names and logins, billing managers
+/// role and join date only.
 #[utoipa::path(get, path = "/api/orgs/{org}/members", tag = "organizations",
     params(("org" = String, Path, description = "The organization's URL name"), PageQuery),
     responses((status = 200, body = MembersResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
@@ -127,53 +291,57 @@ async fn list_members(
     }))
 }
 
-/// Removes a member or an admin (never the last admin).
-#[utoipa::path(delete, path = "/api/orgs/{org}/members/{userId}", tag = "organizations",
-    params(("org" = String, Path), ("userId" = String, Path)),
+/// Removes a member or an admin (never the last admin), by login.
+#[utoipa::path(delete, path = "/api/orgs/{org}/members/{userLogin}", tag = "organizations",
+    params(("org" = String, Path), ("userLogin" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn remove_member(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
-    Path((_org, user_id)): Path<(String, String)>,
+    OrgCtx { actor, access, .. }: OrgCtx,
+    Path((_org, login)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    orgs::remove_member(&state.db, &access, API, &user, &user_id).await?;
+    access.require(Action::MembersRemove, API)?;
+    let user_id = orgs::member_id_by_login(&state.db, &access, &login).await?;
+    orgs::remove_member(&state.db, &access, API, &actor, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `UpdateOrganizationMemberRequest`: Pulumi's `fgaRoleId` is accepted and, as there,
+/// ignored when it is absent; Purser's roles are its built-in ones, so it must name one.
 #[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ChangeRoleRequest {
     /// `admin` or `member`.
     #[schema(example = "admin")]
-    pub role: String,
+    pub role: Option<String>,
+    pub fga_role_id: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ChangeRoleResponse {
-    pub user_id: String,
-    #[schema(value_type = String, example = "admin")]
-    pub role: Role,
-}
-
-/// Changes a member's role, admin ⇄ member (never the last admin).
-#[utoipa::path(patch, path = "/api/orgs/{org}/members/{userId}", tag = "organizations", request_body = ChangeRoleRequest,
-    params(("org" = String, Path), ("userId" = String, Path)),
-    responses((status = 200, body = ChangeRoleResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+/// Changes a member's role, admin ⇄ member (never the last admin), by login.
+#[utoipa::path(patch, path = "/api/orgs/{org}/members/{userLogin}", tag = "organizations", request_body = ChangeRoleRequest,
+    params(("org" = String, Path), ("userLogin" = String, Path)),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn change_member_role(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
-    Path((_org, user_id)): Path<(String, String)>,
+    OrgCtx { actor, access, .. }: OrgCtx,
+    Path((_org, login)): Path<(String, String)>,
     ApiJson(body): ApiJson<ChangeRoleRequest>,
-) -> Result<Json<ChangeRoleResponse>> {
-    let to = body.role.parse::<Role>().map_err(|e| {
+) -> Result<StatusCode> {
+    access.require(Action::MembersChangeRole, API)?;
+    let user_id = orgs::member_id_by_login(&state.db, &access, &login).await?;
+    // As in Pulumi: `fgaRoleId`, when given, decides (Purser's role ids are the role
+    // names); with neither, there is nothing to change.
+    let Some(named) = body.fga_role_id.or(body.role) else {
+        return Ok(StatusCode::NO_CONTENT);
+    };
+    let to = named.parse::<Role>().map_err(|e| {
         Error::Invalid(purser_core::ValueError {
             field: "role",
             message: e.to_string(),
         })
     })?;
-    let role = orgs::change_role(&state.db, &access, API, &user, &user_id, to).await?;
-    Ok(Json(ChangeRoleResponse { user_id, role }))
+    orgs::change_role(&state.db, &access, API, &actor, &user_id, to).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -2,6 +2,7 @@
 //! `Authorization: token <token>`, errors as `{code, message}`, lists paginated with
 //! `continuationToken`.
 
+use crate::db::rfc3339;
 use crate::error::{Error, Result};
 use crate::http::answer::ErrorBody;
 use crate::http::input;
@@ -11,11 +12,13 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::routing::{any, get};
 use axum::{Json, Router};
+use purser_core::tokens::TokenFilter;
+use purser_core::views::{OrgTokenView, TokenView};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::{IntoParams, OpenApi};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
 mod audit;
@@ -106,10 +109,125 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// A person as Pulumi's API shows one (`UserInfo`). What the caller may not see is
+/// present and empty, never the value: Pulumi's clients require the fields.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserInfo {
+    pub name: String,
+    /// The person's login.
+    pub github_login: String,
+    /// Always empty: Purser keeps no pictures.
+    pub avatar_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl UserInfo {
+    pub fn new(name: Option<String>, login: Option<String>, email: Option<String>) -> Self {
+        UserInfo {
+            name: name.unwrap_or_default(),
+            github_login: login.unwrap_or_default(),
+            avatar_url: String::new(),
+            email,
+        }
+    }
+}
+
+/// An access token as Pulumi's API lists one (`AccessToken`): times of use and expiry
+/// in Unix seconds, `0` for never.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessToken {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// RFC 3339.
+    pub created: String,
+    /// The login of whoever created it.
+    pub created_by: String,
+    pub expires: i64,
+    pub last_used: i64,
+    pub admin: bool,
+    /// `personal` or `organization`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+/// Unix milliseconds as Pulumi's Unix seconds, `0` for none.
+fn epoch_secs(ms: Option<i64>) -> i64 {
+    ms.map_or(0, |ms| ms.div_euclid(1000))
+}
+
+impl AccessToken {
+    fn personal(t: TokenView, owner_login: &str) -> Self {
+        AccessToken {
+            id: t.id,
+            name: String::new(),
+            description: t.description,
+            created: rfc3339(t.created_at),
+            created_by: owner_login.to_owned(),
+            expires: epoch_secs(t.expires_at),
+            last_used: epoch_secs(t.last_used_at),
+            admin: false,
+            kind: "personal",
+        }
+    }
+
+    fn organization(t: OrgTokenView) -> Self {
+        AccessToken {
+            id: t.id,
+            name: t.name,
+            description: t.description,
+            created: rfc3339(t.created_at),
+            created_by: t.created_by.unwrap_or_default(),
+            expires: epoch_secs(t.expires_at),
+            last_used: epoch_secs(t.last_used_at),
+            admin: t.admin,
+            kind: "organization",
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessTokensResponse {
+    pub tokens: Vec<AccessToken>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateTokenResponse {
+    pub id: String,
+    /// Shown once: only its hash is stored.
+    pub token_value: String,
+}
+
+/// Which tokens a list shows.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct TokensQuery {
+    /// `active` (the default), `expired` or `all`.
+    pub filter: Option<String>,
+    /// Accepted for Pulumi's clients; every token is in one answer.
+    pub max_results: Option<i64>,
+    pub continuation_token: Option<String>,
+}
+
+impl TokensQuery {
+    fn filter(&self) -> Result<TokenFilter> {
+        TokenFilter::parse(self.filter.as_deref()).map_err(|e| Error::BadRequest(e.message))
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Pulumi's `frontend`/`backend` view of the list; both are the same here.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
     /// From the previous page's response.
     pub continuation_token: Option<String>,
     /// Entries per page, 1–500 (default 100).

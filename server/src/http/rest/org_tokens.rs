@@ -1,7 +1,8 @@
 //! Organization access tokens.
 
-use super::ApiJson;
-use crate::db::rfc3339;
+use super::{
+    AccessToken, AccessTokensResponse, ApiJson, ApiQuery, CreateTokenResponse, TokensQuery,
+};
 use crate::error::Result;
 use crate::http::answer::ErrorBody;
 use crate::http::caller::OrgCtx;
@@ -10,9 +11,8 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use purser_core::views::OrgTokenView;
 use purser_core::Surface;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -25,71 +25,58 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_org_token))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct OrgTokenResponse {
-    pub id: String,
-    pub name: String,
-    pub created: String,
-}
-
-impl From<OrgTokenView> for OrgTokenResponse {
-    fn from(t: OrgTokenView) -> Self {
-        OrgTokenResponse {
-            id: t.id,
-            name: t.name,
-            created: rfc3339(t.created_at),
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct OrgTokensResponse {
-    pub tokens: Vec<OrgTokenResponse>,
-}
-
-/// Organization access tokens (admins).
-#[utoipa::path(get, path = "/api/orgs/{org}/tokens", tag = "organization tokens", params(("org" = String, Path)),
-    responses((status = 200, body = OrgTokensResponse), (status = 403, body = ErrorBody)), security(("token" = [])))]
+/// Organization access tokens (admins), in Pulumi's shape.
+#[utoipa::path(get, path = "/api/orgs/{org}/tokens", tag = "organization tokens",
+    params(("org" = String, Path), TokensQuery),
+    responses((status = 200, body = AccessTokensResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_org_tokens(
     State(state): State<AppState>,
     OrgCtx { access, .. }: OrgCtx,
-) -> Result<Json<OrgTokensResponse>> {
-    let tokens = res::list_tokens(&state.db, &access, API).await?;
-    Ok(Json(OrgTokensResponse {
-        tokens: tokens.into_iter().map(Into::into).collect(),
+    ApiQuery(q): ApiQuery<TokensQuery>,
+) -> Result<Json<AccessTokensResponse>> {
+    let tokens = res::list_tokens(&state.db, &access, API, q.filter()?).await?;
+    Ok(Json(AccessTokensResponse {
+        tokens: tokens.into_iter().map(AccessToken::organization).collect(),
     }))
 }
 
+/// `CreateOrgAccessTokenRequest`: `name` is required; `roleID` is accepted and has no
+/// effect (Purser has no custom roles).
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct CreateOrgTokenRequest {
     pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub admin: bool,
+    /// Unix seconds; `0` (the default) for a token that never expires.
+    #[serde(default)]
+    pub expires: i64,
+    #[serde(rename = "roleID")]
+    #[allow(dead_code)] // Pulumi's custom role: read, not used
+    pub role_id: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CreatedOrgToken {
-    pub id: String,
-    /// Shown once.
-    pub token_value: String,
-}
-
-/// Creates an organization access token (admins).
+/// Creates an organization access token (admins); its value is in this answer only.
 #[utoipa::path(post, path = "/api/orgs/{org}/tokens", tag = "organization tokens", request_body = CreateOrgTokenRequest, params(("org" = String, Path)),
-    responses((status = 201, body = CreatedOrgToken), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+    responses((status = 200, body = CreateTokenResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_org_token(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     ApiJson(body): ApiJson<CreateOrgTokenRequest>,
-) -> Result<(StatusCode, Json<CreatedOrgToken>)> {
-    let (token, value) = res::create_token(&state.db, &access, API, &user, &body.name).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedOrgToken {
-            id: token.id,
-            token_value: value,
-        }),
-    ))
+) -> Result<Json<CreateTokenResponse>> {
+    let new = res::NewOrgToken {
+        name: &body.name,
+        description: &body.description,
+        admin: body.admin,
+        expires_secs: body.expires,
+    };
+    let (token, value) = res::create_token(&state.db, &access, API, &actor, new).await?;
+    Ok(Json(CreateTokenResponse {
+        id: token.id,
+        token_value: value,
+    }))
 }
 
 /// Revokes an organization access token (admins).
@@ -97,9 +84,9 @@ pub async fn create_org_token(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
 pub async fn revoke_org_token(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     Path((_org, id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    res::revoke_token(&state.db, &access, API, &user, &id).await?;
+    res::revoke_token(&state.db, &access, API, &actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,8 +1,8 @@
 //! Policy groups and policy packs.
 
-use super::ApiJson;
+use super::{ApiJson, ApiQuery};
 use crate::db::rfc3339;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::http::answer::ErrorBody;
 use crate::http::caller::OrgCtx;
 use crate::org_resources::{self as res, PolicyKind};
@@ -10,10 +10,9 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use purser_core::views::PolicyView;
 use purser_core::Surface;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 const API: Surface = Surface::Api;
@@ -25,91 +24,192 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_policy_packs, create_policy_pack))
 }
 
+/// `AppPolicyGroupSummary`: Purser's policy groups apply to stacks, audit, and hold no
+/// packs or stacks yet.
 #[derive(Serialize, ToSchema)]
-pub struct PolicyResponse {
+#[serde(rename_all = "camelCase")]
+pub struct PolicyGroupSummary {
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<i64>,
+    pub entity_type: &'static str,
+    pub is_org_default: bool,
+    pub mode: &'static str,
+    pub num_enabled_policy_packs: i64,
+    pub num_stacks: i64,
+    /// RFC 3339.
     pub created: String,
 }
 
-impl From<PolicyView> for PolicyResponse {
-    fn from(p: PolicyView) -> Self {
-        PolicyResponse {
-            name: p.name,
-            version: p.version,
-            created: rfc3339(p.created_at),
-        }
-    }
-}
-
 #[derive(Serialize, ToSchema)]
-pub struct PoliciesResponse {
-    pub policies: Vec<PolicyResponse>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreatePolicyRequest {
-    pub name: String,
-}
-
-async fn list(state: AppState, ctx: OrgCtx, kind: PolicyKind) -> Result<Json<PoliciesResponse>> {
-    let access = ctx.access;
-    let list = res::list_policies(&state.db, &access, API, kind).await?;
-    Ok(Json(PoliciesResponse {
-        policies: list.into_iter().map(Into::into).collect(),
-    }))
-}
-
-async fn create(
-    state: AppState,
-    ctx: OrgCtx,
-    kind: PolicyKind,
-    name: String,
-) -> Result<(StatusCode, Json<PolicyResponse>)> {
-    let p = res::create_policy(&state.db, &ctx.access, API, &ctx.user, kind, &name).await?;
-    Ok((StatusCode::CREATED, Json(p.into())))
+#[serde(rename_all = "camelCase")]
+pub struct PolicyGroupsResponse {
+    pub policy_groups: Vec<PolicyGroupSummary>,
 }
 
 /// Policy groups (admins, members).
 #[utoipa::path(get, path = "/api/orgs/{org}/policygroups", tag = "policies", params(("org" = String, Path)),
-    responses((status = 200, body = PoliciesResponse), (status = 403, body = ErrorBody)), security(("token" = [])))]
+    responses((status = 200, body = PolicyGroupsResponse), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_policy_groups(
     State(state): State<AppState>,
-    ctx: OrgCtx,
-) -> Result<Json<PoliciesResponse>> {
-    list(state, ctx, PolicyKind::Groups).await
+    OrgCtx { access, .. }: OrgCtx,
+) -> Result<Json<PolicyGroupsResponse>> {
+    let list = res::list_policies(&state.db, &access, API, PolicyKind::Groups).await?;
+    Ok(Json(PolicyGroupsResponse {
+        policy_groups: list
+            .into_iter()
+            .map(|g| PolicyGroupSummary {
+                name: g.name,
+                entity_type: "stacks",
+                is_org_default: false,
+                mode: "audit",
+                num_enabled_policy_packs: 0,
+                num_stacks: 0,
+                created: rfc3339(g.created_at),
+            })
+            .collect(),
+    }))
+}
+
+/// `NewPolicyGroupRequest`: groups of stacks (`entityType` `stacks`), in `audit` mode.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewPolicyGroupRequest {
+    pub name: String,
+    /// `stacks` (Purser has no accounts).
+    pub entity_type: String,
+    /// `audit` (the default).
+    pub mode: Option<String>,
+    #[allow(dead_code)] // Pulumi's agent pools: read, not used
+    pub agent_pool_id: Option<String>,
 }
 
 /// Creates a policy group (admins).
-#[utoipa::path(post, path = "/api/orgs/{org}/policygroups", tag = "policies", request_body = CreatePolicyRequest, params(("org" = String, Path)),
-    responses((status = 201, body = PolicyResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+#[utoipa::path(post, path = "/api/orgs/{org}/policygroups", tag = "policies", request_body = NewPolicyGroupRequest, params(("org" = String, Path)),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_policy_group(
     State(state): State<AppState>,
-    ctx: OrgCtx,
-    ApiJson(body): ApiJson<CreatePolicyRequest>,
-) -> Result<(StatusCode, Json<PolicyResponse>)> {
-    create(state, ctx, PolicyKind::Groups, body.name).await
+    OrgCtx { actor, access, .. }: OrgCtx,
+    ApiJson(body): ApiJson<NewPolicyGroupRequest>,
+) -> Result<StatusCode> {
+    let refuse = |field, message: &str| {
+        Error::Invalid(purser_core::ValueError {
+            field,
+            message: message.to_owned(),
+        })
+    };
+    if body.entity_type != "stacks" {
+        return Err(refuse("entityType", "entityType must be stacks."));
+    }
+    if body.mode.as_deref().is_some_and(|m| m != "audit") {
+        return Err(refuse(
+            "mode",
+            "Purser's policy groups audit: mode must be audit.",
+        ));
+    }
+    let db = &state.db;
+    res::create_policy(db, &access, API, &actor, PolicyKind::Groups, &body.name).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-/// Policy packs (admins, members).
-#[utoipa::path(get, path = "/api/orgs/{org}/policypacks", tag = "policies", params(("org" = String, Path)),
-    responses((status = 200, body = PoliciesResponse), (status = 403, body = ErrorBody)), security(("token" = [])))]
+/// `AppPolicyPackWithVersions`: a pack and its published versions, oldest first.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyPackVersions {
+    pub name: String,
+    pub display_name: String,
+    pub versions: Vec<i64>,
+    pub version_tags: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyPacksResponse {
+    pub policy_packs: Vec<PolicyPackVersions>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PolicyPackQuery {
+    /// Only the pack of this name.
+    pub policypack: Option<String>,
+}
+
+/// Policy packs with their versions (admins, members).
+#[utoipa::path(get, path = "/api/orgs/{org}/policypacks", tag = "policies", params(("org" = String, Path), PolicyPackQuery),
+    responses((status = 200, body = PolicyPacksResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_policy_packs(
     State(state): State<AppState>,
-    ctx: OrgCtx,
-) -> Result<Json<PoliciesResponse>> {
-    list(state, ctx, PolicyKind::Packs).await
+    OrgCtx { access, .. }: OrgCtx,
+    ApiQuery(q): ApiQuery<PolicyPackQuery>,
+) -> Result<Json<PolicyPacksResponse>> {
+    let list = res::list_policies(&state.db, &access, API, PolicyKind::Packs).await?;
+    // The list is ordered by name, then version: one entry per name.
+    let mut packs: Vec<PolicyPackVersions> = Vec::new();
+    for version in list {
+        if q.policypack.as_deref().is_some_and(|n| n != version.name) {
+            continue;
+        }
+        let number = version.version.unwrap_or(1);
+        match packs.last_mut() {
+            Some(pack) if pack.name == version.name => pack.versions.push(number),
+            _ => packs.push(PolicyPackVersions {
+                display_name: version.name.clone(),
+                name: version.name,
+                versions: vec![number],
+                version_tags: Vec::new(),
+            }),
+        }
+    }
+    Ok(Json(PolicyPacksResponse {
+        policy_packs: packs,
+    }))
+}
+
+/// `AppCreatePolicyPackRequest`: Purser keeps a pack's name and versions; the other
+/// fields are accepted, and a pack must have at least one policy.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePolicyPackRequest {
+    pub name: String,
+    /// Required, as in Pulumi's schema; a Purser pack shows its name.
+    #[allow(dead_code)]
+    pub display_name: String,
+    #[schema(value_type = Vec<Object>)]
+    pub policies: Vec<serde_json::Value>,
+}
+
+/// `AppCreatePolicyPackResponse`. Purser keeps no pack archives, so there is nothing to
+/// upload: `uploadURI` is empty.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePolicyPackResponse {
+    pub version: i64,
+    #[serde(rename = "uploadURI")]
+    pub upload_uri: String,
+    /// RFC 3339.
+    pub created: String,
 }
 
 /// Publishes the next version of a policy pack (admins).
-#[utoipa::path(post, path = "/api/orgs/{org}/policypacks", tag = "policies", request_body = CreatePolicyRequest, params(("org" = String, Path)),
-    responses((status = 201, body = PolicyResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+#[utoipa::path(post, path = "/api/orgs/{org}/policypacks", tag = "policies", request_body = CreatePolicyPackRequest, params(("org" = String, Path)),
+    responses((status = 201, body = CreatePolicyPackResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_policy_pack(
     State(state): State<AppState>,
-    ctx: OrgCtx,
-    ApiJson(body): ApiJson<CreatePolicyRequest>,
-) -> Result<(StatusCode, Json<PolicyResponse>)> {
-    create(state, ctx, PolicyKind::Packs, body.name).await
+    OrgCtx { actor, access, .. }: OrgCtx,
+    ApiJson(body): ApiJson<CreatePolicyPackRequest>,
+) -> Result<(StatusCode, Json<CreatePolicyPackResponse>)> {
+    if body.policies.is_empty() {
+        return Err(Error::BadRequest(
+            "A policy pack must have at least one policy.".into(),
+        ));
+    }
+    let db = &state.db;
+    let pack = res::create_policy(db, &access, API, &actor, PolicyKind::Packs, &body.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatePolicyPackResponse {
+            version: pack.version.unwrap_or(1),
+            upload_uri: String::new(),
+            created: rfc3339(pack.created_at),
+        }),
+    ))
 }

@@ -1,10 +1,11 @@
 //! Teams and who is on them.
 
 use super::ApiJson;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::http::answer::ErrorBody;
 use crate::http::caller::OrgCtx;
 use crate::org_resources::{self as res};
+use crate::orgs;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -21,27 +22,49 @@ const API: Surface = Surface::Api;
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_teams, create_team))
-        .routes(routes!(get_team))
+        .routes(routes!(get_team, update_team))
         .routes(routes!(add_team_member))
         .routes(routes!(remove_team_member))
 }
 
+/// `Team` in Pulumi's shape (a Purser team's display name is its name), with
+/// Purser's `memberCount`; `members` only on a single team.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamResponse {
+    /// `pulumi`: the team is kept here, not synced from elsewhere.
+    pub kind: &'static str,
     pub name: String,
+    pub display_name: String,
     pub description: String,
     pub member_count: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<TeamMember>>,
 }
 
 impl From<TeamView> for TeamResponse {
     fn from(t: TeamView) -> Self {
         TeamResponse {
+            kind: "pulumi",
+            display_name: t.name.clone(),
             name: t.name,
             description: t.description,
             member_count: t.member_count,
+            members: None,
         }
     }
+}
+
+/// `TeamMemberInfo`, with Purser's `userId`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamMember {
+    pub name: String,
+    pub github_login: String,
+    pub avatar_url: String,
+    /// `member`: Purser's teams have no team admins.
+    pub role: &'static str,
+    pub user_id: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -63,42 +86,121 @@ pub async fn list_teams(
     }))
 }
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TeamMemberResponse {
-    pub user_id: String,
-    pub name: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TeamDetailResponse {
-    pub name: String,
-    pub description: String,
-    pub members: Vec<TeamMemberResponse>,
-}
-
 /// A team and who is on it (admins, members: those who may see member names).
 #[utoipa::path(get, path = "/api/orgs/{org}/teams/{team}", tag = "teams",
     params(("org" = String, Path), ("team" = String, Path)),
-    responses((status = 200, body = TeamDetailResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
+    responses((status = 200, body = TeamResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
 pub async fn get_team(
     State(state): State<AppState>,
     OrgCtx { access, .. }: OrgCtx,
     Path((_org, team)): Path<(String, String)>,
-) -> Result<Json<TeamDetailResponse>> {
+) -> Result<Json<TeamResponse>> {
     let team = res::team(&state.db, &access, API, &team).await?;
-    Ok(Json(TeamDetailResponse {
+    let members: Vec<TeamMember> = team
+        .members
+        .into_iter()
+        .map(|m| TeamMember {
+            name: m.name,
+            github_login: m.login,
+            avatar_url: String::new(),
+            role: "member",
+            user_id: m.user_id,
+        })
+        .collect();
+    Ok(Json(TeamResponse {
+        kind: "pulumi",
+        display_name: team.name.clone(),
         name: team.name,
         description: team.description,
-        members: team
-            .members
-            .into_iter()
-            .map(|m| TeamMemberResponse {
-                user_id: m.user_id,
-                name: m.name,
-            })
-            .collect(),
+        member_count: members.len() as i64,
+        members: Some(members),
     }))
+}
+
+/// `UpdateTeamRequest`, as far as Purser's teams go: add or remove a member (by
+/// login) and change the description. Stack and environment permissions, team roles
+/// and display names are refused with 422 rather than ignored.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateTeamRequest {
+    /// `add` or `remove` (`promote` and `demote` are refused).
+    pub member_action: Option<String>,
+    /// The member's login.
+    pub member: Option<String>,
+    pub new_description: Option<String>,
+    pub new_display_name: Option<String>,
+    #[schema(value_type = Object)]
+    pub add_stack_permission: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub edit_stack_permission: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub remove_stack: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub add_environment_permission: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub edit_environment_permission: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub remove_environment: Option<serde_json::Value>,
+}
+
+fn unsupported(field: &'static str, what: &str) -> Error {
+    Error::Invalid(purser_core::ValueError {
+        field,
+        message: format!("Purser's teams have no {what}."),
+    })
+}
+
+/// Changes a team (admins): adds or removes a member, or gives it a new description.
+#[utoipa::path(patch, path = "/api/orgs/{org}/teams/{team}", tag = "teams", request_body = UpdateTeamRequest,
+    params(("org" = String, Path), ("team" = String, Path)),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub async fn update_team(
+    State(state): State<AppState>,
+    OrgCtx { actor, access, .. }: OrgCtx,
+    Path((_org, team)): Path<(String, String)>,
+    ApiJson(body): ApiJson<UpdateTeamRequest>,
+) -> Result<StatusCode> {
+    access.require(purser_core::Action::TeamsManage, API)?;
+    if body.new_display_name.is_some() {
+        return Err(unsupported("newDisplayName", "display names"));
+    }
+    if body.add_stack_permission.is_some()
+        || body.edit_stack_permission.is_some()
+        || body.remove_stack.is_some()
+    {
+        return Err(unsupported("addStackPermission", "stack permissions"));
+    }
+    if body.add_environment_permission.is_some()
+        || body.edit_environment_permission.is_some()
+        || body.remove_environment.is_some()
+    {
+        return Err(unsupported("addEnvironmentPermission", "environments"));
+    }
+    let db = &state.db;
+    match (body.member_action.as_deref(), body.member.as_deref()) {
+        (None, None) => {}
+        (Some(action @ ("add" | "remove")), Some(login)) => {
+            let user_id = orgs::member_id_by_login(db, &access, login).await?;
+            res::manage_team(db, &access, API, &actor, &team, &user_id, action == "add").await?;
+        }
+        (Some("promote" | "demote"), _) => return Err(unsupported("memberAction", "team roles")),
+        (Some(_), Some(_)) => {
+            return Err(Error::Invalid(purser_core::ValueError {
+                field: "memberAction",
+                message: "memberAction is add or remove.".into(),
+            }))
+        }
+        (_, _) => {
+            return Err(Error::Invalid(purser_core::ValueError {
+                field: "member",
+                message: "memberAction and member go together.".into(),
+            }))
+        }
+    }
+    if let Some(description) = &body.new_description {
+        res::describe_team(db, &access, API, &actor, &team, description).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -114,14 +216,14 @@ pub struct CreateTeamRequest {
     responses((status = 201), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_team(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     ApiJson(body): ApiJson<CreateTeamRequest>,
 ) -> Result<StatusCode> {
     res::create_team(
         &state.db,
         &access,
         API,
-        &user,
+        &actor,
         &body.name,
         &body.description,
     )
@@ -141,11 +243,11 @@ pub struct TeamMemberRequest {
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
 pub async fn add_team_member(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     Path((_org, team)): Path<(String, String)>,
     ApiJson(body): ApiJson<TeamMemberRequest>,
 ) -> Result<StatusCode> {
-    res::manage_team(&state.db, &access, API, &user, &team, &body.user_id, true).await?;
+    res::manage_team(&state.db, &access, API, &actor, &team, &body.user_id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -155,9 +257,9 @@ pub async fn add_team_member(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
 pub async fn remove_team_member(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     Path((_org, team, user_id)): Path<(String, String, String)>,
 ) -> Result<StatusCode> {
-    res::manage_team(&state.db, &access, API, &user, &team, &user_id, false).await?;
+    res::manage_team(&state.db, &access, API, &actor, &team, &user_id, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -116,7 +116,7 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(de: D) -> std::result::Result<
     security(("token" = [])))]
 pub async fn report_update(
     State(state): State<AppState>,
-    OrgCtx { user, access }: OrgCtx,
+    OrgCtx { actor, access, .. }: OrgCtx,
     Path((_org, project, stack)): Path<(String, String, String)>,
     ApiJson(body): ApiJson<UpdateReport>,
 ) -> Result<StatusCode> {
@@ -124,7 +124,7 @@ pub async fn report_update(
         &state.db,
         &access,
         API,
-        &user,
+        &actor,
         &project,
         &stack,
         body.resource_count,
@@ -137,10 +137,33 @@ pub async fn report_update(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
-    /// `day` (default) or `month`.
+    /// `daily` (or `day`, the default) or `monthly` (or `month`).
     pub granularity: Option<String>,
     /// How many days back, 1–731 (default 30).
     pub lookback_days: Option<i64>,
+    /// Instead of `lookbackDays`: from this time (Unix seconds) to now.
+    pub lookback_start: Option<i64>,
+}
+
+impl SummaryQuery {
+    /// The lookback in days, from `lookbackDays` or `lookbackStart` (one of them).
+    fn lookback_days(&self) -> Result<i64> {
+        match (self.lookback_days, self.lookback_start) {
+            (Some(_), Some(_)) => Err(Error::BadRequest(
+                "Give lookbackDays or lookbackStart, not both.".into(),
+            )),
+            (Some(days), None) => Ok(days),
+            (None, None) => Ok(30),
+            (None, Some(start)) => {
+                let now = crate::db::now_ms().div_euclid(1000);
+                // Whole days from the start's day through today.
+                Ok(now
+                    .saturating_sub(start)
+                    .div_euclid(86_400)
+                    .saturating_add(1))
+            }
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -152,7 +175,7 @@ pub struct SummaryEntry {
     pub day: Option<u32>,
     /// Average resources under management over the period.
     pub resources: i64,
-    pub resource_hours: f64,
+    pub resource_hours: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -179,14 +202,7 @@ pub async fn resources_summary(
         .unwrap_or("day")
         .parse()
         .map_err(Error::BadRequest)?;
-    let summary = stacks::summary(
-        &state.db,
-        &access,
-        API,
-        granularity,
-        q.lookback_days.unwrap_or(30),
-    )
-    .await?;
+    let summary = stacks::summary(&state.db, &access, API, granularity, q.lookback_days()?).await?;
     Ok(Json(SummaryResponse {
         current_resource_count: summary.current_resources,
         summary: summary

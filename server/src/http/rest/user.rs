@@ -1,7 +1,8 @@
 //! The signed-in account: who it is and its personal access tokens.
 
-use super::ApiJson;
-use crate::db::rfc3339;
+use super::{
+    AccessToken, AccessTokensResponse, ApiJson, ApiQuery, CreateTokenResponse, TokensQuery,
+};
 use crate::error::Result;
 use crate::http::answer::ErrorBody;
 use crate::http::caller::Caller;
@@ -23,22 +24,37 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_token))
 }
 
+/// `User` in Pulumi's shape, and Purser's `emailVerified`.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserResponse {
+    pub id: String,
     pub name: String,
+    /// The account's login.
+    pub github_login: String,
+    pub avatar_url: String,
     pub email: String,
     pub email_verified: bool,
+    #[serde(rename = "hasMFA")]
+    pub has_mfa: bool,
+    /// `["Pulumi"]`: accounts sign in with a password here.
+    pub identities: Vec<&'static str>,
+    pub is_managed_by_multi_org: bool,
+    pub is_org_managed: bool,
     pub organizations: Vec<OrganizationSummary>,
 }
 
+/// `OrganizationSummaryWithRole` in Pulumi's shape: `githubLogin` is the URL name,
+/// `name` the display name; Purser adds `displayName` and `edition`.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationSummary {
+    pub github_login: String,
     pub name: String,
-    pub display_name: String,
+    pub avatar_url: String,
     #[schema(value_type = String, example = "admin")]
     pub role: Role,
+    pub display_name: String,
     #[schema(value_type = String, example = "team")]
     pub edition: Edition,
 }
@@ -53,90 +69,75 @@ async fn get_user(
 ) -> Result<Json<UserResponse>> {
     let orgs = orgs::list_for_user(&state.db, &user).await?;
     Ok(Json(UserResponse {
+        id: user.id,
         name: user.name,
+        github_login: user.login,
+        avatar_url: String::new(),
         email: user.email,
         email_verified: user.email_verified,
+        has_mfa: false,
+        identities: vec!["Pulumi"],
+        is_managed_by_multi_org: false,
+        is_org_managed: false,
         organizations: orgs
             .into_iter()
             .map(|a| OrganizationSummary {
-                name: a.org.name,
-                display_name: a.org.display_name,
+                github_login: a.org.name,
+                name: a.org.display_name.clone(),
+                avatar_url: String::new(),
                 role: a.role,
+                display_name: a.org.display_name,
                 edition: a.org.edition,
             })
             .collect(),
     }))
 }
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenResponse {
-    pub id: String,
-    pub description: String,
-    /// RFC 3339.
-    pub created: String,
-    pub last_used: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TokensResponse {
-    pub tokens: Vec<TokenResponse>,
-}
-
-/// The caller's personal access tokens (never their values).
+/// The caller's personal access tokens (never their values), in Pulumi's shape.
 #[utoipa::path(get, path = "/api/user/tokens", tag = "user",
-    responses((status = 200, body = TokensResponse), (status = 401, body = ErrorBody)),
+    params(TokensQuery),
+    responses((status = 200, body = AccessTokensResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("token" = [])))]
 async fn list_tokens(
     State(state): State<AppState>,
     Caller(user): Caller,
-) -> Result<Json<TokensResponse>> {
-    let list = tokens::list(&state.db, &user).await?;
-    Ok(Json(TokensResponse {
+    ApiQuery(q): ApiQuery<TokensQuery>,
+) -> Result<Json<AccessTokensResponse>> {
+    let list = tokens::list(&state.db, &user, q.filter()?).await?;
+    Ok(Json(AccessTokensResponse {
         tokens: list
             .into_iter()
-            .map(|t| TokenResponse {
-                id: t.id,
-                description: t.description,
-                created: rfc3339(t.created_at),
-                last_used: t.last_used_at.map(rfc3339),
-            })
+            .map(|t| AccessToken::personal(t, &user.login))
             .collect(),
     }))
 }
 
+/// `CreatePersonalAccessTokenRequest`: both fields may be left out (no description,
+/// never expires).
 #[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct CreateTokenRequest {
     #[serde(default)]
     pub description: String,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CreateTokenResponse {
-    pub id: String,
-    /// Shown once: only its hash is stored.
-    pub token_value: String,
+    /// Unix seconds; `0` (the default) for a token that never expires.
+    #[serde(default)]
+    pub expires: i64,
 }
 
 /// Creates a personal access token; its value is in this response only.
 #[utoipa::path(post, path = "/api/user/tokens", tag = "user", request_body = CreateTokenRequest,
-    responses((status = 201, body = CreateTokenResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = CreateTokenResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("token" = [])))]
 async fn create_token(
     State(state): State<AppState>,
     Caller(user): Caller,
     ApiJson(body): ApiJson<CreateTokenRequest>,
-) -> Result<(StatusCode, Json<CreateTokenResponse>)> {
-    let token = tokens::create(&state.db, &user, &body.description).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreateTokenResponse {
-            id: token.id,
-            token_value: token.value,
-        }),
-    ))
+) -> Result<Json<CreateTokenResponse>> {
+    let token = tokens::create(&state.db, &user, &body.description, body.expires).await?;
+    Ok(Json(CreateTokenResponse {
+        id: token.id,
+        token_value: token.value,
+    }))
 }
 
 /// Revokes one of the caller's tokens.
