@@ -4,10 +4,12 @@ import { createOrg, goto, hydrated, linkFromEmail, openOrg, signIn, signInTo, un
 test('sign up, verify by email, create an organization, see yourself as its admin', async ({ page }) => {
   const email = `${unique('ada')}@example.com`;
   const org = unique('org');
+  const login = unique('ada-l');
 
   await goto(page, '/signup');
   await page.getByLabel('Name').fill('Ada Lovelace');
   await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Login').fill(login);
   await page.getByLabel('Password').fill('a long password');
   await page.getByRole('button', { name: 'Sign up' }).click();
   await expect(page.getByTestId('verify-banner')).toContainText(email);
@@ -26,7 +28,9 @@ test('sign up, verify by email, create an organization, see yourself as its admi
   const row = page.getByTestId('members-table').locator('tbody tr');
   await expect(row).toHaveCount(1);
   await expect(row).toContainText('Ada Lovelace');
+  await expect(row).toContainText(`@${login}`);
   await expect(row).toContainText(email);
+  await expect(page.getByTestId('signed-in-login')).toHaveText(`@${login}`);
   await expect(row).toContainText('Admin');
 
   // The organization switcher knows the new organization, by its display name.

@@ -454,22 +454,18 @@ impl Locator<'_> {
 /// What a pending invitation is to, for the person it is for: anyone with its secret,
 /// or (by id) the addressee of an email invitation. Anything else is "no longer valid".
 pub async fn preview_for(db: &Db, user: &User, locator: Locator<'_>) -> Result<Preview> {
-    let Located {
-        filter,
-        key,
-        org_name,
-        by_id,
-    } = locator.locate();
+    let located = locator.locate();
+    let filter = located.filter;
     sqlx::query_as(&format!(
         "SELECT o.name AS org_name, o.display_name AS org_display_name, i.role, i.status \
          FROM invitations i JOIN organizations o ON o.id = i.org_id \
          WHERE {filter} AND ($2 = '' OR o.name = $2) AND i.status = $3 \
          AND (NOT $4 OR (i.kind = $5 AND i.email = $6))"
     ))
-    .bind(&key)
-    .bind(&org_name)
+    .bind(&located.key)
+    .bind(&located.org_name)
     .bind(InvitationStatus::Pending.as_str())
-    .bind(by_id)
+    .bind(located.by_id)
     .bind(InvitationKind::Email.as_str())
     .bind(&user.email)
     .fetch_optional(db)

@@ -347,6 +347,10 @@ fn check_json(bytes: &[u8]) -> Result<(), Problem> {
                         let hex: String = chars.by_ref().take(4).collect();
                         u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32)
                     }
+                    // JSON's short escapes for control characters: backspace and
+                    // form feed (`\t`, `\n` and `\r` are allowed).
+                    Some('b') => Some('\u{8}'),
+                    Some('f') => Some('\u{c}'),
                     _ => None,
                 };
                 if escaped.is_some_and(|e| !allowed_in_input(e)) {
@@ -430,6 +434,9 @@ mod tests {
             (r#"{"d\u001b": 1}"#, Err(Problem::ControlCharacter)),
             (r#"{"d": "c1\u0085"}"#, Err(Problem::ControlCharacter)),
             (r#"{"d": "del"}"#, Ok(())),
+            (r#"{"d": "back\bspace"}"#, Err(Problem::ControlCharacter)),
+            (r#"{"form\ffeed": 1}"#, Err(Problem::ControlCharacter)),
+            (r#"{"d": "escaped \\b is text"}"#, Ok(())),
             ("{\"d\": \"raw\u{0}\"}", Err(Problem::ControlCharacter)),
             ("not json \u{1}", Err(Problem::ControlCharacter)),
             ("not json", Ok(())),

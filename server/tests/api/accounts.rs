@@ -7,7 +7,48 @@ on_both_databases!(
     verification_links_work_once,
     sign_in_gives_a_new_session_and_sign_out_ends_it,
     cross_origin_writes_with_a_session_are_refused,
+    logins_are_chosen_or_made_from_the_email_and_unique,
 );
+
+/// A login chosen at sign-up is kept (lower-cased); left out, one is made from the
+/// email address, with a suffix when taken; a taken or malformed one is refused by name.
+async fn logins_are_chosen_or_made_from_the_email_and_unique(app: TestApp) {
+    let sign_up = |email: &'static str, login: &'static str| {
+        let app = &app;
+        async move {
+            let client = crate::helpers::new_browser();
+            let form = [
+                ("name", "Someone"),
+                ("email", email),
+                ("password", "a long password"),
+                ("login", login),
+            ];
+            let (status, body) = app.call_as(&client, "sign_up", &form).await;
+            let (_, me) = app.call_as(&client, "current_user", &[]).await;
+            (
+                status,
+                body,
+                me["login"].as_str().unwrap_or_default().to_owned(),
+            )
+        }
+    };
+    let (status, body, login) = sign_up("grace@example.com", "Grace-H").await;
+    assert_eq!((status, login.as_str()), (200, "grace-h"), "{body}");
+    let (status, body, login) = sign_up("ada.lovelace+x@example.com", "").await;
+    assert_eq!((status, login.as_str()), (200, "ada-lovelace-x"), "{body}");
+    let (status, body, login) = sign_up("ada.lovelace+x@other.example", "").await;
+    assert_eq!(
+        (status, login.as_str()),
+        (200, "ada-lovelace-x-2"),
+        "{body}"
+    );
+    let (status, body, _) = sign_up("someone@example.com", "grace-h").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["Invalid"]["field"], "login", "{body}");
+    let (status, body, _) = sign_up("someone@example.com", "no_underscores").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["Invalid"]["field"], "login", "{body}");
+}
 
 async fn sign_up_verify_and_create_an_organization(app: TestApp) {
     let ada = app.sign_up("Ada Lovelace", "Ada@Example.com").await;

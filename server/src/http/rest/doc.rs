@@ -14,7 +14,8 @@ use purser_core::{Edition, IdentityProvider, InvitedRole, Role};
 use serde_json::Value;
 use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
 use utoipa::openapi::schema::{
-    AdditionalProperties, Array, ArrayItems, Object, Schema, SchemaFormat, SchemaType, Type,
+    AdditionalProperties, AnyOfBuilder, Array, ArrayBuilder, ArrayItems, Object, ObjectBuilder,
+    Schema, SchemaFormat, SchemaType, Type,
 };
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required, ResponseBuilder};
 use utoipa::Number;
@@ -237,6 +238,9 @@ impl utoipa::Modify for Conventions {
         let Some(components) = openapi.components.as_mut() else {
             return;
         };
+        components
+            .schemas
+            .insert(FREE_JSON.to_owned(), RefOr::T(free_json()));
         let properties = property_constraints();
         for (name, schema) in components.schemas.iter_mut() {
             let RefOr::T(Schema::Object(object)) = schema else {
@@ -253,11 +257,16 @@ impl utoipa::Modify for Conventions {
                 continue;
             }
             // A request body refuses properties it does not define
-            // (`deny_unknown_fields`) unless it is one of Pulumi's: say so, so that
-            // none is sent in vain.
-            object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(
-                OPEN_BODIES.contains(&name.as_str()),
-            )));
+            // (`deny_unknown_fields`), so that none is sent in vain; Pulumi's take any
+            // the input guard lets through.
+            if OPEN_BODIES.contains(&name.as_str()) {
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::RefOr(free_json_ref())));
+                object.property_names = Some(Box::new(text_schema()));
+            } else {
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
             for (property, schema) in object.properties.iter_mut() {
                 let rule = TEXT_PROPERTIES
                     .iter()
@@ -273,14 +282,26 @@ impl utoipa::Modify for Conventions {
                         field.pattern = Some(rule.charset.pattern(rule.required).to_owned());
                     }
                     (RefOr::T(Schema::Object(field)), None, Some(c)) => apply(field, c),
-                    (RefOr::T(Schema::Array(array)), None, Some(Constraint::Items(max))) => {
-                        array.min_items = Some(1);
-                        array.max_items = Some(*max);
+                    // A property Purser takes as any JSON (`serde_json::Value`, documented
+                    // as an object) is any JSON the guard lets through.
+                    (schema @ RefOr::T(Schema::Object(_)), None, None) if is_any_json(schema) => {
+                        *schema = free_json_ref();
                     }
                     (RefOr::T(Schema::Object(field)), None, None) => allow_any_text(field),
-                    (RefOr::T(Schema::Array(array)), None, None) => {
-                        if let Some(item) = array_item(array) {
-                            allow_any_text(item);
+                    (RefOr::T(Schema::Array(array)), None, c) => {
+                        if let Some(Constraint::Items(max)) = c {
+                            array.min_items = Some(1);
+                            array.max_items = Some(*max);
+                        }
+                        match &mut array.items {
+                            ArrayItems::RefOrSchema(item) if is_any_json(item) => {
+                                **item = free_json_ref();
+                            }
+                            _ => {
+                                if let Some(item) = array_item(array) {
+                                    allow_any_text(item);
+                                }
+                            }
                         }
                     }
                     _ => {}
@@ -319,6 +340,56 @@ fn apply(field: &mut Object, constraint: &Constraint) {
             field.format = Some(SchemaFormat::Custom((*format).to_owned()));
         }
         Constraint::Items(_) => {}
+    }
+}
+
+/// The name of the schema of any JSON the input guard lets through.
+const FREE_JSON: &str = "FreeJson";
+
+fn free_json_ref() -> RefOr<Schema> {
+    RefOr::Ref(Ref::from_schema_name(FREE_JSON))
+}
+
+/// A string the input guard lets through (also as a property name).
+fn text_schema() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(any_text_pattern()))
+        .into()
+}
+
+/// Any JSON the input guard lets through, at any depth: strings and property names
+/// without control characters but tab and line breaks. What Pulumi's request bodies
+/// may carry beyond the properties Purser reads.
+fn free_json() -> Schema {
+    AnyOfBuilder::new()
+        .item(text_schema())
+        .item(ObjectBuilder::new().schema_type(Type::Number))
+        .item(ObjectBuilder::new().schema_type(Type::Boolean))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(ArrayBuilder::new().items(free_json_ref()))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property_names(Some(text_schema()))
+                .additional_properties(Some(free_json_ref())),
+        )
+        .into()
+}
+
+/// Whether a property is documented as any object (`value_type = Object`): Purser reads
+/// it as any JSON.
+fn is_any_json(schema: &RefOr<Schema>) -> bool {
+    match schema {
+        RefOr::T(Schema::Object(o)) => {
+            let object = match &o.schema_type {
+                SchemaType::Type(t) => *t == Type::Object,
+                SchemaType::Array(types) => types.contains(&Type::Object),
+                SchemaType::AnyValue => false,
+            };
+            o.properties.is_empty() && object && o.additional_properties.is_none()
+        }
+        _ => false,
     }
 }
 
@@ -510,5 +581,31 @@ mod tests {
             team["properties"]["name"]["pattern"],
             TextRule::TEAM_NAME.charset.pattern(true)
         );
+    }
+
+    /// Pulumi's bodies take extra properties, and properties Purser reads as any JSON,
+    /// as far as the input guard lets them through; the others take none.
+    #[test]
+    fn pulumi_bodies_take_any_json_the_guard_lets_through() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        let free = serde_json::json!({"$ref": "#/components/schemas/FreeJson"});
+        for body in OPEN_BODIES {
+            assert_eq!(schemas[body]["additionalProperties"], free, "{body}");
+            assert!(
+                schemas[body]["propertyNames"]["pattern"].is_string(),
+                "{body}"
+            );
+        }
+        assert_eq!(
+            schemas["UpdateTeamRequest"]["properties"]["addStackPermission"],
+            free
+        );
+        assert_eq!(
+            schemas["CreatePolicyPackRequest"]["properties"]["policies"]["items"],
+            free
+        );
+        assert_eq!(schemas["CreateTeamRequest"]["additionalProperties"], false);
+        assert!(schemas["FreeJson"]["anyOf"].is_array());
     }
 }

@@ -109,6 +109,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// An integer, also when written with a zero fraction (`12.0`), as JSON Schema counts it.
+pub(super) fn whole_number<'de, D: serde::Deserializer<'de>>(
+    de: D,
+) -> std::result::Result<i64, D::Error> {
+    use serde::de::Error as _;
+    let n = serde_json::Number::deserialize(de)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => Ok(f as i64),
+        _ => Err(D::Error::custom("expected a whole number")),
+    }
+}
+
 /// A person as Pulumi's API shows one (`UserInfo`). What the caller may not see is
 /// present and empty, never the value: Pulumi's clients require the fields.
 #[derive(Serialize, ToSchema)]

@@ -51,7 +51,7 @@ pub struct CreateOrgTokenRequest {
     #[serde(default)]
     pub admin: bool,
     /// Unix seconds; `0` (the default) for a token that never expires.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole_number")]
     pub expires: i64,
     #[serde(rename = "roleID")]
     #[allow(dead_code)] // Pulumi's custom role: read, not used

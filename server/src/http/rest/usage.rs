@@ -92,21 +92,8 @@ pub async fn create_stack(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateReport {
-    #[serde(deserialize_with = "whole_number")]
+    #[serde(deserialize_with = "super::whole_number")]
     pub resource_count: i64,
-}
-
-/// An integer, also when written with a zero fraction (`12.0`), as JSON Schema counts it.
-fn whole_number<'de, D: serde::Deserializer<'de>>(de: D) -> std::result::Result<i64, D::Error> {
-    use serde::de::Error as _;
-    let n = serde_json::Number::deserialize(de)?;
-    if let Some(i) = n.as_i64() {
-        return Ok(i);
-    }
-    match n.as_f64() {
-        Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => Ok(f as i64),
-        _ => Err(D::Error::custom("expected a whole number")),
-    }
 }
 
 /// Reports an update's resource count, as a deployment tool does after an update.

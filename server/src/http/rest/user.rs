@@ -120,7 +120,7 @@ pub struct CreateTokenRequest {
     #[serde(default)]
     pub description: String,
     /// Unix seconds; `0` (the default) for a token that never expires.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole_number")]
     pub expires: i64,
 }
 
