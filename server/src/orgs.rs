@@ -87,6 +87,9 @@ pub async fn add_member(conn: &mut Conn, org_id: &str, user_id: &str, role: Role
     .bind(db::now_ms())
     .execute(&mut *conn)
     .await;
+    if inserted.is_ok() {
+        count_role(conn, org_id, role, 1).await?;
+    }
     inserted.map(|_| ()).map_err(|e| {
         Error::on_duplicate(e, || {
             "That person already has a role in this organization.".into()
@@ -147,17 +150,36 @@ pub async fn list_for_user(db: &Db, user: &User) -> Result<Vec<OrgAccess>> {
     .await?)
 }
 
-/// Counts by the rule in `core`: the database groups, core decides who counts.
+/// The organization's counts, as its row keeps them: one read, whatever its size.
 pub async fn member_count(db: &Db, org_id: &str) -> Result<MemberCount> {
-    let rows: Vec<(Role, i64)> = sqlx::query_as(
-        "SELECT role, COUNT(*) AS n FROM memberships WHERE org_id = $1 GROUP BY role",
+    let (members, billing_managers): (i64, i64) = sqlx::query_as(
+        "SELECT member_count, billing_manager_count FROM organizations WHERE id = $1",
     )
     .bind(org_id)
-    .fetch_all(db)
+    .fetch_one(db)
     .await?;
-    Ok(MemberCount::from_role_counts(
-        rows.into_iter().map(|(role, n)| (role, n.max(0) as u64)),
+    Ok(MemberCount {
+        members: members.max(0) as u64,
+        billing_managers: billing_managers.max(0) as u64,
+    })
+}
+
+/// Counts a role gained (`by` = 1) or lost (-1) in the organization's row, in the
+/// transaction that changes the membership. Which count a role goes to is `core`'s
+/// rule (`counts_as_member`).
+async fn count_role(conn: &mut Conn, org_id: &str, role: Role, by: i64) -> Result<()> {
+    let column = match role.counts_as_member() {
+        true => "member_count",
+        false => "billing_manager_count",
+    };
+    sqlx::query(&format!(
+        "UPDATE organizations SET {column} = {column} + $1 WHERE id = $2"
     ))
+    .bind(by)
+    .bind(org_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// How many stacks the organization has.
@@ -312,13 +334,11 @@ pub async fn lock_memberships(conn: &mut Conn, org_id: &str) -> Result<bool> {
 
 /// Number of accepted billing managers, read inside a transaction.
 pub async fn billing_manager_count(conn: &mut Conn, org_id: &str) -> Result<u32> {
-    let n: i64 =
-        sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT billing_manager_count FROM organizations WHERE id = $1")
             .bind(org_id)
-            .bind(Role::BillingManager.as_str())
             .fetch_one(conn)
-            .await?
-            .try_get("n")?;
+            .await?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
@@ -438,6 +458,7 @@ async fn remove_role(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    count_role(&mut tx, &access.org.id, current, -1).await?;
     // Teams belong to the organization: a person without a role is in none of them.
     sqlx::query(
         "DELETE FROM team_members WHERE user_id = $1 AND team_id IN (SELECT id FROM teams WHERE org_id = $2)",
@@ -487,6 +508,8 @@ pub async fn change_role(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    count_role(&mut tx, &access.org.id, current, -1).await?;
+    count_role(&mut tx, &access.org.id, to, 1).await?;
     crate::audit::record(
         &mut tx,
         &access.org.id,

@@ -6,6 +6,7 @@ use crate::email::{delivery, mailbox};
 use crate::http::{csrf, rest, web};
 use crate::state::leptos_options;
 pub use crate::state::{AppState, Settings};
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use purser_app::backend::SharedBackend;
@@ -155,6 +156,14 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     };
     let app = router(state);
     let handle = tokio::spawn(async move {
+        // Answers go out as they are written: without TCP_NODELAY, Nagle's algorithm
+        // holds a response's second part back until the client's delayed ACK
+        // (tens of milliseconds per request on a kept-alive connection).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         // The peer address is what rate limits count by (see `throttle`).
         axum::serve(
             listener,

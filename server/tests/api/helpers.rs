@@ -429,3 +429,24 @@ pub fn batch(emails: &[&str], role: &str) -> Value {
             .collect::<Vec<_>>()
     })
 }
+
+/// Every organization's kept counts equal a recount of its memberships.
+pub async fn assert_counts_are_recounts(app: &TestApp) {
+    let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT o.name, o.member_count, o.billing_manager_count, \
+         (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role <> 'billing-manager'), \
+         (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role = 'billing-manager') \
+         FROM organizations o",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert!(!rows.is_empty());
+    for (name, members, billing_managers, recounted_members, recounted_billing_managers) in rows {
+        assert_eq!(
+            (members, billing_managers),
+            (recounted_members, recounted_billing_managers),
+            "{name}: kept counts (members, billing managers) differ from a recount"
+        );
+    }
+}

@@ -573,6 +573,16 @@ async fn removing_a_billing_manager_ends_access_at_once(app: TestApp) {
     )
     .await;
     assert_eq!(status, 404, "no role any more");
+    let (_, meta) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/metadata",
+        &token("admin"),
+        None,
+    )
+    .await;
+    assert_eq!(meta["billingManagerCount"], 0);
+    crate::helpers::assert_counts_are_recounts(&app).await;
     let log = events(&app, "acme", &token("admin")).await;
     assert!(log.contains(&"role.removed".to_owned()));
     // A member is not a billing manager.
@@ -640,6 +650,7 @@ async fn two_hundred_acceptances_of_one_link_make_one_member(app: TestApp) {
     );
     let (_, meta) = api(&app, Method::GET, "/api/orgs/race/metadata", &admin, None).await;
     assert_eq!(meta["memberCount"], 2);
+    crate::helpers::assert_counts_are_recounts(&app).await;
 }
 
 async fn fifty_billing_managers_on_team_make_exactly_one(app: TestApp) {
@@ -696,4 +707,5 @@ async fn fifty_billing_managers_on_team_make_exactly_one(app: TestApp) {
         recorded, 49,
         "every loser's error is recorded on its invitation"
     );
+    crate::helpers::assert_counts_are_recounts(&app).await;
 }

@@ -335,4 +335,5 @@ async fn roles_change_between_admin_and_member_and_an_admin_always_remains(app: 
             .get("n")
     };
     assert_eq!(count, 2);
+    crate::helpers::assert_counts_are_recounts(&app).await;
 }

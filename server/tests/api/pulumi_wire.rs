@@ -371,6 +371,7 @@ async fn members_and_metadata_speak_pulumi(app: TestApp) {
     assert_eq!(status, 204);
     let (_, meta) = api(&app, Method::GET, "/api/orgs/acme/metadata", &admin, None).await;
     assert_eq!(meta["memberCount"], 2);
+    crate::helpers::assert_counts_are_recounts(&app).await;
 }
 
 async fn invitations_speak_pulumi(app: TestApp) {
