@@ -29,7 +29,16 @@ pub struct MembersPage {
     pub members: Vec<MemberView>,
     pub next: Option<String>,
     /// Pending member invitations; `None` for those who may not see them.
-    pub invitations: Option<Vec<InvitationView>>,
+    pub invitations: Option<PendingInvitations>,
+}
+
+/// The newest pending invitations: a page, so that a page of the UI costs the same
+/// with ten pending invitations or ten thousand.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingInvitations {
+    pub items: Vec<InvitationView>,
+    /// More are pending than these.
+    pub more: bool,
 }
 
 /// A token just created: its value is shown this once.
@@ -46,7 +55,7 @@ pub struct BillingPage {
     pub count: MemberCount,
     pub billing_managers: Vec<purser_core::members::BillingManagerView>,
     /// Pending billing-manager invitations; `None` for those who may not see them.
-    pub invitations: Option<Vec<InvitationView>>,
+    pub invitations: Option<PendingInvitations>,
     /// Each part is `None` for those who may not see it.
     pub subscription: Option<SubscriptionView>,
     /// (A struct, not `Option<Option<…>>`: JSON would turn "no card" into "may not see".)

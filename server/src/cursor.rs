@@ -101,6 +101,86 @@ impl CursorKey {
     }
 }
 
+/// The largest page a list answers, and the page it answers without `limit`.
+pub const MAX_PAGE: u32 = 500;
+pub const DEFAULT_PAGE: u32 = 100;
+
+/// A page of a list, and where the next one starts (sealed), if there is one.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub continuation_token: Option<String>,
+}
+
+/// A keyset position in a list ordered by (time, id): the last row of a page. Handed
+/// out only sealed, since an id is not for every viewer.
+pub struct Position {
+    pub at: i64,
+    pub id: String,
+}
+
+/// Which page a request asks for: how many rows, after which position (`None` for the
+/// first page). `scope` names the list and its organization, so that a token works
+/// only where it was issued.
+pub struct PageRequest {
+    pub limit: u32,
+    pub after: Option<Position>,
+}
+
+impl PageRequest {
+    pub fn open(
+        key: &CursorKey,
+        scope: &str,
+        continuation: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<PageRequest> {
+        let limit = limit.unwrap_or(DEFAULT_PAGE);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(Error::BadRequest(format!(
+                "limit must be between 1 and {MAX_PAGE}."
+            )));
+        }
+        let after = continuation
+            .filter(|t| !t.is_empty())
+            .map(|t| -> Result<Position> {
+                let text = key.open(scope, t)?;
+                let bad = || Error::Internal(format!("a sealed cursor does not parse: {text:?}"));
+                let (at, id) = text.split_once(':').ok_or_else(bad)?;
+                Ok(Position {
+                    at: at.parse().map_err(|_| bad())?,
+                    id: id.to_owned(),
+                })
+            })
+            .transpose()?;
+        Ok(PageRequest { limit, after })
+    }
+
+    /// How many rows to read: one more than the page, to learn whether another follows.
+    pub fn fetch(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    /// Cuts `rows` (read with [`PageRequest::fetch`]) to the page, sealing the position
+    /// of its last row when more follow.
+    pub fn page<T>(
+        &self,
+        key: &CursorKey,
+        scope: &str,
+        mut rows: Vec<T>,
+        position: impl Fn(&T) -> Position,
+    ) -> Page<T> {
+        let more = rows.len() > self.limit as usize;
+        rows.truncate(self.limit as usize);
+        let continuation_token = more
+            .then(|| rows.last().map(&position))
+            .flatten()
+            .map(|p| key.seal(scope, &format!("{}:{}", p.at, p.id)));
+        Page {
+            items: rows,
+            continuation_token,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@
 
 use crate::accounts::User;
 use crate::audit::{self, Actor, Event};
+use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Conn, Db};
 use crate::directory;
 use crate::email::outbox;
@@ -217,13 +218,17 @@ pub async fn invite_by_link(
     Ok((invitation, accept_url(base_url, &secret)))
 }
 
-/// Pending invitations, newest first; only for those who may invite to that role.
+/// Pending invitations, newest first, one keyset page at a time; only for those who
+/// may invite to that role (to every role, without one).
 pub async fn pending(
     db: &Db,
     access: &OrgAccess,
     surface: Surface,
     role: Option<InvitedRole>,
-) -> Result<Vec<Invitation>> {
+    key: &CursorKey,
+    continuation: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<Invitation>> {
     match role {
         Some(role) => access.require(invite_action(role), surface)?,
         None => {
@@ -232,15 +237,28 @@ pub async fn pending(
             }
         }
     }
-    Ok(sqlx::query_as(&format!(
+    let role_name = role.map(InvitedRole::as_str).unwrap_or_default();
+    let scope = format!("invites:{}:{role_name}", access.org.id);
+    let request = PageRequest::open(key, &scope, continuation, limit)?;
+    let after = request.after.as_ref();
+    let rows: Vec<Invitation> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
-         WHERE i.org_id = $1 AND i.status = $2 AND ($3 = '' OR i.role = $3) ORDER BY i.created_at DESC, i.id"
+         WHERE i.org_id = $1 AND i.status = $2 AND ($3 = '' OR i.role = $3) \
+           AND (i.created_at < $4 OR (i.created_at = $4 AND i.id < $5)) \
+         ORDER BY i.created_at DESC, i.id DESC LIMIT $6"
     ))
     .bind(&access.org.id)
     .bind(InvitationStatus::Pending.as_str())
-    .bind(role.map(InvitedRole::as_str).unwrap_or_default())
+    .bind(role_name)
+    .bind(after.map_or(i64::MAX, |p| p.at))
+    .bind(after.map_or("", |p| p.id.as_str()))
+    .bind(request.fetch())
     .fetch_all(db)
-    .await?)
+    .await?;
+    Ok(request.page(key, &scope, rows, |i| Position {
+        at: i.created_at,
+        id: i.id.clone(),
+    }))
 }
 
 /// Refuses before any lookup those who may invite to no role at all, so that the

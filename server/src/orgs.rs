@@ -1,7 +1,7 @@
 //! Organizations: creating them, who belongs to them, and what a caller may see.
 
 use crate::accounts::User;
-use crate::cursor::CursorKey;
+use crate::cursor::{CursorKey, PageRequest, Position};
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
 use purser_core::members::{
@@ -217,45 +217,7 @@ fn counted_roles_sql() -> String {
         .join(", ")
 }
 
-/// One page of a list, in Pulumi's `continuationToken` style.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub continuation_token: Option<String>,
-}
-
-/// Where the next page of members starts: after this (joined_at, user_id). Handed
-/// out only sealed (`cursor::CursorKey`), since a user id is not for every viewer.
-struct Cursor {
-    joined_at: i64,
-    user_id: String,
-}
-
-impl Cursor {
-    fn scope(org_id: &str) -> String {
-        format!("members:{org_id}")
-    }
-
-    fn seal(&self, key: &CursorKey, org_id: &str) -> String {
-        key.seal(
-            &Self::scope(org_id),
-            &format!("{}:{}", self.joined_at, self.user_id),
-        )
-    }
-
-    fn open(key: &CursorKey, org_id: &str, token: &str) -> Result<Cursor> {
-        let text = key.open(&Self::scope(org_id), token)?;
-        let bad = || Error::Internal(format!("a sealed member cursor does not parse: {text:?}"));
-        let (at, id) = text.split_once(':').ok_or_else(bad)?;
-        Ok(Cursor {
-            joined_at: at.parse().map_err(|_| bad())?,
-            user_id: id.to_owned(),
-        })
-    }
-}
-
-pub const MAX_PAGE: u32 = 500;
-pub const DEFAULT_PAGE: u32 = 100;
+pub use crate::cursor::{Page, DEFAULT_PAGE, MAX_PAGE};
 
 /// The organization's members (admins and members; billing managers are listed on
 /// Billing & usage), redacted for the caller by `core`, one keyset page at a time so
@@ -269,21 +231,10 @@ pub async fn members(
     limit: Option<u32>,
 ) -> Result<Page<MemberView>> {
     access.require(Action::MembersList, surface)?;
-    let limit = limit.unwrap_or(DEFAULT_PAGE);
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(Error::BadRequest(format!(
-            "limit must be between 1 and {MAX_PAGE}."
-        )));
-    }
-    let cursor = continuation
-        .filter(|t| !t.is_empty())
-        .map(|t| Cursor::open(key, &access.org.id, t))
-        .transpose()?
-        .unwrap_or(Cursor {
-            joined_at: i64::MIN,
-            user_id: String::new(),
-        });
-    let mut records: Vec<MemberRecord> = sqlx::query_as(&format!(
+    let scope = format!("members:{}", access.org.id);
+    let request = PageRequest::open(key, &scope, continuation, limit)?;
+    let after = request.after.as_ref();
+    let records: Vec<MemberRecord> = sqlx::query_as(&format!(
         "SELECT u.id AS user_id, u.login, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 AND m.role IN ({}) \
            AND (m.joined_at > $2 OR (m.joined_at = $2 AND m.user_id > $3)) \
@@ -291,30 +242,22 @@ pub async fn members(
         counted_roles_sql()
     ))
     .bind(&access.org.id)
-    .bind(cursor.joined_at)
-    .bind(&cursor.user_id)
-    .bind(i64::from(limit) + 1)
+    .bind(after.map_or(i64::MIN, |p| p.at))
+    .bind(after.map_or("", |p| p.id.as_str()))
+    .bind(request.fetch())
     .fetch_all(db)
     .await?;
-    let continuation_token = if records.len() > limit as usize {
-        records.truncate(limit as usize);
-        records.last().map(|r| {
-            Cursor {
-                joined_at: r.joined_at,
-                user_id: r.user_id.clone(),
-            }
-            .seal(key, &access.org.id)
-        })
-    } else {
-        None
-    };
-    let items = records
-        .iter()
-        .filter_map(|r| r.view_for(access.role, surface))
-        .collect();
+    let page = request.page(key, &scope, records, |r| Position {
+        at: r.joined_at,
+        id: r.user_id.clone(),
+    });
     Ok(Page {
-        items,
-        continuation_token,
+        items: page
+            .items
+            .iter()
+            .filter_map(|r| r.view_for(access.role, surface))
+            .collect(),
+        continuation_token: page.continuation_token,
     })
 }
 

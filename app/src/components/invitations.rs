@@ -3,7 +3,7 @@
 
 use super::dialog::{self, Dialog, DialogRef};
 use crate::api::{InviteByEmail, InviteLink, ResendInvite, RevokeInvite};
-use crate::model::InvitationView;
+use crate::model::PendingInvitations;
 use crate::ui::{any_error, format_date, ErrorText, SubmitButton};
 use leptos::prelude::*;
 use purser_core::{InvitationKind, InvitedRole};
@@ -109,16 +109,24 @@ fn copy_to_clipboard(text: &str, copied: RwSignal<bool>) {
 #[component]
 pub fn InvitationsTable(
     org: String,
-    invitations: Vec<InvitationView>,
+    invitations: PendingInvitations,
     resend: ServerAction<ResendInvite>,
     revoke: ServerAction<RevokeInvite>,
     #[prop(into)] testid: String,
 ) -> impl IntoView {
+    let PendingInvitations {
+        items: invitations,
+        more,
+    } = invitations;
     if invitations.is_empty() {
         return view! { <p class="muted" data-testid=testid>"No pending invitations."</p> }
             .into_any();
     }
+    let shown = invitations.len();
     view! {
+        {more.then(|| view! {
+            <p class="muted" data-testid="more-invitations">{format!("Showing the newest {shown} pending invitations.")}</p>
+        })}
         <table class="table" data-testid=testid>
             <thead>
                 <tr>

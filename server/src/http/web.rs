@@ -12,13 +12,13 @@ use purser_app::backend::{Backend, OrgChange};
 use purser_app::error::AppError;
 use purser_app::model::{
     AuditPage, BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage,
-    OrgResources, PaymentMethodSection, ResourceKind, TeamPage,
+    OrgResources, PaymentMethodSection, PendingInvitations, ResourceKind, TeamPage,
 };
 use purser_core::invitations::may_view_invitations;
 use purser_core::permissions::allows;
 use purser_core::tokens::TokenFilter;
 use purser_core::usage::Granularity;
-use purser_core::views::{InvitationView, TokenView, UsageView};
+use purser_core::views::{TokenView, UsageView};
 use purser_core::{Action, Edition, InvitationStatus, InvitedRole, Role, Surface};
 
 const UI: Surface = Surface::Ui;
@@ -74,13 +74,16 @@ impl ServerBackend {
         &self,
         access: &OrgAccess,
         role: InvitedRole,
-    ) -> Result<Option<Vec<InvitationView>>, Error> {
+    ) -> Result<Option<PendingInvitations>, Error> {
         if !may_view_invitations(access.role, role, UI) {
             return Ok(None);
         }
-        Ok(Some(
-            invitations::pending(&self.state.db, access, UI, Some(role)).await?,
-        ))
+        let (db, key) = (&self.state.db, &self.state.cursors);
+        let page = invitations::pending(db, access, UI, Some(role), key, None, None).await?;
+        Ok(Some(PendingInvitations {
+            more: page.continuation_token.is_some(),
+            items: page.items,
+        }))
     }
 
     /// The caller may invite (or send again) so many times a minute.

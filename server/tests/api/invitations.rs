@@ -15,7 +15,60 @@ on_both_databases!(
     removing_a_billing_manager_ends_access_at_once,
     two_hundred_acceptances_of_one_link_make_one_member,
     fifty_billing_managers_on_team_make_exactly_one,
+    pending_invitations_come_a_page_at_a_time,
 );
+
+/// The list of pending invitations is read a keyset page at a time, newest first, with
+/// a token that works only for the list it came from; the UI shows the newest page.
+async fn pending_invitations_come_a_page_at_a_time(app: TestApp) {
+    let admin = org_with_admin(&app, "paged", "enterprise").await;
+    for email in ["a@example.com", "b@example.com", "c@example.com"] {
+        let (status, body) = api(
+            &app,
+            Method::POST,
+            "/api/orgs/paged/invites/batch",
+            &admin,
+            Some(batch(&[email], "member")),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        // Apart in time, so that "newest first" has one answer.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let page = |query: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            api(
+                app,
+                Method::GET,
+                &format!("/api/orgs/paged/invites?{query}"),
+                &admin,
+                None,
+            )
+            .await
+        }
+    };
+    let (status, first) = page("limit=2".into()).await;
+    assert_eq!(status, 200, "{first}");
+    let emails = |body: &Value| -> Vec<String> {
+        body["invites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["email"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(emails(&first), ["c@example.com", "b@example.com"]);
+    let token = first["continuationToken"].as_str().unwrap().to_owned();
+    let (_, second) = page(format!("limit=2&continuationToken={token}")).await;
+    assert_eq!(emails(&second), ["a@example.com"]);
+    assert!(second.get("continuationToken").is_none(), "{second}");
+    let (status, _) = page(format!("role=member&continuationToken={token}")).await;
+    assert_eq!(status, 400, "a token is for the list it came from");
+    let (status, _) = page("limit=501".into()).await;
+    assert_eq!(status, 400);
+}
 
 async fn accept(app: &TestApp, org: &str, secret: &str, token: &str) -> (u16, Value) {
     api(

@@ -163,6 +163,11 @@ fn parameter_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
         ),
         ("/api/orgs/{org}/invites", "role", OneOf(invitable_roles())),
         (
+            "/api/orgs/{org}/invites",
+            "limit",
+            Range(1, orgs::MAX_PAGE.into()),
+        ),
+        (
             "/api/orgs/{org}/auditlogs",
             "limit",
             Range(1, super::audit::MAX_AUDIT_PAGE),

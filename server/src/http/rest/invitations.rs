@@ -89,15 +89,24 @@ impl From<Invitation> for InviteResponse {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct InvitesResponse {
     pub invites: Vec<InviteResponse>,
+    /// Present when there is another page: pass it back as `continuationToken`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_token: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct RoleQuery {
     /// `member` or `billing-manager`; all pending invitations without it.
     pub role: Option<String>,
+    /// From the previous page's response.
+    pub continuation_token: Option<String>,
+    /// Entries per page, 1–500 (default 100).
+    pub limit: Option<u32>,
 }
 
 /// The role an invitation is for, by `core`'s rule (member or billing manager only).
@@ -110,7 +119,7 @@ fn parse_role(role: &str) -> Result<InvitedRole> {
     })
 }
 
-/// Pending invitations (admins only).
+/// Pending invitations, newest first, a page at a time (admins only).
 #[utoipa::path(get, path = "/api/orgs/{org}/invites", tag = "invitations",
     params(("org" = String, Path), RoleQuery),
     responses((status = 200, body = InvitesResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
@@ -121,9 +130,19 @@ pub async fn list_invites(
     ApiQuery(q): ApiQuery<RoleQuery>,
 ) -> Result<Json<InvitesResponse>> {
     let role = q.role.as_deref().map(parse_role).transpose()?;
-    let list = invitations::pending(&state.db, &access, API, role).await?;
+    let page = invitations::pending(
+        &state.db,
+        &access,
+        API,
+        role,
+        &state.cursors,
+        q.continuation_token.as_deref(),
+        q.limit,
+    )
+    .await?;
     Ok(Json(InvitesResponse {
-        invites: list.into_iter().map(Into::into).collect(),
+        invites: page.items.into_iter().map(Into::into).collect(),
+        continuation_token: page.continuation_token,
     }))
 }
 
