@@ -37,8 +37,8 @@ pub struct MembersPage {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingInvitations {
     pub items: Vec<InvitationView>,
-    /// More are pending than these.
-    pub more: bool,
+    /// How many are pending in all.
+    pub total: u64,
 }
 
 /// A token just created: its value is shown this once.

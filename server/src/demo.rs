@@ -8,10 +8,10 @@ use crate::accounts::{self, SignUp, User};
 use crate::billing::{self, processor::BuiltInProcessor};
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
-use crate::orgs::{self, NewOrg};
-use crate::{secrets, tokens};
+use crate::orgs::{self, NewOrg, Org};
+use crate::{invitations, tokens};
 use purser_core::billing::CardInput;
-use purser_core::{Email, InvitationKind, InvitationStatus, Role, Surface};
+use purser_core::{Email, InvitationStatus, InvitedRole, Role, Surface};
 use serde::Serialize;
 
 pub const ORG: &str = "acme";
@@ -116,7 +116,7 @@ pub async fn create(db: &Db) -> Result<Demo> {
             Err(e) => return Err(e),
         }
     }
-    ensure_pending_invitation(&mut conn, &org.id, &admin.id).await?;
+    ensure_pending_invitation(&mut conn, &org, &admin).await?;
     for &(project, stack, resources) in STACKS {
         ensure_stack_history(&mut conn, &org.id, project, stack, resources).await?;
     }
@@ -162,36 +162,18 @@ async fn ensure_user(db: &Db, name: &str, email: &str, password: &str) -> Result
 
 /// A billing-manager invitation sent before Dana accepted hers: on Team it will meet
 /// the limit when accepted, which is the case the Billing & usage page explains.
-async fn ensure_pending_invitation(
-    conn: &mut db::Conn,
-    org_id: &str,
-    admin_id: &str,
-) -> Result<()> {
+async fn ensure_pending_invitation(conn: &mut db::Conn, org: &Org, admin: &User) -> Result<()> {
     let exists =
         sqlx::query("SELECT id FROM invitations WHERE org_id = $1 AND email = $2 AND status = $3")
-            .bind(org_id)
+            .bind(&org.id)
             .bind(PENDING_BILLING_MANAGER)
             .bind(InvitationStatus::Pending.as_str())
             .fetch_optional(&mut *conn)
             .await?
             .is_some();
     if !exists {
-        let now = db::now_ms();
-        sqlx::query(
-            "INSERT INTO invitations (id, org_id, role, kind, email, secret_hash, status, invited_by, created_at, sent_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-        )
-        .bind(db::new_id())
-        .bind(org_id)
-        .bind(Role::BillingManager.as_str())
-        .bind(InvitationKind::Email.as_str())
-        .bind(PENDING_BILLING_MANAGER)
-        .bind(secrets::hash(&secrets::generate("")))
-        .bind(InvitationStatus::Pending.as_str())
-        .bind(admin_id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+        let role = InvitedRole::BillingManager;
+        invitations::insert(conn, org, admin, role, Some(PENDING_BILLING_MANAGER)).await?;
     }
     Ok(())
 }

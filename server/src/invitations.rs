@@ -57,7 +57,41 @@ async fn ensure_room(conn: &mut Conn, org: &Org, role: InvitedRole) -> Result<()
     )))
 }
 
-async fn insert(
+/// Counts an invitation to `role` becoming pending (`by` = 1) or no longer pending
+/// (-1) in the organization's row, in the transaction that changes it. The
+/// organization's row is written first in every such transaction (`lock_memberships`),
+/// so the counts never wait on an invitation's row while holding it.
+async fn count_pending(conn: &mut Conn, org_id: &str, role: Role, by: i64) -> Result<()> {
+    let column = match role {
+        Role::BillingManager => "pending_billing_manager_invitations",
+        _ => "pending_member_invitations",
+    };
+    sqlx::query(&format!(
+        "UPDATE organizations SET {column} = {column} + $1 WHERE id = $2"
+    ))
+    .bind(by)
+    .bind(org_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// How many invitations to `role` are pending, as the organization's row keeps it.
+pub async fn pending_count(db: &Db, org_id: &str, role: InvitedRole) -> Result<u64> {
+    let column = match role {
+        InvitedRole::BillingManager => "pending_billing_manager_invitations",
+        InvitedRole::Member => "pending_member_invitations",
+    };
+    let (n,): (i64,) = sqlx::query_as(&format!("SELECT {column} FROM organizations WHERE id = $1"))
+        .bind(org_id)
+        .fetch_one(db)
+        .await?;
+    Ok(n.max(0) as u64)
+}
+
+/// Creates a pending invitation (the caller has written the organization's row first);
+/// returns it with its secret, which is stored only as a hash.
+pub(crate) async fn insert(
     conn: &mut Conn,
     org: &Org,
     actor: &User,
@@ -87,6 +121,7 @@ async fn insert(
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    count_pending(conn, &org.id, role.role(), 1).await?;
     let invitation = Invitation {
         id,
         role: role.role(),
@@ -371,6 +406,8 @@ pub async fn revoke(
 ) -> Result<()> {
     may_manage_some(access, surface)?;
     let mut tx = db.begin().await?;
+    // The organization's row first, as acceptances do: the pending count changes below.
+    orgs::lock_memberships(&mut tx, &access.org.id).await?;
     // Only a pending invitation moves (core's state machine); the condition in the
     // update is what makes that hold when requests race.
     let from = InvitationStatus::Pending;
@@ -392,6 +429,7 @@ pub async fn revoke(
     }
     // Read after the write; a refusal below rolls the revocation back.
     let invitation = find(&mut tx, &access.org.id, id).await?;
+    count_pending(&mut tx, &access.org.id, invitation.role, -1).await?;
     let role = invited_role(&invitation)?;
     access.require(invite_action(role), surface)?;
     let target = invitation.email.as_deref().unwrap_or("invite link");
@@ -596,6 +634,7 @@ pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, 
     if consumed != 1 {
         return Err(refusal(AcceptError::NoLongerValid));
     }
+    count_pending(&mut tx, &org_id, role, -1).await?;
     orgs::add_member(&mut tx, &org_id, &user.id, role).await?;
     let target = invited_email.as_deref().unwrap_or("invite link");
     audit::record(

@@ -116,7 +116,7 @@ pub fn InvitationsTable(
 ) -> impl IntoView {
     let PendingInvitations {
         items: invitations,
-        more,
+        total,
     } = invitations;
     if invitations.is_empty() {
         return view! { <p class="muted" data-testid=testid>"No pending invitations."</p> }
@@ -124,9 +124,13 @@ pub fn InvitationsTable(
     }
     let shown = invitations.len();
     view! {
-        {more.then(|| view! {
-            <p class="muted" data-testid="more-invitations">{format!("Showing the newest {shown} pending invitations.")}</p>
-        })}
+        <p class="muted" data-testid="pending-invitation-count">
+            {match total as usize {
+                1 => "1 pending invitation".to_owned(),
+                n if n == shown => format!("{n} pending invitations"),
+                n => format!("{n} pending invitations; the newest {shown} are shown"),
+            }}
+        </p>
         <table class="table" data-testid=testid>
             <thead>
                 <tr>

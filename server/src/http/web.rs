@@ -81,7 +81,7 @@ impl ServerBackend {
         let (db, key) = (&self.state.db, &self.state.cursors);
         let page = invitations::pending(db, access, UI, Some(role), key, None, None).await?;
         Ok(Some(PendingInvitations {
-            more: page.continuation_token.is_some(),
+            total: invitations::pending_count(db, &access.org.id, role).await?,
             items: page.items,
         }))
     }

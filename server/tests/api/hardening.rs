@@ -254,6 +254,7 @@ async fn revoke_racing_accept_never_reports_what_did_not_happen(app: TestApp) {
     };
     assert_eq!(count("invitation.revoked").await, revoked as i64);
     assert_eq!(count("invitation.accepted").await, accepted as i64);
+    crate::helpers::assert_counts_are_recounts(&app).await;
 }
 
 async fn continuation_tokens_are_opaque_and_tamper_evident(app: TestApp) {

@@ -432,21 +432,25 @@ pub fn batch(emails: &[&str], role: &str) -> Value {
 
 /// Every organization's kept counts equal a recount of its memberships.
 pub async fn assert_counts_are_recounts(app: &TestApp) {
-    let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+    type Counts = (i64, i64, i64, i64);
+    let rows: Vec<(String, i64, i64, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT o.name, o.member_count, o.billing_manager_count, \
+         o.pending_member_invitations, o.pending_billing_manager_invitations, \
          (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role <> 'billing-manager'), \
-         (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role = 'billing-manager') \
+         (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role = 'billing-manager'), \
+         (SELECT COUNT(*) FROM invitations i WHERE i.org_id = o.id AND i.status = 'pending' AND i.role <> 'billing-manager'), \
+         (SELECT COUNT(*) FROM invitations i WHERE i.org_id = o.id AND i.status = 'pending' AND i.role = 'billing-manager') \
          FROM organizations o",
     )
     .fetch_all(&app.db)
     .await
     .unwrap();
     assert!(!rows.is_empty());
-    for (name, members, billing_managers, recounted_members, recounted_billing_managers) in rows {
+    for (name, m, b, pm, pb, rm, rb, rpm, rpb) in rows {
+        let (kept, recounted): (Counts, Counts) = ((m, b, pm, pb), (rm, rb, rpm, rpb));
         assert_eq!(
-            (members, billing_managers),
-            (recounted_members, recounted_billing_managers),
-            "{name}: kept counts (members, billing managers) differ from a recount"
+            kept, recounted,
+            "{name}: kept counts (members, billing managers, pending member and billing-manager invitations) differ from a recount"
         );
     }
 }

@@ -68,6 +68,13 @@ async fn pending_invitations_come_a_page_at_a_time(app: TestApp) {
     assert_eq!(status, 400, "a token is for the list it came from");
     let (status, _) = page("limit=501".into()).await;
     assert_eq!(status, 400);
+    crate::helpers::assert_counts_are_recounts(&app).await;
+    let id = first["invites"][0]["id"].as_str().unwrap();
+    let path = format!("/api/orgs/paged/invites/{id}");
+    assert_eq!(api(&app, Method::DELETE, &path, &admin, None).await.0, 204);
+    let (status, _) = api(&app, Method::DELETE, &path, &admin, None).await;
+    assert_eq!(status, 409, "revoked once");
+    crate::helpers::assert_counts_are_recounts(&app).await;
 }
 
 async fn accept(app: &TestApp, org: &str, secret: &str, token: &str) -> (u16, Value) {
