@@ -432,25 +432,44 @@ pub fn batch(emails: &[&str], role: &str) -> Value {
 
 /// Every organization's kept counts equal a recount of its memberships.
 pub async fn assert_counts_are_recounts(app: &TestApp) {
-    type Counts = (i64, i64, i64, i64);
-    let rows: Vec<(String, i64, i64, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT o.name, o.member_count, o.billing_manager_count, \
-         o.pending_member_invitations, o.pending_billing_manager_invitations, \
-         (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role <> 'billing-manager'), \
-         (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role = 'billing-manager'), \
-         (SELECT COUNT(*) FROM invitations i WHERE i.org_id = o.id AND i.status = 'pending' AND i.role <> 'billing-manager'), \
-         (SELECT COUNT(*) FROM invitations i WHERE i.org_id = o.id AND i.status = 'pending' AND i.role = 'billing-manager') \
+    /// An organization's kept counts, then the same counted again.
+    #[derive(sqlx::FromRow)]
+    struct Counts {
+        name: String,
+        members: i64,
+        billing_managers: i64,
+        pending_members: i64,
+        pending_billing_managers: i64,
+        recounted_members: i64,
+        recounted_billing_managers: i64,
+        recounted_pending_members: i64,
+        recounted_pending_billing_managers: i64,
+    }
+    let rows: Vec<Counts> = sqlx::query_as(
+        "SELECT o.name, o.member_count AS members, o.billing_manager_count AS billing_managers, \
+         o.pending_member_invitations AS pending_members, \
+         o.pending_billing_manager_invitations AS pending_billing_managers, \
+         (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role <> 'billing-manager') AS recounted_members, \
+         (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role = 'billing-manager') AS recounted_billing_managers, \
+         (SELECT COUNT(*) FROM invitations i WHERE i.org_id = o.id AND i.status = 'pending' AND i.role <> 'billing-manager') AS recounted_pending_members, \
+         (SELECT COUNT(*) FROM invitations i WHERE i.org_id = o.id AND i.status = 'pending' AND i.role = 'billing-manager') AS recounted_pending_billing_managers \
          FROM organizations o",
     )
     .fetch_all(&app.db)
     .await
     .unwrap();
     assert!(!rows.is_empty());
-    for (name, m, b, pm, pb, rm, rb, rpm, rpb) in rows {
-        let (kept, recounted): (Counts, Counts) = ((m, b, pm, pb), (rm, rb, rpm, rpb));
+    for c in rows {
         assert_eq!(
-            kept, recounted,
-            "{name}: kept counts (members, billing managers, pending member and billing-manager invitations) differ from a recount"
+            (c.members, c.billing_managers, c.pending_members, c.pending_billing_managers),
+            (
+                c.recounted_members,
+                c.recounted_billing_managers,
+                c.recounted_pending_members,
+                c.recounted_pending_billing_managers
+            ),
+            "{}: kept counts (members, billing managers, pending member and billing-manager invitations) differ from a recount",
+            c.name
         );
     }
 }
