@@ -203,22 +203,12 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
                 .map_err(|e| e.to_string())
         }
         Command::Migrate => {
-            let pool = db::connect(&database_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            crate::startup::migrate(&pool)
-                .await
-                .map_err(|e| e.public_message())?;
+            prepared(&database_url).await?;
             println!("migrations applied");
             Ok(())
         }
         Command::Demo { format } => {
-            let pool = db::connect(&database_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            crate::startup::migrate(&pool)
-                .await
-                .map_err(|e| e.public_message())?;
+            let pool = prepared(&database_url).await?;
             let demo = demo::create(&pool).await.map_err(|e| e.public_message())?;
             match format {
                 DemoFormat::Json => emit(&format!(
@@ -233,12 +223,7 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
             command: BillingCommand::Run { period },
         } => {
             let period = purser_core::billing::Period::parse(&period).map_err(|e| e.to_string())?;
-            let pool = db::connect(&database_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            crate::startup::migrate(&pool)
-                .await
-                .map_err(|e| e.public_message())?;
+            let pool = prepared(&database_url).await?;
             let report = crate::billing::run_cycle(
                 &pool,
                 &crate::billing::processor::BuiltInProcessor,
@@ -296,4 +281,13 @@ fn matrix_markdown() -> String {
         ));
     }
     out
+}
+
+/// The database at `url`, connected and migrated, for the commands that work on it.
+async fn prepared(url: &str) -> Result<db::Db, String> {
+    let pool = db::connect(url).await.map_err(|e| e.to_string())?;
+    crate::startup::migrate(&pool)
+        .await
+        .map_err(|e| e.chain())?;
+    Ok(pool)
 }

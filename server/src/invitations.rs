@@ -57,36 +57,15 @@ async fn ensure_room(conn: &mut Conn, org: &Org, role: InvitedRole) -> Result<()
     )))
 }
 
-/// Counts an invitation to `role` becoming pending (`by` = 1) or no longer pending
-/// (-1) in the organization's row, in the transaction that changes it. The
-/// organization's row is written first in every such transaction (`lock_memberships`),
-/// so the counts never wait on an invitation's row while holding it.
+/// Counts an invitation to `role` becoming pending (`by` = 1) or no longer pending (-1).
 async fn count_pending(conn: &mut Conn, org_id: &str, role: Role, by: i64) -> Result<()> {
-    let column = match role {
-        Role::BillingManager => "pending_billing_manager_invitations",
-        _ => "pending_member_invitations",
-    };
-    sqlx::query(&format!(
-        "UPDATE organizations SET {column} = {column} + $1 WHERE id = $2"
-    ))
-    .bind(by)
-    .bind(org_id)
-    .execute(conn)
-    .await?;
-    Ok(())
+    orgs::count(conn, org_id, orgs::Counter::of_invitation(role), by).await
 }
 
 /// How many invitations to `role` are pending, as the organization's row keeps it.
 pub async fn pending_count(db: &Db, org_id: &str, role: InvitedRole) -> Result<u64> {
-    let column = match role {
-        InvitedRole::BillingManager => "pending_billing_manager_invitations",
-        InvitedRole::Member => "pending_member_invitations",
-    };
-    let (n,): (i64,) = sqlx::query_as(&format!("SELECT {column} FROM organizations WHERE id = $1"))
-        .bind(org_id)
-        .fetch_one(db)
-        .await?;
-    Ok(n.max(0) as u64)
+    let mut conn = db.acquire().await?;
+    orgs::counted(&mut conn, org_id, orgs::Counter::of_invitation(role.role())).await
 }
 
 /// Creates a pending invitation (the caller has written the organization's row first);

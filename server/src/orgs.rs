@@ -88,7 +88,7 @@ pub async fn add_member(conn: &mut Conn, org_id: &str, user_id: &str, role: Role
     .execute(&mut *conn)
     .await;
     if inserted.is_ok() {
-        count_role(conn, org_id, role, 1).await?;
+        count(conn, org_id, Counter::of_role(role), 1).await?;
     }
     inserted.map(|_| ()).map_err(|e| {
         Error::on_duplicate(e, || {
@@ -164,14 +164,48 @@ pub async fn member_count(db: &Db, org_id: &str) -> Result<MemberCount> {
     })
 }
 
-/// Counts a role gained (`by` = 1) or lost (-1) in the organization's row, in the
-/// transaction that changes the membership. Which count a role goes to is `core`'s
-/// rule (`counts_as_member`).
-async fn count_role(conn: &mut Conn, org_id: &str, role: Role, by: i64) -> Result<()> {
-    let column = match role.counts_as_member() {
-        true => "member_count",
-        false => "billing_manager_count",
-    };
+/// A count the organization's row keeps, so that reading it costs one row.
+#[derive(Debug, Clone, Copy)]
+pub enum Counter {
+    /// Admins and members.
+    Members,
+    BillingManagers,
+    PendingMemberInvitations,
+    PendingBillingManagerInvitations,
+}
+
+impl Counter {
+    const fn column(self) -> &'static str {
+        match self {
+            Counter::Members => "member_count",
+            Counter::BillingManagers => "billing_manager_count",
+            Counter::PendingMemberInvitations => "pending_member_invitations",
+            Counter::PendingBillingManagerInvitations => "pending_billing_manager_invitations",
+        }
+    }
+
+    /// Where a role held counts (`core`'s `counts_as_member`).
+    fn of_role(role: Role) -> Counter {
+        match role.counts_as_member() {
+            true => Counter::Members,
+            false => Counter::BillingManagers,
+        }
+    }
+
+    /// Where a pending invitation to `role` counts.
+    pub fn of_invitation(role: Role) -> Counter {
+        match role {
+            Role::BillingManager => Counter::PendingBillingManagerInvitations,
+            _ => Counter::PendingMemberInvitations,
+        }
+    }
+}
+
+/// Adds `by` (1 or -1) to one of the organization's counts, in the transaction that
+/// makes the change counted. Every such transaction writes the organization's row
+/// first (`lock_memberships`), so the update never waits while holding another row.
+pub async fn count(conn: &mut Conn, org_id: &str, counter: Counter, by: i64) -> Result<()> {
+    let column = counter.column();
     sqlx::query(&format!(
         "UPDATE organizations SET {column} = {column} + $1 WHERE id = $2"
     ))
@@ -180,6 +214,18 @@ async fn count_role(conn: &mut Conn, org_id: &str, role: Role, by: i64) -> Resul
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Reads one of the organization's counts.
+pub async fn counted(conn: &mut Conn, org_id: &str, counter: Counter) -> Result<u64> {
+    let (n,): (i64,) = sqlx::query_as(&format!(
+        "SELECT {} FROM organizations WHERE id = $1",
+        counter.column()
+    ))
+    .bind(org_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n.max(0) as u64)
 }
 
 /// How many stacks the organization has.
@@ -277,11 +323,7 @@ pub async fn lock_memberships(conn: &mut Conn, org_id: &str) -> Result<bool> {
 
 /// Number of accepted billing managers, read inside a transaction.
 pub async fn billing_manager_count(conn: &mut Conn, org_id: &str) -> Result<u32> {
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT billing_manager_count FROM organizations WHERE id = $1")
-            .bind(org_id)
-            .fetch_one(conn)
-            .await?;
+    let n = counted(conn, org_id, Counter::BillingManagers).await?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
@@ -401,7 +443,7 @@ async fn remove_role(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    count_role(&mut tx, &access.org.id, current, -1).await?;
+    count(&mut tx, &access.org.id, Counter::of_role(current), -1).await?;
     // Teams belong to the organization: a person without a role is in none of them.
     sqlx::query(
         "DELETE FROM team_members WHERE user_id = $1 AND team_id IN (SELECT id FROM teams WHERE org_id = $2)",
@@ -451,8 +493,8 @@ pub async fn change_role(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    count_role(&mut tx, &access.org.id, current, -1).await?;
-    count_role(&mut tx, &access.org.id, to, 1).await?;
+    count(&mut tx, &access.org.id, Counter::of_role(current), -1).await?;
+    count(&mut tx, &access.org.id, Counter::of_role(to), 1).await?;
     crate::audit::record(
         &mut tx,
         &access.org.id,
