@@ -3,6 +3,7 @@
 
 use crate::access::OrgAccess;
 use crate::accounts::User;
+use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Conn, Db};
 use crate::error::Result;
 use purser_core::views::AuditEntry;
@@ -115,27 +116,43 @@ pub struct Filter<'a> {
     pub until: Option<i64>,
 }
 
-/// The newest entries first that `filter` lets through; admins only.
+/// The most entries one page holds.
+pub const MAX_PAGE: u32 = 1000;
+
+/// The newest entries first that `filter` lets through, one keyset page at a time;
+/// admins only.
 pub async fn list(
     db: &Db,
     access: &OrgAccess,
     surface: Surface,
     filter: Filter<'_>,
-    limit: i64,
-) -> Result<Vec<AuditEntry>> {
+    key: &CursorKey,
+    continuation: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<AuditEntry>> {
     access.require(Action::AuditLogsView, surface)?;
-    Ok(sqlx::query_as(
+    let scope = format!("audit:{}", access.org.id);
+    let request = PageRequest::open_up_to(key, &scope, continuation, limit, MAX_PAGE)?;
+    let after = request.after.as_ref();
+    let rows: Vec<AuditEntry> = sqlx::query_as(
         "SELECT a.id, a.at, a.actor, u.name AS actor_name, u.login AS actor_login, a.event, a.target, a.details \
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
          WHERE a.org_id = $1 AND ($2 = '' OR a.event = $2) AND a.at >= $3 AND a.at < $4 \
-         AND ($5 = '' OR u.login = $5) ORDER BY a.at DESC, a.id DESC LIMIT $6",
+         AND ($5 = '' OR u.login = $5) \
+         AND (a.at < $6 OR (a.at = $6 AND a.id < $7)) ORDER BY a.at DESC, a.id DESC LIMIT $8",
     )
     .bind(&access.org.id)
     .bind(filter.event.unwrap_or_default())
     .bind(filter.since.unwrap_or(i64::MIN))
     .bind(filter.until.unwrap_or(i64::MAX))
     .bind(filter.user.map(str::to_lowercase).unwrap_or_default())
-    .bind(limit)
+    .bind(after.map_or(i64::MAX, |p| p.at))
+    .bind(after.map_or("", |p| p.id.as_str()))
+    .bind(request.fetch())
     .fetch_all(db)
-    .await?)
+    .await?;
+    Ok(request.page(key, &scope, rows, |e| Position {
+        at: e.at,
+        id: e.id.clone(),
+    }))
 }

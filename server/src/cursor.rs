@@ -133,10 +133,21 @@ impl PageRequest {
         continuation: Option<&str>,
         limit: Option<u32>,
     ) -> Result<PageRequest> {
+        Self::open_up_to(key, scope, continuation, limit, MAX_PAGE)
+    }
+
+    /// As [`PageRequest::open`], for a list whose pages may hold up to `max` rows.
+    pub fn open_up_to(
+        key: &CursorKey,
+        scope: &str,
+        continuation: Option<&str>,
+        limit: Option<u32>,
+        max: u32,
+    ) -> Result<PageRequest> {
         let limit = limit.unwrap_or(DEFAULT_PAGE);
-        if limit == 0 || limit > MAX_PAGE {
+        if limit == 0 || limit > max {
             return Err(Error::BadRequest(format!(
-                "limit must be between 1 and {MAX_PAGE}."
+                "limit must be between 1 and {max}."
             )));
         }
         let after = continuation

@@ -569,12 +569,15 @@ impl Backend for ServerBackend {
     ) -> Result<AuditPage, AppError> {
         ui(async {
             let (_, access) = self.member(session, &org).await?;
+            let (db, key) = (&self.state.db, &self.state.cursors);
             let filter = audit::Filter {
                 event: event.as_deref().filter(|e| !e.is_empty()),
                 ..Default::default()
             };
             Ok(AuditPage {
-                entries: audit::list(&self.state.db, &access, UI, filter, 200).await?,
+                entries: audit::list(db, &access, UI, filter, key, None, Some(200))
+                    .await?
+                    .items,
                 org: access.entry(),
             })
         }

@@ -536,6 +536,32 @@ async fn audit_log_and_usage_speak_pulumi(app: TestApp) {
     .await;
     assert_eq!(future["auditLogEvents"], json!([]), "startTime filters");
 
+    // A page at a time, newest first, with Pulumi's continuationToken.
+    let (_, first) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/auditlogs?limit=1",
+        &admin,
+        None,
+    )
+    .await;
+    let token = first["continuationToken"].as_str().unwrap();
+    let (status, second) = api(
+        &app,
+        Method::GET,
+        &format!("/api/orgs/acme/auditlogs?limit=1&continuationToken={token}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{second}");
+    let (a, b) = (&first["auditLogEvents"][0], &second["auditLogEvents"][0]);
+    assert_ne!(a["id"], b["id"]);
+    assert!(
+        a["timestamp"].as_i64() >= b["timestamp"].as_i64(),
+        "{a} {b}"
+    );
+
     for query in [
         "granularity=daily&lookbackDays=30",
         "granularity=monthly&lookbackDays=90",

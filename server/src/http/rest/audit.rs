@@ -18,7 +18,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 const API: Surface = Surface::Api;
 
 /// The most audit-log entries one request returns.
-pub const MAX_AUDIT_PAGE: i64 = 1000;
+pub const MAX_AUDIT_PAGE: i64 = audit::MAX_PAGE as i64;
 
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -48,7 +48,7 @@ pub struct AuditQuery {
     /// Only entries before this time (Unix seconds).
     pub end_time: Option<i64>,
     /// Accepted for Pulumi's clients: every entry is in one answer, up to `limit`.
-    #[allow(dead_code)] // read for the document; every entry is in one answer
+    /// From the previous page's response.
     pub continuation_token: Option<String>,
     /// Accepted for Pulumi's clients: only `json`.
     pub format: Option<String>,
@@ -77,6 +77,9 @@ fn parse_time(name: &str, value: Option<&str>) -> Result<Option<i64>> {
 #[serde(rename_all = "camelCase")]
 pub struct AuditLogResponse {
     pub audit_log_events: Vec<AuditEntryResponse>,
+    /// Present when there is another page: pass it back as `continuationToken`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_token: Option<String>,
 }
 
 /// `AuditLogEvent` in Pulumi's shape, with Purser's `id`, `time`, `actor`, `target`
@@ -147,8 +150,18 @@ pub async fn audit_log(
         since: from_epoch_secs(q.start_time).or(parse_time("since", q.since.as_deref())?),
         until: from_epoch_secs(q.end_time).or(parse_time("until", q.until.as_deref())?),
     };
-    let entries = audit::list(&state.db, &access, API, filter, limit).await?;
+    let page = audit::list(
+        &state.db,
+        &access,
+        API,
+        filter,
+        &state.cursors,
+        q.continuation_token.as_deref(),
+        u32::try_from(limit).ok(),
+    )
+    .await?;
     Ok(Json(AuditLogResponse {
-        audit_log_events: entries.into_iter().map(Into::into).collect(),
+        audit_log_events: page.items.into_iter().map(Into::into).collect(),
+        continuation_token: page.continuation_token,
     }))
 }
