@@ -380,6 +380,16 @@ async fn only_admins_manage_invitations(app: TestApp) {
     )
     .await;
     assert_eq!(status, 422);
+    let repeated = vec!["same@example.com"; purser_core::invitations::MAX_BATCH + 1];
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        "/api/orgs/acme/invites/batch",
+        &admin,
+        Some(batch(&repeated, "member")),
+    )
+    .await;
+    assert_eq!(status, 422, "too many, even when the same: {body}");
     let (status, _) = api(
         &app,
         Method::POST,

@@ -215,6 +215,14 @@ pub async fn invite_batch(
     state
         .throttle
         .check_account(crate::throttle::Kind::Invitation, &actor.id)?;
+    // At most a batch's worth of invitations, counted as sent (repeats included).
+    let max = purser_core::invitations::MAX_BATCH;
+    if body.invites.len() > max {
+        return Err(Error::Invalid(purser_core::ValueError {
+            field: "invites",
+            message: format!("Invite at most {max} addresses at a time."),
+        }));
+    }
     let emails: Vec<String> = body.invites.iter().map(|i| i.email.clone()).collect();
     // Every address and role is checked before anything is sent.
     purser_core::invitations::parse_email_list(&emails)?;
