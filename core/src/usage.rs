@@ -69,7 +69,8 @@ impl Bucket {
 pub const LOOKBACK_CHOICES: [i64; 3] = [30, 90, 365];
 
 const HOUR_MS: f64 = 3_600_000.0;
-const DAY_MS: i64 = 86_400_000;
+/// Milliseconds in a day.
+pub const DAY_MS: i64 = 86_400_000;
 
 /// The civil date (UTC) of a Unix-millisecond time (Howard Hinnant's algorithm).
 pub fn date_of(ms: i64) -> (i32, u32, u32) {
@@ -113,79 +114,220 @@ pub fn format_date_time(ms: i64) -> String {
     )
 }
 
-/// The resources under management at `at`: each stack's latest report, summed.
-pub fn current_resources(samples: &[Sample], at: i64) -> i64 {
-    let mut latest: std::collections::HashMap<&str, (i64, i64)> = std::collections::HashMap::new();
-    for s in samples.iter().filter(|s| s.at <= at) {
-        let entry = latest.entry(&s.stack).or_insert((s.at, s.resources));
-        if s.at >= entry.0 {
-            *entry = (s.at, s.resources);
-        }
-    }
-    latest.values().map(|(_, n)| n).sum()
+/// One organization's resources under management over one UTC day, as the usage
+/// rollup keeps it: one row per day on which some stack reported, so that a summary
+/// reads one row per day of its window however many updates were reported.
+///
+/// `resource_ms` is the day's area (resources × milliseconds) as if `end_level` held
+/// until the day's end; for a closed day that is final, for today the part still to
+/// come is taken off when read (changes are never recorded in the future).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct DayRollup {
+    /// Unix milliseconds at 00:00 UTC.
+    pub day: i64,
+    pub resource_ms: i64,
+    /// The organization's total at the end of the day.
+    pub end_level: i64,
 }
 
-/// Summarises `[from, to)` by day or month. Buckets are calendar days or months (UTC);
-/// the first and last may be partial, and their averages cover only the part inside.
-pub fn summarize(samples: &[Sample], from: i64, to: i64, granularity: Granularity) -> Vec<Bucket> {
-    if to <= from {
-        return Vec::new();
+/// The start (00:00 UTC) of the day holding `ms`.
+pub const fn day_of(ms: i64) -> i64 {
+    ms - ms.rem_euclid(DAY_MS)
+}
+
+impl DayRollup {
+    /// A day on which nothing changed, at `level` throughout.
+    pub const fn flat(day: i64, level: i64) -> DayRollup {
+        DayRollup {
+            day,
+            resource_ms: level * DAY_MS,
+            end_level: level,
+        }
     }
-    // The total as a step function: a change point wherever a stack reports.
+
+    /// The day after the total changes by `delta` at `at` (a time within the day)
+    /// and holds from then on.
+    pub fn changed(self, at: i64, delta: i64) -> DayRollup {
+        debug_assert_eq!(day_of(at), self.day);
+        DayRollup {
+            day: self.day,
+            resource_ms: self.resource_ms + delta * (self.day + DAY_MS - at),
+            end_level: self.end_level + delta,
+        }
+    }
+
+    /// The same day when a change of `delta` happened on an earlier day.
+    pub const fn shifted(self, delta: i64) -> DayRollup {
+        DayRollup {
+            day: self.day,
+            resource_ms: self.resource_ms + delta * DAY_MS,
+            end_level: self.end_level + delta,
+        }
+    }
+
+    /// The area from the day's start up to `until` (the day's end, or now for today).
+    fn area_until(&self, until: i64) -> i64 {
+        let end = self.day + DAY_MS;
+        self.resource_ms - self.end_level * (end - until.min(end))
+    }
+}
+
+/// Summarises `[from, now)` by day or month from the rollups: `level_before` is the
+/// total when the window opens (the last rollup before it, or 0), `days` the rollups
+/// inside the window in any order. `from` is the start of a day (windows are whole
+/// days up to now). Reads one value per day of the window, whatever the
+/// organization's history.
+pub fn summarize_days(
+    level_before: i64,
+    days: &[DayRollup],
+    from: i64,
+    now: i64,
+    granularity: Granularity,
+) -> Vec<Bucket> {
+    let rolled: std::collections::HashMap<i64, &DayRollup> =
+        days.iter().map(|d| (d.day, d)).collect();
+    let mut buckets: Vec<Bucket> = Vec::new();
+    let mut level = level_before;
+    debug_assert_eq!(day_of(from), from);
+    let mut day = from;
+    // The open bucket: its label, start and accumulated area.
+    let mut open: Option<((i32, u32, Option<u32>), i64, i64)> = None;
+    let mut close = |open: Option<((i32, u32, Option<u32>), i64, i64)>, end: i64| {
+        if let Some(((year, month, day), start, area)) = open {
+            let hours = area as f64 / HOUR_MS;
+            let span_hours = (end - start) as f64 / HOUR_MS;
+            buckets.push(Bucket {
+                year,
+                month,
+                day,
+                resources: (hours / span_hours).round() as i64,
+                resource_hours: hours.round() as i64,
+            });
+        }
+    };
+    while day < now {
+        let row = rolled
+            .get(&day)
+            .map_or(DayRollup::flat(day, level), |r| **r);
+        level = row.end_level;
+        let (y, m, d) = date_of(day);
+        let label = (y, m, (granularity == Granularity::Day).then_some(d));
+        let area = row.area_until(now);
+        match &mut open {
+            Some((open_label, _, sum)) if *open_label == label => *sum += area,
+            _ => {
+                close(open.take(), day);
+                open = Some((label, day, area));
+            }
+        }
+        day += DAY_MS;
+    }
+    close(open, now);
+    buckets
+}
+
+/// The rollups of a history of reports (each stack's first report counts from 0),
+/// for seeding and rebuilding; the server keeps them one report at a time with
+/// [`DayRollup::changed`] and [`DayRollup::shifted`], to the same result.
+pub fn roll_up(samples: &[Sample]) -> Vec<DayRollup> {
     let mut sorted: Vec<&Sample> = samples.iter().collect();
     sorted.sort_by_key(|s| s.at);
     let mut last: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
-    let mut changes: Vec<(i64, i64)> = Vec::new();
+    let mut days: Vec<DayRollup> = Vec::new();
     for s in sorted {
-        let before = last.insert(&s.stack, s.resources).unwrap_or(0);
-        changes.push((s.at, s.resources - before));
-    }
-    let mut total: i64 = changes
-        .iter()
-        .filter(|(t, _)| *t <= from)
-        .map(|(_, d)| d)
-        .sum();
-    let mut pending = changes.into_iter().filter(|(t, _)| *t > from).peekable();
-
-    let mut buckets = Vec::new();
-    let mut start = from;
-    while start < to {
-        let (y, m, d) = date_of(start);
-        let next = match granularity {
-            Granularity::Day => start_of(y, m, d) + DAY_MS,
-            Granularity::Month if m == 12 => start_of(y + 1, 1, 1),
-            Granularity::Month => start_of(y, m + 1, 1),
-        };
-        let end = next.min(to);
-        let mut area = 0.0;
-        let mut cursor = start;
-        while let Some(&(t, delta)) = pending.peek() {
-            if t >= end {
-                break;
-            }
-            area += total as f64 * (t - cursor) as f64;
-            total += delta;
-            cursor = t;
-            pending.next();
+        let delta = s.resources - last.insert(&s.stack, s.resources).unwrap_or(0);
+        if delta == 0 {
+            continue;
         }
-        area += total as f64 * (end - cursor) as f64;
-        let hours = area / HOUR_MS;
-        let span_hours = (end - start) as f64 / HOUR_MS;
-        buckets.push(Bucket {
-            year: y,
-            month: m,
-            day: (granularity == Granularity::Day).then_some(d),
-            resources: (hours / span_hours).round() as i64,
-            resource_hours: hours.round() as i64,
-        });
-        start = end;
+        let day = day_of(s.at);
+        let today = match days.last() {
+            Some(d) if d.day == day => days.pop().expect("just seen"),
+            Some(d) => DayRollup::flat(day, d.end_level),
+            None => DayRollup::flat(day, 0),
+        };
+        days.push(today.changed(s.at, delta));
     }
-    buckets
+    days
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The definition the rollups must agree with: the total as a step function of
+    // every report, integrated bucket by bucket.
+
+    /// The resources under management at `at`: each stack's latest report, summed.
+    fn current_resources(samples: &[Sample], at: i64) -> i64 {
+        let mut latest: std::collections::HashMap<&str, (i64, i64)> =
+            std::collections::HashMap::new();
+        for s in samples.iter().filter(|s| s.at <= at) {
+            let entry = latest.entry(&s.stack).or_insert((s.at, s.resources));
+            if s.at >= entry.0 {
+                *entry = (s.at, s.resources);
+            }
+        }
+        latest.values().map(|(_, n)| n).sum()
+    }
+
+    /// Summarises `[from, to)` by day or month. Buckets are calendar days or months (UTC);
+    /// the first and last may be partial, and their averages cover only the part inside.
+    fn summarize(samples: &[Sample], from: i64, to: i64, granularity: Granularity) -> Vec<Bucket> {
+        if to <= from {
+            return Vec::new();
+        }
+        // The total as a step function: a change point wherever a stack reports.
+        let mut sorted: Vec<&Sample> = samples.iter().collect();
+        sorted.sort_by_key(|s| s.at);
+        let mut last: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+        let mut changes: Vec<(i64, i64)> = Vec::new();
+        for s in sorted {
+            let before = last.insert(&s.stack, s.resources).unwrap_or(0);
+            changes.push((s.at, s.resources - before));
+        }
+        let mut total: i64 = changes
+            .iter()
+            .filter(|(t, _)| *t <= from)
+            .map(|(_, d)| d)
+            .sum();
+        let mut pending = changes.into_iter().filter(|(t, _)| *t > from).peekable();
+
+        let mut buckets = Vec::new();
+        let mut start = from;
+        while start < to {
+            let (y, m, d) = date_of(start);
+            let next = match granularity {
+                Granularity::Day => start_of(y, m, d) + DAY_MS,
+                Granularity::Month if m == 12 => start_of(y + 1, 1, 1),
+                Granularity::Month => start_of(y, m + 1, 1),
+            };
+            let end = next.min(to);
+            let mut area = 0.0;
+            let mut cursor = start;
+            while let Some(&(t, delta)) = pending.peek() {
+                if t >= end {
+                    break;
+                }
+                area += total as f64 * (t - cursor) as f64;
+                total += delta;
+                cursor = t;
+                pending.next();
+            }
+            area += total as f64 * (end - cursor) as f64;
+            let hours = area / HOUR_MS;
+            let span_hours = (end - start) as f64 / HOUR_MS;
+            buckets.push(Bucket {
+                year: y,
+                month: m,
+                day: (granularity == Granularity::Day).then_some(d),
+                resources: (hours / span_hours).round() as i64,
+                resource_hours: hours.round() as i64,
+            });
+            start = end;
+        }
+        buckets
+    }
 
     const H: i64 = 3_600_000;
 
@@ -294,5 +436,80 @@ mod tests {
         let b = summarize(&[], 0, 3 * DAY_MS, Granularity::Day);
         assert_eq!(b.len(), 3);
         assert!(b.iter().all(|b| b.resources == 0 && b.resource_hours == 0));
+    }
+
+    /// A small deterministic generator, so the comparison below covers many histories.
+    fn histories() -> Vec<Vec<Sample>> {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let base = start_of(2026, 9, 1);
+        (0..200)
+            .map(|_| {
+                let reports = next(40);
+                let mut at = base - next(3) as i64 * DAY_MS;
+                (0..reports)
+                    .map(|_| {
+                        // Gaps from minutes to weeks; several reports on one day.
+                        at += [1, 7, 90, 600, 1_440, 4_320, 20_160][next(7) as usize] as i64
+                            * 60_000
+                            * (1 + next(3) as i64);
+                        sample(["a", "b", "c"][next(3) as usize], at, next(500) as i64)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rollups_agree_with_every_report() {
+        let from = start_of(2026, 9, 15);
+        for samples in histories() {
+            let now = samples.last().map_or(from, |s| s.at) + 5 * H + 17;
+            let days = roll_up(&samples);
+            let before = days.iter().filter(|d| d.day < from).last();
+            let inside: Vec<DayRollup> = days.iter().filter(|d| d.day >= from).copied().collect();
+            for g in [Granularity::Day, Granularity::Month] {
+                assert_eq!(
+                    summarize_days(before.map_or(0, |d| d.end_level), &inside, from, now, g),
+                    summarize(&samples, from, now, g),
+                    "{samples:?} {g:?}"
+                );
+            }
+            assert_eq!(
+                days.last().map_or(0, |d| d.end_level),
+                current_resources(&samples, now)
+            );
+        }
+    }
+
+    #[test]
+    fn a_report_on_an_earlier_day_shifts_the_later_ones() {
+        let day = start_of(2026, 11, 1);
+        // Stack b reports for day 2 first (already rolled up), then stack a, on day 1,
+        // is recorded: day 2 moves up by a's count.
+        let later = DayRollup::flat(day + DAY_MS, 0).changed(day + DAY_MS + 12 * H, 5);
+        let earlier = DayRollup::flat(day, 0).changed(day + 18 * H, 3);
+        assert_eq!(earlier.resource_ms, 3 * 6 * H);
+        let shifted = later.shifted(3);
+        assert_eq!(
+            shifted,
+            roll_up(&[
+                sample("a", day + 18 * H, 3),
+                sample("b", day + DAY_MS + 12 * H, 5)
+            ])[1]
+        );
+    }
+
+    #[test]
+    fn today_counts_only_up_to_now() {
+        let day = start_of(2026, 11, 1);
+        let days = roll_up(&[sample("a", day + H, 10)]);
+        let b = summarize_days(0, &days, day, day + 3 * H, Granularity::Day);
+        assert_eq!((b[0].resource_hours, b[0].resources), (20, 7));
     }
 }

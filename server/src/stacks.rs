@@ -5,7 +5,7 @@ use crate::accounts::User;
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
 use crate::orgs::OrgAccess;
-use purser_core::usage::{self, Granularity, Sample};
+use purser_core::usage::{self, DayRollup, Granularity, DAY_MS};
 use purser_core::values::TextRule;
 use purser_core::views::{StackView, UsageView};
 use purser_core::{Action, Surface, ValueError};
@@ -14,8 +14,8 @@ use sqlx::Row;
 pub async fn list(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<StackView>> {
     access.require(Action::StacksList, surface)?;
     Ok(sqlx::query_as(
-        "SELECT s.project, s.name, s.resource_count, (SELECT MAX(u.at) FROM stack_updates u WHERE u.stack_id = s.id) AS last_update \
-         FROM stacks s WHERE s.org_id = $1 ORDER BY s.project, s.name",
+        "SELECT project, name, resource_count, last_report_at AS last_update \
+         FROM stacks WHERE org_id = $1 ORDER BY project, name",
     )
     .bind(&access.org.id)
     .fetch_all(db)
@@ -70,6 +70,7 @@ pub async fn report_update(
         }));
     }
     let mut tx = db.begin().await?;
+    lock_usage(&mut tx, &access.org.id).await?;
     let stack_id: String =
         sqlx::query("SELECT id FROM stacks WHERE org_id = $1 AND project = $2 AND name = $3")
             .bind(&access.org.id)
@@ -81,7 +82,7 @@ pub async fn report_update(
                 Error::NotFound(format!("No stack {project}/{name} in this organization."))
             })?
             .try_get("id")?;
-    record_sample(
+    record_locked_sample(
         &mut tx,
         &access.org.id,
         &stack_id,
@@ -94,7 +95,21 @@ pub async fn report_update(
     Ok(())
 }
 
-/// Writes one sample and the stack's current count.
+/// Written first in a transaction that records reports: the organization's reports
+/// queue here (a row lock on PostgreSQL, the write lock on SQLite), so what the
+/// transaction reads next, its stack and its rollups, is current.
+async fn lock_usage(conn: &mut Conn, org_id: &str) -> Result<()> {
+    sqlx::query("UPDATE organizations SET usage_version = usage_version + 1 WHERE id = $1")
+        .bind(org_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Records one report inside a transaction: the sample, the stack's current count,
+/// and the organization's usage rollup. A report never lands before the stack's
+/// previous one (a clock that stepped back records it at that time instead), so each
+/// report's change holds from its time on.
 pub async fn record_sample(
     conn: &mut Conn,
     org_id: &str,
@@ -103,6 +118,25 @@ pub async fn record_sample(
     resources: i64,
     by: Option<&str>,
 ) -> Result<()> {
+    lock_usage(conn, org_id).await?;
+    record_locked_sample(conn, org_id, stack_id, at, resources, by).await
+}
+
+/// [`record_sample`] in a transaction that has already called [`lock_usage`].
+async fn record_locked_sample(
+    conn: &mut Conn,
+    org_id: &str,
+    stack_id: &str,
+    at: i64,
+    resources: i64,
+    by: Option<&str>,
+) -> Result<()> {
+    let (previous, last_at): (i64, Option<i64>) =
+        sqlx::query_as("SELECT resource_count, last_report_at FROM stacks WHERE id = $1")
+            .bind(stack_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let at = last_at.map_or(at, |last| at.max(last));
     sqlx::query("INSERT INTO stack_updates (id, stack_id, org_id, at, resource_count, updated_by) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(db::new_id())
         .bind(stack_id)
@@ -112,11 +146,56 @@ pub async fn record_sample(
         .bind(by)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("UPDATE stacks SET resource_count = $1 WHERE id = $2")
+    sqlx::query("UPDATE stacks SET resource_count = $1, last_report_at = $2 WHERE id = $3")
         .bind(resources)
+        .bind(at)
         .bind(stack_id)
         .execute(&mut *conn)
         .await?;
+    roll_up(conn, org_id, at, resources - previous).await
+}
+
+/// Adds a change of the organization's total (`delta` from `at` on) to its rollups:
+/// the day of the change, and every later day already rolled up.
+async fn roll_up(conn: &mut Conn, org_id: &str, at: i64, delta: i64) -> Result<()> {
+    if delta == 0 {
+        return Ok(());
+    }
+    let day = usage::day_of(at);
+    let latest: Option<DayRollup> = sqlx::query_as(
+        "SELECT day, resource_ms, end_level FROM usage_days WHERE org_id = $1 AND day <= $2 ORDER BY day DESC LIMIT 1",
+    )
+    .bind(org_id)
+    .bind(day)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let changed = match latest {
+        Some(row) if row.day == day => row,
+        Some(row) => DayRollup::flat(day, row.end_level),
+        None => DayRollup::flat(day, 0),
+    }
+    .changed(at, delta);
+    sqlx::query(
+        "INSERT INTO usage_days (org_id, day, resource_ms, end_level) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (org_id, day) DO UPDATE SET resource_ms = excluded.resource_ms, end_level = excluded.end_level",
+    )
+    .bind(org_id)
+    .bind(day)
+    .bind(changed.resource_ms)
+    .bind(changed.end_level)
+    .execute(&mut *conn)
+    .await?;
+    // `DayRollup::shifted` for each later day (only reports recorded after the fact,
+    // such as the demo's history, leave later days behind them).
+    sqlx::query(
+        "UPDATE usage_days SET resource_ms = resource_ms + $1, end_level = end_level + $2 WHERE org_id = $3 AND day > $4",
+    )
+    .bind(delta * DAY_MS)
+    .bind(delta)
+    .bind(org_id)
+    .bind(day)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -136,19 +215,28 @@ pub async fn summary(
         )));
     }
     let now = db::now_ms();
-    let (y, m, d) = usage::date_of(now);
-    let from = usage::start_of(y, m, d) - (lookback_days - 1) * 86_400_000;
-    let samples: Vec<Sample> = sqlx::query_as(
-        "SELECT stack_id AS stack, at, resource_count AS resources FROM stack_updates WHERE org_id = $1 AND at <= $2",
+    let today = usage::day_of(now);
+    let from = today - (lookback_days - 1) * DAY_MS;
+    let before: Option<(i64,)> = sqlx::query_as(
+        "SELECT end_level FROM usage_days WHERE org_id = $1 AND day < $2 ORDER BY day DESC LIMIT 1",
     )
     .bind(&access.org.id)
-    .bind(now)
+    .bind(from)
+    .fetch_optional(db)
+    .await?;
+    let days: Vec<DayRollup> = sqlx::query_as(
+        "SELECT day, resource_ms, end_level FROM usage_days WHERE org_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
+    )
+    .bind(&access.org.id)
+    .bind(from)
+    .bind(today)
     .fetch_all(db)
     .await?;
+    let level_before = before.map_or(0, |(level,)| level);
     Ok(UsageView {
-        current_resources: usage::current_resources(&samples, now),
+        current_resources: days.last().map_or(level_before, |d| d.end_level),
         granularity,
         lookback_days,
-        buckets: usage::summarize(&samples, from, now, granularity),
+        buckets: usage::summarize_days(level_before, &days, from, now, granularity),
     })
 }

@@ -473,3 +473,26 @@ pub async fn assert_counts_are_recounts(app: &TestApp) {
         );
     }
 }
+
+/// Every organization's usage rollups equal a rebuild from every update reported: the
+/// rebuild is the migration's own backfill query, so this also checks the backfill.
+pub async fn assert_rollups_are_rebuilds(app: &TestApp) {
+    const MIGRATION: &str = include_str!("../../../migrations/20261129000011_usage_rollups.sql");
+    let start = MIGRATION
+        .find("SELECT org_id, day,")
+        .expect("the backfill query");
+    let rebuild = MIGRATION[start..].trim_end().trim_end_matches(';');
+    let order = " ORDER BY org_id, day";
+    let kept: Vec<(String, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT org_id, day, resource_ms, end_level FROM usage_days{order}"
+    ))
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let rebuilt: Vec<(String, i64, i64, i64)> = sqlx::query_as(&format!("{rebuild}{order}"))
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert!(!kept.is_empty());
+    assert_eq!(kept, rebuilt);
+}

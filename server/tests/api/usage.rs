@@ -6,7 +6,8 @@ use serde_json::json;
 on_both_databases!(
     stacks_report_resources_and_billing_managers_see_only_aggregates,
     usage_input_is_checked,
-    billing_managers_chart_usage_by_day_or_month_in_the_ui
+    billing_managers_chart_usage_by_day_or_month_in_the_ui,
+    concurrent_reports_all_count_in_the_rollups
 );
 
 /// The Billing & usage chart's call: day or month over 30, 90 or 365 days, on the
@@ -208,4 +209,59 @@ async fn usage_input_is_checked(app: TestApp) {
     )
     .await;
     assert_eq!(status, 404);
+}
+
+/// Deployments report at once, to several stacks of one organization: every report
+/// lands in the rollups once, which always equal a rebuild from the updates, and the
+/// summary's current count is the sum of the stacks' counts.
+async fn concurrent_reports_all_count_in_the_rollups(app: TestApp) {
+    let (admin, member, _) = tokens(&app).await;
+    for name in ["a", "b", "c", "d"] {
+        let (status, _) = api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/stacks",
+            &member,
+            Some(json!({"project": "race", "name": name})),
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    let reports: Vec<_> = (0..40)
+        .map(|i| {
+            let (base, member) = (app.base.clone(), member.clone());
+            tokio::spawn(async move {
+                let name = ["a", "b", "c", "d"][i % 4];
+                crate::helpers::client()
+                    .post(format!("{base}/api/orgs/acme/stacks/race/{name}/updates"))
+                    .bearer_auth(member)
+                    .json(&json!({"resourceCount": 10 + i}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    for report in reports {
+        assert_eq!(report.await.unwrap(), 201);
+    }
+    crate::helpers::assert_rollups_are_rebuilds(&app).await;
+    let (_, stacks) = api(&app, Method::GET, "/api/orgs/acme/stacks", &member, None).await;
+    let total: i64 = stacks["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["resourceCount"].as_i64().unwrap())
+        .sum();
+    let (_, summary) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/resources/summary",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(summary["currentResourceCount"], total, "{stacks}");
 }
