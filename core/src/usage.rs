@@ -185,46 +185,57 @@ pub fn summarize_days(
     now: i64,
     granularity: Granularity,
 ) -> Vec<Bucket> {
+    debug_assert_eq!(day_of(from), from);
     let rolled: std::collections::HashMap<i64, &DayRollup> =
         days.iter().map(|d| (d.day, d)).collect();
     let mut buckets: Vec<Bucket> = Vec::new();
+    let mut open: Option<OpenBucket> = None;
     let mut level = level_before;
-    debug_assert_eq!(day_of(from), from);
     let mut day = from;
-    // The open bucket: its label, start and accumulated area.
-    let mut open: Option<((i32, u32, Option<u32>), i64, i64)> = None;
-    let mut close = |open: Option<((i32, u32, Option<u32>), i64, i64)>, end: i64| {
-        if let Some(((year, month, day), start, area)) = open {
-            let hours = area as f64 / HOUR_MS;
-            let span_hours = (end - start) as f64 / HOUR_MS;
-            buckets.push(Bucket {
-                year,
-                month,
-                day,
-                resources: (hours / span_hours).round() as i64,
-                resource_hours: hours.round() as i64,
-            });
-        }
-    };
     while day < now {
         let row = rolled
             .get(&day)
             .map_or(DayRollup::flat(day, level), |r| **r);
         level = row.end_level;
-        let (y, m, d) = date_of(day);
-        let label = (y, m, (granularity == Granularity::Day).then_some(d));
-        let area = row.area_until(now);
+        let (year, month, d) = date_of(day);
+        let label = (year, month, (granularity == Granularity::Day).then_some(d));
         match &mut open {
-            Some((open_label, _, sum)) if *open_label == label => *sum += area,
+            Some(bucket) if bucket.label == label => bucket.area += row.area_until(now),
             _ => {
-                close(open.take(), day);
-                open = Some((label, day, area));
+                buckets.extend(open.take().map(|b| b.close(day)));
+                open = Some(OpenBucket {
+                    label,
+                    start: day,
+                    area: row.area_until(now),
+                });
             }
         }
         day += DAY_MS;
     }
-    close(open, now);
+    buckets.extend(open.map(|b| b.close(now)));
     buckets
+}
+
+/// A bucket being summed: its (year, month, day), where it starts, and its area so far.
+struct OpenBucket {
+    label: (i32, u32, Option<u32>),
+    start: i64,
+    area: i64,
+}
+
+impl OpenBucket {
+    fn close(self, end: i64) -> Bucket {
+        let hours = self.area as f64 / HOUR_MS;
+        let span_hours = (end - self.start) as f64 / HOUR_MS;
+        let (year, month, day) = self.label;
+        Bucket {
+            year,
+            month,
+            day,
+            resources: (hours / span_hours).round() as i64,
+            resource_hours: hours.round() as i64,
+        }
+    }
 }
 
 /// The rollups of a history of reports (each stack's first report counts from 0),
@@ -471,7 +482,7 @@ mod tests {
         for samples in histories() {
             let now = samples.last().map_or(from, |s| s.at) + 5 * H + 17;
             let days = roll_up(&samples);
-            let before = days.iter().filter(|d| d.day < from).last();
+            let before = days.iter().rfind(|d| d.day < from);
             let inside: Vec<DayRollup> = days.iter().filter(|d| d.day >= from).copied().collect();
             for g in [Granularity::Day, Granularity::Month] {
                 assert_eq!(
