@@ -6,7 +6,7 @@
 use crate::backend::OrgChange;
 use crate::error::AppError;
 use crate::model::ResourceKind;
-use crate::model::{AuditPage, OrgResources, TeamPage, UsageView};
+use crate::model::{AuditPage, Listed, OrgResources, TeamPage, UsageView};
 use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenView,
 };
@@ -183,7 +183,7 @@ pub async fn org_members(org: String, after: Option<String>) -> Result<MembersPa
 }
 
 #[server(prefix = "/fn", endpoint = "list_tokens")]
-pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
+pub async fn list_tokens() -> Result<Listed<TokenView>, AppError> {
     ssr::answer(ssr::backend()?.tokens(ssr::session()).await)
 }
 
@@ -212,8 +212,8 @@ pub async fn accept_invite(secret: String) -> Result<(String, Role), AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "load_billing")]
-pub async fn load_billing(org: String) -> Result<BillingPage, AppError> {
-    ssr::answer(ssr::backend()?.billing(ssr::session(), org).await)
+pub async fn load_billing(org: String, after: Option<String>) -> Result<BillingPage, AppError> {
+    ssr::answer(ssr::backend()?.billing(ssr::session(), org, after).await)
 }
 
 #[server(prefix = "/fn", endpoint = "invite_by_email")]

@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use crate::model::ResourceKind;
-use crate::model::{AuditPage, OrgResources, TeamPage, UsageView};
+use crate::model::{AuditPage, Listed, OrgResources, TeamPage, UsageView};
 use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenView,
 };
@@ -60,7 +60,7 @@ pub trait Backend: Send + Sync + 'static {
         org: String,
         after: Option<String>,
     ) -> Result<MembersPage, AppError>;
-    async fn tokens(&self, session: Option<String>) -> Result<Vec<TokenView>, AppError>;
+    async fn tokens(&self, session: Option<String>) -> Result<Listed<TokenView>, AppError>;
     async fn create_token(
         &self,
         session: Option<String>,
@@ -74,7 +74,13 @@ pub trait Backend: Send + Sync + 'static {
         session: Option<String>,
         secret: String,
     ) -> Result<(String, Role), AppError>;
-    async fn billing(&self, session: Option<String>, org: String) -> Result<BillingPage, AppError>;
+    /// `after`: the billing managers' page (from the previous page's `next`).
+    async fn billing(
+        &self,
+        session: Option<String>,
+        org: String,
+        after: Option<String>,
+    ) -> Result<BillingPage, AppError>;
     /// Invites the addresses (separated by commas, spaces or lines); returns how many.
     async fn invite(
         &self,

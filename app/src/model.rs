@@ -53,15 +53,35 @@ pub struct CreatedToken {
 pub struct BillingPage {
     pub org: OrgEntry,
     pub count: MemberCount,
+    /// A page of billing managers (`count` has how many in all), and where the next
+    /// page starts.
     pub billing_managers: Vec<purser_core::members::BillingManagerView>,
+    pub billing_managers_next: Option<String>,
     /// Pending billing-manager invitations; `None` for those who may not see them.
     pub invitations: Option<PendingInvitations>,
     /// Each part is `None` for those who may not see it.
     pub subscription: Option<SubscriptionView>,
     /// (A struct, not `Option<Option<…>>`: JSON would turn "no card" into "may not see".)
     pub card: Option<PaymentMethodSection>,
-    pub payments: Option<Vec<PaymentView>>,
+    pub payments: Option<Listed<PaymentView>>,
     pub usage: Option<UsageView>,
+}
+
+/// The first page of a list, and whether more follow (the REST API pages through
+/// all of it): a page of the UI costs the same however long the list is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub more: bool,
+}
+
+impl<T> Default for Listed<T> {
+    fn default() -> Self {
+        Listed {
+            items: Vec::new(),
+            more: false,
+        }
+    }
 }
 
 /// The payment-method section: the card on file, if there is one.
@@ -117,11 +137,11 @@ impl ResourceKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgResources {
     pub org: OrgEntry,
-    pub stacks: Option<Vec<StackView>>,
-    pub teams: Option<Vec<TeamView>>,
+    pub stacks: Option<Listed<StackView>>,
+    pub teams: Option<Listed<TeamView>>,
     pub policy_groups: Option<Vec<PolicyView>>,
     pub policy_packs: Option<Vec<PolicyView>>,
-    pub tokens: Option<Vec<OrgTokenView>>,
+    pub tokens: Option<Listed<OrgTokenView>>,
 }
 
 /// Teams → a team: its members, and (for admins) adding and removing them.

@@ -131,6 +131,18 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
     }
 }
 
+/// Said under a list when it shows only its first page.
+#[component]
+pub fn MoreNote(more: bool, shown: usize, what: &'static str) -> impl IntoView {
+    more.then(|| {
+        view! {
+            <p class="muted" data-testid="more">
+                {format!("Showing the first {shown} {what}. The REST API pages through all of them.")}
+            </p>
+        }
+    })
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]

@@ -15,6 +15,18 @@ use std::str::FromStr;
 /// At most this many addresses in one invitation request.
 pub const MAX_BATCH: usize = 50;
 
+/// The one rule on a request's size: at least one invitation, at most [`MAX_BATCH`].
+/// The UI's list counts addresses once (repeats dropped); the REST batch counts every
+/// entry it would send. The error names `field`.
+pub fn check_batch_size(n: usize, field: &'static str) -> Result<(), ValueError> {
+    let message = match n {
+        0 => "Enter at least one email address.".to_owned(),
+        n if n > MAX_BATCH => format!("Invite at most {MAX_BATCH} addresses at a time."),
+        _ => return Ok(()),
+    };
+    Err(ValueError { field, message })
+}
+
 /// The addresses of one invitation request as typed: separated by commas, semicolons
 /// or line breaks, each a valid address, repeats dropped (the first kept), at least one
 /// and at most [`MAX_BATCH`]. Errors name the `emails` field.
@@ -35,13 +47,8 @@ pub fn parse_email_list<S: AsRef<str>>(inputs: &[S]) -> Result<Vec<Email>, Value
             emails.push(email);
         }
     }
-    match emails.len() {
-        0 => Err(refuse("Enter at least one email address.".into())),
-        n if n > MAX_BATCH => Err(refuse(format!(
-            "Invite at most {MAX_BATCH} addresses at a time."
-        ))),
-        _ => Ok(emails),
-    }
+    check_batch_size(emails.len(), "emails")?;
+    Ok(emails)
 }
 
 /// The roles an invitation may grant: members and billing managers. Admins are made

@@ -38,6 +38,11 @@ enum Command {
     Demo {
         #[arg(long, value_enum, default_value_t = DemoFormat::Text)]
         format: DemoFormat,
+        /// `large` grows the organization to 10,000 members, 500 billing managers,
+        /// 10,000 pending invitations and 200 stacks with 500 updates each (Enterprise),
+        /// for the load benchmark.
+        #[arg(long, value_enum, default_value_t = DemoSize::Small)]
+        size: DemoSize,
     },
     /// Run the monthly billing cycle by hand.
     Billing {
@@ -146,6 +151,12 @@ enum DemoFormat {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DemoSize {
+    Small,
+    Large,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum MatrixFormat {
     Markdown,
@@ -207,9 +218,14 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
             println!("migrations applied");
             Ok(())
         }
-        Command::Demo { format } => {
+        Command::Demo { format, size } => {
             let pool = prepared(&database_url).await?;
             let demo = demo::create(&pool).await.map_err(|e| e.public_message())?;
+            if size == DemoSize::Large {
+                demo::large::grow(&pool)
+                    .await
+                    .map_err(|e| e.public_message())?;
+            }
             match format {
                 DemoFormat::Json => emit(&format!(
                     "{}\n",

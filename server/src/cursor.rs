@@ -111,8 +111,19 @@ pub struct Page<T> {
     pub continuation_token: Option<String>,
 }
 
-/// A keyset position in a list ordered by (time, id): the last row of a page. Handed
-/// out only sealed, since an id is not for every viewer.
+impl<T> Page<T> {
+    /// The same page with each item converted (to a view, or to a wire shape).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            continuation_token: self.continuation_token,
+        }
+    }
+}
+
+/// A keyset position in a list ordered by (time, id): the last row of a page. A list
+/// ordered by a name alone leaves `at` at 0 and keeps the name in `id`. Handed out
+/// only sealed, since an id is not for every viewer.
 pub struct Position {
     pub at: i64,
     pub id: String,
@@ -163,6 +174,17 @@ impl PageRequest {
             })
             .transpose()?;
         Ok(PageRequest { limit, after })
+    }
+
+    /// The position's time, or `first` (a time before or after every row, as the list
+    /// runs) on the first page.
+    pub fn after_at(&self, first: i64) -> i64 {
+        self.after.as_ref().map_or(first, |p| p.at)
+    }
+
+    /// The position's key, or `""` (before every key) on the first page.
+    pub fn after_id(&self) -> &str {
+        self.after.as_ref().map_or("", |p| p.id.as_str())
     }
 
     /// How many rows to read: one more than the page, to learn whether another follows.

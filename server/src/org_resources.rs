@@ -4,10 +4,12 @@
 
 use crate::accounts::User;
 use crate::audit::{self, Event};
+use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::orgs::{self, OrgAccess};
 use crate::secrets;
+use crate::tokens;
 use purser_core::tokens::TokenFilter;
 use purser_core::values::TextRule;
 use purser_core::views::{OrgTokenView, PolicyView, TeamDetail, TeamView};
@@ -16,16 +18,32 @@ use sqlx::Row;
 
 /// The organization's teams with their sizes. Who is on a team is on the team's own
 /// page (`team`), for those who may see member names.
-pub async fn list_teams(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<TeamView>> {
+/// The organization's teams by name, with their sizes, a keyset page at a time.
+pub async fn list_teams(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    key: &CursorKey,
+    continuation: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<TeamView>> {
     access.require(Action::TeamsList, surface)?;
-    Ok(sqlx::query_as(
+    let scope = format!("teams:{}", access.org.id);
+    let request = PageRequest::open(key, &scope, continuation, limit)?;
+    let rows: Vec<TeamView> = sqlx::query_as(
         "SELECT t.name, t.description, \
          (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id) AS member_count \
-         FROM teams t WHERE t.org_id = $1 ORDER BY t.name",
+         FROM teams t WHERE t.org_id = $1 AND t.name > $2 ORDER BY t.name LIMIT $3",
     )
     .bind(&access.org.id)
+    .bind(request.after_id())
+    .bind(request.fetch())
     .fetch_all(db)
-    .await?)
+    .await?;
+    Ok(request.page(key, &scope, rows, |t| Position {
+        at: 0,
+        id: t.name.clone(),
+    }))
 }
 
 pub async fn create_team(
@@ -228,27 +246,40 @@ impl From<OrgTokenRow> for OrgTokenView {
 }
 
 /// The organization's tokens that `filter` shows, newest first.
+/// The organization's tokens, newest first, a keyset page at a time.
 pub async fn list_tokens(
     db: &Db,
     access: &OrgAccess,
     surface: Surface,
     filter: TokenFilter,
-) -> Result<Vec<OrgTokenView>> {
+    key: &CursorKey,
+    continuation: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<OrgTokenView>> {
     access.require(Action::TokensList, surface)?;
-    let rows: Vec<OrgTokenRow> = sqlx::query_as(
+    let scope = format!("org-tokens:{}", access.org.id);
+    let request = PageRequest::open(key, &scope, continuation, limit)?;
+    let rows: Vec<OrgTokenRow> = sqlx::query_as(&format!(
         "SELECT t.id, t.name, t.description, t.admin, u.login AS created_by, t.created_at, \
          t.last_used_at, t.expires_at FROM org_tokens t LEFT JOIN users u ON u.id = t.created_by \
-         WHERE t.org_id = $1 ORDER BY t.created_at DESC, t.id",
-    )
+         WHERE t.org_id = $1 AND {} AND (t.created_at < $4 OR (t.created_at = $4 AND t.id > $5)) \
+         ORDER BY t.created_at DESC, t.id LIMIT $6",
+        tokens::shown_sql("t.expires_at", "$2", "$3")
+    ))
     .bind(&access.org.id)
+    .bind(tokens::shows_active(filter))
+    .bind(db::now_ms())
+    .bind(request.after_at(i64::MAX))
+    .bind(request.after_id())
+    .bind(request.fetch())
     .fetch_all(db)
     .await?;
-    let now = db::now_ms();
-    Ok(rows
-        .into_iter()
-        .map(OrgTokenView::from)
-        .filter(|t| filter.shows(t.expires_at, now))
-        .collect())
+    Ok(request
+        .page(key, &scope, rows, |t| Position {
+            at: t.created_at,
+            id: t.id.clone(),
+        })
+        .map(OrgTokenView::from))
 }
 
 /// What an organization token is made with (Pulumi's `CreateOrgAccessTokenRequest`).

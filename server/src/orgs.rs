@@ -194,9 +194,9 @@ impl Counter {
 
     /// Where a pending invitation to `role` counts.
     pub fn of_invitation(role: Role) -> Counter {
-        match role {
-            Role::BillingManager => Counter::PendingBillingManagerInvitations,
-            _ => Counter::PendingMemberInvitations,
+        match role.counts_as_member() {
+            true => Counter::PendingMemberInvitations,
+            false => Counter::PendingBillingManagerInvitations,
         }
     }
 }
@@ -328,26 +328,45 @@ pub async fn billing_manager_count(conn: &mut Conn, org_id: &str) -> Result<u32>
 }
 
 /// The organization's billing managers as `viewer` may see them (admins: details;
-/// billing managers: names only; members: refused).
+/// billing managers: names only; members: refused), a keyset page at a time in the
+/// order they accepted.
 pub async fn billing_managers(
     db: &Db,
     access: &OrgAccess,
     surface: Surface,
-) -> Result<Vec<BillingManagerView>> {
+    key: &CursorKey,
+    continuation: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<BillingManagerView>> {
     access.require(Action::BillingManagersViewNames, surface)?;
+    let scope = format!("billing-managers:{}", access.org.id);
+    let request = PageRequest::open(key, &scope, continuation, limit)?;
     let records: Vec<BillingManagerRecord> = sqlx::query_as(
         "SELECT u.id AS user_id, u.login, u.name, u.email, m.joined_at AS accepted_at \
          FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.org_id = $1 AND m.role = $2 ORDER BY m.joined_at, u.id",
+         WHERE m.org_id = $1 AND m.role = $2 \
+           AND (m.joined_at > $3 OR (m.joined_at = $3 AND m.user_id > $4)) \
+         ORDER BY m.joined_at, m.user_id LIMIT $5",
     )
     .bind(&access.org.id)
     .bind(Role::BillingManager.as_str())
+    .bind(request.after_at(i64::MIN))
+    .bind(request.after_id())
+    .bind(request.fetch())
     .fetch_all(db)
     .await?;
-    Ok(records
-        .iter()
-        .filter_map(|r| r.view_for(access.role, surface))
-        .collect())
+    let page = request.page(key, &scope, records, |r| Position {
+        at: r.accepted_at,
+        id: r.user_id.clone(),
+    });
+    Ok(Page {
+        items: page
+            .items
+            .iter()
+            .filter_map(|r| r.view_for(access.role, surface))
+            .collect(),
+        continuation_token: page.continuation_token,
+    })
 }
 
 /// Removes a billing manager; their access ends with this transaction.

@@ -2,6 +2,7 @@
 //! under management.
 
 use crate::accounts::User;
+use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
 use crate::orgs::OrgAccess;
@@ -11,15 +12,35 @@ use purser_core::views::{StackView, UsageView};
 use purser_core::{Action, Surface, ValueError};
 use sqlx::Row;
 
-pub async fn list(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<StackView>> {
+/// The organization's stacks by project and name, a keyset page at a time.
+pub async fn list(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    key: &CursorKey,
+    continuation: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<StackView>> {
     access.require(Action::StacksList, surface)?;
-    Ok(sqlx::query_as(
-        "SELECT project, name, resource_count, last_report_at AS last_update \
-         FROM stacks WHERE org_id = $1 ORDER BY project, name",
+    let scope = format!("stacks:{}", access.org.id);
+    let request = PageRequest::open(key, &scope, continuation, limit)?;
+    // The position is `project` NUL `name` (neither may hold a control character).
+    let (project, name) = request.after_id().split_once('\0').unwrap_or(("", ""));
+    let rows: Vec<StackView> = sqlx::query_as(
+        "SELECT project, name, resource_count, last_report_at AS last_update FROM stacks \
+         WHERE org_id = $1 AND (project > $2 OR (project = $2 AND name > $3)) \
+         ORDER BY project, name LIMIT $4",
     )
     .bind(&access.org.id)
+    .bind(project)
+    .bind(name)
+    .bind(request.fetch())
     .fetch_all(db)
-    .await?)
+    .await?;
+    Ok(request.page(key, &scope, rows, |s| Position {
+        at: 0,
+        id: format!("{}\0{}", s.project, s.name),
+    }))
 }
 
 pub async fn create(

@@ -3,6 +3,7 @@
 //! A token is shown once, when created, and stored only as a hash.
 
 use crate::accounts::User;
+use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::secrets;
@@ -53,19 +54,52 @@ pub async fn create(
 }
 
 /// The account's tokens that `filter` shows, newest first.
-pub async fn list(db: &Db, user: &User, filter: TokenFilter) -> Result<Vec<TokenView>> {
-    let all: Vec<TokenView> = sqlx::query_as(
+/// The caller's tokens, newest first, a keyset page at a time.
+pub async fn list(
+    db: &Db,
+    user: &User,
+    filter: TokenFilter,
+    key: &CursorKey,
+    continuation: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<TokenView>> {
+    let scope = format!("personal-tokens:{}", user.id);
+    let request = PageRequest::open(key, &scope, continuation, limit)?;
+    let rows: Vec<TokenView> = sqlx::query_as(&format!(
         "SELECT id, description, created_at, last_used_at, expires_at FROM personal_access_tokens \
-         WHERE user_id = $1 ORDER BY created_at DESC, id",
-    )
+         WHERE user_id = $1 AND {} AND (created_at < $4 OR (created_at = $4 AND id > $5)) \
+         ORDER BY created_at DESC, id LIMIT $6",
+        shown_sql("expires_at", "$2", "$3")
+    ))
     .bind(&user.id)
+    .bind(shows_active(filter))
+    .bind(db::now_ms())
+    .bind(request.after_at(i64::MAX))
+    .bind(request.after_id())
+    .bind(request.fetch())
     .fetch_all(db)
     .await?;
-    let now = db::now_ms();
-    Ok(all
-        .into_iter()
-        .filter(|t| filter.shows(t.expires_at, now))
-        .collect())
+    Ok(request.page(key, &scope, rows, |t| Position {
+        at: t.created_at,
+        id: t.id.clone(),
+    }))
+}
+
+/// What a list's filter keeps, as the parameter [`shown_sql`] takes: only active
+/// tokens, only expired ones, or (`None`) all.
+pub fn shows_active(filter: TokenFilter) -> Option<bool> {
+    match filter {
+        TokenFilter::Active => Some(true),
+        TokenFilter::Expired => Some(false),
+        TokenFilter::All => None,
+    }
+}
+
+/// `core::tokens::is_active` as SQL, for a list to filter before it pages: a token
+/// is active until its expiry. `active` is the parameter bound to [`shows_active`],
+/// `now` the one bound to the current time in milliseconds.
+pub fn shown_sql(expires_at: &str, active: &str, now: &str) -> String {
+    format!("({active} IS NULL OR {active} = ({expires_at} IS NULL OR {now} < {expires_at}))")
 }
 
 /// Revokes one of the caller's own tokens; someone else's is "not found".

@@ -8,13 +8,13 @@ use crate::components::dialog::{self, Dialog, DialogRef};
 use crate::components::invitations::{CopyInviteLink, InvitationsTable, InviteDialog};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::components::usage_chart::UsageChart;
-use crate::model::{BillingPage, UsageView};
+use crate::model::{BillingPage, Listed, UsageView};
 use crate::ui::{
-    any_error, field_error, form_error, format_date, format_money, ErrorPanel, ErrorText,
+    any_error, field_error, form_error, format_date, format_money, ErrorPanel, ErrorText, MoreNote,
     SubmitButton,
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use purser_core::permissions::allows;
 use purser_core::usage::{Granularity, LOOKBACK_CHOICES};
 use purser_core::{Action, Edition, InvitedRole, Role, Surface};
@@ -34,6 +34,7 @@ struct Actions {
 #[component]
 pub fn BillingPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let actions = Actions {
         invite: ServerAction::new(),
         link: ServerAction::new(),
@@ -47,6 +48,7 @@ pub fn BillingPage() -> impl IntoView {
         move || {
             (
                 params.read().get("org").unwrap_or_default(),
+                query.read().get("after"),
                 actions.invite.version().get(),
                 actions.link.version().get(),
                 actions.resend.version().get(),
@@ -58,7 +60,7 @@ pub fn BillingPage() -> impl IntoView {
                 ),
             )
         },
-        |(org, ..)| load_billing(org),
+        |(org, after, ..)| load_billing(org, after),
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -104,11 +106,19 @@ fn BillingView(page: BillingPage, actions: Actions) -> impl IntoView {
                 "Billing managers manage the credit card, subscription and payments, and see usage, without access to stacks, policies, tokens, audit logs or settings. "
                 {page.org.edition.billing_manager_limit().map(|n| format!("The {} edition allows {n} at a time.", page.org.edition.label()))}
             </p>
+            <p class="count" data-testid="billing-manager-count">
+                <strong>{page.count.billing_managers}</strong>
+                {if page.count.billing_managers == 1 { " billing manager" } else { " billing managers" }}
+            </p>
             {if details {
                 view! { <ManagersTable page=page.clone() actions/> }.into_any()
             } else {
                 view! { <NamesOnly page=page.clone()/> }.into_any()
             }}
+            {page.billing_managers_next.clone().map(|next| {
+                let org = org.clone();
+                view! { <p><a href=format!("/{org}/settings/billing?after={next}")>"Next page of billing managers"</a></p> }
+            })}
             {page.invitations.clone().map(|list| view! {
                 <h3>"Pending invitations"</h3>
                 <InvitationsTable org=org.clone() invitations=list resend=actions.resend revoke=actions.revoke testid="bm-invitations"/>
@@ -296,7 +306,9 @@ fn PaymentMethodSection(
 }
 
 #[component]
-fn PaymentsSection(payments: Vec<crate::model::PaymentView>) -> impl IntoView {
+fn PaymentsSection(payments: Listed<crate::model::PaymentView>) -> impl IntoView {
+    let (more, shown) = (payments.more, payments.items.len());
+    let payments = payments.items;
     view! {
         <section class="card" aria-labelledby="payments-title">
             <h2 id="payments-title">"Payments"</h2>
@@ -323,6 +335,7 @@ fn PaymentsSection(payments: Vec<crate::model::PaymentView>) -> impl IntoView {
                     </table>
                 }.into_any()
             }}
+            <MoreNote more shown what="payments"/>
         </section>
     }
     .into_any()

@@ -6,7 +6,9 @@ use crate::api::{load_audit, load_resources, CreateResource, RevokeOrgToken};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::error::AppError;
 use crate::model::{OrgResources, ResourceKind};
-use crate::ui::{any_error, format_date, format_date_time, ErrorPanel, ErrorText, SubmitButton};
+use crate::ui::{
+    any_error, format_date, format_date_time, ErrorPanel, ErrorText, MoreNote, SubmitButton,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use purser_core::navigation::team_href;
@@ -90,6 +92,8 @@ pub fn StacksPage() -> impl IntoView {
         move |r| {
             let may_create = allows(r.org.role, Action::StacksCreate, Surface::Ui);
             let org = r.org.name.clone();
+            let stacks = r.stacks.unwrap_or_default();
+            let (more, shown) = (stacks.more, stacks.items.len());
             view! {
                 <SettingsNav org=r.org.clone() current=Tab::Stacks/>
                 <h1>"Stacks"</h1>
@@ -97,11 +101,12 @@ pub fn StacksPage() -> impl IntoView {
                 <table class="table" data-testid="stacks">
                     <thead><tr><th scope="col">"Project"</th><th scope="col">"Stack"</th><th scope="col">"Resources"</th><th scope="col">"Last update"</th></tr></thead>
                     <tbody>
-                        {r.stacks.unwrap_or_default().into_iter().map(|s| view! {
+                        {stacks.items.into_iter().map(|s| view! {
                             <tr><td>{s.project}</td><td>{s.name}</td><td>{s.resource_count}</td><td>{s.last_update.map(format_date).unwrap_or_else(|| "never".into())}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>
+                <MoreNote more shown what="stacks"/>
             }
         },
     )
@@ -119,6 +124,8 @@ pub fn TeamsPage() -> impl IntoView {
             let may_create = allows(r.org.role, Action::TeamsCreate, Surface::Ui);
             let org = r.org.name.clone();
             let org_name = r.org.name.clone();
+            let teams = r.teams.unwrap_or_default();
+            let (more, shown) = (teams.more, teams.items.len());
             view! {
                 <SettingsNav org=r.org.clone() current=Tab::Teams/>
                 <h1>"Teams"</h1>
@@ -126,7 +133,7 @@ pub fn TeamsPage() -> impl IntoView {
                 <table class="table" data-testid="teams">
                     <thead><tr><th scope="col">"Team"</th><th scope="col">"Description"</th><th scope="col">"Members"</th></tr></thead>
                     <tbody>
-                        {r.teams.unwrap_or_default().into_iter().map(|t| view! {
+                        {teams.items.into_iter().map(|t| view! {
                             <tr>
                                 <td><a href=team_href(&org_name, &t.name)>{t.name.clone()}</a></td>
                                 <td>{t.description}</td>
@@ -135,6 +142,7 @@ pub fn TeamsPage() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                <MoreNote more shown what="teams"/>
             }
         },
     )
@@ -186,6 +194,8 @@ pub fn OrgTokensPage() -> impl IntoView {
         |r| r.tokens.is_some(),
         move |r| {
             let org = r.org.name.clone();
+            let tokens = r.tokens.unwrap_or_default();
+            let (more, shown) = (tokens.more, tokens.items.len());
             view! {
                 <SettingsNav org=r.org.clone() current=Tab::Tokens/>
                 <h1>"Organization access tokens"</h1>
@@ -199,7 +209,7 @@ pub fn OrgTokensPage() -> impl IntoView {
                 <table class="table" data-testid="org-tokens">
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Created"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                     <tbody>
-                        {r.tokens.unwrap_or_default().into_iter().map(|t| {
+                        {tokens.items.into_iter().map(|t| {
                             let org = org.clone();
                             view! {
                                 <tr>
@@ -217,6 +227,7 @@ pub fn OrgTokensPage() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                <MoreNote more shown what="tokens"/>
             }
         },
     )

@@ -4,7 +4,7 @@
 use crate::api::{list_tokens, ChangePassword, CreateToken, RevokeToken, SignOutEverywhere};
 use crate::ui::{
     any_error, field_error, form_error, format_date, hard_navigate, ErrorPanel, ErrorText,
-    SubmitButton,
+    MoreNote, SubmitButton,
 };
 use leptos::prelude::*;
 
@@ -44,12 +44,12 @@ pub fn TokensPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match tokens.await {
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"You have no tokens."</p> }.into_any(),
+                    Ok(list) if list.items.is_empty() => view! { <p class="muted">"You have no tokens."</p> }.into_any(),
                     Ok(list) => view! {
                         <table class="table">
                             <thead><tr><th scope="col">"Description"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                             <tbody>
-                                {list.into_iter().map(|t| view! {
+                                {list.items.iter().cloned().map(|t| view! {
                                     <tr>
                                         <td>{if t.description.is_empty() { "(no description)".to_owned() } else { t.description.clone() }}</td>
                                         <td>{format_date(t.created_at)}</td>
@@ -64,6 +64,7 @@ pub fn TokensPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        <MoreNote more=list.more shown=list.items.len() what="tokens"/>
                     }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }

@@ -5,6 +5,7 @@ pub mod processor;
 
 use crate::accounts::User;
 use crate::audit::{self, Actor, Event};
+use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::orgs::{self, OrgAccess};
@@ -185,15 +186,32 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-pub async fn payments(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<PaymentView>> {
+/// Payment history, newest period first, a keyset page at a time (one payment per
+/// period, so the period is the position).
+pub async fn payments(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    key: &CursorKey,
+    continuation: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<PaymentView>> {
     access.require(Action::PaymentsView, surface)?;
-    Ok(sqlx::query_as(
+    let scope = format!("payments:{}", access.org.id);
+    let request = PageRequest::open(key, &scope, continuation, limit)?;
+    let rows: Vec<PaymentView> = sqlx::query_as(
         "SELECT id, period, created_at, description, amount_cents, currency, status, failure FROM payments \
-         WHERE org_id = $1 ORDER BY period DESC, created_at DESC LIMIT 120",
+         WHERE org_id = $1 AND ($2 = '' OR period < $2) ORDER BY period DESC LIMIT $3",
     )
     .bind(&access.org.id)
+    .bind(request.after_id())
+    .bind(request.fetch())
     .fetch_all(db)
-    .await?)
+    .await?;
+    Ok(request.page(key, &scope, rows, |p| Position {
+        at: 0,
+        id: p.period.clone(),
+    }))
 }
 
 /// How long a run holds a payment it is charging. A run that dies mid-charge (a

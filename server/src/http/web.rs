@@ -11,7 +11,7 @@ use crate::{audit, billing, directory, invitations, orgs, stacks, tokens};
 use purser_app::backend::{Backend, OrgChange};
 use purser_app::error::AppError;
 use purser_app::model::{
-    AuditPage, BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage,
+    AuditPage, BillingPage, CreatedToken, IdentityPage, InvitePreview, Listed, Me, MembersPage,
     OrgResources, PaymentMethodSection, PendingInvitations, ResourceKind, TeamPage,
 };
 use purser_core::invitations::may_view_invitations;
@@ -22,6 +22,19 @@ use purser_core::views::{TokenView, UsageView};
 use purser_core::{Action, Edition, InvitationStatus, InvitedRole, Role, Surface};
 
 const UI: Surface = Surface::Ui;
+
+/// How many rows a page of the UI lists (the REST API pages through the rest), and
+/// how many payments Billing & usage shows (two years).
+const UI_PAGE: u32 = 50;
+const UI_PAYMENTS: u32 = 24;
+
+/// The first page of a list as the UI shows it.
+fn listed<T>(page: crate::cursor::Page<T>) -> Listed<T> {
+    Listed {
+        more: page.continuation_token.is_some(),
+        items: page.items,
+    }
+}
 
 /// Gives server-function errors that never reached our code (a missing or malformed
 /// argument) the status their kind calls for, instead of the framework's 500.
@@ -332,10 +345,12 @@ impl Backend for ServerBackend {
         .await)
     }
 
-    async fn tokens(&self, session: Option<String>) -> Result<Vec<TokenView>, AppError> {
+    async fn tokens(&self, session: Option<String>) -> Result<Listed<TokenView>, AppError> {
         ui(async {
             let user = self.user(session).await?;
-            tokens::list(&self.state.db, &user, TokenFilter::All).await
+            let (db, key) = (&self.state.db, &self.state.cursors);
+            let page = tokens::list(db, &user, TokenFilter::All, key, None, Some(UI_PAGE)).await?;
+            Ok(listed(page))
         }
         .await)
     }
@@ -420,15 +435,24 @@ impl Backend for ServerBackend {
         .await)
     }
 
-    async fn billing(&self, session: Option<String>, org: String) -> Result<BillingPage, AppError> {
+    async fn billing(
+        &self,
+        session: Option<String>,
+        org: String,
+        after: Option<String>,
+    ) -> Result<BillingPage, AppError> {
         ui(async {
             let (_, access) = self.member(session, &org).await?;
-            let db = &self.state.db;
+            let (db, key) = (&self.state.db, &self.state.cursors);
             let access = &access;
+            let managers =
+                orgs::billing_managers(db, access, UI, key, after.as_deref(), Some(UI_PAGE))
+                    .await?;
             Ok(BillingPage {
                 org: access.entry(),
                 count: orgs::member_count(db, &access.org.id).await?,
-                billing_managers: orgs::billing_managers(db, access, UI).await?,
+                billing_managers: managers.items,
+                billing_managers_next: managers.continuation_token,
                 invitations: self
                     .invitations(access, InvitedRole::BillingManager)
                     .await?,
@@ -443,11 +467,11 @@ impl Backend for ServerBackend {
                     Ok(PaymentMethodSection { card })
                 })
                 .await?,
-                payments: when_allowed(
-                    access,
-                    Action::PaymentsView,
-                    billing::payments(db, access, UI),
-                )
+                payments: when_allowed(access, Action::PaymentsView, async {
+                    let page =
+                        billing::payments(db, access, UI, key, None, Some(UI_PAYMENTS)).await?;
+                    Ok(listed(page))
+                })
                 .await?,
                 usage: when_allowed(
                     access,
@@ -497,16 +521,20 @@ impl Backend for ServerBackend {
     ) -> Result<OrgResources, AppError> {
         ui(async {
             let (_, access) = self.member(session, &org).await?;
-            let (db, access) = (&self.state.db, &access);
+            let (db, key, access) = (&self.state.db, &self.state.cursors, &access);
             Ok(OrgResources {
                 org: access.entry(),
-                stacks: when_allowed(access, Action::StacksList, stacks::list(db, access, UI))
-                    .await?,
-                teams: when_allowed(
-                    access,
-                    Action::TeamsList,
-                    resources::list_teams(db, access, UI),
-                )
+                stacks: when_allowed(access, Action::StacksList, async {
+                    Ok(listed(
+                        stacks::list(db, access, UI, key, None, Some(UI_PAGE)).await?,
+                    ))
+                })
+                .await?,
+                teams: when_allowed(access, Action::TeamsList, async {
+                    Ok(listed(
+                        resources::list_teams(db, access, UI, key, None, Some(UI_PAGE)).await?,
+                    ))
+                })
                 .await?,
                 policy_groups: when_allowed(
                     access,
@@ -520,11 +548,20 @@ impl Backend for ServerBackend {
                     resources::list_policies(db, access, UI, PolicyKind::Packs),
                 )
                 .await?,
-                tokens: when_allowed(
-                    access,
-                    Action::TokensList,
-                    resources::list_tokens(db, access, UI, TokenFilter::All),
-                )
+                tokens: when_allowed(access, Action::TokensList, async {
+                    Ok(listed(
+                        resources::list_tokens(
+                            db,
+                            access,
+                            UI,
+                            TokenFilter::All,
+                            key,
+                            None,
+                            Some(UI_PAGE),
+                        )
+                        .await?,
+                    ))
+                })
                 .await?,
             })
         }

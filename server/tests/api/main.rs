@@ -11,6 +11,7 @@ mod helpers;
 mod invitations;
 mod org_resources;
 mod orgs;
+mod pages;
 mod permissions;
 mod proof;
 mod pulumi_wire;

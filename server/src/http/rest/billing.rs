@@ -1,6 +1,6 @@
 //! Billing: the payment method, the subscription and the payments.
 
-use super::ApiJson;
+use super::{ApiJson, ApiQuery, ListQuery};
 use crate::billing;
 use crate::db::rfc3339;
 use crate::error::{Error, Result};
@@ -182,8 +182,12 @@ pub struct PaymentResponse {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct PaymentsResponse {
     pub payments: Vec<PaymentResponse>,
+    /// Where the next (older) page starts; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_token: Option<String>,
 }
 
 impl From<PaymentView> for PaymentResponse {
@@ -203,15 +207,25 @@ impl From<PaymentView> for PaymentResponse {
 
 /// Payment history, newest first (admins, billing managers).
 #[utoipa::path(get, path = "/api/orgs/{org}/billing/payments", tag = "billing",
-    params(("org" = String, Path)),
-    responses((status = 200, body = PaymentsResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    params(("org" = String, Path), ListQuery),
+    responses((status = 200, body = PaymentsResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn list_payments(
     State(state): State<AppState>,
     OrgCtx { access, .. }: OrgCtx,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<PaymentsResponse>> {
-    let list = billing::payments(&state.db, &access, API).await?;
+    let page = billing::payments(
+        &state.db,
+        &access,
+        API,
+        &state.cursors,
+        q.continuation_token.as_deref(),
+        q.limit,
+    )
+    .await?;
     Ok(Json(PaymentsResponse {
-        payments: list.into_iter().map(Into::into).collect(),
+        payments: page.items.into_iter().map(Into::into).collect(),
+        continuation_token: page.continuation_token,
     }))
 }

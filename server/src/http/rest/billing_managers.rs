@@ -1,5 +1,6 @@
 //! Billing managers: listed and removed by those the matrix allows.
 
+use super::{ApiQuery, ListQuery};
 use crate::db::rfc3339;
 use crate::error::Result;
 use crate::http::answer::ErrorBody;
@@ -52,20 +53,34 @@ impl From<BillingManagerView> for BillingManagerResponse {
 #[serde(rename_all = "camelCase")]
 pub struct BillingManagersResponse {
     pub billing_managers: Vec<BillingManagerResponse>,
+    /// Where the next page starts; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_token: Option<String>,
 }
 
-/// The organization's billing managers (admins: details; billing managers: names).
+/// The organization's billing managers (admins: details; billing managers: names),
+/// in the order they accepted, a page at a time.
 #[utoipa::path(get, path = "/api/orgs/{org}/billing-managers", tag = "billing managers",
-    params(("org" = String, Path)),
-    responses((status = 200, body = BillingManagersResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    params(("org" = String, Path), ListQuery),
+    responses((status = 200, body = BillingManagersResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn list_billing_managers(
     State(state): State<AppState>,
     OrgCtx { access, .. }: OrgCtx,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<BillingManagersResponse>> {
-    let list = orgs::billing_managers(&state.db, &access, API).await?;
+    let page = orgs::billing_managers(
+        &state.db,
+        &access,
+        API,
+        &state.cursors,
+        q.continuation_token.as_deref(),
+        q.limit,
+    )
+    .await?;
     Ok(Json(BillingManagersResponse {
-        billing_managers: list.into_iter().map(Into::into).collect(),
+        billing_managers: page.items.into_iter().map(Into::into).collect(),
+        continuation_token: page.continuation_token,
     }))
 }
 

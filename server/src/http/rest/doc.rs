@@ -168,6 +168,36 @@ fn parameter_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
             Range(1, orgs::MAX_PAGE.into()),
         ),
         (
+            "/api/orgs/{org}/billing-managers",
+            "limit",
+            Range(1, orgs::MAX_PAGE.into()),
+        ),
+        (
+            "/api/orgs/{org}/billing/payments",
+            "limit",
+            Range(1, orgs::MAX_PAGE.into()),
+        ),
+        (
+            "/api/orgs/{org}/stacks",
+            "limit",
+            Range(1, orgs::MAX_PAGE.into()),
+        ),
+        (
+            "/api/orgs/{org}/teams",
+            "limit",
+            Range(1, orgs::MAX_PAGE.into()),
+        ),
+        (
+            "/api/user/tokens",
+            "maxResults",
+            Range(1, orgs::MAX_PAGE.into()),
+        ),
+        (
+            "/api/orgs/{org}/tokens",
+            "maxResults",
+            Range(1, orgs::MAX_PAGE.into()),
+        ),
+        (
             "/api/orgs/{org}/auditlogs",
             "limit",
             Range(1, super::audit::MAX_AUDIT_PAGE),

@@ -216,13 +216,7 @@ pub async fn invite_batch(
         .throttle
         .check_account(crate::throttle::Kind::Invitation, &actor.id)?;
     // At most a batch's worth of invitations, counted as sent (repeats included).
-    let max = purser_core::invitations::MAX_BATCH;
-    if body.invites.len() > max {
-        return Err(Error::Invalid(purser_core::ValueError {
-            field: "invites",
-            message: format!("Invite at most {max} addresses at a time."),
-        }));
-    }
+    purser_core::invitations::check_batch_size(body.invites.len(), "invites")?;
     let emails: Vec<String> = body.invites.iter().map(|i| i.email.clone()).collect();
     // Every address and role is checked before anything is sent.
     purser_core::invitations::parse_email_list(&emails)?;

@@ -208,6 +208,9 @@ impl AccessToken {
 #[serde(rename_all = "camelCase")]
 pub struct AccessTokensResponse {
     pub tokens: Vec<AccessToken>,
+    /// Where the next page starts; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_token: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -225,8 +228,9 @@ pub struct CreateTokenResponse {
 pub struct TokensQuery {
     /// `active` (the default), `expired` or `all`.
     pub filter: Option<String>,
-    /// Accepted for Pulumi's clients; every token is in one answer.
+    /// Tokens per page, 1–500 (default 100).
     pub max_results: Option<i64>,
+    /// From the previous page's response.
     pub continuation_token: Option<String>,
 }
 
@@ -234,6 +238,34 @@ impl TokensQuery {
     fn filter(&self) -> Result<TokenFilter> {
         TokenFilter::parse(self.filter.as_deref()).map_err(|e| Error::BadRequest(e.message))
     }
+
+    /// `maxResults` as a page size (Pulumi's name for `limit`).
+    fn limit(&self) -> Result<Option<u32>> {
+        self.max_results
+            .map(|n| {
+                u32::try_from(n)
+                    .ok()
+                    .filter(|n| (1..=crate::cursor::MAX_PAGE).contains(n))
+                    .ok_or_else(|| {
+                        Error::BadRequest(format!(
+                            "maxResults must be between 1 and {}.",
+                            crate::cursor::MAX_PAGE
+                        ))
+                    })
+            })
+            .transpose()
+    }
+}
+
+/// Which page of a list: Pulumi's `continuationToken`, and a page size.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// From the previous page's response.
+    pub continuation_token: Option<String>,
+    /// Entries per page, 1–500 (default 100).
+    pub limit: Option<u32>,
 }
 
 #[derive(Deserialize, IntoParams)]

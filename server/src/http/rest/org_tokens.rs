@@ -34,9 +34,23 @@ pub async fn list_org_tokens(
     OrgCtx { access, .. }: OrgCtx,
     ApiQuery(q): ApiQuery<TokensQuery>,
 ) -> Result<Json<AccessTokensResponse>> {
-    let tokens = res::list_tokens(&state.db, &access, API, q.filter()?).await?;
+    let page = res::list_tokens(
+        &state.db,
+        &access,
+        API,
+        q.filter()?,
+        &state.cursors,
+        q.continuation_token.as_deref(),
+        q.limit()?,
+    )
+    .await?;
     Ok(Json(AccessTokensResponse {
-        tokens: tokens.into_iter().map(AccessToken::organization).collect(),
+        tokens: page
+            .items
+            .into_iter()
+            .map(AccessToken::organization)
+            .collect(),
+        continuation_token: page.continuation_token,
     }))
 }
 

@@ -1,6 +1,6 @@
 //! Teams and who is on them.
 
-use super::ApiJson;
+use super::{ApiJson, ApiQuery, ListQuery};
 use crate::error::{Error, Result};
 use crate::http::answer::ErrorBody;
 use crate::http::caller::OrgCtx;
@@ -68,21 +68,35 @@ pub struct TeamMember {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct TeamsResponse {
     pub teams: Vec<TeamResponse>,
+    /// Where the next page starts; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_token: Option<String>,
 }
 
 /// Teams with their sizes (admins, members; billing managers through the API only).
 /// Who is on a team: `GET /api/orgs/{org}/teams/{team}`.
-#[utoipa::path(get, path = "/api/orgs/{org}/teams", tag = "teams", params(("org" = String, Path)),
-    responses((status = 200, body = TeamsResponse), (status = 403, body = ErrorBody)), security(("token" = [])))]
+#[utoipa::path(get, path = "/api/orgs/{org}/teams", tag = "teams", params(("org" = String, Path), ListQuery),
+    responses((status = 200, body = TeamsResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_teams(
     State(state): State<AppState>,
     OrgCtx { access, .. }: OrgCtx,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<TeamsResponse>> {
-    let teams = res::list_teams(&state.db, &access, API).await?;
+    let page = res::list_teams(
+        &state.db,
+        &access,
+        API,
+        &state.cursors,
+        q.continuation_token.as_deref(),
+        q.limit,
+    )
+    .await?;
     Ok(Json(TeamsResponse {
-        teams: teams.into_iter().map(Into::into).collect(),
+        teams: page.items.into_iter().map(Into::into).collect(),
+        continuation_token: page.continuation_token,
     }))
 }
 

@@ -1,6 +1,6 @@
 //! Stacks and resources under management.
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiQuery, ListQuery};
 use crate::db::rfc3339;
 use crate::error::{Error, Result};
 use crate::http::answer::ErrorBody;
@@ -38,8 +38,12 @@ pub struct StackResponse {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct StacksResponse {
     pub stacks: Vec<StackResponse>,
+    /// Where the next page starts; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_token: Option<String>,
 }
 
 impl From<StackView> for StackResponse {
@@ -55,16 +59,26 @@ impl From<StackView> for StackResponse {
 
 /// The organization's stacks (admins and members).
 #[utoipa::path(get, path = "/api/orgs/{org}/stacks", tag = "stacks",
-    params(("org" = String, Path)),
-    responses((status = 200, body = StacksResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    params(("org" = String, Path), ListQuery),
+    responses((status = 200, body = StacksResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn list_stacks(
     State(state): State<AppState>,
     OrgCtx { access, .. }: OrgCtx,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<StacksResponse>> {
-    let list = stacks::list(&state.db, &access, API).await?;
+    let page = stacks::list(
+        &state.db,
+        &access,
+        API,
+        &state.cursors,
+        q.continuation_token.as_deref(),
+        q.limit,
+    )
+    .await?;
     Ok(Json(StacksResponse {
-        stacks: list.into_iter().map(Into::into).collect(),
+        stacks: page.items.into_iter().map(Into::into).collect(),
+        continuation_token: page.continuation_token,
     }))
 }
 

@@ -103,12 +103,22 @@ async fn list_tokens(
     Caller(user): Caller,
     ApiQuery(q): ApiQuery<TokensQuery>,
 ) -> Result<Json<AccessTokensResponse>> {
-    let list = tokens::list(&state.db, &user, q.filter()?).await?;
+    let page = tokens::list(
+        &state.db,
+        &user,
+        q.filter()?,
+        &state.cursors,
+        q.continuation_token.as_deref(),
+        q.limit()?,
+    )
+    .await?;
     Ok(Json(AccessTokensResponse {
-        tokens: list
+        tokens: page
+            .items
             .into_iter()
             .map(|t| AccessToken::personal(t, &user.login))
             .collect(),
+        continuation_token: page.continuation_token,
     }))
 }
 

@@ -14,6 +14,8 @@ use purser_core::billing::CardInput;
 use purser_core::{Email, InvitationStatus, InvitedRole, Role, Surface};
 use serde::Serialize;
 
+pub mod large;
+
 pub const ORG: &str = "acme";
 const TOKEN_DESCRIPTION: &str = "demo";
 
