@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 TOOLS="${PURSER_TOOLS_DIR:-$HOME/.cache/purser-tools}"
 export PATH="$TOOLS/binaryen/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
-# Read at compile time by leptos: the bundle is /pkg/purser.js and /pkg/purser.wasm.
+# Read at compile time by leptos: the bundle is /pkg/purser.js and /pkg/purser.wasm
+# (and their content-hashed names, see below).
 export LEPTOS_OUTPUT_NAME=purser
 site=target/site
 pkg="$site/pkg"
@@ -34,6 +35,24 @@ wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   "$tmp/purser.wasm" -o "$tmp/purser.wasm"
 
 cp style/main.css "$tmp/purser.css"
+
+# Each file also under a name carrying its content's hash (what pages link to, listed
+# in hash.txt as cargo-leptos lists them, and cached for a year by browsers), and
+# precompressed, so the server sends bytes without compressing per request.
+step "Content-hashed names; brotli and gzip copies"
+: > "$tmp/hash.txt"
+for ext in js wasm css; do
+  hash="$(sha256sum "$tmp/purser.$ext" | cut -c1-16)"
+  cp "$tmp/purser.$ext" "$tmp/purser.$hash.$ext"
+  echo "$ext: $hash" >> "$tmp/hash.txt"
+done
+# (The plain names stay for what links to them without a hash: the development
+# mailbox's stylesheet. Pages never load the plain bundle, so it is not compressed.)
+find "$tmp" -type f \( -name 'purser.*.*' -o -name '*.css' \) -print0 |
+  while IFS= read -r -d '' file; do
+    gzip -9 -n -k -f "$file"
+    brotli -q 11 -k -f "$file"
+  done
 if [ -d public ]; then cp -r public/. "$site/"; fi
 rm -rf "$pkg"
 mv "$tmp" "$pkg"

@@ -15,7 +15,7 @@ mod pages;
 mod ui;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -27,6 +27,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HashedStylesheet options=options.clone() id="purser"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -50,7 +51,6 @@ pub fn App() -> impl IntoView {
     provide_context(me);
 
     view! {
-        <Stylesheet id="purser" href="/pkg/purser.css"/>
         <Title text="Purser"/>
         <Router>
             <layout::Header/>

@@ -3,7 +3,7 @@
 
 use crate::db::{self, Db};
 use crate::email::{delivery, mailbox};
-use crate::http::{csrf, rest, web};
+use crate::http::{assets, csrf, rest, web};
 use crate::state::leptos_options;
 pub use crate::state::{AppState, Settings};
 use axum::serve::ListenerExt;
@@ -12,6 +12,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use purser_app::backend::SharedBackend;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -52,7 +53,7 @@ pub fn router(state: AppState) -> Router {
     if state.settings.dev_mailbox {
         router = router.merge(mailbox::routes());
     }
-    router
+    let router = router
         .layer(axum::middleware::from_fn(web::server_fn_status))
         .layer(axum::middleware::from_fn(crate::http::input::guard))
         .layer(axum::middleware::from_fn_with_state(
@@ -63,12 +64,31 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             csrf::refuse_cross_origin,
         ))
-        .layer(CompressionLayer::new())
+        // Small answers go out as they are: compressing them costs more than it saves.
+        .layer(
+            CompressionLayer::new().compress_when(
+                SizeAbove::new(1024)
+                    .and(NotForContentType::GRPC)
+                    .and(NotForContentType::IMAGES)
+                    .and(NotForContentType::SSE),
+            ),
+        )
         .layer(axum::middleware::from_fn(
             crate::http::headers::security_headers,
         ))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state.clone());
+    // The bundle and stylesheet skip the request-handling layers they have no use for
+    // (no body, session or rate to check, already compressed): only the security
+    // headers.
+    let assets = Arc::new(assets::Assets::load(&state.settings.site_root.join("pkg")));
+    Router::new()
+        .route("/pkg/{*file}", axum::routing::get(assets::serve))
+        .with_state(assets)
+        .layer(axum::middleware::from_fn(
+            crate::http::headers::security_headers,
+        ))
+        .merge(router)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -5,6 +5,7 @@
 //! (`answer.rs`). The services below them know nothing of HTTP.
 
 pub mod answer;
+pub mod assets;
 pub mod caller;
 pub mod csrf;
 pub mod headers;

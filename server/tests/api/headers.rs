@@ -200,3 +200,87 @@ mod static_file {
         super::a_static_file_carries_the_security_headers(Database::Postgres).await;
     }
 }
+
+/// The bundle as the build leaves it: a content-hashed name cached for a year, the
+/// precompressed copy the browser accepts sent as it is, a plain name revalidated by
+/// its ETag.
+async fn hashed_files_are_immutable_and_sent_precompressed(kind: Database) {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let hashed = "purser.0123456789abcdef.css";
+    for (name, bytes) in [
+        (hashed.to_owned(), "body { margin: 0 }"),
+        (format!("{hashed}.br"), "brotli bytes"),
+        (format!("{hashed}.gz"), "gzip bytes"),
+        ("purser.css".to_owned(), "body { margin: 0 }"),
+    ] {
+        std::fs::write(pkg.join(name), bytes).unwrap();
+    }
+    let root = site.path().to_owned();
+    let app = TestApp::with(kind, move |s| Settings {
+        site_root: root,
+        ..s
+    })
+    .await;
+    let get = |path: &str, accept: &str| {
+        let req = crate::helpers::client().get(app.url(path));
+        let req = match accept {
+            "" => req,
+            a => req.header("accept-encoding", a),
+        };
+        req.send()
+    };
+    let path = format!("/pkg/{hashed}");
+    for (accept, encoding, body) in [
+        ("gzip, deflate, br, zstd", "br", "brotli bytes"),
+        ("gzip", "gzip", "gzip bytes"),
+        ("br;q=0, gzip", "gzip", "gzip bytes"),
+        ("", "", "body { margin: 0 }"),
+    ] {
+        let res = get(&path, accept).await.unwrap();
+        assert_eq!(res.status(), 200, "{accept}");
+        assert_eq!(
+            header(&res, "cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(encoding_of(&res), encoding, "{accept}");
+        assert_eq!(header(&res, "vary"), "accept-encoding");
+        assert!(header(&res, "content-type").starts_with("text/css"));
+        assert_security_headers(&res);
+        assert_eq!(res.text().await.unwrap(), body, "{accept}");
+    }
+    let plain = get("/pkg/purser.css", "gzip").await.unwrap();
+    assert_eq!(header(&plain, "cache-control"), "no-cache");
+    assert_eq!(encoding_of(&plain), "", "no copy, no compression");
+    let etag = header(&plain, "etag").to_owned();
+    let again = crate::helpers::client()
+        .get(app.url("/pkg/purser.css"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let missing = get("/pkg/purser.0123456789abcdef.js", "").await.unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+fn encoding_of(res: &reqwest::Response) -> &str {
+    res.headers()
+        .get("content-encoding")
+        .map_or("", |v| v.to_str().unwrap())
+}
+
+mod precompressed {
+    use crate::helpers::Database;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::hashed_files_are_immutable_and_sent_precompressed(Database::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::hashed_files_are_immutable_and_sent_precompressed(Database::Postgres).await;
+    }
+}
