@@ -43,6 +43,18 @@ if ! have chromium; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
 
+if ! have wrk; then
+  step "Installing wrk from Debian (the HTTP load generator of make bench)"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
+fi
+
+if ! have brotli; then
+  step "Installing brotli from Debian (the build precompresses the bundle)"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y brotli
+fi
+
 if [ ! -d end2end/node_modules/@playwright/test ]; then
   step "Installing Playwright (the test runner only; it uses Debian's Chromium)"
   (cd end2end && npm ci --no-audit --no-fund)
