@@ -6,7 +6,7 @@ export PATH := $(TOOLS)/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 ADDR ?= 127.0.0.1:3000
 DATA ?= data
 
-.PHONY: run setup build test lint unit fuzz-api e2e clean-test-dbs
+.PHONY: run setup build test lint unit fuzz-api e2e bench clean-test-dbs
 
 run: setup build
 	./target/release/purser --data-dir $(DATA) demo
@@ -39,3 +39,7 @@ fuzz-api: setup build
 # Playwright in Debian's Chromium against the release build on a fresh SQLite database.
 e2e:
 	cd end2end && npx playwright test
+
+# The load benchmark (not part of `make test`): the release build on SQLite and on PostgreSQL, the demo organization and then a large one, each path under wrk (scripts/bench.sh).
+bench: setup build
+	bash scripts/bench.sh

@@ -268,8 +268,9 @@ async fn insert_rows<T>(
     rows: &[T],
     bind: impl for<'q> Fn(AnyQuery<'q>, &'q T) -> AnyQuery<'q>,
 ) -> Result<()> {
-    // SQLite allows 32,766 parameters in a statement; PostgreSQL 65,535.
-    let per_statement = 30_000 / width;
+    // SQLite finds each `$N` among the statement's parameters by name, so a statement's
+    // preparation grows with the square of its parameters: a few hundred rows each.
+    let per_statement = 2_000 / width;
     for chunk in rows.chunks(per_statement) {
         let values: Vec<String> = (0..chunk.len())
             .map(|r| {
