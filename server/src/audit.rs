@@ -139,7 +139,7 @@ pub async fn list(
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
          WHERE a.org_id = $1 AND ($2 = '' OR a.event = $2) AND a.at >= $3 AND a.at < $4 \
          AND ($5 = '' OR u.login = $5) \
-         AND (a.at < $6 OR (a.at = $6 AND a.id < $7)) ORDER BY a.at DESC, a.id DESC LIMIT $8",
+         AND (a.at, a.id) < ($6, $7) ORDER BY a.at DESC, a.id DESC LIMIT $8",
     )
     .bind(&access.org.id)
     .bind(filter.event.unwrap_or_default())

@@ -262,8 +262,8 @@ pub async fn list_tokens(
     let rows: Vec<OrgTokenRow> = sqlx::query_as(&format!(
         "SELECT t.id, t.name, t.description, t.admin, u.login AS created_by, t.created_at, \
          t.last_used_at, t.expires_at FROM org_tokens t LEFT JOIN users u ON u.id = t.created_by \
-         WHERE t.org_id = $1 AND {} AND (t.created_at < $4 OR (t.created_at = $4 AND t.id > $5)) \
-         ORDER BY t.created_at DESC, t.id LIMIT $6",
+         WHERE t.org_id = $1 AND {} AND (t.created_at, t.id) < ($4, $5) \
+         ORDER BY t.created_at DESC, t.id DESC LIMIT $6",
         tokens::shown_sql("t.expires_at", "$2", "$3")
     ))
     .bind(&access.org.id)

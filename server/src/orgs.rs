@@ -283,7 +283,7 @@ pub async fn members(
     let records: Vec<MemberRecord> = sqlx::query_as(&format!(
         "SELECT u.id AS user_id, u.login, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 AND m.role IN ({}) \
-           AND (m.joined_at > $2 OR (m.joined_at = $2 AND m.user_id > $3)) \
+           AND (m.joined_at, m.user_id) > ($2, $3) \
          ORDER BY m.joined_at, m.user_id LIMIT $4",
         counted_roles_sql()
     ))
@@ -345,7 +345,7 @@ pub async fn billing_managers(
         "SELECT u.id AS user_id, u.login, u.name, u.email, m.joined_at AS accepted_at \
          FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 AND m.role = $2 \
-           AND (m.joined_at > $3 OR (m.joined_at = $3 AND m.user_id > $4)) \
+           AND (m.joined_at, m.user_id) > ($3, $4) \
          ORDER BY m.joined_at, m.user_id LIMIT $5",
     )
     .bind(&access.org.id)

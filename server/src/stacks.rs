@@ -28,7 +28,7 @@ pub async fn list(
     let (project, name) = request.after_id().split_once('\0').unwrap_or(("", ""));
     let rows: Vec<StackView> = sqlx::query_as(
         "SELECT project, name, resource_count, last_report_at AS last_update FROM stacks \
-         WHERE org_id = $1 AND (project > $2 OR (project = $2 AND name > $3)) \
+         WHERE org_id = $1 AND (project, name) > ($2, $3) \
          ORDER BY project, name LIMIT $4",
     )
     .bind(&access.org.id)

@@ -67,8 +67,8 @@ pub async fn list(
     let request = PageRequest::open(key, &scope, continuation, limit)?;
     let rows: Vec<TokenView> = sqlx::query_as(&format!(
         "SELECT id, description, created_at, last_used_at, expires_at FROM personal_access_tokens \
-         WHERE user_id = $1 AND {} AND (created_at < $4 OR (created_at = $4 AND id > $5)) \
-         ORDER BY created_at DESC, id LIMIT $6",
+         WHERE user_id = $1 AND {} AND (created_at, id) < ($4, $5) \
+         ORDER BY created_at DESC, id DESC LIMIT $6",
         shown_sql("expires_at", "$2", "$3")
     ))
     .bind(&user.id)
