@@ -66,6 +66,11 @@ pub async fn connect(url: &str) -> Result<Db, ConnectError> {
                         // Writers wait for each other instead of failing at once.
                         conn.execute("PRAGMA busy_timeout = 15000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
+                        // Reads from memory rather than a system call per page: a
+                        // large organization's indexes stay in the page cache (up to
+                        // 64 MB a connection) and the file is mapped (up to 1 GB).
+                        conn.execute("PRAGMA cache_size = -65536").await?;
+                        conn.execute("PRAGMA mmap_size = 1073741824").await?;
                         Ok(())
                     })
                 })

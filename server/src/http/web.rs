@@ -25,7 +25,7 @@ const UI: Surface = Surface::Ui;
 
 /// How many rows a page of the UI lists (the REST API pages through the rest), and
 /// how many payments Billing & usage shows (two years).
-const UI_PAGE: u32 = 50;
+const UI_PAGE: u32 = 25;
 const UI_PAYMENTS: u32 = 24;
 
 /// The first page of a list as the UI shows it.
@@ -92,7 +92,8 @@ impl ServerBackend {
             return Ok(None);
         }
         let (db, key) = (&self.state.db, &self.state.cursors);
-        let page = invitations::pending(db, access, UI, Some(role), key, None, None).await?;
+        let page =
+            invitations::pending(db, access, UI, Some(role), key, None, Some(UI_PAGE)).await?;
         Ok(Some(PendingInvitations {
             total: invitations::pending_count(db, &access.org.id, role).await?,
             items: page.items,
@@ -364,8 +365,15 @@ impl Backend for ServerBackend {
         ui(async {
             let (_, access) = self.member(session, &org).await?;
             let db = &self.state.db;
-            let page =
-                orgs::members(db, &access, UI, &self.state.cursors, after.as_deref(), None).await?;
+            let page = orgs::members(
+                db,
+                &access,
+                UI,
+                &self.state.cursors,
+                after.as_deref(),
+                Some(UI_PAGE),
+            )
+            .await?;
             Ok(MembersPage {
                 org: access.entry(),
                 count: orgs::member_count(db, &access.org.id).await?,

@@ -34,7 +34,7 @@ async fn admins_manage_team_members_from_the_team_page(app: TestApp) {
     let (_, list) = app
         .call_as(&bob, "load_resources", &[("org", "acme")])
         .await;
-    assert_eq!(list["teams"][0]["member_count"], 1, "{list}");
+    assert_eq!(list["teams"]["items"][0]["member_count"], 1, "{list}");
 
     for (email, status, message) in [
         // A billing manager is not a member.
