@@ -154,7 +154,7 @@ pub async fn backfill_logins(db: &Db) -> Result<()> {
             .fetch_all(db)
             .await?;
     for (id, email) in pending {
-        let mut tx = db.begin().await?;
+        let mut tx = db::begin_write(db).await?;
         let base = Email::parse(&email)
             .map(|e| Login::suggest(&e))
             .unwrap_or_else(|_| Login::parse("user").expect("a valid login"));
@@ -191,7 +191,7 @@ pub async fn sign_up(db: &Db, form: SignUp, base_url: &str) -> Result<User> {
             None => free_login(&mut conn, &Login::suggest(&form.email)).await?,
         }
     };
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     let inserted = sqlx::query(
         "INSERT INTO users (id, login, name, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -470,7 +470,7 @@ pub async fn request_password_reset(db: &Db, email: &str, base_url: &str) -> Res
     let email = Email::parse(email)?;
     let secret = secrets::generate("");
     let now = db::now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     // A write first (SQLite then holds the write lock from the start); it inserts
     // nothing when no account has the address.
     let row = sqlx::query(
@@ -545,7 +545,7 @@ pub async fn reset_password(
     let password = Password::parse(password)?;
     let password_hash = secrets::hash_password(password.expose().to_owned()).await?;
     let now = db::now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     // The link is consumed here, once: of two uses racing, one changes the row.
     let row = sqlx::query(
         "UPDATE password_resets SET used_at = $1 \
@@ -621,7 +621,7 @@ pub async fn change_password(
         }));
     }
     let password_hash = secrets::hash_password(new.expose().to_owned()).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     // Conditional on the hash that was checked: of two changes racing, one wins.
     let changed =
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")

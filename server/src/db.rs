@@ -86,6 +86,21 @@ pub async fn connect(url: &str) -> Result<Db, ConnectError> {
     Ok(pool)
 }
 
+/// A transaction that will write; every service begins its transactions here.
+///
+/// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a deferred
+/// transaction that reads first cannot become a writer once another connection has
+/// committed in between (`database is locked`, which no busy timeout cures), while an
+/// immediate one waits its turn under `busy_timeout`. On PostgreSQL a plain `BEGIN`:
+/// row locks (each service writes the row it depends on first) queue the writers.
+#[allow(clippy::disallowed_methods)] // the one place that begins a transaction
+pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    match Kind::of(db.connect_options().database_url.as_str()) {
+        Some(Kind::Sqlite) => db.begin_with("BEGIN IMMEDIATE").await,
+        _ => db.begin().await,
+    }
+}
+
 /// Adds `mode=rwc` (create if missing) and makes the file's directory.
 fn prepare_sqlite_url(url: &str) -> Result<String, ConnectError> {
     let path = url

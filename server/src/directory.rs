@@ -41,7 +41,7 @@ pub async fn add(
 ) -> Result<()> {
     access.require(Action::SettingsUpdate, surface)?;
     let email = Email::parse(email)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     let inserted = insert(&mut tx, &access.org.id, email.as_str(), Some(&actor.id)).await?;
     if !inserted {
         return Err(Error::Conflict(format!(
@@ -88,7 +88,7 @@ pub async fn remove(
         .identity_provider
         .check_directory_removal(&email, &actor.email)
         .map_err(|e| Error::Conflict(e.to_string()))?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     let done = sqlx::query("DELETE FROM directory_entries WHERE org_id = $1 AND email = $2")
         .bind(&access.org.id)
         .bind(email.as_str())
@@ -120,7 +120,7 @@ pub async fn set_identity_provider(
     to: IdentityProvider,
 ) -> Result<()> {
     access.require(Action::SettingsUpdate, surface)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     sqlx::query("UPDATE organizations SET identity_provider = $1 WHERE id = $2")
         .bind(to.as_str())
         .bind(&access.org.id)

@@ -155,7 +155,7 @@ pub async fn invite_by_email(
 ) -> Result<Vec<(Invitation, String)>> {
     access.require(invite_action(role), surface)?;
     let parsed = parse_email_list(emails)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
     ensure_room(&mut tx, &access.org, role).await?;
     let mut created = Vec::new();
@@ -215,7 +215,7 @@ pub async fn invite_by_link(
     base_url: &str,
 ) -> Result<(Invitation, String)> {
     access.require(invite_action(role), surface)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
     ensure_room(&mut tx, &access.org, role).await?;
     let (invitation, secret) = insert(&mut tx, &access.org, actor, role, None).await?;
@@ -330,7 +330,7 @@ pub async fn resend(
     may_manage_some(access, surface)?;
     let secret = secrets::generate("");
     let now = db::now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     let changed = sqlx::query(
         "UPDATE invitations SET secret_hash = $1, sent_at = $2 \
          WHERE org_id = $3 AND id = $4 AND status = $5 AND kind = $6",
@@ -389,7 +389,7 @@ pub async fn revoke(
     id: &str,
 ) -> Result<()> {
     may_manage_some(access, surface)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     // The organization's row first, as acceptances do: the pending count changes below.
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
     // Only a pending invitation moves (core's state machine); the condition in the
@@ -545,7 +545,7 @@ pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, 
         org_name,
         by_id,
     } = locator.locate();
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     // Write first: queue behind any other acceptance or removal in this organization.
     // An invitation of another organization than the path names matches nothing here,
     // so it is "no longer valid" (404) and nothing is written.
@@ -652,7 +652,7 @@ async fn record_failure(
     user: &User,
     kind: AcceptError,
 ) -> Result<()> {
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     sqlx::query("UPDATE invitations SET last_error_kind = $1, last_error_at = $2 WHERE id = $3 AND status = $4")
         .bind(kind.as_str())
         .bind(db::now_ms())

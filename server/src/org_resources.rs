@@ -57,7 +57,7 @@ pub async fn create_team(
     access.require(Action::TeamsCreate, surface)?;
     let name = TextRule::TEAM_NAME.parse(name)?.into_string();
     let description = TextRule::TEAM_DESCRIPTION.parse(description)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     sqlx::query(
         "INSERT INTO teams (id, org_id, name, description, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -143,7 +143,7 @@ pub async fn describe_team(
 ) -> Result<()> {
     access.require(Action::TeamsManage, surface)?;
     let description = TextRule::TEAM_DESCRIPTION.parse(description)?.into_string();
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     let changed = sqlx::query("UPDATE teams SET description = $1 WHERE org_id = $2 AND name = $3")
         .bind(&description)
         .bind(&access.org.id)
@@ -177,7 +177,7 @@ pub async fn manage_team(
     add: bool,
 ) -> Result<()> {
     access.require(Action::TeamsManage, surface)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     let team_id: String = sqlx::query("SELECT id FROM teams WHERE org_id = $1 AND name = $2")
         .bind(&access.org.id)
         .bind(team)
@@ -315,7 +315,7 @@ pub async fn create_token(
         last_used_at: None,
         expires_at,
     };
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     sqlx::query(
         "INSERT INTO org_tokens (id, org_id, name, description, admin, secret_hash, created_by, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -353,7 +353,7 @@ pub async fn revoke_token(
     id: &str,
 ) -> Result<()> {
     access.require(Action::TokensRevoke, surface)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     let row = sqlx::query("DELETE FROM org_tokens WHERE org_id = $1 AND id = $2 RETURNING name")
         .bind(&access.org.id)
         .bind(id)
@@ -426,7 +426,7 @@ pub async fn create_policy(
     access.require(kind.manage_action(), surface)?;
     let name = TextRule::POLICY_NAME.parse(name)?.into_string();
     let now = db::now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     let version = match kind {
         PolicyKind::Groups => {
             sqlx::query(
@@ -444,9 +444,10 @@ pub async fn create_policy(
             None
         }
         PolicyKind::Packs => {
-            // One statement reads the latest version and writes the next: on SQLite it
-            // takes the write lock before it reads, so concurrent publishes queue
-            // instead of failing; on PostgreSQL the loser of a race meets the unique key.
+            // Publishes of one organization queue on its row (PostgreSQL; SQLite's
+            // transaction holds the write lock already), so each reads the version
+            // the previous one wrote.
+            orgs::lock(&mut tx, &access.org.id).await?;
             let version: i64 = sqlx::query(
                 "INSERT INTO policy_packs (id, org_id, name, version, created_at) \
                  SELECT $1, $2, $3, COALESCE(MAX(version), 0) + 1, $4 FROM policy_packs WHERE org_id = $2 AND name = $3 \

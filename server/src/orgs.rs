@@ -52,7 +52,7 @@ pub async fn create(db: &Db, creator: &User, new: NewOrg) -> Result<Org> {
         identity_provider: IdentityProvider::Open,
         created_at: now,
     };
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     let inserted = sqlx::query(
         "INSERT INTO organizations (id, name, display_name, edition, identity_provider, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -321,6 +321,17 @@ pub async fn lock_memberships(conn: &mut Conn, org_id: &str) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
+/// Writes the organization's row and nothing else, first in a transaction whose next
+/// read must see every earlier change of the same kind: on PostgreSQL the row lock
+/// queues such transactions of one organization behind each other.
+pub async fn lock(conn: &mut Conn, org_id: &str) -> Result<()> {
+    sqlx::query("UPDATE organizations SET id = id WHERE id = $1")
+        .bind(org_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Number of accepted billing managers, read inside a transaction.
 pub async fn billing_manager_count(conn: &mut Conn, org_id: &str) -> Result<u32> {
     let n = counted(conn, org_id, Counter::BillingManagers).await?;
@@ -443,7 +454,7 @@ async fn remove_role(
     user_id: &str,
     role: Option<Role>,
 ) -> Result<()> {
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     lock_memberships(&mut tx, &access.org.id).await?;
     let found = target(&mut tx, &access.org.id, user_id).await?;
     let Some((email, current)) = found.filter(|(_, r)| match role {
@@ -494,7 +505,7 @@ pub async fn change_role(
     to: Role,
 ) -> Result<Role> {
     access.require(Action::MembersChangeRole, surface)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     lock_memberships(&mut tx, &access.org.id).await?;
     let Some((email, current)) = target(&mut tx, &access.org.id, user_id)
         .await?

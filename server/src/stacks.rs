@@ -90,7 +90,7 @@ pub async fn report_update(
             message: format!("resourceCount must be between 0 and {MAX_RESOURCE_COUNT}."),
         }));
     }
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     lock_usage(&mut tx, &access.org.id).await?;
     let stack_id: String =
         sqlx::query("SELECT id FROM stacks WHERE org_id = $1 AND project = $2 AND name = $3")

@@ -79,7 +79,7 @@ pub async fn update_payment_method(
         holder: card.holder.clone(),
         updated_at: db::now_ms(),
     };
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     sqlx::query(
         "INSERT INTO payment_methods (org_id, brand, last4, exp_month, exp_year, holder, processor_token, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -151,7 +151,7 @@ pub async fn change_edition(
     to: Edition,
 ) -> Result<()> {
     access.require(Action::SubscriptionUpdate, surface)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
     let billing_managers = orgs::billing_manager_count(&mut tx, &access.org.id).await?;
     to.accepts_change_with(billing_managers)
@@ -386,7 +386,7 @@ pub async fn run_cycle(
                 }
             }
         };
-        let mut tx = db.begin().await?;
+        let mut tx = db::begin_write(db).await?;
         let system = Actor {
             id: None,
             label: "purser billing",

@@ -35,7 +35,7 @@ pub async fn grow(db: &Db) -> Result<()> {
     let org = orgs::find(db, ORG)
         .await?
         .ok_or_else(|| Error::Internal("the demo organization is missing".into()))?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     // Written first, as every membership change does (the write lock on SQLite).
     orgs::lock_memberships(&mut tx, &org.id).await?;
     let generated: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE login = $1")

@@ -15,6 +15,7 @@ mod pages;
 mod permissions;
 mod proof;
 mod pulumi_wire;
+mod races;
 mod server_fns;
 mod sessions;
 mod tokens;
