@@ -184,6 +184,21 @@ async fn every_stored_text_field_has_a_limit(app: TestApp) {
             "echoed the value: {answer}"
         );
     }
+    // A pack's policies are counted too, as its document says (found by schemathesis).
+    let policies = vec![json!(null); 1001];
+    let (status, answer) = api(
+        &app,
+        Method::POST,
+        "/api/orgs/acme/policypacks",
+        &demo.admin,
+        Some(json!({"name": "big", "displayName": "Big", "policies": policies})),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer["message"].as_str().unwrap().contains("at most 1000"),
+        "{answer}"
+    );
 }
 
 async fn nul_in_a_json_string_is_refused(app: TestApp) {

@@ -109,7 +109,11 @@ fn property_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
         ),
         ("NewPolicyGroupRequest", "entityType", OneOf(vec!["stacks"])),
         ("NewPolicyGroupRequest", "mode", OneOf(vec!["audit"])),
-        ("CreatePolicyPackRequest", "policies", Items(1000)),
+        (
+            "CreatePolicyPackRequest",
+            "policies",
+            Items(super::policies::MAX_POLICIES),
+        ),
         ("DirectoryEmailBody", "email", Format("email")),
         (
             "UpdateReport",
