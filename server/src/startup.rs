@@ -3,7 +3,7 @@
 
 use crate::db::{self, Db};
 use crate::email::{delivery, mailbox};
-use crate::http::{assets, csrf, rest, web};
+use crate::http::{assets, csrf, health, rest, web};
 use crate::state::leptos_options;
 pub use crate::state::{AppState, Settings};
 use axum::serve::ListenerExt;
@@ -82,13 +82,14 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state.clone());
-    // The bundle and stylesheet skip the request-handling layers they have no use for
-    // (no body, session or rate to check, already compressed): only the security
-    // headers.
+    // The bundle, the stylesheet and the health probes skip the request-handling
+    // layers they have no use for (no body, session or rate to check, nothing to
+    // compress): only the security headers.
     let assets = Arc::new(assets::Assets::load(&state.settings.site_root.join("pkg")));
     Router::new()
         .route("/pkg/{*file}", axum::routing::get(assets::serve))
         .with_state(assets)
+        .merge(health::routes(state.db.clone()))
         .layer(axum::middleware::from_fn(
             crate::http::headers::security_headers,
         ))

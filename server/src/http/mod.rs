@@ -9,6 +9,7 @@ pub mod assets;
 pub mod caller;
 pub mod csrf;
 pub mod headers;
+pub mod health;
 pub mod input;
 pub mod rest;
 pub mod web;

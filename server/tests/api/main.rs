@@ -7,6 +7,7 @@ mod cli;
 mod email;
 mod hardening;
 mod headers;
+mod health;
 mod helpers;
 mod invitations;
 mod org_resources;
