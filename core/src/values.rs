@@ -415,6 +415,9 @@ impl Charset {
     }
 }
 
+/// The most policies one policy pack may hold.
+pub const MAX_POLICIES_PER_PACK: usize = 1000;
+
 /// The rule of one free-text field that Purser stores: what the field is called (in
 /// forms and JSON, and in messages), its longest value, whether it may be empty, and
 /// its characters. Every text a service stores goes through one of these (or through

@@ -133,7 +133,6 @@ pub async fn list(
     access.require(Action::AuditLogsView, surface)?;
     let scope = format!("audit:{}", access.org.id);
     let request = PageRequest::open_up_to(key, &scope, continuation, limit, MAX_PAGE)?;
-    let after = request.after.as_ref();
     let rows: Vec<AuditEntry> = sqlx::query_as(
         "SELECT a.id, a.at, a.actor, u.name AS actor_name, u.login AS actor_login, a.event, a.target, a.details \
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
@@ -146,8 +145,8 @@ pub async fn list(
     .bind(filter.since.unwrap_or(i64::MIN))
     .bind(filter.until.unwrap_or(i64::MAX))
     .bind(filter.user.map(str::to_lowercase).unwrap_or_default())
-    .bind(after.map_or(i64::MAX, |p| p.at))
-    .bind(after.map_or("", |p| p.id.as_str()))
+    .bind(request.after_at(i64::MAX))
+    .bind(request.after_id())
     .bind(request.fetch())
     .fetch_all(db)
     .await?;

@@ -254,7 +254,6 @@ pub async fn pending(
     let role_name = role.map(InvitedRole::as_str).unwrap_or_default();
     let scope = format!("invites:{}:{role_name}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
-    let after = request.after.as_ref();
     // Two statements rather than `($3 = '' OR i.role = $3)`, which no index serves.
     let role_is = match role {
         Some(_) => "i.role = $3",
@@ -269,8 +268,8 @@ pub async fn pending(
     .bind(&access.org.id)
     .bind(InvitationStatus::Pending.as_str())
     .bind(role_name)
-    .bind(after.map_or(i64::MAX, |p| p.at))
-    .bind(after.map_or("", |p| p.id.as_str()))
+    .bind(request.after_at(i64::MAX))
+    .bind(request.after_id())
     .bind(request.fetch())
     .fetch_all(db)
     .await?;

@@ -279,7 +279,6 @@ pub async fn members(
     access.require(Action::MembersList, surface)?;
     let scope = format!("members:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
-    let after = request.after.as_ref();
     let records: Vec<MemberRecord> = sqlx::query_as(&format!(
         "SELECT u.id AS user_id, u.login, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 AND m.role IN ({}) \
@@ -288,8 +287,8 @@ pub async fn members(
         counted_roles_sql()
     ))
     .bind(&access.org.id)
-    .bind(after.map_or(i64::MIN, |p| p.at))
-    .bind(after.map_or("", |p| p.id.as_str()))
+    .bind(request.after_at(i64::MIN))
+    .bind(request.after_id())
     .bind(request.fetch())
     .fetch_all(db)
     .await?;

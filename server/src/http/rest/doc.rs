@@ -112,7 +112,7 @@ fn property_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
         (
             "CreatePolicyPackRequest",
             "policies",
-            Items(super::policies::MAX_POLICIES),
+            Items(purser_core::values::MAX_POLICIES_PER_PACK),
         ),
         ("DirectoryEmailBody", "email", Format("email")),
         (

@@ -190,9 +190,6 @@ pub struct CreatePolicyPackResponse {
 }
 
 /// Publishes the next version of a policy pack (admins).
-/// The most policies one pack may hold (the OpenAPI document's `maxItems`).
-pub const MAX_POLICIES: usize = 1000;
-
 #[utoipa::path(post, path = "/api/orgs/{org}/policypacks", tag = "policies", request_body = CreatePolicyPackRequest, params(("org" = String, Path)),
     responses((status = 201, body = CreatePolicyPackResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_policy_pack(
@@ -205,9 +202,10 @@ pub async fn create_policy_pack(
             "A policy pack must have at least one policy.".into(),
         ));
     }
-    if body.policies.len() > MAX_POLICIES {
+    if body.policies.len() > purser_core::values::MAX_POLICIES_PER_PACK {
         return Err(Error::BadRequest(format!(
-            "A policy pack has at most {MAX_POLICIES} policies."
+            "A policy pack has at most {} policies.",
+            purser_core::values::MAX_POLICIES_PER_PACK
         )));
     }
     let db = &state.db;
