@@ -55,6 +55,12 @@ if ! have brotli; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y brotli
 fi
 
+if ! have haproxy; then
+  step "Installing HAProxy from Debian (the load balancer of the two-instance test)"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy
+fi
+
 if [ ! -d end2end/node_modules/@playwright/test ]; then
   step "Installing Playwright (the test runner only; it uses Debian's Chromium)"
   (cd end2end && npm ci --no-audit --no-fund)

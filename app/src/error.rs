@@ -26,6 +26,9 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
+    /// The request met others changing the same data, and lost each time: try again.
+    #[error("{0}")]
+    Busy(String),
     /// The request did not reach or leave the server function cleanly.
     #[error("{0}")]
     Server(String),
@@ -42,6 +45,7 @@ impl AppError {
             AppError::BadRequest(_) => 400,
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests { .. } => 429,
+            AppError::Busy(_) => 503,
             AppError::Server(_) => 500,
         }
     }

@@ -44,6 +44,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DemoSize::Small)]
         size: DemoSize,
     },
+    /// Copy the SQLite database, consistently, while the server runs (to a new file).
+    Backup {
+        /// Where the copy goes; it must not exist yet.
+        path: PathBuf,
+    },
     /// Run the monthly billing cycle by hand.
     Billing {
         #[command(subcommand)]
@@ -233,6 +238,16 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
                 )),
                 DemoFormat::Text => emit(&demo.to_text()),
             }
+            Ok(())
+        }
+        Command::Backup { path } => {
+            let bytes = crate::backup::sqlite(&database_url, &path)
+                .await
+                .map_err(|e| e.to_string())?;
+            emit(&format!(
+                "backed up to {} ({bytes} bytes, integrity checked)\n",
+                path.display()
+            ));
             Ok(())
         }
         Command::Billing {

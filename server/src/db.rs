@@ -103,19 +103,11 @@ pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any
 
 /// Adds `mode=rwc` (create if missing) and makes the file's directory.
 fn prepare_sqlite_url(url: &str) -> Result<String, ConnectError> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or_default();
-    if !path.is_empty() && path != ":memory:" {
-        if let Some(dir) = std::path::Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
+    let path = sqlite_path(url);
+    if !path.as_os_str().is_empty() && path.as_os_str() != ":memory:" {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| ConnectError::Directory {
-                path: path.to_owned(),
+                path: path.display().to_string(),
                 source,
             })?;
         }
@@ -129,10 +121,30 @@ fn prepare_sqlite_url(url: &str) -> Result<String, ConnectError> {
     })
 }
 
+/// The file a `sqlite:` URL names (`:memory:` for none).
+pub fn sqlite_path(url: &str) -> std::path::PathBuf {
+    url.trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .into()
+}
+
 /// Whether the error is a unique-constraint violation (a duplicate).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()
         .is_some_and(|e| e.is_unique_violation())
+}
+
+/// Whether PostgreSQL aborted the transaction to end a deadlock (40P01) or a
+/// serialization conflict (40001): it rolled back whole and may simply run again
+/// (`http::retry`). SQLite's `database is locked` is not one: writers already waited
+/// `busy_timeout` for each other.
+pub fn is_conflict(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "40P01" || code == "40001")
 }
 
 /// Now, as Unix milliseconds: the one clock of the storage layer.

@@ -55,6 +55,8 @@ impl Error {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            // Still losing after `http::retry` ran it again: worth trying later.
+            Error::Database(e) if crate::db::is_conflict(e) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) | Error::Database(_) | Error::Migration(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -64,6 +66,11 @@ impl Error {
     /// The message safe to show the caller.
     pub fn public_message(&self) -> String {
         match self {
+            Error::Database(e) if crate::db::is_conflict(e) => {
+                crate::http::retry::note_conflict();
+                tracing::warn!(error = %self.chain(), "transaction lost a conflict");
+                "The request met another one changing the same data. Please try again.".to_owned()
+            }
             Error::Internal(_) | Error::Database(_) | Error::Migration(_) => {
                 // Logged once, here, where it becomes an answer, with its whole chain.
                 tracing::error!(error = %self.chain(), "internal error");

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod billing;
 pub mod cli;
 pub mod cursor;
@@ -23,6 +24,7 @@ pub mod lockout;
 pub mod org_resources;
 pub mod orgs;
 pub mod secrets;
+pub mod shutdown;
 pub mod stacks;
 pub mod startup;
 pub mod state;

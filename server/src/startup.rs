@@ -4,12 +4,14 @@
 use crate::db::{self, Db};
 use crate::email::{delivery, mailbox};
 use crate::http::{assets, csrf, health, rest, web};
+use crate::shutdown;
 use crate::state::leptos_options;
 pub use crate::state::{AppState, Settings};
 use axum::serve::ListenerExt;
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use purser_app::backend::SharedBackend;
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
@@ -55,6 +57,7 @@ pub fn router(state: AppState) -> Router {
     }
     let router = router
         .layer(axum::middleware::from_fn(web::server_fn_status))
+        .layer(crate::http::retry::RetryConflictsLayer)
         .layer(axum::middleware::from_fn(crate::http::input::guard))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -117,7 +120,10 @@ pub enum StartError {
 pub struct Running {
     pub addr: SocketAddr,
     pub db: Db,
+    /// Ends when the server has stopped (after SIGTERM, SIGINT or `stop.pull()`) and
+    /// its outbox worker has handed back what it claimed.
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    pub stop: shutdown::Trigger,
 }
 
 /// Applies the migrations, then what SQL alone cannot do portably (logins made from
@@ -131,7 +137,8 @@ pub async fn migrate(db: &Db) -> Result<(), crate::error::Error> {
 pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let db = db::connect(&settings.database_url).await?;
     migrate(&db).await.map_err(StartError::Migrate)?;
-    match &settings.smtp_url {
+    let (trigger, stop) = shutdown::channel();
+    let delivery = match &settings.smtp_url {
         Some(url) => {
             let mailer = delivery::Mailer::new(url, &settings.smtp_from)?;
             // The development mailbox shows bodies, so it keeps them; otherwise a
@@ -140,15 +147,25 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
                 true => crate::email::outbox::Bodies::Keep,
                 false => crate::email::outbox::Bodies::Erase,
             };
-            delivery::spawn(db.clone(), mailer, settings.mail_interval, bodies);
+            Some(delivery::spawn(
+                db.clone(),
+                mailer,
+                settings.mail_interval,
+                bodies,
+                stop.clone(),
+            ))
         }
         None if settings.dev_mailbox => {
-            tracing::info!("no SMTP server configured: emails are readable at /dev/mailbox")
+            tracing::info!("no SMTP server configured: emails are readable at /dev/mailbox");
+            None
         }
-        None => tracing::warn!(
-            "no SMTP server configured (PURSER_SMTP_URL) and no --dev-mailbox: emails stay queued in the outbox"
-        ),
-    }
+        None => {
+            tracing::warn!(
+                "no SMTP server configured (PURSER_SMTP_URL) and no --dev-mailbox: emails stay queued in the outbox"
+            );
+            None
+        }
+    };
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .map_err(|source| StartError::Bind {
@@ -180,26 +197,56 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         settings: Arc::new(settings),
     };
     let app = router(state);
-    let handle = tokio::spawn(async move {
-        // Answers go out as they are written: without TCP_NODELAY, Nagle's algorithm
-        // holds a response's second part back until the client's delayed ACK
-        // (tens of milliseconds per request on a kept-alive connection).
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::warn!(error = %e, "cannot set TCP_NODELAY");
-            }
-        });
-        // The peer address is what rate limits count by (see `throttle`).
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-    });
-    Ok(Running { addr, db, handle })
+    trigger.clone().on_signals();
+    let handle = tokio::spawn(serve(listener, app, trigger.clone(), stop, delivery));
+    Ok(Running {
+        addr,
+        db,
+        handle,
+        stop: trigger,
+    })
 }
 
-async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+/// Serves until a stop is asked for; then lets the requests in flight finish within
+/// `shutdown::GRACE` and waits for the outbox worker to hand back its claims.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    trigger: shutdown::Trigger,
+    stop: shutdown::Stop,
+    delivery: Option<tokio::task::JoinHandle<()>>,
+) -> std::io::Result<()> {
+    // Answers go out as they are written: without TCP_NODELAY, Nagle's algorithm
+    // holds a response's second part back until the client's delayed ACK (tens of
+    // milliseconds per request on a kept-alive connection).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
+    // The peer address is what rate limits count by (see `throttle`).
+    let mut stopping = stop.clone();
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { stopping.requested().await });
+    let mut overdue = stop;
+    let outcome = tokio::select! {
+        outcome = server.into_future() => outcome,
+        () = async {
+            overdue.requested().await;
+            tokio::time::sleep(shutdown::GRACE).await;
+        } => {
+            tracing::warn!("requests still in flight after {} s were cut off", shutdown::GRACE.as_secs());
+            Ok(())
+        }
+    };
+    // The server may also have ended on an error: the background work stops with it.
+    trigger.pull();
+    if let Some(delivery) = delivery {
+        let _ = delivery.await;
+    }
+    tracing::info!("stopped");
+    outcome
 }

@@ -2,6 +2,7 @@
 
 use super::outbox;
 use crate::db::Db;
+use crate::shutdown::Stop;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncTransport, Message, Tokio1Executor};
@@ -57,41 +58,71 @@ impl Mailer {
     }
 }
 
-/// Sends what is due once; returns how many were sent.
+/// How long a message being handed to the relay may take once a stop is asked for.
+const SEND_GRACE: Duration = Duration::from_secs(3);
+
+/// Sends what is due once; returns how many were sent. Once `stop` is asked for, the
+/// claimed messages not yet tried are handed back for another instance.
 pub async fn deliver_due(
     db: &Db,
     mailer: &Mailer,
     bodies: outbox::Bodies,
+    stop: &Stop,
 ) -> crate::error::Result<usize> {
+    let claimed = outbox::claim_due(db, 20).await?;
     let mut sent = 0;
-    for message in outbox::claim_due(db, 20).await? {
-        match mailer.send(&message).await {
-            Ok(()) => {
+    for (i, message) in claimed.iter().enumerate() {
+        if stop.is_requested() {
+            outbox::release(db, &claimed[i..]).await?;
+            break;
+        }
+        let mut stopping = stop.clone();
+        let attempt = tokio::select! {
+            result = mailer.send(message) => Some(result),
+            () = async {
+                stopping.requested().await;
+                tokio::time::sleep(SEND_GRACE).await;
+            } => None,
+        };
+        match attempt {
+            Some(Ok(())) => {
                 outbox::mark_sent(db, &message.id, bodies).await?;
                 sent += 1;
             }
-            Err(error) => {
+            Some(Err(error)) => {
                 tracing::warn!(id = %message.id, %error, "email delivery failed; will retry");
-                outbox::mark_failed(db, &message, &error, bodies).await?;
+                outbox::mark_failed(db, message, &error, bodies).await?;
+            }
+            None => {
+                // Whether the relay took it is unknown: its claim is left to run out
+                // (then another instance retries it), which risks a late message
+                // rather than a message sent twice at once.
+                tracing::warn!(id = %message.id, "stopping mid-delivery; the message will be retried when its claim runs out");
+                outbox::release(db, &claimed[i + 1..]).await?;
+                break;
             }
         }
     }
     Ok(sent)
 }
 
-/// Runs delivery in the background for the life of the server.
+/// Runs delivery in the background until `stop`.
 pub fn spawn(
     db: Db,
     mailer: Mailer,
     every: Duration,
     bodies: outbox::Bodies,
+    mut stop: Stop,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
-            if let Err(e) = deliver_due(&db, &mailer, bodies).await {
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = stop.requested() => return,
+            }
+            if let Err(e) = deliver_due(&db, &mailer, bodies, &stop).await {
                 tracing::error!(error = %e, "email delivery pass failed");
             }
         }

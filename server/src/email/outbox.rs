@@ -111,6 +111,18 @@ pub async fn claim_due(db: &Db, limit: i64) -> Result<Vec<Message>> {
     Ok(claimed)
 }
 
+/// Hands back claimed messages this worker will not try (it is stopping), so they are
+/// due again at once for any instance.
+pub async fn release(db: &Db, messages: &[Message]) -> Result<()> {
+    for message in messages {
+        sqlx::query("UPDATE outbox SET claimed_until = NULL WHERE id = $1 AND sent_at IS NULL")
+            .bind(&message.id)
+            .execute(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// What a delivered or given-up message keeps of its body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bodies {

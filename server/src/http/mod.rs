@@ -12,4 +12,5 @@ pub mod headers;
 pub mod health;
 pub mod input;
 pub mod rest;
+pub mod retry;
 pub mod web;

@@ -1,7 +1,7 @@
 //! Email through a real SMTP server: Python's aiosmtpd, started here, writing what it
 //! receives into a Maildir that the test reads.
 
-use crate::helpers::{extract_link, Database, TestApp};
+use crate::helpers::{extract_link, free_port, Database, TestApp};
 use sqlx::Row;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -11,14 +11,6 @@ struct SmtpServer {
     port: u16,
     maildir: tempfile::TempDir,
     _process: Option<tokio::process::Child>,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl SmtpServer {

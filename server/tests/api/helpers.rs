@@ -293,6 +293,15 @@ pub async fn signed_in(app: &TestApp, email: &str, password: &str) -> reqwest::C
         .unwrap_or_else(|| panic!("{email} signs in"))
 }
 
+/// A port nothing listens on (just now).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A client without cookies.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()

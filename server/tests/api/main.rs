@@ -4,12 +4,14 @@
 mod accounts;
 mod billing;
 mod cli;
+mod conflicts;
 mod email;
 mod hardening;
 mod headers;
 mod health;
 mod helpers;
 mod invitations;
+mod lifecycle;
 mod org_resources;
 mod orgs;
 mod pages;

@@ -1,0 +1,107 @@
+//! Requests that lost a conflict with another transaction run again.
+//!
+//! PostgreSQL may abort a transaction to end a deadlock (SQLSTATE 40P01) or a
+//! serialization conflict (40001); the transaction rolled back whole, so running the
+//! request again is what the caller would do, only sooner. This layer does it for every
+//! request, in one place, so no handler can forget: the services mark such a failure
+//! when it becomes an answer (`Error::public_message`), and the request runs again up
+//! to `ATTEMPTS` times with a short random pause. A request still failing after that
+//! answers 503 with `Retry-After`, never 500.
+//!
+//! Sits inside `input::guard`, which has already read the body into memory (at most
+//! `MAX_BODY_BYTES`), so keeping a copy for another attempt costs nothing.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tower::{Layer, Service, ServiceExt};
+
+/// How many times a request runs at most.
+pub const ATTEMPTS: u32 = 4;
+
+tokio::task_local! {
+    /// Set when the attempt running in this task failed on a conflict.
+    static CONFLICTED: Cell<bool>;
+}
+
+/// Notes that the request being answered lost a conflict (a no-op outside a request).
+pub fn note_conflict() {
+    let _ = CONFLICTED.try_with(|c| c.set(true));
+}
+
+/// Wraps a service so requests that lost a conflict run again.
+#[derive(Clone, Copy, Default)]
+pub struct RetryConflictsLayer;
+
+impl<S> Layer<S> for RetryConflictsLayer {
+    type Service = RetryConflicts<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RetryConflicts { inner }
+    }
+}
+
+#[derive(Clone)]
+pub struct RetryConflicts<S> {
+    inner: S,
+}
+
+impl<S> Service<Request> for RetryConflicts<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // Each attempt readies its own clone of the inner service.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let (parts, body) = req.into_parts();
+            // Already in memory (see the module's note): this only takes it.
+            let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+                return Ok(crate::error::Error::BadRequest(
+                    "The request body could not be read.".into(),
+                )
+                .response_for(parts.uri.path()));
+            };
+            let mut attempt = 1;
+            loop {
+                let req = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
+                let service = inner.clone();
+                let (response, conflicted) = CONFLICTED
+                    .scope(Cell::new(false), async move {
+                        let response = service.oneshot(req).await;
+                        (response, CONFLICTED.with(Cell::get))
+                    })
+                    .await;
+                if !conflicted || attempt == ATTEMPTS {
+                    return response;
+                }
+                tracing::info!(attempt, path = %parts.uri.path(), "conflict with another transaction; running the request again");
+                tokio::time::sleep(pause(attempt)).await;
+                attempt += 1;
+            }
+        })
+    }
+}
+
+/// A random pause that grows with each attempt (10–40 ms, then 20–80, 40–160), so the
+/// transactions that met do not meet again at once.
+fn pause(attempt: u32) -> Duration {
+    use rand::Rng;
+    let base = 10u64 << (attempt - 1).min(4);
+    Duration::from_millis(rand::thread_rng().gen_range(base..=base * 4))
+}
