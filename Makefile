@@ -6,7 +6,7 @@ export PATH := $(TOOLS)/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 ADDR ?= 127.0.0.1:3000
 DATA ?= data
 
-.PHONY: run setup build test lint unit fuzz-api e2e bench clean-test-dbs
+.PHONY: run setup build test lint unit scale-out fuzz-api e2e bench clean-test-dbs
 
 run: setup build
 	./target/release/purser --data-dir $(DATA) demo
@@ -19,7 +19,7 @@ setup:
 build:
 	bash scripts/build.sh
 
-test: setup lint unit build fuzz-api e2e
+test: setup lint unit build scale-out fuzz-api e2e
 
 lint:
 	cargo fmt --all -- --check
@@ -29,6 +29,11 @@ lint:
 # Unit and integration tests, on SQLite and on PostgreSQL (127.0.0.1:5432).
 unit:
 	cargo test --workspace
+
+# Two release instances on one PostgreSQL database behind HAProxy, tried through it
+# (server/tests/api/scale_out.rs): sessions, races, billing, the outbox, a SIGKILL.
+scale-out: setup build
+	cargo test -p purser-server --test api scale_out -- --ignored
 
 # schemathesis against the REST API of the release build, from its OpenAPI document:
 # no server error, no undocumented status, no response off its schema, no valid

@@ -92,6 +92,9 @@ struct ServeArgs {
     /// The directory cargo-leptos built the site into.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     site_root: PathBuf,
+    /// Serve Prometheus metrics at http://ADDR/metrics (off unless set; keep it private).
+    #[arg(long, env = "PURSER_METRICS_ADDR")]
+    metrics_addr: Option<SocketAddr>,
     #[command(flatten)]
     limits: LimitArgs,
     /// A session ends after this many hours without use.
@@ -209,9 +212,13 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
                 limits: args.limits.into(),
                 session_idle: Duration::from_secs(args.session_idle_hours.saturating_mul(3600)),
                 session_max: Duration::from_secs(args.session_max_days.saturating_mul(24 * 3600)),
+                metrics_addr: args.metrics_addr,
             };
             let running = startup::start(settings).await.map_err(|e| e.to_string())?;
             tracing::info!("Purser is serving at http://{}", running.addr);
+            if let Some(addr) = running.metrics_addr {
+                tracing::info!("metrics at http://{addr}/metrics");
+            }
             running
                 .handle
                 .await

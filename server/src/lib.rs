@@ -21,6 +21,7 @@ pub mod error;
 pub mod http;
 pub mod invitations;
 pub mod lockout;
+pub mod monitoring;
 pub mod org_resources;
 pub mod orgs;
 pub mod secrets;

@@ -89,14 +89,18 @@ pub fn router(state: AppState) -> Router {
     // layers they have no use for (no body, session or rate to check, nothing to
     // compress): only the security headers.
     let assets = Arc::new(assets::Assets::load(&state.settings.site_root.join("pkg")));
-    Router::new()
+    let app = Router::new()
         .route("/pkg/{*file}", axum::routing::get(assets::serve))
         .with_state(assets)
         .merge(health::routes(state.db.clone()))
         .layer(axum::middleware::from_fn(
             crate::http::headers::security_headers,
         ))
-        .merge(router)
+        .merge(router);
+    match state.settings.metrics_addr {
+        Some(_) => app.layer(axum::middleware::from_fn(crate::monitoring::track)),
+        None => app,
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +113,11 @@ pub enum StartError {
     Keys(#[from] crate::error::Error),
     #[error(transparent)]
     Mailer(#[from] delivery::MailerError),
+    #[error("cannot serve metrics on {addr}: {source}")]
+    Metrics {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -124,6 +133,8 @@ pub struct Running {
     /// its outbox worker has handed back what it claimed.
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
     pub stop: shutdown::Trigger,
+    /// Where the metrics are served, when they are.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// Applies the migrations, then what SQL alone cannot do portably (logins made from
@@ -196,6 +207,14 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         leptos: leptos_options(&settings),
         settings: Arc::new(settings),
     };
+    let metrics_addr = match state.settings.metrics_addr {
+        Some(addr) => Some(
+            crate::monitoring::serve(addr, db.clone())
+                .await
+                .map_err(|source| StartError::Metrics { addr, source })?,
+        ),
+        None => None,
+    };
     let app = router(state);
     trigger.clone().on_signals();
     let handle = tokio::spawn(serve(listener, app, trigger.clone(), stop, delivery));
@@ -204,6 +223,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         db,
         handle,
         stop: trigger,
+        metrics_addr,
     })
 }
 

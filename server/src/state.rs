@@ -31,6 +31,8 @@ pub struct Settings {
     pub session_idle: Duration,
     /// A session ends this long after sign-in, used or not (`--session-max-days`).
     pub session_max: Duration,
+    /// Where Prometheus metrics are served (`--metrics-addr`); none when `None`.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Settings {

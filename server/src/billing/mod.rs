@@ -421,6 +421,13 @@ pub async fn run_cycle(
         .await?;
         tx.commit().await?;
     }
+    for (result, n) in [
+        ("succeeded", report.succeeded),
+        ("failed", report.failed),
+        ("already_billed", report.already_billed),
+    ] {
+        metrics::counter!("purser_billing_charges_total", "result" => result).increment(n as u64);
+    }
     Ok(report)
 }
 

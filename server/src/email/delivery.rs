@@ -87,11 +87,13 @@ pub async fn deliver_due(
         match attempt {
             Some(Ok(())) => {
                 outbox::mark_sent(db, &message.id, bodies).await?;
+                metrics::counter!("purser_emails_total", "result" => "sent").increment(1);
                 sent += 1;
             }
             Some(Err(error)) => {
                 tracing::warn!(id = %message.id, %error, "email delivery failed; will retry");
                 outbox::mark_failed(db, message, &error, bodies).await?;
+                metrics::counter!("purser_emails_total", "result" => "failed").increment(1);
             }
             None => {
                 // Whether the relay took it is unknown: its claim is left to run out

@@ -75,6 +75,15 @@ pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Message>> {
     rows.iter().map(Message::from_row).collect()
 }
 
+/// How many messages wait to be sent (due or backing off), for the metrics.
+pub async fn backlog(db: &Db) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND given_up_at IS NULL",
+    )
+    .fetch_one(db)
+    .await?)
+}
+
 /// How long a worker may hold a message before another may retry it.
 const CLAIM_MS: i64 = 60_000;
 

@@ -1,83 +1,9 @@
 //! Email through a real SMTP server: Python's aiosmtpd, started here, writing what it
 //! receives into a Maildir that the test reads.
 
-use crate::helpers::{extract_link, free_port, Database, TestApp};
+use crate::helpers::{extract_link, Database, SmtpServer, TestApp};
 use sqlx::Row;
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-struct SmtpServer {
-    port: u16,
-    maildir: tempfile::TempDir,
-    _process: Option<tokio::process::Child>,
-}
-
-impl SmtpServer {
-    fn planned() -> SmtpServer {
-        SmtpServer {
-            port: free_port(),
-            maildir: tempfile::tempdir().unwrap(),
-            _process: None,
-        }
-    }
-
-    async fn start(mut self) -> SmtpServer {
-        let child = tokio::process::Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{}", self.port),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(self.maildir.path().join("mail"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("python3 with aiosmtpd (pip install aiosmtpd; `make test` installs it)");
-        self._process = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "aiosmtpd did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        self
-    }
-
-    fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    /// Every message received so far, as raw RFC 5322 text.
-    fn received(&self) -> Vec<String> {
-        let dir: PathBuf = self.maildir.path().join("mail").join("new");
-        std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let got = self.received();
-            if got.len() >= count || Instant::now() > deadline {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verification_email_is_delivered_over_smtp_on_both_databases() {

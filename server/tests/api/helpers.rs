@@ -4,7 +4,9 @@
 use purser_server::db::Db;
 use purser_server::startup::{self, Settings};
 use serde_json::Value;
-use std::time::Duration;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 /// Writes each test twice: once on SQLite and once on PostgreSQL.
 #[macro_export]
@@ -23,6 +25,8 @@ macro_rules! on_both_databases {
 
 pub struct TestApp {
     pub base: String,
+    /// `http://…/metrics`, when the settings asked for metrics.
+    pub metrics: Option<String>,
     pub db: Db,
     /// A client that keeps cookies, like a browser.
     pub browser: reqwest::Client,
@@ -30,9 +34,27 @@ pub struct TestApp {
     postgres: Option<PostgresDb>,
 }
 
-struct PostgresDb {
+/// A PostgreSQL database made for one test, dropped with this guard.
+pub struct PostgresDb {
     admin_url: String,
     name: String,
+}
+
+/// A new, empty PostgreSQL database: its URL, and the guard that drops it.
+pub async fn fresh_postgres() -> (String, PostgresDb) {
+    use sqlx::Connection;
+    let admin_url = postgres_admin_url();
+    let name = format!("purser_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("PostgreSQL must run at PURSER_TEST_POSTGRES_URL (default 127.0.0.1:5432)");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (prefix, _) = admin_url.rsplit_once('/').unwrap();
+    let url = format!("{prefix}/{name}");
+    (url, PostgresDb { admin_url, name })
 }
 
 impl Drop for PostgresDb {
@@ -77,6 +99,7 @@ pub fn settings(database_url: String) -> Settings {
         limits: purser_server::throttle::Limits::off(),
         session_idle: Duration::from_secs(7 * 24 * 3600),
         session_max: Duration::from_secs(30 * 24 * 3600),
+        metrics_addr: None,
     }
 }
 
@@ -106,25 +129,24 @@ impl TestApp {
                 app
             }
             Database::Postgres => {
-                use sqlx::Connection;
-                let admin_url = postgres_admin_url();
-                let name = format!("purser_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect(
-                    "PostgreSQL must run at PURSER_TEST_POSTGRES_URL (default 127.0.0.1:5432)",
-                );
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .await
-                    .unwrap();
-                let guard = PostgresDb {
-                    admin_url: admin_url.clone(),
-                    name: name.clone(),
-                };
-                let (prefix, _) = admin_url.rsplit_once('/').unwrap();
-                let mut app = Self::spawn(configure(settings(format!("{prefix}/{name}")))).await;
+                let (url, guard) = fresh_postgres().await;
+                let mut app = Self::spawn(configure(settings(url))).await;
                 app.postgres = Some(guard);
                 app
             }
+        }
+    }
+
+    /// Servers started elsewhere (processes, behind a balancer at `base`) on the
+    /// database `db`, which `postgres` drops at the end.
+    pub fn external(base: String, db: Db, postgres: PostgresDb) -> TestApp {
+        TestApp {
+            base,
+            metrics: None,
+            db,
+            browser: new_browser(),
+            _sqlite_dir: None,
+            postgres: Some(postgres),
         }
     }
 
@@ -132,6 +154,7 @@ impl TestApp {
         let running = startup::start(settings).await.expect("server starts");
         TestApp {
             base: format!("http://{}", running.addr),
+            metrics: running.metrics_addr.map(|a| format!("http://{a}/metrics")),
             db: running.db,
             browser: new_browser(),
             _sqlite_dir: None,
@@ -441,6 +464,10 @@ pub fn batch(emails: &[&str], role: &str) -> Value {
 
 /// Every organization's kept counts equal a recount of its memberships.
 pub async fn assert_counts_are_recounts(app: &TestApp) {
+    assert_counts_are_recounts_in(&app.db).await
+}
+
+pub async fn assert_counts_are_recounts_in(db: &Db) {
     /// An organization's kept counts, then the same counted again.
     #[derive(sqlx::FromRow)]
     struct Counts {
@@ -464,7 +491,7 @@ pub async fn assert_counts_are_recounts(app: &TestApp) {
          (SELECT COUNT(*) FROM invitations i WHERE i.org_id = o.id AND i.status = 'pending' AND i.role = 'billing-manager') AS recounted_pending_billing_managers \
          FROM organizations o",
     )
-    .fetch_all(&app.db)
+    .fetch_all(db)
     .await
     .unwrap();
     assert!(!rows.is_empty());
@@ -486,6 +513,10 @@ pub async fn assert_counts_are_recounts(app: &TestApp) {
 /// Every organization's usage rollups equal a rebuild from every update reported: the
 /// rebuild is the migration's own backfill query, so this also checks the backfill.
 pub async fn assert_rollups_are_rebuilds(app: &TestApp) {
+    assert_rollups_are_rebuilds_in(&app.db).await
+}
+
+pub async fn assert_rollups_are_rebuilds_in(db: &Db) {
     const MIGRATION: &str = include_str!("../../../migrations/20261129000011_usage_rollups.sql");
     let start = MIGRATION
         .find("SELECT org_id, day,")
@@ -495,13 +526,86 @@ pub async fn assert_rollups_are_rebuilds(app: &TestApp) {
     let kept: Vec<(String, i64, i64, i64)> = sqlx::query_as(&format!(
         "SELECT org_id, day, resource_ms, end_level FROM usage_days{order}"
     ))
-    .fetch_all(&app.db)
+    .fetch_all(db)
     .await
     .unwrap();
     let rebuilt: Vec<(String, i64, i64, i64)> = sqlx::query_as(&format!("{rebuild}{order}"))
-        .fetch_all(&app.db)
+        .fetch_all(db)
         .await
         .unwrap();
     assert!(!kept.is_empty());
     assert_eq!(kept, rebuilt);
+}
+
+/// A real SMTP server (Python's aiosmtpd) writing what it receives into a Maildir.
+pub struct SmtpServer {
+    port: u16,
+    maildir: tempfile::TempDir,
+    _process: Option<tokio::process::Child>,
+}
+
+impl SmtpServer {
+    pub fn planned() -> SmtpServer {
+        SmtpServer {
+            port: free_port(),
+            maildir: tempfile::tempdir().unwrap(),
+            _process: None,
+        }
+    }
+
+    pub async fn start(mut self) -> SmtpServer {
+        let child = tokio::process::Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{}", self.port),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(self.maildir.path().join("mail"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("python3 with aiosmtpd (pip install aiosmtpd; `make test` installs it)");
+        self._process = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "aiosmtpd did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, as raw RFC 5322 text.
+    pub fn received(&self) -> Vec<String> {
+        let dir: PathBuf = self.maildir.path().join("mail").join("new");
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let got = self.received();
+            if got.len() >= count || Instant::now() > deadline {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
