@@ -373,8 +373,9 @@ async fn each_email_is_delivered_once(cluster: &Cluster, admin: &str) {
 enum Outcome {
     /// Purser answered this status.
     Answered(u16),
-    /// The balancer answered for an instance that died holding the request: whether
-    /// it was done is unknown (and must then be all or nothing).
+    /// The instance holding the request died: the balancer answered for it (HTML
+    /// 502) or closed the connection. Whether it was done is unknown, and must then
+    /// be all or nothing.
     Lost,
 }
 
@@ -391,7 +392,9 @@ async fn send(
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let res = request.send().await.unwrap();
+    let Ok(res) = request.send().await else {
+        return Outcome::Lost;
+    };
     let status = res.status().as_u16();
     let is_json = res
         .headers()
@@ -491,6 +494,11 @@ async fn killing_an_instance_mid_load_loses_nothing(
         .chain(&reports)
         .filter(|o| **o == Outcome::Lost)
         .count();
+    eprintln!(
+        "SIGKILL mid-load: {} acceptances, {} reports, {lost} lost with the instance",
+        accepted.len(),
+        reports.len()
+    );
     assert!(
         lost <= 8,
         "only requests in flight on the killed instance are lost: {lost}"
