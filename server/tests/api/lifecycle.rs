@@ -73,7 +73,7 @@ async fn sqlite(url: &str) -> sqlx::SqlitePool {
 async fn sigterm_stops_cleanly_and_hands_back_outbox_claims() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("stop.db").display());
-    let (ok, _, err) = purser(&["migrate"], &url).await;
+    let (ok, _, err) = purser(&["demo"], &url).await;
     assert!(ok, "{err}");
     let pool = sqlite(&url).await;
     for i in 0..3 {
@@ -95,7 +95,12 @@ async fn sigterm_stops_cleanly_and_hands_back_outbox_claims() {
     });
     let (mut child, base) = serve(
         &url,
-        &["--smtp-url", &format!("smtp://127.0.0.1:{relay_port}")],
+        &[
+            "--smtp-url",
+            &format!("smtp://127.0.0.1:{relay_port}"),
+            "--password-hashing-concurrency",
+            "1",
+        ],
     )
     .await;
     let claimed = || async {
@@ -113,7 +118,40 @@ async fn sigterm_stops_cleanly_and_hands_back_outbox_claims() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
+    // Sign-ins queue for the one password hasher: some are still in flight when the
+    // stop comes, and each is answered all the same.
+    let signing_in: Vec<_> = (0..6)
+        .map(|_| {
+            let base = base.clone();
+            tokio::spawn(async move {
+                crate::helpers::new_browser()
+                    .post(format!("{base}/fn/sign_in"))
+                    .header("origin", &base)
+                    .form(&[
+                        ("email", "alice@acme.example"),
+                        ("password", "alice-demo-password"),
+                    ])
+                    .send()
+                    .await
+                    .map(|res| (res.status().as_u16(), Instant::now()))
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
     terminate(&child);
+    let stop_sent = Instant::now();
+    let mut answered_after_stop = 0;
+    for request in signing_in {
+        let answer = request.await.unwrap();
+        let Ok((200, at)) = answer else {
+            panic!("a request in flight is answered: {answer:?}");
+        };
+        answered_after_stop += usize::from(at > stop_sent);
+    }
+    assert!(
+        answered_after_stop > 0,
+        "some sign-ins were still in flight at the stop"
+    );
     let status = tokio::time::timeout(Duration::from_secs(15), child.wait())
         .await
         .expect("exits within its grace period")
