@@ -6,7 +6,7 @@ export PATH := $(TOOLS)/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 ADDR ?= 127.0.0.1:3000
 DATA ?= data
 
-.PHONY: run setup build test lint unit scale-out fuzz-api e2e bench clean-test-dbs
+.PHONY: run setup build test lint unit bundle-budget scale-out fuzz-api e2e bench clean-test-dbs
 
 run: setup build
 	./target/release/purser --data-dir $(DATA) demo
@@ -19,7 +19,7 @@ setup:
 build:
 	bash scripts/build.sh
 
-test: setup lint unit build scale-out fuzz-api e2e
+test: setup lint unit build bundle-budget scale-out fuzz-api e2e
 
 lint:
 	cargo fmt --all -- --check
@@ -29,6 +29,11 @@ lint:
 # Unit and integration tests, on SQLite and on PostgreSQL (127.0.0.1:5432).
 unit:
 	cargo test --workspace
+
+# What every page loads first must stay within its gzip budget; prints the sizes and
+# where the WASM's bytes go (scripts/bundle-budget.sh, scripts/bundle_report.py).
+bundle-budget: build
+	bash scripts/bundle-budget.sh
 
 # Two release instances on one PostgreSQL database behind HAProxy, tried through it
 # (server/tests/api/scale_out.rs): sessions, races, billing, the outbox, a SIGKILL.
