@@ -35,6 +35,11 @@ pub enum Error {
     /// Something on our side failed; the cause is logged, never returned (500).
     #[error("internal error: {0}")]
     Internal(String),
+    /// PostgreSQL aborted the transaction to end a deadlock or a serialization
+    /// conflict (`db::is_conflict`): `http::retry` runs the request again; after the
+    /// last attempt, 503 with `Retry-After`.
+    #[error("transaction lost a conflict")]
+    Conflicted(#[source] sqlx::Error),
     /// The database failed (500); the source is kept for the log, never returned.
     #[error("database error")]
     Database(#[source] sqlx::Error),
@@ -56,7 +61,7 @@ impl Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             // Still losing after `http::retry` ran it again: worth trying later.
-            Error::Database(e) if crate::db::is_conflict(e) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Conflicted(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) | Error::Database(_) | Error::Migration(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -66,7 +71,9 @@ impl Error {
     /// The message safe to show the caller.
     pub fn public_message(&self) -> String {
         match self {
-            Error::Database(e) if crate::db::is_conflict(e) => {
+            Error::Conflicted(_) => {
+                // Both surfaces' answers pass here: the one place to tell the retry
+                // layer that this request may run again.
                 crate::http::retry::note_conflict();
                 tracing::warn!(error = %self.chain(), "transaction lost a conflict");
                 "The request met another one changing the same data. Please try again.".to_owned()
@@ -101,7 +108,11 @@ impl Error {
 
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
-        Error::Database(err)
+        if crate::db::is_conflict(&err) {
+            Error::Conflicted(err)
+        } else {
+            Error::Database(err)
+        }
     }
 }
 

@@ -41,7 +41,7 @@ impl Error {
             Error::TooManyRequests {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
-            Error::Database(e) if crate::db::is_conflict(e) => Some(1),
+            Error::Conflicted(_) => Some(1),
             _ => None,
         }
     }
@@ -65,9 +65,7 @@ impl Error {
                 message,
                 retry_after_secs,
             },
-            Error::Database(e) if crate::db::is_conflict(&e) => {
-                AppError::Busy(Error::Database(e).public_message())
-            }
+            busy @ Error::Conflicted(_) => AppError::Busy(busy.public_message()),
             internal @ (Error::Internal(_) | Error::Database(_) | Error::Migration(_)) => {
                 AppError::Server(internal.public_message())
             }

@@ -411,6 +411,32 @@ pub async fn api(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// Sends every request (method, path, token, JSON body) at once; returns each status,
+/// in order.
+pub async fn all_at_once(
+    app: &TestApp,
+    requests: Vec<(reqwest::Method, String, String, Option<Value>)>,
+) -> Vec<u16> {
+    let client = client();
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|(method, path, token, body)| {
+            let mut request = client
+                .request(method, app.url(&path))
+                .header("Authorization", format!("token {token}"));
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}
+
 /// The secret at the end of an accept link.
 pub fn secret_of(url: &str) -> String {
     url.rsplit('/').next().unwrap().to_owned()

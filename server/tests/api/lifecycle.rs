@@ -62,6 +62,19 @@ fn terminate(child: &Child) {
     assert!(status.success());
 }
 
+/// The token `purser demo --format json` printed for the user holding `role`.
+fn demo_token(demo: &Value, role: &str) -> String {
+    demo["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["role"] == role)
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 async fn sqlite(url: &str) -> sqlx::SqlitePool {
     sqlx::SqlitePool::connect(url).await.unwrap()
 }
@@ -187,17 +200,7 @@ async fn sqlite_survives_kill_9_during_writes() {
     let (ok, demo, err) = purser(&["demo", "--format", "json"], &url).await;
     assert!(ok, "{err}");
     let demo: Value = serde_json::from_str(&demo).unwrap();
-    let token = |role: &str| {
-        demo["users"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["role"] == role)
-            .unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let token = |role: &str| demo_token(&demo, role);
     let (member, admin) = (token("member"), token("admin"));
     let (mut server, base) = serve(&url, &["--limit-invitations-per-hour", "0"]).await;
 
@@ -293,17 +296,7 @@ async fn backup_copies_a_serving_database_consistently() {
     let (ok, demo, err) = purser(&["demo", "--format", "json"], &url).await;
     assert!(ok, "{err}");
     let demo: Value = serde_json::from_str(&demo).unwrap();
-    let token = |role: &str| {
-        demo["users"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["role"] == role)
-            .unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let token = |role: &str| demo_token(&demo, role);
     let (member, admin) = (token("member"), token("admin"));
     let (_server, base) = serve(&url, &[]).await;
 

@@ -21,32 +21,8 @@ async fn at_once(
     token: &str,
     body: Value,
 ) -> Vec<u16> {
-    let calls: Vec<_> = (0..n)
-        .map(|_| {
-            let (url, method, token, body) = (
-                app.url(path),
-                method.clone(),
-                token.to_owned(),
-                body.clone(),
-            );
-            tokio::spawn(async move {
-                crate::helpers::client()
-                    .request(method, url)
-                    .header("Authorization", format!("token {token}"))
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for call in calls {
-        statuses.push(call.await.unwrap());
-    }
-    statuses
+    let copy = (method, path.to_owned(), token.to_owned(), Some(body));
+    crate::helpers::all_at_once(app, vec![copy; n]).await
 }
 
 async fn concurrent_writes_never_fail_for_each_other(app: TestApp) {

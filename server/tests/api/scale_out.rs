@@ -7,8 +7,8 @@
 //! `make test`, after the build), not by a plain `cargo test`.
 
 use crate::helpers::{
-    api, assert_counts_are_recounts, assert_rollups_are_rebuilds, free_port, fresh_postgres,
-    secret_of, verified_users, SmtpServer, TestApp,
+    all_at_once, api, assert_counts_are_recounts, assert_rollups_are_rebuilds, free_port,
+    fresh_postgres, secret_of, verified_users, SmtpServer, TestApp,
 };
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -177,32 +177,6 @@ async fn a_session_made_on_one_instance_works_on_the_other(cluster: &Cluster) {
     }
 }
 
-/// Sends each request at once, through the balancer; returns each status in order.
-async fn all_at_once(app: &TestApp, requests: Vec<(Method, String, String)>) -> Vec<u16> {
-    let client = crate::helpers::client();
-    let tasks: Vec<_> = requests
-        .into_iter()
-        .map(|(method, path, token)| {
-            let (client, url) = (client.clone(), app.url(&path));
-            tokio::spawn(async move {
-                client
-                    .request(method, url)
-                    .header("Authorization", format!("token {token}"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.unwrap());
-    }
-    statuses
-}
-
 async fn one_link_accepted_200_times_makes_one_member(cluster: &Cluster, admin: &str) {
     let app = &cluster.app;
     let (status, body) = api(
@@ -226,6 +200,7 @@ async fn one_link_accepted_200_times_makes_one_member(cluster: &Cluster, admin: 
                     Method::PATCH,
                     format!("/api/orgs/acme/invites/{secret}"),
                     token.clone(),
+                    None,
                 )
             })
             .collect(),
@@ -272,6 +247,7 @@ async fn fifty_billing_managers_on_team_make_one(cluster: &Cluster) {
             Method::PATCH,
             format!("/api/orgs/teamco/invites/{secret}"),
             token,
+            None,
         ));
     }
     let statuses = all_at_once(app, requests).await;
