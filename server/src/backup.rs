@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 pub enum BackupError {
     #[error("purser backup copies SQLite databases; back up PostgreSQL with pg_dump (see the README, Backups)")]
     Postgres,
-    #[error("{0}")]
-    Url(String),
+    #[error(transparent)]
+    Connect(#[from] db::ConnectError),
     #[error("there is no database at {0}")]
     NoDatabase(PathBuf),
     #[error("{0} exists: a backup goes to a new file")]
@@ -34,11 +34,7 @@ pub async fn sqlite(database_url: &str, to: &Path) -> Result<u64, BackupError> {
     match Kind::of(database_url) {
         Some(Kind::Sqlite) => {}
         Some(Kind::Postgres) => return Err(BackupError::Postgres),
-        None => {
-            return Err(BackupError::Url(
-                db::ConnectError::UnknownScheme(database_url.to_owned()).to_string(),
-            ))
-        }
+        None => return Err(db::ConnectError::UnknownScheme(database_url.to_owned()).into()),
     }
     let source = db::sqlite_path(database_url);
     if !source.is_file() {
@@ -53,17 +49,13 @@ pub async fn sqlite(database_url: &str, to: &Path) -> Result<u64, BackupError> {
             source,
         })?;
     }
-    let pool = db::connect(database_url)
-        .await
-        .map_err(|e| BackupError::Url(e.to_string()))?;
+    let pool = db::connect(database_url).await?;
     sqlx::query("VACUUM INTO $1")
         .bind(to.to_string_lossy().into_owned())
         .execute(&pool)
         .await?;
     pool.close().await;
-    let copy = db::connect(&format!("sqlite://{}", to.display()))
-        .await
-        .map_err(|e| BackupError::Url(e.to_string()))?;
+    let copy = db::connect(&format!("sqlite://{}", to.display())).await?;
     let verdict: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&copy)
         .await?;

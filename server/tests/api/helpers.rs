@@ -325,6 +325,20 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Waits (up to 30 s) until the server at `base` answers `/readyz` with 200.
+pub async fn wait_ready(base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(res) = client().get(format!("{base}/readyz")).send().await {
+            if res.status() == 200 {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "{base} did not become ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A client without cookies.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()

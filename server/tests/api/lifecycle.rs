@@ -38,19 +38,8 @@ async fn serve(database_url: &str, extra: &[&str]) -> (Child, String) {
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(res) = client().get(format!("{base}/readyz")).send().await {
-            if res.status() == 200 {
-                return (child, base);
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "purser serve did not become ready"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    crate::helpers::wait_ready(&base).await;
+    (child, base)
 }
 
 fn terminate(child: &Child) {

@@ -56,7 +56,7 @@ impl Cluster {
             instances.push((instance(&url, port, &base, &smtp.url()), port));
         }
         for (_, port) in &instances {
-            wait_ready(&format!("http://127.0.0.1:{port}")).await;
+            crate::helpers::wait_ready(&format!("http://127.0.0.1:{port}")).await;
         }
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("haproxy.cfg");
@@ -69,7 +69,7 @@ impl Cluster {
             .kill_on_drop(true)
             .spawn()
             .expect("haproxy (Debian's package; `make setup` installs it)");
-        wait_ready(&base).await;
+        crate::helpers::wait_ready(&base).await;
         Cluster {
             app: TestApp::external(base, db, guard),
             url,
@@ -128,23 +128,6 @@ fn haproxy_config(port: u16, instances: &[(Child, u16)]) -> String {
          frontend purser\n    bind 127.0.0.1:{port}\n    default_backend purser\n\
          backend purser\n    balance roundrobin\n    option httpchk GET /readyz\n    http-check expect status 200\n{servers}"
     )
-}
-
-async fn wait_ready(base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(res) = crate::helpers::client()
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-        {
-            if res.status() == 200 {
-                return;
-            }
-        }
-        assert!(Instant::now() < deadline, "{base} did not become ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
