@@ -1,5 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
-import { Locator, Page, expect, test } from '@playwright/test';
+import { Locator, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { goto, openOrg, openPage, orgNav, signIn, unique } from './helpers';
 
 // Every page each role reaches, and every dialog an admin opens, scanned with axe-core:

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { billing, openOrg, openPage, signIn, signInTo } from './helpers';
 
 // Reads the demo's card (the card update below puts it back when it is done).

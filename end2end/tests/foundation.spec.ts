@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { createOrg, goto, hydrated, linkFromEmail, openOrg, signIn, signInTo, unique } from './helpers';
 
 test('sign up, verify by email, create an organization, see yourself as its admin', async ({ page }) => {

@@ -1,4 +1,5 @@
-import { Locator, Page, expect, test } from '@playwright/test';
+import { Locator, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { orgNav, signIn, unique } from './helpers';
 
 /** Whether `locator` is the focused element. */

@@ -1,4 +1,5 @@
-import { Page, expect, test } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { hydrated, signIn } from './helpers';
 
 // Every page a role may open, in navigation order (core's navigation table); every

@@ -1,4 +1,5 @@
-import { Page, expect, test } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { goto, hydrated } from './helpers';
 
 const ADMIN = { email: 'alice@acme.example', password: 'alice-demo-password' };

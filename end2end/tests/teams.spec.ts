@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { openOrg, openPage, signIn, unique } from './helpers';
 
 test('an admin creates a team, adds a member by email, is refused a billing manager, and removes the member', async ({
