@@ -22,7 +22,8 @@ macro_rules! lazy_pages {
             }
 
             fn view(this: Self) -> AnyView {
-                let $route = this;
+                // (The route carries no data: the page loads its own.)
+                let _ = this;
                 #[cfg(feature = "ssr")]
                 preload_page_modules();
                 $page().into_any()
