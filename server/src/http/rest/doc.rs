@@ -485,6 +485,10 @@ fn add_common_responses(op: &mut Operation, in_org: bool, has_params: bool) {
         "429",
         "Too many requests (see `Retry-After`): too many failed token authentications from this address, or the operation's own rate limit.",
     );
+    add(
+        "503",
+        "PostgreSQL aborted the request's transaction for a conflict with concurrent ones (a deadlock or a serialization failure) on each of four attempts; nothing was written. Try again after `Retry-After`.",
+    );
     if in_org {
         add(
             "403",
@@ -592,7 +596,7 @@ mod tests {
         for (path, item) in doc["paths"].as_object().unwrap() {
             for (method, op) in item.as_object().unwrap() {
                 let responses = op["responses"].as_object().unwrap();
-                for status in ["400", "401", "429"] {
+                for status in ["400", "401", "429", "503"] {
                     assert!(responses.contains_key(status), "{method} {path}: {status}");
                 }
                 if op.get("requestBody").is_some() {
