@@ -29,9 +29,11 @@ step "Browser bundle: purser-app for wasm32 (profile wasm-release)"
 cargo build -p purser-app --lib --target wasm32-unknown-unknown --profile wasm-release \
   --no-default-features --features hydrate
 
-# What the rest of the bundle is made from: when neither it nor this script nor the
-# stylesheet changed, target/site/pkg is already what the steps below would make.
-source_stamp="$(cat "$wasm_out/purser_app.wasm" scripts/build.sh style/main.css | sha256sum | cut -c1-64)"
+# What the rest of the bundle is made from: when neither it, nor the scripts and the
+# splitter that make it, nor the stylesheet changed, target/site/pkg is already what
+# the steps below would make.
+source_stamp="$(cat "$wasm_out/purser_app.wasm" scripts/build.sh scripts/wasm-opt-all.mjs \
+  tools/split-wasm/src/main.rs style/main.css | sha256sum | cut -c1-64)"
 if [ -d "$pkg" ] && [ "$(cat target/bundle.source 2>/dev/null)" = "$source_stamp" ]; then
   step "The bundle in $pkg is up to date"
 else
