@@ -4,7 +4,8 @@ import { expect, test as base } from '@playwright/test';
  * Every test, in every page it opens, fails on a console error or an uncaught
  * exception (a panic in the WASM, a page module that failed to load, a CSP violation).
  * The browser's own "Failed to load resource: … status of 4xx" lines are not errors of
- * the page: tests open refused and missing pages on purpose.
+ * the page when the resource is a page or an API call (tests open refused and missing
+ * pages on purpose); for the bundle (`/pkg/…`) they are.
  */
 export const test = base.extend<{ consoleErrors: void }>({
   consoleErrors: [
@@ -13,7 +14,8 @@ export const test = base.extend<{ consoleErrors: void }>({
       const watch = (page: import('@playwright/test').Page) => {
         page.on('console', (m) => {
           if (m.type() !== 'error') return;
-          if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
+          const refused = /^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text());
+          if (refused && !/^https?:\/\/[^/]+\/pkg\//.test(m.location().url ?? '')) return;
           problems.push(`console: ${m.text()} (${m.location().url})`);
         });
         page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
