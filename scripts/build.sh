@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS="${PURSER_TOOLS_DIR:-$HOME/.cache/purser-tools}"
-export PATH="$TOOLS/binaryen/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PATH"
 
 # Read at compile time by leptos: the bundle is /pkg/purser.js and /pkg/purser.wasm
 # (and their content-hashed names, see below).
@@ -47,7 +47,7 @@ mkdir -p "$site"
 tmp="$(mktemp -d "$site/pkg.new.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 # (cargo's own output stays as it is: cargo would not link it again otherwise.)
-target/release/split-wasm "$wasm_out/purser_app.wasm" "$wasm_out/purser_app_split.wasm" "$tmp" > /dev/null
+target/release/split-wasm "$wasm_out/purser_app.wasm" "$wasm_out/purser_app_split.wasm" "$tmp"
 
 step "wasm-bindgen"
 # The loader needs the linker's exports (the function table) and the real names.

@@ -1,8 +1,9 @@
 // wasm-opt -Oz over many modules in one process: `node scripts/wasm-opt-all.mjs
 // BINARYEN_DIR FILE...` rewrites each FILE in place. The npm build of Binaryen takes
 // about a second to start, and a split bundle has a couple of hundred modules; this
-// starts it once. Features come from each module's target_features section, as the
-// wasm-opt command reads them; the name section is dropped, as -Oz without -g does.
+// starts it once, with -Oz's levels and the features build.sh used to pass
+// (--enable-bulk-memory --enable-nontrapping-float-to-int) besides the module's own;
+// the name section is dropped, as -Oz without -g does.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';

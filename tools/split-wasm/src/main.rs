@@ -6,8 +6,7 @@
 //! `split_<route>.wasm` per lazy function, `chunk_<n>.wasm` for code several of them
 //! share, the loader `__wasm_split.______________________.js` (the name Leptos expects
 //! until the build gives it a hashed one) and `__wasm_split_manifest.json` (which
-//! modules each lazy function needs: the server adds preload links from it). Prints the
-//! path of every module it wrote into `PKG_DIR`, one per line.
+//! modules each lazy function needs: the server adds preload links from it).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,8 +47,5 @@ fn split(input: PathBuf, main_out: PathBuf, pkg: PathBuf) -> Result<(), String> 
     let manifest_path = pkg.join(MANIFEST);
     std::fs::write(&manifest_path, manifest)
         .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
-    for module in &split.split_modules {
-        println!("{}", module.display());
-    }
     Ok(())
 }
