@@ -71,3 +71,39 @@ stored_as_name!(
     AcceptError,
     billing::Brand,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server reads list pages as JSON built by the database from the stored names
+    /// (`server::json_rows`), so each name stored in a row read that way must be the
+    /// name serde reads: a variant renamed on one side only would fail every such page.
+    #[test]
+    fn stored_names_are_serde_names() {
+        fn check<T: serde::Serialize>(value: T, stored: &str) {
+            assert_eq!(serde_json::to_value(value).unwrap(), stored, "{stored}");
+        }
+        for role in Role::ALL {
+            check(role, role.as_str());
+        }
+        for kind in [InvitationKind::Email, InvitationKind::Link] {
+            check(kind, kind.as_str());
+        }
+        use InvitationStatus::*;
+        for status in [Pending, Accepted, Revoked] {
+            check(status, status.as_str());
+        }
+        use AcceptError::*;
+        for error in [
+            NoLongerValid,
+            NotInIdentityProvider,
+            BillingManagerLimitReached,
+            AlreadyInOrganization,
+            EmailMismatch,
+            EmailNotVerified,
+        ] {
+            check(error, error.as_str());
+        }
+    }
+}

@@ -33,7 +33,7 @@ impl MemberCount {
 }
 
 /// Everything stored about a person's place in an organization.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct MemberRecord {
     pub user_id: String,
@@ -79,7 +79,7 @@ impl MemberRecord {
 }
 
 /// Everything stored about a billing manager.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct BillingManagerRecord {
     pub user_id: String,

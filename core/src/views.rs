@@ -52,7 +52,6 @@ pub struct InvitationView {
     /// Creation, or the last time it was sent again.
     pub sent_at: i64,
     /// Why the last attempt to accept it failed, and when.
-    #[cfg_attr(feature = "sqlx", sqlx(rename = "last_error_kind"))]
     pub last_error: Option<AcceptError>,
     pub last_error_at: Option<i64>,
 }

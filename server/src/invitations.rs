@@ -14,6 +14,7 @@ use crate::db::{self, Conn, Db};
 use crate::directory;
 use crate::email::outbox;
 use crate::error::{Error, Result};
+use crate::json_rows;
 use crate::orgs::{self, Org, OrgAccess};
 use crate::secrets;
 use purser_core::invitations::{
@@ -27,7 +28,21 @@ use purser_core::{
 /// An invitation is read as the view its managers see.
 pub type Invitation = InvitationView;
 
-const COLUMNS: &str = "i.id, i.role, i.kind, i.email, i.status, u.name AS invited_by, u.login AS invited_by_login, i.created_at, i.sent_at, i.last_error_kind, i.last_error_at";
+const COLUMNS: &str = "i.id, i.role, i.kind, i.email, i.status, u.name AS invited_by, u.login AS invited_by_login, i.created_at, i.sent_at, i.last_error_kind AS last_error, i.last_error_at";
+/// The names `COLUMNS` gives its columns: [`Invitation`]'s fields.
+const FIELDS: [&str; 11] = [
+    "id",
+    "role",
+    "kind",
+    "email",
+    "status",
+    "invited_by",
+    "invited_by_login",
+    "created_at",
+    "sent_at",
+    "last_error",
+    "last_error_at",
+];
 
 /// The role an invitation was issued for, as the rule in `core` allows it. An older
 /// row naming another role (revoked by a migration) is treated as gone.
@@ -259,11 +274,17 @@ pub async fn pending(
         Some(_) => "i.role = $3",
         None => "$3 = ''",
     };
-    let rows: Vec<Invitation> = sqlx::query_as(&format!(
+    let select = format!(
         "SELECT {COLUMNS} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
          WHERE i.org_id = $1 AND i.status = $2 AND {role_is} \
            AND (i.created_at, i.id) < ($4, $5) \
          ORDER BY i.created_at DESC, i.id DESC LIMIT $6"
+    );
+    let json: String = sqlx::query_scalar(&json_rows::page_sql(
+        db,
+        &select,
+        &FIELDS,
+        "created_at DESC, id DESC",
     ))
     .bind(&access.org.id)
     .bind(InvitationStatus::Pending.as_str())
@@ -271,8 +292,9 @@ pub async fn pending(
     .bind(request.after_at(i64::MAX))
     .bind(request.after_id())
     .bind(request.fetch())
-    .fetch_all(db)
+    .fetch_one(db)
     .await?;
+    let rows: Vec<Invitation> = json_rows::decode(&json)?;
     Ok(request.page(key, &scope, rows, |i| Position {
         at: i.created_at,
         id: i.id.clone(),

@@ -20,6 +20,7 @@ pub mod email;
 pub mod error;
 pub mod http;
 pub mod invitations;
+pub mod json_rows;
 pub mod lockout;
 pub mod monitoring;
 pub mod org_resources;

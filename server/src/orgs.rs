@@ -4,6 +4,7 @@ use crate::accounts::User;
 use crate::cursor::{CursorKey, PageRequest, Position};
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
+use crate::json_rows;
 use purser_core::members::{
     check_role_change, BillingManagerRecord, BillingManagerView, RoleChange, RoleChangeError,
 };
@@ -279,19 +280,27 @@ pub async fn members(
     access.require(Action::MembersList, surface)?;
     let scope = format!("members:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
-    let records: Vec<MemberRecord> = sqlx::query_as(&format!(
+    let select = format!(
         "SELECT u.id AS user_id, u.login, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 AND m.role IN ({}) \
            AND (m.joined_at, m.user_id) > ($2, $3) \
          ORDER BY m.joined_at, m.user_id LIMIT $4",
         counted_roles_sql()
+    );
+    let columns = ["user_id", "login", "name", "email", "role", "joined_at"];
+    let json: String = sqlx::query_scalar(&json_rows::page_sql(
+        db,
+        &select,
+        &columns,
+        "joined_at, user_id",
     ))
     .bind(&access.org.id)
     .bind(request.after_at(i64::MIN))
     .bind(request.after_id())
     .bind(request.fetch())
-    .fetch_all(db)
+    .fetch_one(db)
     .await?;
+    let records: Vec<MemberRecord> = json_rows::decode(&json)?;
     let page = request.page(key, &scope, records, |r| Position {
         at: r.joined_at,
         id: r.user_id.clone(),
@@ -351,20 +360,26 @@ pub async fn billing_managers(
     access.require(Action::BillingManagersViewNames, surface)?;
     let scope = format!("billing-managers:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
-    let records: Vec<BillingManagerRecord> = sqlx::query_as(
-        "SELECT u.id AS user_id, u.login, u.name, u.email, m.joined_at AS accepted_at \
+    let select = "SELECT u.id AS user_id, u.login, u.name, u.email, m.joined_at AS accepted_at \
          FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 AND m.role = $2 \
            AND (m.joined_at, m.user_id) > ($3, $4) \
-         ORDER BY m.joined_at, m.user_id LIMIT $5",
-    )
+         ORDER BY m.joined_at, m.user_id LIMIT $5";
+    let columns = ["user_id", "login", "name", "email", "accepted_at"];
+    let json: String = sqlx::query_scalar(&json_rows::page_sql(
+        db,
+        select,
+        &columns,
+        "accepted_at, user_id",
+    ))
     .bind(&access.org.id)
     .bind(Role::BillingManager.as_str())
     .bind(request.after_at(i64::MIN))
     .bind(request.after_id())
     .bind(request.fetch())
-    .fetch_all(db)
+    .fetch_one(db)
     .await?;
+    let records: Vec<BillingManagerRecord> = json_rows::decode(&json)?;
     let page = request.page(key, &scope, records, |r| Position {
         at: r.accepted_at,
         id: r.user_id.clone(),

@@ -10,6 +10,7 @@ on_both_databases!(
     bad_organization_input_gets_a_clear_4xx,
     the_ui_refuses_members_list_to_billing_managers,
     roles_change_between_admin_and_member_and_an_admin_always_remains,
+    lists_carry_stored_text_unchanged,
 );
 
 async fn demo_tokens(app: &TestApp) -> (String, String, String) {
@@ -336,4 +337,43 @@ async fn roles_change_between_admin_and_member_and_an_admin_always_remains(app: 
     };
     assert_eq!(count, 2);
     crate::helpers::assert_counts_are_recounts(&app).await;
+}
+
+/// Lists are read from the database as one JSON document per page
+/// (`server::json_rows`): names with quotes, backslashes, markup and characters beyond
+/// the BMP come back exactly as stored, in every list read that way.
+async fn lists_carry_stored_text_unchanged(app: TestApp) {
+    let (admin, _, _) = demo_tokens(&app).await;
+    let tricky = "Zo\u{eb} \"Q\" O'Brien \\ </script> \u{1f680}";
+    sqlx::query(
+        "UPDATE users SET name = $1 WHERE id IN (SELECT m.user_id FROM memberships m \
+         JOIN organizations o ON o.id = m.org_id WHERE o.name = 'acme')",
+    )
+    .bind(tricky)
+    .execute(&app.db)
+    .await
+    .unwrap();
+
+    let (status, body) = app.api_get("/api/orgs/acme/members", Some(&admin)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(members(&body).len(), 3);
+    for m in members(&body) {
+        assert_eq!(m["user"]["name"], tricky, "{m}");
+    }
+    let (status, body) = app
+        .api_get("/api/orgs/acme/billing-managers", Some(&admin))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let managers = body["billingManagers"].as_array().unwrap();
+    assert!(!managers.is_empty());
+    for m in managers {
+        assert_eq!(m["name"], tricky, "{m}");
+    }
+    let (status, body) = app.api_get("/api/orgs/acme/invites", Some(&admin)).await;
+    assert_eq!(status, 200, "{body}");
+    let invites = body["invites"].as_array().unwrap();
+    assert!(!invites.is_empty());
+    for i in invites {
+        assert_eq!(i["invitedBy"], tricky, "{i}");
+    }
 }
