@@ -9,6 +9,7 @@ on_both_databases!(
     pages_and_api_answers_carry_the_security_headers,
     every_script_of_a_page_carries_the_nonce_of_its_header,
     dev_mailbox_answers_only_on_a_loopback_host,
+    dynamic_answers_are_compressed_above_a_kilobyte,
 );
 
 fn header<'a>(res: &'a reqwest::Response, name: &str) -> &'a str {
@@ -283,4 +284,62 @@ mod precompressed {
     async fn postgres() {
         super::hashed_files_are_immutable_and_sent_precompressed(Database::Postgres).await;
     }
+}
+
+/// Answers worth compressing go out in the best encoding the browser offers (zstd
+/// for today's Chromium and Firefox, gzip for the rest) and decode to the very bytes
+/// sent to a client that offers none; answers under a kilobyte go out as they are.
+async fn dynamic_answers_are_compressed_above_a_kilobyte(app: TestApp) {
+    use std::io::Read;
+    let get = |path: &str, accept: &'static str| {
+        let req = crate::helpers::client().get(app.url(path));
+        let req = match accept {
+            "" => req,
+            a => req.header("accept-encoding", a),
+        };
+        req.send()
+    };
+    let document = "/api/openapi.json";
+    let plain = get(document, "").await.unwrap();
+    assert_eq!(encoding_of(&plain), "");
+    let plain = plain.bytes().await.unwrap();
+    assert!(plain.len() > 1024);
+    for (accept, encoding) in [
+        ("gzip, deflate, br, zstd", "zstd"),
+        ("gzip", "gzip"),
+        ("zstd;q=0, gzip", "gzip"),
+    ] {
+        let res = get(document, accept).await.unwrap();
+        assert_eq!(res.status(), 200, "{accept}");
+        assert_eq!(encoding_of(&res), encoding, "{accept}");
+        assert_eq!(header(&res, "vary"), "accept-encoding", "{accept}");
+        let sent = res.bytes().await.unwrap();
+        assert!(
+            sent.len() < plain.len() / 2,
+            "{accept}: {} bytes",
+            sent.len()
+        );
+        let decoded = match encoding {
+            "zstd" => zstd::decode_all(&sent[..]).unwrap(),
+            _ => {
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(&sent[..])
+                    .read_to_end(&mut out)
+                    .unwrap();
+                out
+            }
+        };
+        assert_eq!(decoded, plain, "{accept}");
+    }
+    let admin = crate::helpers::demo_tokens(&app).await.admin;
+    let small = crate::helpers::client()
+        .get(app.url("/api/orgs/acme/members?limit=1"))
+        .header("authorization", format!("token {admin}"))
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(small.status(), 200);
+    assert_eq!(encoding_of(&small), "", "too small to be worth compressing");
+    assert!(small.bytes().await.unwrap().len() < 1024);
 }
