@@ -89,16 +89,22 @@ impl fmt::Display for Email {
 #[serde(try_from = "String", into = "String")]
 pub struct OrgName(String);
 
-/// Names that would collide with Purser's own top-level paths.
+/// Names that would collide with Purser's own top-level paths (pages, the API, the
+/// bundle, the health probes a balancer polls) or with the path operators give the
+/// metrics endpoint: an organization named `healthz` would never see its home page.
 const RESERVED_ORG_NAMES: &[&str] = &[
     "account",
     "api",
     "dev",
     "fn",
+    "healthz",
     "invites",
+    "metrics",
     "new",
     "orgs",
+    "password",
     "pkg",
+    "readyz",
     "settings",
     "signin",
     "signout",
@@ -639,6 +645,11 @@ mod tests {
             ("acme_corp", None),
             ("api", None),
             ("signin", None),
+            ("healthz", None),
+            ("readyz", None),
+            ("metrics", None),
+            ("password", None),
+            ("healthz-team", Some("healthz-team")),
             ("a234567890123456789012345678901234567890", None),
         ];
         for (input, expected) in table {
