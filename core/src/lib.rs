@@ -87,12 +87,19 @@ mod tests {
         for role in Role::ALL {
             check(role, role.as_str());
         }
-        for kind in [InvitationKind::Email, InvitationKind::Link] {
-            check(kind, kind.as_str());
+        // Each list is followed by an exhaustive match: a new variant stops this test
+        // compiling until it is listed.
+        use InvitationKind::*;
+        for kind in [Email, Link] {
+            match kind {
+                Email | Link => check(kind, kind.as_str()),
+            }
         }
         use InvitationStatus::*;
         for status in [Pending, Accepted, Revoked] {
-            check(status, status.as_str());
+            match status {
+                Pending | Accepted | Revoked => check(status, status.as_str()),
+            }
         }
         use AcceptError::*;
         for error in [
@@ -103,7 +110,14 @@ mod tests {
             EmailMismatch,
             EmailNotVerified,
         ] {
-            check(error, error.as_str());
+            match error {
+                NoLongerValid
+                | NotInIdentityProvider
+                | BillingManagerLimitReached
+                | AlreadyInOrganization
+                | EmailMismatch
+                | EmailNotVerified => check(error, error.as_str()),
+            }
         }
     }
 }
