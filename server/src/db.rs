@@ -35,6 +35,15 @@ impl Kind {
     }
 }
 
+/// Which database a pool is connected to (a pool opened by [`connect`] is one or the
+/// other).
+pub fn kind(db: &Db) -> Kind {
+    match Kind::of(db.connect_options().database_url.as_str()) {
+        Some(Kind::Postgres) => Kind::Postgres,
+        _ => Kind::Sqlite,
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error("DATABASE_URL must start with sqlite:// or postgres://, got {0:?}")]
@@ -95,9 +104,9 @@ pub async fn connect(url: &str) -> Result<Db, ConnectError> {
 /// row locks (each service writes the row it depends on first) queue the writers.
 #[allow(clippy::disallowed_methods)] // the one place that begins a transaction
 pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-    match Kind::of(db.connect_options().database_url.as_str()) {
-        Some(Kind::Sqlite) => db.begin_with("BEGIN IMMEDIATE").await,
-        _ => db.begin().await,
+    match kind(db) {
+        Kind::Sqlite => db.begin_with("BEGIN IMMEDIATE").await,
+        Kind::Postgres => db.begin().await,
     }
 }
 

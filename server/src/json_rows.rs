@@ -12,7 +12,7 @@
 //! columns are named after the fields of the type they are read into, and the enums
 //! stored by name serialize as that name (`core` tests it).
 
-use crate::db::{Db, Kind};
+use crate::db::{self, Db, Kind};
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
 
@@ -20,19 +20,18 @@ use serde::de::DeserializeOwned;
 /// column: its rows as a JSON array of objects keyed by column name, in `order` (an
 /// `ORDER BY` list over those columns). An empty result is `[]`.
 pub fn page_sql(db: &Db, select: &str, columns: &[&str], order: &str) -> String {
-    let kind = Kind::of(db.connect_options().database_url.as_str());
     let pairs = columns
         .iter()
         .map(|c| format!("'{c}', page.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    match kind {
-        Some(Kind::Postgres) => format!(
+    match db::kind(db) {
+        Kind::Postgres => format!(
             "SELECT COALESCE(json_agg(json_build_object({pairs}) ORDER BY {order})::text, '[]') \
              FROM ({select}) AS page"
         ),
         // SQLite orders rows inside an aggregate since 3.44 (libsqlite3-sys bundles 3.46).
-        _ => format!(
+        Kind::Sqlite => format!(
             "SELECT json_group_array(json_object({pairs}) ORDER BY {order}) FROM ({select}) AS page"
         ),
     }

@@ -188,11 +188,7 @@ async fn every_list_walks_page_by_page(app: TestApp) {
 }
 
 async fn is_sqlite(app: &TestApp) -> bool {
-    app.db
-        .connect_options()
-        .database_url
-        .as_str()
-        .starts_with("sqlite:")
+    purser_server::db::kind(&app.db) == purser_server::db::Kind::Sqlite
 }
 
 /// The benchmark's organization: seeded in one go, every count equal to a recount,
