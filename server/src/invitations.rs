@@ -14,7 +14,7 @@ use crate::db::{self, Conn, Db};
 use crate::directory;
 use crate::email::outbox;
 use crate::error::{Error, Result};
-use crate::json_rows;
+use crate::json_rows::{self, Field};
 use crate::orgs::{self, Org, OrgAccess};
 use crate::secrets;
 use purser_core::invitations::{
@@ -28,20 +28,20 @@ use purser_core::{
 /// An invitation is read as the view its managers see.
 pub type Invitation = InvitationView;
 
-const COLUMNS: &str = "i.id, i.role, i.kind, i.email, i.status, u.name AS invited_by, u.login AS invited_by_login, i.created_at, i.sent_at, i.last_error_kind AS last_error, i.last_error_at";
-/// The names `COLUMNS` gives its columns: [`Invitation`]'s fields.
-const FIELDS: [&str; 11] = [
-    "id",
-    "role",
-    "kind",
-    "email",
-    "status",
-    "invited_by",
-    "invited_by_login",
-    "created_at",
-    "sent_at",
-    "last_error",
-    "last_error_at",
+/// What an invitation is read from: each column and the field of [`Invitation`] it
+/// fills (the select list of every query that reads one).
+const FIELDS: [Field; 11] = [
+    ("i.id", "id"),
+    ("i.role", "role"),
+    ("i.kind", "kind"),
+    ("i.email", "email"),
+    ("i.status", "status"),
+    ("u.name", "invited_by"),
+    ("u.login", "invited_by_login"),
+    ("i.created_at", "created_at"),
+    ("i.sent_at", "sent_at"),
+    ("i.last_error_kind", "last_error"),
+    ("i.last_error_at", "last_error_at"),
 ];
 
 /// The role an invitation was issued for, as the rule in `core` allows it. An older
@@ -275,10 +275,11 @@ pub async fn pending(
         None => "$3 = ''",
     };
     let select = format!(
-        "SELECT {COLUMNS} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
+        "SELECT {} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
          WHERE i.org_id = $1 AND i.status = $2 AND {role_is} \
            AND (i.created_at, i.id) < ($4, $5) \
-         ORDER BY i.created_at DESC, i.id DESC LIMIT $6"
+         ORDER BY i.created_at DESC, i.id DESC LIMIT $6",
+        json_rows::select_list(&FIELDS)
     );
     let json: String = sqlx::query_scalar(&json_rows::page_sql(
         db,
@@ -311,7 +312,8 @@ fn may_manage_some(access: &OrgAccess, surface: Surface) -> Result<()> {
 
 async fn find(conn: &mut Conn, org_id: &str, id: &str) -> Result<Invitation> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by WHERE i.org_id = $1 AND i.id = $2"
+        "SELECT {} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by WHERE i.org_id = $1 AND i.id = $2",
+        json_rows::select_list(&FIELDS)
     ))
     .bind(org_id)
     .bind(id)

@@ -16,13 +16,26 @@ use crate::db::{self, Db, Kind};
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
 
-/// `select` (a query whose result has `columns`) wrapped to answer one row and one
-/// column: its rows as a JSON array of objects keyed by column name, in `order` (an
-/// `ORDER BY` list over those columns). An empty result is `[]`.
-pub fn page_sql(db: &Db, select: &str, columns: &[&str], order: &str) -> String {
-    let pairs = columns
+/// A column of a list: the SQL expression it is read from, and the name of the field
+/// of the record it fills.
+pub type Field = (&'static str, &'static str);
+
+/// The select list of `fields`: `expression AS name, …`.
+pub fn select_list(fields: &[Field]) -> String {
+    fields
         .iter()
-        .map(|c| format!("'{c}', page.{c}"))
+        .map(|(expression, name)| format!("{expression} AS {name}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `select` (a query whose select list is [`select_list`] of `fields`) wrapped to
+/// answer one row and one column: its rows as a JSON array of objects keyed by field
+/// name, in `order` (an `ORDER BY` list over those names). An empty result is `[]`.
+pub fn page_sql(db: &Db, select: &str, fields: &[Field], order: &str) -> String {
+    let pairs = fields
+        .iter()
+        .map(|(_, name)| format!("'{name}', page.{name}"))
         .collect::<Vec<_>>()
         .join(", ");
     match db::kind(db) {

@@ -4,7 +4,7 @@ use crate::accounts::User;
 use crate::cursor::{CursorKey, PageRequest, Position};
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
-use crate::json_rows;
+use crate::json_rows::{self, Field};
 use purser_core::members::{
     check_role_change, BillingManagerRecord, BillingManagerView, RoleChange, RoleChangeError,
 };
@@ -280,18 +280,26 @@ pub async fn members(
     access.require(Action::MembersList, surface)?;
     let scope = format!("members:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
+    const FIELDS: [Field; 6] = [
+        ("u.id", "user_id"),
+        ("u.login", "login"),
+        ("u.name", "name"),
+        ("u.email", "email"),
+        ("m.role", "role"),
+        ("m.joined_at", "joined_at"),
+    ];
     let select = format!(
-        "SELECT u.id AS user_id, u.login, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
+        "SELECT {} FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 AND m.role IN ({}) \
            AND (m.joined_at, m.user_id) > ($2, $3) \
          ORDER BY m.joined_at, m.user_id LIMIT $4",
+        json_rows::select_list(&FIELDS),
         counted_roles_sql()
     );
-    let columns = ["user_id", "login", "name", "email", "role", "joined_at"];
     let json: String = sqlx::query_scalar(&json_rows::page_sql(
         db,
         &select,
-        &columns,
+        &FIELDS,
         "joined_at, user_id",
     ))
     .bind(&access.org.id)
@@ -360,16 +368,24 @@ pub async fn billing_managers(
     access.require(Action::BillingManagersViewNames, surface)?;
     let scope = format!("billing-managers:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
-    let select = "SELECT u.id AS user_id, u.login, u.name, u.email, m.joined_at AS accepted_at \
-         FROM memberships m JOIN users u ON u.id = m.user_id \
+    const FIELDS: [Field; 5] = [
+        ("u.id", "user_id"),
+        ("u.login", "login"),
+        ("u.name", "name"),
+        ("u.email", "email"),
+        ("m.joined_at", "accepted_at"),
+    ];
+    let select = format!(
+        "SELECT {} FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 AND m.role = $2 \
            AND (m.joined_at, m.user_id) > ($3, $4) \
-         ORDER BY m.joined_at, m.user_id LIMIT $5";
-    let columns = ["user_id", "login", "name", "email", "accepted_at"];
+         ORDER BY m.joined_at, m.user_id LIMIT $5",
+        json_rows::select_list(&FIELDS)
+    );
     let json: String = sqlx::query_scalar(&json_rows::page_sql(
         db,
-        select,
-        &columns,
+        &select,
+        &FIELDS,
         "accepted_at, user_id",
     ))
     .bind(&access.org.id)
