@@ -272,3 +272,36 @@ async fn serve(
     tracing::info!("stopped");
     outcome
 }
+
+#[cfg(test)]
+mod tests {
+    use purser_core::values::OrgName;
+
+    /// An organization's pages live at `/{org}`, after every other top-level path: an
+    /// organization named like one of those could never open its home page. So the
+    /// first segment of every page route must be a name no organization can take. (The
+    /// server's own paths — `/api`, `/pkg`, `/fn`, the probes, the metrics and the dev
+    /// mailbox — are cases of the same table in `core`.)
+    #[tokio::test]
+    async fn every_top_level_page_path_is_a_reserved_organization_name() {
+        // (Listing the routes renders the app, which spawns its tasks on this runtime.)
+        let _ = any_spawner::Executor::init_tokio();
+        let routes = super::routes();
+        assert!(routes.len() > 10, "the page routes were not listed");
+        let mut checked = 0;
+        for route in routes {
+            let path = route.path();
+            let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+            // The home page, and the organization's own pages.
+            if first.is_empty() || first.starts_with([':', '{', '*']) {
+                continue;
+            }
+            assert!(
+                OrgName::parse(first).is_err(),
+                "{path} is a page, yet an organization may be named {first:?}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 0, "no page route with a fixed first segment");
+    }
+}
