@@ -5,13 +5,15 @@
 use super::outbox;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{ConnectInfo, FromRef, Request, State};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use std::net::{IpAddr, SocketAddr};
 
-/// `/dev/mailbox` and `/dev/mailbox.json`, answering only on a loopback `Host`.
+/// `/dev/mailbox` and `/dev/mailbox.json`, answering only a request from this machine
+/// that names it.
 pub fn routes<S>() -> Router<S>
 where
     Db: FromRef<S>,
@@ -23,20 +25,38 @@ where
         .route_layer(axum::middleware::from_fn(loopback_only))
 }
 
-/// Answers 404 unless the request names a loopback `Host` (`127.0.0.1`, `[::1]` or
-/// `localhost`, any port). A server started with `--dev-mailbox` on a reachable
-/// address, or a page on another site whose name an attacker re-points at
-/// 127.0.0.1 (DNS rebinding), then cannot read the secrets the mailbox shows.
+/// Answers 404 unless the request comes from a loopback address and names a loopback
+/// `Host` (`127.0.0.1`, `[::1]` or `localhost`, any port). The peer address keeps out
+/// anyone else on the network when the server listens on a reachable address (a
+/// client chooses its `Host` freely, so that alone proves nothing); the `Host` keeps
+/// out a page on another site whose name an attacker re-points at 127.0.0.1 (DNS
+/// rebinding), which the browser sends from this machine.
 async fn loopback_only(req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
     let host = req
         .headers()
         .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())
         .or_else(|| req.uri().authority().map(|a| a.as_str()));
-    if !host.is_some_and(is_loopback_host) {
+    if !from_this_machine(peer, host) {
         return Error::NotFound("Not found.".into()).into_response();
     }
     next.run(req).await
+}
+
+/// Whether a request from `peer` naming `host` may read the mailbox.
+fn from_this_machine(peer: Option<IpAddr>, host: Option<&str>) -> bool {
+    let peer_is_local = peer.is_some_and(|ip| match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        // (An IPv4 client of a dual-stack socket arrives as ::ffff:a.b.c.d.)
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    });
+    peer_is_local && host.is_some_and(is_loopback_host)
 }
 
 /// Whether a `Host` value (`name[:port]`, `[v6][:port]`) names this machine.
@@ -115,7 +135,30 @@ fn linkify(escaped: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::is_loopback_host;
+    use super::{from_this_machine, is_loopback_host};
+    use std::net::IpAddr;
+
+    #[test]
+    fn only_requests_from_this_machine_naming_it() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        for (peer, host, allowed) in [
+            (ip("127.0.0.1"), Some("localhost:3000"), true),
+            (ip("::1"), Some("[::1]:3000"), true),
+            (ip("::ffff:127.0.0.1"), Some("127.0.0.1"), true),
+            // Another machine naming this one: the Host is the client's to choose.
+            (ip("192.0.2.7"), Some("localhost:3000"), false),
+            (ip("10.1.2.3"), Some("127.0.0.1:3000"), false),
+            (ip("::ffff:192.0.2.7"), Some("localhost"), false),
+            (ip("2001:db8::1"), Some("[::1]:3000"), false),
+            // This machine, for another site's name (DNS rebinding).
+            (ip("127.0.0.1"), Some("evil.example:3000"), false),
+            (ip("127.0.0.1"), None, false),
+            // No peer address known (not served by this server's listener).
+            (None, Some("localhost:3000"), false),
+        ] {
+            assert_eq!(from_this_machine(peer, host), allowed, "{peer:?} {host:?}");
+        }
+    }
 
     #[test]
     fn only_loopback_hosts() {

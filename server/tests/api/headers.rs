@@ -1,5 +1,5 @@
 //! Security headers on pages, API answers and static files; the CSP nonce of each
-//! page; the development mailbox only on a loopback `Host`.
+//! page; the development mailbox only for this machine, on a loopback `Host`.
 
 use crate::helpers::{Database, TestApp};
 use crate::on_both_databases;
@@ -166,6 +166,55 @@ async fn dev_mailbox_answers_only_on_a_loopback_host(app: TestApp) {
             }
         }
     }
+}
+
+/// A server listening on every interface, asked through this machine's network address:
+/// the peer is not a loopback address, so naming `localhost` in `Host` does not help.
+/// (The database plays no part: SQLite only.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_mailbox_refuses_other_machines_whatever_host_they_name() {
+    let app = TestApp::with(Database::Sqlite, |s| Settings {
+        addr: "0.0.0.0:0".parse().unwrap(),
+        ..s
+    })
+    .await;
+    let port = app.base.rsplit_once(':').unwrap().1.to_owned();
+    let outside = network_address();
+    let client = crate::helpers::client();
+    for path in ["/dev/mailbox", "/dev/mailbox.json"] {
+        for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+            let res = client
+                .get(format!("http://{outside}:{port}{path}"))
+                .header("host", &host)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 404, "{path} from {outside} with Host: {host}");
+            assert!(!res.text().await.unwrap().contains("Development mailbox"));
+        }
+        // The same server still answers this machine.
+        let res = client
+            .get(format!("http://127.0.0.1:{port}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path} from 127.0.0.1");
+    }
+}
+
+/// This machine's address on its network (the one a route out would leave from; a
+/// UDP "connection" sends nothing).
+fn network_address() -> std::net::IpAddr {
+    for target in ["192.0.2.1:9", "10.255.255.254:9", "8.8.8.8:53"] {
+        let socket = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+        if socket.connect(target).is_ok() {
+            let ip = socket.local_addr().unwrap().ip();
+            if !ip.is_loopback() && !ip.is_unspecified() {
+                return ip;
+            }
+        }
+    }
+    panic!("this machine has no network address besides loopback to test from");
 }
 
 /// A static file (from a site root of its own, as `cargo leptos build` writes one).
