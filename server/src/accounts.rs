@@ -528,12 +528,14 @@ pub async fn check_password_reset(db: &Db, secret: &str) -> Result<()> {
 }
 
 /// Uses a password-reset link, once: sets the new password, ends every session of
-/// the account and its other reset links, and counts the email as verified (whoever
-/// opened the link reads that mailbox). Returns the account and a new session.
+/// the account, revokes its personal access tokens and its other reset links, and
+/// counts the email as verified (whoever opened the link reads that mailbox). Returns
+/// the account and a new session.
 ///
-/// An account whose address was not verified before may have been signed up by
-/// someone else with that address; its personal access tokens are revoked too, so
-/// the owner of the address reclaims the account whole.
+/// A reset is how the owner of an address takes back an account: the tokens go too,
+/// whether or not the address was verified before. (Someone may have signed up with
+/// an address not theirs, made a token, and had the owner verify the address by
+/// sending verification mail until one link was opened; no key they made survives.)
 pub async fn reset_password(
     db: &Db,
     lifetimes: SessionLifetimes,
@@ -579,18 +581,15 @@ pub async fn reset_password(
         .bind(&user_id)
         .execute(&mut *tx)
         .await?;
-    let mut tokens = 0;
-    if !before.email_verified {
-        tokens = sqlx::query("DELETE FROM personal_access_tokens WHERE user_id = $1")
-            .bind(&user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-    }
+    let tokens = sqlx::query("DELETE FROM personal_access_tokens WHERE user_id = $1")
+        .bind(&user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     notify_password_changed(&mut tx, &before).await?;
     let session = insert_session(&mut tx, lifetimes, &user_id).await?;
     tx.commit().await?;
-    tracing::info!(user = %user_id, sessions, tokens, "password reset by email link; sessions ended");
+    tracing::info!(user = %user_id, sessions, tokens, "password reset by email link; sessions ended, tokens revoked");
     let user = User {
         email_verified: true,
         ..before

@@ -33,6 +33,7 @@ pub async fn create(
     description: &str,
     expires_secs: i64,
 ) -> Result<NewToken> {
+    tokens::check_token_owner(user.email_verified).map_err(|e| Error::Forbidden(e.to_string()))?;
     let description = parse_description(description)?;
     let now = db::now_ms();
     let expires_at = tokens::expiry(expires_secs, now)?;

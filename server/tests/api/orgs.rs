@@ -65,6 +65,7 @@ async fn members_are_redacted_by_role(app: TestApp) {
 async fn outsiders_and_anonymous_callers_are_refused(app: TestApp) {
     demo_tokens(&app).await;
     let eve = app.sign_up("Eve", "eve@example.com").await;
+    app.verify(&eve).await;
     let eve_token = app.token_for(&eve).await;
     for path in ["/api/orgs/acme/members", "/api/orgs/acme/metadata"] {
         let (status, body) = app.api_get(path, Some(&eve_token)).await;

@@ -314,6 +314,7 @@ async fn expired_sessions_and_used_or_expired_reset_links_are_purged(app: TestAp
 
 async fn sign_out_everywhere_ends_every_session_but_not_tokens(app: TestApp) {
     let ada = app.sign_up("Ada", "ada@example.com").await;
+    app.verify(&ada).await;
     let token = app.token_for(&ada).await;
     let laptop = try_sign_in(&app, "ada@example.com", PASSWORD)
         .await
@@ -417,7 +418,7 @@ async fn password_reset_by_email_works_once_and_ends_every_session(app: TestApp)
     assert!(!signed_in(&app, &laptop).await);
     assert_eq!(sessions_of(&app, "ada@example.com").await, 1);
     let (status, _) = app.api_get("/api/user", Some(&token)).await;
-    assert_eq!(status, 200, "a verified account keeps its tokens");
+    assert_eq!(status, 401, "no token survives a reset");
 
     // Once only, and the other pending link died with it.
     for used in [&second, &first] {
@@ -504,8 +505,19 @@ async fn expired_reset_links_are_refused(app: TestApp) {
 }
 
 async fn a_reset_reclaims_an_address_taken_at_sign_up(app: TestApp) {
-    // Mallory signs up with Ada's address, which she cannot verify, and makes a token.
+    // Mallory signs up with Ada's address, which she cannot verify: no token yet.
     let mallory = app.sign_up("Mallory", "ada@example.com").await;
+    let (status, body) = app
+        .call_as(&mallory.client, "create_token", &[("description", "mine")])
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body["Forbidden"], "Verify your email address before creating an access token.",
+        "{body}"
+    );
+    // She has verification mail sent until Ada opens a link; her session may now
+    // make a token.
+    app.verify(&mallory).await;
     let token = app.token_for(&mallory).await;
 
     request_reset(&app, "ada@example.com").await;
@@ -524,7 +536,7 @@ async fn a_reset_reclaims_an_address_taken_at_sign_up(app: TestApp) {
     assert_eq!(me["email_verified"], true, "reading the mailbox proves it");
     assert!(!signed_in(&app, &mallory.client).await);
     let (status, _) = app.api_get("/api/user", Some(&token)).await;
-    assert_eq!(status, 401, "the unverified holder's tokens end too");
+    assert_eq!(status, 401, "Mallory's token ends with the reset");
     assert!(try_sign_in(&app, "ada@example.com", PASSWORD)
         .await
         .is_none());

@@ -8,6 +8,12 @@ on_both_databases!(
 
 async fn tokens_are_shown_once_listed_and_revoked(app: TestApp) {
     let ada = app.sign_up("Ada", "ada@example.com").await;
+    // (A token needs a verified address: see the test below.)
+    let (status, body) = app
+        .call_as(&ada.client, "create_token", &[("description", "early")])
+        .await;
+    assert_eq!(status, 403, "{body}");
+    app.verify(&ada).await;
     let first = app.token_for(&ada).await;
     assert!(first.starts_with("pur_"));
 
@@ -38,6 +44,7 @@ async fn tokens_are_shown_once_listed_and_revoked(app: TestApp) {
 
     // Someone else cannot revoke Ada's token.
     let eve = app.sign_up("Eve", "eve@example.com").await;
+    app.verify(&eve).await;
     let eve_token = app.token_for(&eve).await;
     let res = client
         .delete(app.url(&format!("/api/user/tokens/{second_id}")))
@@ -62,6 +69,7 @@ async fn tokens_are_shown_once_listed_and_revoked(app: TestApp) {
 
 async fn token_api_rejects_bad_bodies(app: TestApp) {
     let ada = app.sign_up("Ada", "ada@example.com").await;
+    app.verify(&ada).await;
     let token = app.token_for(&ada).await;
     let client = crate::helpers::client();
     let post = |body: &'static str, content_type: &'static str| {

@@ -286,6 +286,7 @@ async fn nul_in_a_query_value_is_refused(app: TestApp) {
 
 async fn nul_in_a_server_function_argument_is_refused(app: TestApp) {
     let ada = app.sign_up("Ada", "ada@example.com").await;
+    app.verify(&ada).await;
     let (status, body) = app
         .call_as(&ada.client, "create_token", &[("description", "ci\0")])
         .await;

@@ -134,9 +134,10 @@ pub struct CreateTokenRequest {
     pub expires: i64,
 }
 
-/// Creates a personal access token; its value is in this response only.
+/// Creates a personal access token; its value is in this response only. The account's
+/// email address must be verified (`403` otherwise).
 #[utoipa::path(post, path = "/api/user/tokens", tag = "user", request_body = CreateTokenRequest,
-    responses((status = 200, body = CreateTokenResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = CreateTokenResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("token" = [])))]
 async fn create_token(
     State(state): State<AppState>,
