@@ -102,6 +102,19 @@ async fn metadata_counts_members_without_billing_managers(app: TestApp) {
         .api_get("/api/orgs/acme/metadata", Some(&billing_manager))
         .await;
     assert_eq!(body["role"], "billing-manager");
+
+    // Filtered by role: stacks are not a billing manager's, settings only admins'.
+    let (_, body) = app.api_get("/api/orgs/acme/metadata", Some(&admin)).await;
+    assert!(body["stackCount"].as_u64().unwrap() > 0, "{body}");
+    assert_eq!(body["identityProvider"], "open");
+    let (_, body) = app.api_get("/api/orgs/acme/metadata", Some(&member)).await;
+    assert!(body["stackCount"].as_u64().unwrap() > 0, "{body}");
+    assert!(body.get("identityProvider").is_none(), "{body}");
+    let (_, body) = app
+        .api_get("/api/orgs/acme/metadata", Some(&billing_manager))
+        .await;
+    assert_eq!(body["stackCount"], 0, "{body}");
+    assert!(body.get("identityProvider").is_none(), "{body}");
 }
 
 async fn members_are_paginated_with_continuation_tokens(app: TestApp) {

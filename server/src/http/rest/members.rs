@@ -78,8 +78,10 @@ pub struct OrgMetadata {
     pub display_name: String,
     #[schema(value_type = String, example = "team")]
     pub edition: Edition,
-    #[schema(value_type = String, example = "open")]
-    pub identity_provider: IdentityProvider,
+    /// For admins only (it is a setting); left out for the other roles.
+    #[schema(value_type = Option<String>, example = "open")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_provider: Option<IdentityProvider>,
     pub billing_manager_count: u64,
     /// The caller's role (as `userRole`).
     #[schema(value_type = String, example = "member")]
@@ -165,7 +167,14 @@ async fn org_metadata(
 ) -> Result<Json<OrgMetadata>> {
     access.require(Action::MembersViewCount, Surface::Api)?;
     let count = orgs::member_count(&state.db, &access.org.id).await?;
-    let stack_count = orgs::stack_count(&state.db, &access.org.id).await?;
+    // What each role sees is filtered by its role: Pulumi's schema requires
+    // `stackCount`, so a role that may not list stacks (a billing manager) reads 0.
+    let may = |action| allows(access.role, action, Surface::Api);
+    let stack_count = match may(Action::StacksList) {
+        true => orgs::stack_count(&state.db, &access.org.id).await?,
+        false => 0,
+    };
+    let identity_provider = may(Action::SettingsView).then_some(access.org.identity_provider);
     let members_may = |action| allows(Role::Member, action, Surface::Api);
     let org = access.org;
     Ok(Json(OrgMetadata {
@@ -201,7 +210,7 @@ async fn org_metadata(
         name: org.name,
         display_name: org.display_name,
         edition: org.edition,
-        identity_provider: org.identity_provider,
+        identity_provider,
         billing_manager_count: count.billing_managers,
         role: access.role,
     }))
