@@ -131,6 +131,26 @@ pub struct DayRollup {
     pub end_level: i64,
 }
 
+/// The most resources an organization may have under management at once. Usage is
+/// kept as resources × milliseconds per day in 64 bits: under this bound a day's area
+/// stays a hundred times inside them whatever members report (each stack's count is
+/// bounded, the number of stacks is not), and a bucket's sum is taken in 128.
+pub const MAX_ORG_RESOURCES: i64 = 1_000_000_000;
+
+/// A report that would take the organization's total past [`MAX_ORG_RESOURCES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("This report would take the organization past 1,000,000,000 resources under management.")]
+pub struct TooManyResources;
+
+/// Whether an organization may have `total` resources under management.
+pub fn check_org_total(total: i64) -> Result<(), TooManyResources> {
+    if total <= MAX_ORG_RESOURCES {
+        Ok(())
+    } else {
+        Err(TooManyResources)
+    }
+}
+
 /// The start (00:00 UTC) of the day holding `ms`.
 pub const fn day_of(ms: i64) -> i64 {
     ms - ms.rem_euclid(DAY_MS)
@@ -200,13 +220,13 @@ pub fn summarize_days(
         let (year, month, d) = date_of(day);
         let label = (year, month, (granularity == Granularity::Day).then_some(d));
         match &mut open {
-            Some(bucket) if bucket.label == label => bucket.area += row.area_until(now),
+            Some(bucket) if bucket.label == label => bucket.area += i128::from(row.area_until(now)),
             _ => {
                 buckets.extend(open.take().map(|b| b.close(day)));
                 open = Some(OpenBucket {
                     label,
                     start: day,
-                    area: row.area_until(now),
+                    area: i128::from(row.area_until(now)),
                 });
             }
         }
@@ -216,11 +236,12 @@ pub fn summarize_days(
     buckets
 }
 
-/// A bucket being summed: its (year, month, day), where it starts, and its area so far.
+/// A bucket being summed: its (year, month, day), where it starts, and its area so far
+/// (in 128 bits: rollups written before [`MAX_ORG_RESOURCES`] existed may be larger).
 struct OpenBucket {
     label: (i32, u32, Option<u32>),
     start: i64,
-    area: i64,
+    area: i128,
 }
 
 impl OpenBucket {
@@ -265,6 +286,37 @@ pub fn roll_up(samples: &[Sample]) -> Vec<DayRollup> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_organization_manages_at_most_a_billion_resources() {
+        for (total, allowed) in [
+            (0, true),
+            (MAX_ORG_RESOURCES - 1, true),
+            (MAX_ORG_RESOURCES, true),
+            (MAX_ORG_RESOURCES + 1, false),
+            (i64::MAX, false),
+        ] {
+            assert_eq!(check_org_total(total).is_ok(), allowed, "{total}");
+        }
+    }
+
+    /// A year by day and by month at the largest total: exact figures, no overflow.
+    #[test]
+    fn the_largest_total_summarizes_without_overflow() {
+        let from = 0; // 1970-01-01
+        let now = from + 365 * DAY_MS;
+        let days = [DayRollup::flat(from, 0).changed(from, MAX_ORG_RESOURCES)];
+        for g in [Granularity::Day, Granularity::Month] {
+            let buckets = summarize_days(0, &days, from, now, g);
+            assert!(!buckets.is_empty());
+            for b in &buckets {
+                assert_eq!(b.resources, MAX_ORG_RESOURCES, "{g:?} {b:?}");
+                assert!(b.resource_hours > 0, "{g:?} {b:?}");
+            }
+        }
+        let january = summarize_days(0, &days, from, now, Granularity::Month)[0].resource_hours;
+        assert_eq!(january, MAX_ORG_RESOURCES * 31 * 24);
+    }
 
     // The definition the rollups must agree with: the total as a step function of
     // every report, integrated bucket by bucket.

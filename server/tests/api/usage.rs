@@ -7,7 +7,8 @@ on_both_databases!(
     stacks_report_resources_and_billing_managers_see_only_aggregates,
     usage_input_is_checked,
     billing_managers_chart_usage_by_day_or_month_in_the_ui,
-    concurrent_reports_all_count_in_the_rollups
+    concurrent_reports_all_count_in_the_rollups,
+    an_organization_reports_at_most_a_billion_resources
 );
 
 /// The Billing & usage chart's call: day or month over 30, 90 or 365 days, on the
@@ -264,4 +265,80 @@ async fn concurrent_reports_all_count_in_the_rollups(app: TestApp) {
     )
     .await;
     assert_eq!(summary["currentResourceCount"], total, "{stacks}");
+}
+
+/// Each stack reports at most 10,000,000 resources, and an organization manages at most
+/// 1,000,000,000: the report that would pass it is refused (422) and changes nothing,
+/// and the usage figures stay exact at the bound.
+async fn an_organization_reports_at_most_a_billion_resources(app: TestApp) {
+    let (admin, _, billing_manager) = tokens(&app).await;
+    let report = |project: String, count: i64| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            let (status, body) = api(
+                app,
+                Method::POST,
+                "/api/orgs/acme/stacks",
+                &admin,
+                Some(json!({"project": project, "name": "prod"})),
+            )
+            .await;
+            assert_eq!(status, 201, "{body}");
+            api(
+                app,
+                Method::POST,
+                &format!("/api/orgs/acme/stacks/{project}/prod/updates"),
+                &admin,
+                Some(json!({"resourceCount": count})),
+            )
+            .await
+        }
+    };
+    let summary = || async {
+        let (status, body) = api(
+            &app,
+            Method::GET,
+            "/api/orgs/acme/resources/summary?granularity=month&lookbackDays=365",
+            &billing_manager,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        body["currentResourceCount"].as_i64().unwrap()
+    };
+    let before = summary().await;
+    // Up to the bound exactly, in stacks of the largest count and one remainder.
+    let bound = 1_000_000_000 - before;
+    let (full, rest) = (bound / 10_000_000, bound % 10_000_000);
+    for i in 0..full {
+        let (status, body) = report(format!("big{i}"), 10_000_000).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body) = report("rest".into(), rest).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(summary().await, 1_000_000_000);
+
+    let (status, body) = report("over".into(), 1).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("1,000,000,000"), "{body}");
+    assert_eq!(
+        summary().await,
+        1_000_000_000,
+        "the refused report left nothing"
+    );
+    let (_, stacks) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/stacks?limit=500",
+        &admin,
+        None,
+    )
+    .await;
+    let over = stacks["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["project"] == "over")
+        .expect("the stack reported to is listed");
+    assert_eq!(over["resourceCount"], 0, "{over}");
 }
