@@ -709,6 +709,12 @@ pub struct UserInvite {
     pub sent_by_login: Option<String>,
 }
 
+/// The most pending invitations an account's list shows: each comes from a different
+/// organization, so an address invited by more than this many sees the newest.
+pub const USER_INVITES_SHOWN: i64 = 100;
+
+/// The email invitations waiting for the account's verified address, newest first
+/// (by the `invitations_email` index, whatever the size of the table).
 pub async fn pending_for_user(db: &Db, user: &User) -> Result<Vec<UserInvite>> {
     if !user.email_verified {
         return Ok(Vec::new());
@@ -717,10 +723,11 @@ pub async fn pending_for_user(db: &Db, user: &User) -> Result<Vec<UserInvite>> {
         "SELECT i.id, o.name AS org_name, o.display_name AS org_display_name, i.role, i.sent_at, \
          u.name AS sent_by_name, u.login AS sent_by_login \
          FROM invitations i JOIN organizations o ON o.id = i.org_id LEFT JOIN users u ON u.id = i.invited_by \
-         WHERE i.email = $1 AND i.status = $2 ORDER BY i.sent_at DESC",
+         WHERE i.email = $1 AND i.status = $2 ORDER BY i.sent_at DESC LIMIT $3",
     )
     .bind(&user.email)
     .bind(InvitationStatus::Pending.as_str())
+    .bind(USER_INVITES_SHOWN)
     .fetch_all(db)
     .await?)
 }
