@@ -117,7 +117,8 @@ struct LimitArgs {
     /// Verification resends and password-reset requests per client address and per account per hour.
     #[arg(long, env = "PURSER_LIMIT_EMAILS_PER_HOUR", default_value_t = Limits::default().emails_per_hour)]
     limit_emails_per_hour: u32,
-    /// Invitation requests (send, link, resend) per account and per client address per hour.
+    /// Invitations per account per hour (each address invited, link created or resend
+    /// counts one), and invitation requests per client address per hour.
     #[arg(long, env = "PURSER_LIMIT_INVITATIONS_PER_HOUR", default_value_t = Limits::default().invitations_per_hour)]
     limit_invitations_per_hour: u32,
     /// Failed token authentications per client address per minute.

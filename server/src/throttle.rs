@@ -31,8 +31,9 @@ pub struct Limits {
     /// Emails a person can trigger (verification resends, password-reset requests),
     /// per client address and per account, per hour.
     pub emails_per_hour: u32,
-    /// Invitation requests (send by email, create a link, resend), per account and per
-    /// client address, per hour.
+    /// Invitations per account per hour: each address invited, each link created, each
+    /// resend (so a batch of 50 addresses is 50). Per client address, the requests that
+    /// send them.
     pub invitations_per_hour: u32,
     /// Failed token authentications per client address per minute; past it, every
     /// token from that address is refused until the budget refills.
@@ -140,15 +141,23 @@ impl Limiter {
     }
 
     fn check(&self, key: &str) -> Result<(), Error> {
+        self.check_n(key, NonZeroU32::MIN)
+    }
+
+    /// Takes `n` from the key's budget at once, or nothing.
+    fn check_n(&self, key: &str, n: NonZeroU32) -> Result<(), Error> {
         let Some(keyed) = &self.keyed else {
             return Ok(());
         };
-        keyed.check_key(&key.to_owned()).map_err(|not_until| {
-            too_many(
+        match keyed.check_key_n(&key.to_owned(), n) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(not_until)) => Err(too_many(
                 self.kind.message(),
                 not_until.wait_time_from(DefaultClock::default().now()),
-            )
-        })
+            )),
+            // More than the whole budget: waiting would not help.
+            Err(_) => Err(too_many(self.kind.message(), Duration::from_secs(3600))),
+        }
     }
 
     fn forget_idle(&self) {
@@ -220,6 +229,16 @@ impl Throttle {
     /// Counts one `kind` request by this account (its user id).
     pub fn check_account(&self, kind: Kind, user_id: &str) -> Result<(), Error> {
         self.limiter(kind).check(&format!("user:{user_id}"))
+    }
+
+    /// Counts `n` of `kind` by this account at once (the addresses of one batch of
+    /// invitations): all of them fit in what is left of its budget, or none is sent.
+    pub fn check_account_n(&self, kind: Kind, user_id: &str, n: usize) -> Result<(), Error> {
+        let n = u32::try_from(n)
+            .ok()
+            .and_then(NonZeroU32::new)
+            .unwrap_or(NonZeroU32::MIN);
+        self.limiter(kind).check_n(&format!("user:{user_id}"), n)
     }
 
     /// Refuses, before any lookup, an address that failed token authentication too
@@ -424,5 +443,23 @@ mod tests {
             trusted.client_address(&headers, Some(peer)),
             Some("198.51.100.2".parse().unwrap())
         );
+    }
+
+    #[test]
+    fn a_batch_takes_one_invitation_per_address_or_none() {
+        let t = Throttle::new(Limits {
+            invitations_per_hour: 5,
+            ..Limits::off()
+        });
+        let inv = Kind::Invitation;
+        for (n, allowed) in [(3, true), (3, false), (2, true), (1, false)] {
+            assert_eq!(t.check_account_n(inv, "u1", n).is_ok(), allowed, "{n}");
+        }
+        // More than the whole budget at once is refused, never a panic.
+        assert!(t.check_account_n(inv, "u2", 6).is_err());
+        assert!(t.check_account_n(inv, "u2", 5).is_ok(), "the refusal took nothing");
+        // Off: anything goes.
+        let off = Throttle::new(Limits::off());
+        assert!(off.check_account_n(inv, "u1", 10_000).is_ok());
     }
 }

@@ -638,9 +638,12 @@ impl Backend for ServerBackend {
     ) -> Result<usize, AppError> {
         ui(async {
             let (user, access) = self.member(session, &org).await?;
+            // Each address is an email sent: the budget counts them, not requests.
+            let addresses =
+                purser_core::invitations::parse_email_list(std::slice::from_ref(&emails))?;
             self.state
                 .throttle
-                .check_account(Limit::Invitation, &user.id)?;
+                .check_account_n(Limit::Invitation, &user.id, addresses.len())?;
             let created = invitations::invite_by_email(
                 &self.state.db,
                 &access,

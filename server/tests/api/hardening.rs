@@ -558,30 +558,51 @@ mod limits {
         assert_eq!(locked, 2);
     }
 
+    /// The budget counts invitations, not requests: a batch takes one per address, all
+    /// of them or none.
     async fn invitations_per_account(kind: Database) {
         let app = app_with(
             kind,
             Limits {
-                invitations_per_hour: 2,
+                invitations_per_hour: 3,
                 ..Limits::off()
             },
         )
         .await;
         let tokens = demo_tokens(&app).await;
-        for i in 0..2 {
-            let (status, body) = api(
-                &app,
-                Method::POST,
-                "/api/orgs/acme/invites/batch",
-                &tokens.admin,
-                Some(crate::helpers::batch(
-                    &[&format!("p{i}@example.com")],
-                    "member",
-                )),
-            )
-            .await;
-            assert_eq!(status, 200, "{body}");
-        }
+        let send = |emails: &'static [&'static str]| {
+            let (app, admin) = (&app, tokens.admin.clone());
+            async move {
+                api(
+                    app,
+                    Method::POST,
+                    "/api/orgs/acme/invites/batch",
+                    &admin,
+                    Some(crate::helpers::batch(emails, "member")),
+                )
+                .await
+            }
+        };
+        let (status, body) = send(&["p0@example.com", "p1@example.com"]).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["sentInvites"].as_array().unwrap().len(), 2);
+        // Two more do not fit in the one left: neither is sent.
+        let (status, body) = send(&["p2@example.com", "p3@example.com"]).await;
+        assert_eq!(status, 429, "{body}");
+        let (_, pending) = api(
+            &app,
+            Method::GET,
+            "/api/orgs/acme/invites",
+            &tokens.admin,
+            None,
+        )
+        .await;
+        assert!(
+            !pending.to_string().contains("p2@example.com"),
+            "nothing of a refused batch is sent: {pending}"
+        );
+        let (status, body) = send(&["p2@example.com"]).await;
+        assert_eq!(status, 200, "{body}");
         let res = crate::helpers::client()
             .post(app.url("/api/orgs/acme/invites/link"))
             .header("authorization", format!("token {}", tokens.admin))

@@ -212,14 +212,17 @@ pub async fn invite_batch(
     OrgCtx { actor, access, .. }: OrgCtx,
     ApiJson(body): ApiJson<BatchInviteRequest>,
 ) -> Result<Json<BatchInviteResponse>> {
-    state
-        .throttle
-        .check_account(crate::throttle::Kind::Invitation, &actor.id)?;
     // At most a batch's worth of invitations, counted as sent (repeats included).
     purser_core::invitations::check_batch_size(body.invites.len(), "invites")?;
     let emails: Vec<String> = body.invites.iter().map(|i| i.email.clone()).collect();
     // Every address and role is checked before anything is sent.
     purser_core::invitations::parse_email_list(&emails)?;
+    // Each address is an email sent: the budget counts them, not requests.
+    state.throttle.check_account_n(
+        crate::throttle::Kind::Invitation,
+        &actor.id,
+        body.invites.len(),
+    )?;
     let roles = body
         .invites
         .iter()
