@@ -229,13 +229,23 @@ pub async fn counted(conn: &mut Conn, org_id: &str, counter: Counter) -> Result<
     Ok(n.max(0) as u64)
 }
 
-/// How many stacks the organization has.
+/// How many stacks the organization has (kept on its row: `count_stacks`).
 pub async fn stack_count(db: &Db, org_id: &str) -> Result<u64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) AS n FROM stacks WHERE org_id = $1")
+    let (n,): (i64,) = sqlx::query_as("SELECT stack_count FROM organizations WHERE id = $1")
         .bind(org_id)
         .fetch_one(db)
         .await?;
     Ok(n.max(0) as u64)
+}
+
+/// Adds `added` stacks to the organization's count, in the transaction that adds them.
+pub async fn count_stacks(conn: &mut Conn, org_id: &str, added: i64) -> Result<()> {
+    sqlx::query("UPDATE organizations SET stack_count = stack_count + $1 WHERE id = $2")
+        .bind(added)
+        .bind(org_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// The id of the account with this login if it holds any role in the organization

@@ -53,15 +53,19 @@ pub async fn create(
     access.require(Action::StacksCreate, surface)?;
     let project = TextRule::PROJECT_NAME.parse(project)?.into_string();
     let name = TextRule::STACK_NAME.parse(name)?.into_string();
+    // The organization's row first (its count), as every write here begins.
+    let mut tx = db::begin_write(db).await?;
+    crate::orgs::count_stacks(&mut tx, &access.org.id, 1).await?;
     sqlx::query("INSERT INTO stacks (id, org_id, project, name, resource_count, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
         .bind(db::new_id())
         .bind(&access.org.id)
         .bind(&project)
         .bind(&name)
         .bind(db::now_ms())
-        .execute(db)
+        .execute(&mut *tx)
         .await
         .map_err(|e| Error::on_duplicate(e, || format!("The stack {project}/{name} already exists.")))?;
+    tx.commit().await?;
     Ok(StackView {
         project,
         name,

@@ -457,7 +457,10 @@ mod tests {
         }
         // More than the whole budget at once is refused, never a panic.
         assert!(t.check_account_n(inv, "u2", 6).is_err());
-        assert!(t.check_account_n(inv, "u2", 5).is_ok(), "the refusal took nothing");
+        assert!(
+            t.check_account_n(inv, "u2", 5).is_ok(),
+            "the refusal took nothing"
+        );
         // Off: anything goes.
         let off = Throttle::new(Limits::off());
         assert!(off.check_account_n(inv, "u1", 10_000).is_ok());

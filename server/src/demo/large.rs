@@ -221,6 +221,7 @@ async fn stacks(conn: &mut Conn, org_id: &str, now: i64) -> Result<()> {
         },
     )
     .await?;
+    crate::orgs::count_stacks(conn, org_id, stacks.len() as i64).await?;
     insert_rows(
         conn,
         "INSERT INTO stack_updates (id, stack_id, org_id, at, resource_count)",

@@ -502,7 +502,8 @@ pub fn batch(emails: &[&str], role: &str) -> Value {
     })
 }
 
-/// Every organization's kept counts equal a recount of its memberships.
+/// Every organization's kept counts equal a recount of its memberships, invitations
+/// and stacks.
 pub async fn assert_counts_are_recounts(app: &TestApp) {
     assert_counts_are_recounts_in(&app.db).await
 }
@@ -520,6 +521,8 @@ pub async fn assert_counts_are_recounts_in(db: &Db) {
         recounted_billing_managers: i64,
         recounted_pending_members: i64,
         recounted_pending_billing_managers: i64,
+        stacks: i64,
+        recounted_stacks: i64,
     }
     let rows: Vec<Counts> = sqlx::query_as(
         "SELECT o.name, o.member_count AS members, o.billing_manager_count AS billing_managers, \
@@ -528,7 +531,8 @@ pub async fn assert_counts_are_recounts_in(db: &Db) {
          (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role <> 'billing-manager') AS recounted_members, \
          (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role = 'billing-manager') AS recounted_billing_managers, \
          (SELECT COUNT(*) FROM invitations i WHERE i.org_id = o.id AND i.status = 'pending' AND i.role <> 'billing-manager') AS recounted_pending_members, \
-         (SELECT COUNT(*) FROM invitations i WHERE i.org_id = o.id AND i.status = 'pending' AND i.role = 'billing-manager') AS recounted_pending_billing_managers \
+         (SELECT COUNT(*) FROM invitations i WHERE i.org_id = o.id AND i.status = 'pending' AND i.role = 'billing-manager') AS recounted_pending_billing_managers, \
+         o.stack_count AS stacks, (SELECT COUNT(*) FROM stacks s WHERE s.org_id = o.id) AS recounted_stacks \
          FROM organizations o",
     )
     .fetch_all(db)
@@ -547,6 +551,7 @@ pub async fn assert_counts_are_recounts_in(db: &Db) {
             "{}: kept counts (members, billing managers, pending member and billing-manager invitations) differ from a recount",
             c.name
         );
+        assert_eq!(c.stacks, c.recounted_stacks, "{}: kept stack count", c.name);
     }
 }
 

@@ -265,6 +265,8 @@ async fn concurrent_reports_all_count_in_the_rollups(app: TestApp) {
     )
     .await;
     assert_eq!(summary["currentResourceCount"], total, "{stacks}");
+    crate::helpers::assert_rollups_are_rebuilds(&app).await;
+    crate::helpers::assert_counts_are_recounts(&app).await;
 }
 
 /// Each stack reports at most 10,000,000 resources, and an organization manages at most
@@ -341,4 +343,9 @@ async fn an_organization_reports_at_most_a_billion_resources(app: TestApp) {
         .find(|s| s["project"] == "over")
         .expect("the stack reported to is listed");
     assert_eq!(over["resourceCount"], 0, "{over}");
+    // Every stack counted once, in the metadata too.
+    crate::helpers::assert_counts_are_recounts(&app).await;
+    let listed = stacks["stacks"].as_array().unwrap().len();
+    let (_, meta) = api(&app, Method::GET, "/api/orgs/acme/metadata", &admin, None).await;
+    assert_eq!(meta["stackCount"], listed, "{meta}");
 }
