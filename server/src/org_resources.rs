@@ -16,9 +16,9 @@ use purser_core::views::{OrgTokenView, PolicyView, TeamDetail, TeamView};
 use purser_core::{Action, Surface};
 use sqlx::Row;
 
-/// The organization's teams with their sizes. Who is on a team is on the team's own
-/// page (`team`), for those who may see member names.
-/// The organization's teams by name, with their sizes, a keyset page at a time.
+/// The organization's teams by name, with their sizes (kept on each team's row), a
+/// keyset page at a time. Who is on a team is on the team's own page (`team`), for
+/// those who may see member names.
 pub async fn list_teams(
     db: &Db,
     access: &OrgAccess,
@@ -31,8 +31,7 @@ pub async fn list_teams(
     let scope = format!("teams:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
     let rows: Vec<TeamView> = sqlx::query_as(
-        "SELECT t.name, t.description, \
-         (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id) AS member_count \
+        "SELECT t.name, t.description, t.member_count \
          FROM teams t WHERE t.org_id = $1 AND t.name > $2 ORDER BY t.name LIMIT $3",
     )
     .bind(&access.org.id)
@@ -206,6 +205,11 @@ pub async fn manage_team(
             .await?
     };
     if changed.rows_affected() == 1 {
+        sqlx::query("UPDATE teams SET member_count = member_count + $1 WHERE id = $2")
+            .bind(if add { 1_i64 } else { -1 })
+            .bind(&team_id)
+            .execute(&mut *tx)
+            .await?;
         let event = if add {
             Event::TeamMemberAdded
         } else {

@@ -515,6 +515,15 @@ async fn remove_role(
         .await?;
     count(&mut tx, &access.org.id, Counter::of_role(current), -1).await?;
     // Teams belong to the organization: a person without a role is in none of them.
+    // (Each team's size first, from the rows about to go.)
+    sqlx::query(
+        "UPDATE teams SET member_count = member_count - 1 \
+         WHERE org_id = $1 AND id IN (SELECT team_id FROM team_members WHERE user_id = $2)",
+    )
+    .bind(&access.org.id)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
         "DELETE FROM team_members WHERE user_id = $1 AND team_id IN (SELECT id FROM teams WHERE org_id = $2)",
     )

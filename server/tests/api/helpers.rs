@@ -553,6 +553,18 @@ pub async fn assert_counts_are_recounts_in(db: &Db) {
         );
         assert_eq!(c.stacks, c.recounted_stacks, "{}: kept stack count", c.name);
     }
+    let teams: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT t.name, t.member_count, (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id) FROM teams t",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    for (team, kept, recounted) in teams {
+        assert_eq!(
+            kept, recounted,
+            "team {team}: kept size differs from a recount"
+        );
+    }
 }
 
 /// Every organization's usage rollups equal a rebuild from every update reported: the

@@ -87,6 +87,32 @@ async fn admins_manage_team_members_from_the_team_page(app: TestApp) {
         events.contains(&"team.member-added") && events.contains(&"team.member-removed"),
         "{events:?}"
     );
+
+    // Sizes are kept, not counted: adding twice counts once, and leaving the
+    // organization leaves its teams.
+    for email in ["bob@acme.example", "bob@acme.example", "carol@acme.example"] {
+        let (status, body) = app.call_as(&alice, "add_team_member", &add(email)).await;
+        assert_eq!(status, 200, "{email}: {body}");
+    }
+    async fn team_size(app: &TestApp, admin: &reqwest::Client) -> serde_json::Value {
+        let (_, list) = app
+            .call_as(admin, "load_resources", &[("org", "acme")])
+            .await;
+        list["teams"]["items"][0]["member_count"].clone()
+    }
+    assert_eq!(team_size(&app, &alice).await, 2);
+    crate::helpers::assert_counts_are_recounts(&app).await;
+    let (status, body) = api(
+        &app,
+        Method::DELETE,
+        "/api/orgs/acme/members/bob",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(team_size(&app, &alice).await, 1);
+    crate::helpers::assert_counts_are_recounts(&app).await;
 }
 
 async fn teams_tokens_and_policies_work_and_are_audited(app: TestApp) {
