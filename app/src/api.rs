@@ -260,8 +260,8 @@ pub async fn remove_member(org: String, user_id: String) -> Result<(), AppError>
 }
 
 #[server(prefix = "/fn", endpoint = "load_identity")]
-pub async fn load_identity(org: String) -> Result<IdentityPage, AppError> {
-    ssr::answer(ssr::backend()?.identity(ssr::session(), org).await)
+pub async fn load_identity(org: String, after: Option<String>) -> Result<IdentityPage, AppError> {
+    ssr::answer(ssr::backend()?.identity(ssr::session(), org, after).await)
 }
 
 #[server(prefix = "/fn", endpoint = "set_identity_provider")]

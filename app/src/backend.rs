@@ -96,10 +96,13 @@ pub trait Backend: Send + Sync + 'static {
         org: String,
         role: InvitedRole,
     ) -> Result<String, AppError>;
+    /// Settings → Identity provider, with a page of the directory (`after` is where the
+    /// previous page ended).
     async fn identity(
         &self,
         session: Option<String>,
         org: String,
+        after: Option<String>,
     ) -> Result<IdentityPage, AppError>;
     /// One change to an organization, by the signed-in caller; the service behind each
     /// kind checks the caller's role.

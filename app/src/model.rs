@@ -104,7 +104,9 @@ pub struct InvitePreview {
 pub struct IdentityPage {
     pub org: OrgEntry,
     pub provider: purser_core::IdentityProvider,
+    /// A page of the directory, by address, and where the next one starts.
     pub emails: Vec<String>,
+    pub next: Option<String>,
 }
 
 /// What the one-line create forms make (the `kind` of `create_resource`).

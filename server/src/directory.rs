@@ -4,12 +4,12 @@
 
 use crate::accounts::User;
 use crate::audit::{self, Event};
+use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
 use crate::orgs::OrgAccess;
 use purser_core::views::DirectoryEntry;
 use purser_core::{Action, Email, IdentityProvider, Surface};
-use sqlx::Row;
 
 pub async fn is_listed(conn: &mut Conn, org_id: &str, email: &str) -> Result<bool> {
     Ok(
@@ -22,14 +22,32 @@ pub async fn is_listed(conn: &mut Conn, org_id: &str, email: &str) -> Result<boo
     )
 }
 
-pub async fn list(db: &Db, access: &OrgAccess, surface: Surface) -> Result<Vec<DirectoryEntry>> {
+/// The directory by address, a keyset page at a time (on its primary key: a page costs
+/// the same however many addresses are listed).
+pub async fn list(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    key: &CursorKey,
+    continuation: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<DirectoryEntry>> {
     access.require(Action::SettingsView, surface)?;
-    Ok(sqlx::query_as(
-        "SELECT email, added_at FROM directory_entries WHERE org_id = $1 ORDER BY email",
+    let scope = format!("directory:{}", access.org.id);
+    let request = PageRequest::open(key, &scope, continuation, limit)?;
+    let rows: Vec<DirectoryEntry> = sqlx::query_as(
+        "SELECT email, added_at FROM directory_entries WHERE org_id = $1 AND email > $2 \
+         ORDER BY email LIMIT $3",
     )
     .bind(&access.org.id)
+    .bind(request.after_id())
+    .bind(request.fetch())
     .fetch_all(db)
-    .await?)
+    .await?;
+    Ok(request.page(key, &scope, rows, |e| Position {
+        at: 0,
+        id: e.email.clone(),
+    }))
 }
 
 pub async fn add(
@@ -127,14 +145,17 @@ pub async fn set_identity_provider(
         .execute(&mut *tx)
         .await?;
     if to == IdentityProvider::Directory {
-        let emails = sqlx::query("SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1")
-            .bind(&access.org.id)
-            .fetch_all(&mut *tx)
-            .await?;
-        for row in &emails {
-            let email: String = row.try_get("email")?;
-            insert(&mut tx, &access.org.id, &email, Some(&actor.id)).await?;
-        }
+        // One statement for everyone, however many they are.
+        sqlx::query(
+            "INSERT INTO directory_entries (org_id, email, added_by, added_at) \
+             SELECT m.org_id, u.email, $2, $3 FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.org_id = $1 ON CONFLICT (org_id, email) DO NOTHING",
+        )
+        .bind(&access.org.id)
+        .bind(&actor.id)
+        .bind(db::now_ms())
+        .execute(&mut *tx)
+        .await?;
     }
     audit::record(
         &mut tx,

@@ -5,12 +5,13 @@ use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::IdentityPage;
 use crate::ui::{any_error, ErrorPanel, ErrorText, SubmitButton};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use purser_core::IdentityProvider;
 
 #[component]
 pub fn IdentityProviderPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let set = ServerAction::<SetIdentityProvider>::new();
     let add = ServerAction::<AddDirectoryEmail>::new();
     let remove = ServerAction::<RemoveDirectoryEmail>::new();
@@ -18,12 +19,13 @@ pub fn IdentityProviderPage() -> impl IntoView {
         move || {
             (
                 params.read().get("org").unwrap_or_default(),
+                query.read().get("after"),
                 set.version().get(),
                 add.version().get(),
                 remove.version().get(),
             )
         },
-        |(org, ..)| load_identity(org),
+        |(org, after, ..)| load_identity(org, after),
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -91,6 +93,10 @@ fn IdentityView(
                     }
                 }).collect_view()}
             </ul>
+            {page.next.clone().map(|next| {
+                let org = page.org.name.clone();
+                view! { <p><a href=format!("/{org}/settings/identity?after={next}")>"Next page"</a></p> }
+            })}
         </section>
     }
 }

@@ -496,14 +496,18 @@ impl Backend for ServerBackend {
         &self,
         session: Option<String>,
         org: String,
+        after: Option<String>,
     ) -> Result<IdentityPage, AppError> {
         ui(async {
             let (_, access) = self.member(session, &org).await?;
-            let entries = directory::list(&self.state.db, &access, UI).await?;
+            let (db, key) = (&self.state.db, &self.state.cursors);
+            let page =
+                directory::list(db, &access, UI, key, after.as_deref(), Some(UI_PAGE)).await?;
             Ok(IdentityPage {
                 provider: access.org.identity_provider,
                 org: access.entry(),
-                emails: entries.into_iter().map(|e| e.email).collect(),
+                emails: page.items.into_iter().map(|e| e.email).collect(),
+                next: page.continuation_token,
             })
         }
         .await)

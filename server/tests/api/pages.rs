@@ -158,6 +158,37 @@ async fn every_list_walks_page_by_page(app: TestApp) {
     assert_eq!(strings(&managers, "name"), ["Dana Ledger"]);
     assert!(tokens.is_empty());
 
+    // The directory: everyone with a role is listed when it is switched on (in one
+    // statement), then read a page at a time by address.
+    let (status, body) = api(
+        &app,
+        Method::PUT,
+        "/api/orgs/acme/identity-provider",
+        admin,
+        Some(json!({"identityProvider": "directory"})),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    let (emails, tokens) = walk(
+        &app,
+        admin,
+        "/api/orgs/acme/identity-provider",
+        "emails",
+        "limit",
+        1,
+    )
+    .await;
+    assert_eq!(
+        strings(&emails, "email"),
+        [
+            "alice@acme.example",
+            "bob@acme.example",
+            "carol@acme.example",
+            "dana@acme.example"
+        ]
+    );
+    assert_eq!(tokens.len(), 3, "a token after each page but the last");
+
     // A token works on its own list only, and a forged one is refused.
     let (_, first) = api(
         &app,

@@ -1,6 +1,6 @@
 //! The identity provider and its directory of addresses.
 
-use super::ApiJson;
+use super::{ApiJson, ApiQuery, ListQuery};
 use crate::db::rfc3339;
 use crate::directory;
 use crate::error::{Error, Result};
@@ -36,7 +36,11 @@ pub struct IdentityProviderBody {
 #[serde(rename_all = "camelCase")]
 pub struct DirectoryResponse {
     pub identity_provider: String,
+    /// A page of the directory, by address.
     pub emails: Vec<DirectoryEntryResponse>,
+    /// Where the next page starts; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_token: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -45,19 +49,30 @@ pub struct DirectoryEntryResponse {
     pub added: String,
 }
 
-/// The identity provider and its directory (admins).
+/// The identity provider and its directory, a page at a time (admins).
 #[utoipa::path(get, path = "/api/orgs/{org}/identity-provider", tag = "identity provider",
-    params(("org" = String, Path)),
-    responses((status = 200, body = DirectoryResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    params(("org" = String, Path), ListQuery),
+    responses((status = 200, body = DirectoryResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn get_identity_provider(
     State(state): State<AppState>,
     OrgCtx { access, .. }: OrgCtx,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<DirectoryResponse>> {
-    let entries = directory::list(&state.db, &access, API).await?;
+    let page = directory::list(
+        &state.db,
+        &access,
+        API,
+        &state.cursors,
+        q.continuation_token.as_deref(),
+        q.limit,
+    )
+    .await?;
     Ok(Json(DirectoryResponse {
         identity_provider: access.org.identity_provider.as_str().to_owned(),
-        emails: entries
+        continuation_token: page.continuation_token,
+        emails: page
+            .items
             .into_iter()
             .map(|e| DirectoryEntryResponse {
                 email: e.email,
