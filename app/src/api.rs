@@ -329,8 +329,12 @@ pub async fn revoke_org_token(org: String, id: String) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "load_team")]
-pub async fn load_team(org: String, team: String) -> Result<TeamPage, AppError> {
-    ssr::answer(ssr::backend()?.team(ssr::session(), org, team).await)
+pub async fn load_team(
+    org: String,
+    team: String,
+    after: Option<String>,
+) -> Result<TeamPage, AppError> {
+    ssr::answer(ssr::backend()?.team(ssr::session(), org, team, after).await)
 }
 
 #[server(prefix = "/fn", endpoint = "add_team_member")]

@@ -127,11 +127,13 @@ pub trait Backend: Send + Sync + 'static {
         name: String,
         extra: String,
     ) -> Result<Option<String>, AppError>;
+    /// One team, with a page of its members (`after` is where the previous page ended).
     async fn team(
         &self,
         session: Option<String>,
         org: String,
         team: String,
+        after: Option<String>,
     ) -> Result<TeamPage, AppError>;
     /// Resources under management by day or month over the last `lookback_days`.
     async fn usage(

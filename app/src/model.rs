@@ -150,7 +150,9 @@ pub struct OrgResources {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamPage {
     pub org: OrgEntry,
+    /// The team, with a page of its members, and where the next page starts.
     pub team: TeamDetail,
+    pub next: Option<String>,
 }
 
 /// Settings → Audit log.

@@ -133,6 +133,9 @@ pub struct TeamView {
 pub struct TeamDetail {
     pub name: String,
     pub description: String,
+    /// How many are on the team (kept on the team's row).
+    pub member_count: u64,
+    /// A page of them, in the order they were added.
     pub members: Vec<TeamMemberView>,
 }
 

@@ -12,7 +12,7 @@ use crate::secrets;
 use crate::tokens;
 use purser_core::tokens::TokenFilter;
 use purser_core::values::TextRule;
-use purser_core::views::{OrgTokenView, PolicyView, TeamDetail, TeamView};
+use purser_core::views::{OrgTokenView, PolicyView, TeamDetail, TeamMemberView, TeamView};
 use purser_core::{Action, Surface};
 use sqlx::Row;
 
@@ -81,29 +81,68 @@ pub async fn create_team(
     Ok(())
 }
 
-pub async fn team(db: &Db, access: &OrgAccess, surface: Surface, name: &str) -> Result<TeamDetail> {
+/// A team, with its size and a keyset page of its members in the order they were
+/// added (`continuation` is where the previous page ended), and where the next starts.
+pub async fn team(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    name: &str,
+    key: &CursorKey,
+    continuation: Option<&str>,
+    limit: Option<u32>,
+) -> Result<(TeamDetail, Option<String>)> {
     access.require(Action::TeamsList, surface)?;
     access.require(Action::MembersViewNames, surface)?;
-    let row =
-        sqlx::query("SELECT id, name, description FROM teams WHERE org_id = $1 AND name = $2")
-            .bind(&access.org.id)
-            .bind(name)
-            .fetch_optional(db)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("No team {name:?} in this organization.")))?;
+    let row = sqlx::query(
+        "SELECT id, name, description, member_count FROM teams WHERE org_id = $1 AND name = $2",
+    )
+    .bind(&access.org.id)
+    .bind(name)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| Error::NotFound(format!("No team {name:?} in this organization.")))?;
     let id: String = row.try_get("id")?;
-    let members = sqlx::query_as(
-        "SELECT u.id AS user_id, u.login, u.name FROM team_members m JOIN users u ON u.id = m.user_id \
-         WHERE m.team_id = $1 ORDER BY u.name, u.id",
+    // (The team's id is in the scope: a token from one team's page fits no other.)
+    let scope = format!("team-members:{id}");
+    let request = PageRequest::open(key, &scope, continuation, limit)?;
+    let rows: Vec<(i64, TeamMemberView)> = sqlx::query(
+        "SELECT m.added_at, u.id AS user_id, u.login, u.name FROM team_members m JOIN users u ON u.id = m.user_id \
+         WHERE m.team_id = $1 AND (m.added_at, m.user_id) > ($2, $3) \
+         ORDER BY m.added_at, m.user_id LIMIT $4",
     )
     .bind(&id)
+    .bind(request.after_at(i64::MIN))
+    .bind(request.after_id())
+    .bind(request.fetch())
     .fetch_all(db)
-    .await?;
-    Ok(TeamDetail {
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        members,
+    .await?
+    .iter()
+    .map(|r| -> Result<(i64, TeamMemberView)> {
+        Ok((
+            r.try_get("added_at")?,
+            TeamMemberView {
+                user_id: r.try_get("user_id")?,
+                login: r.try_get("login")?,
+                name: r.try_get("name")?,
+            },
+        ))
     })
+    .collect::<Result<_>>()?;
+    let page = request.page(key, &scope, rows, |(at, m)| Position {
+        at: *at,
+        id: m.user_id.clone(),
+    });
+    let member_count: i64 = row.try_get("member_count")?;
+    Ok((
+        TeamDetail {
+            name: row.try_get("name")?,
+            description: row.try_get("description")?,
+            member_count: member_count.max(0) as u64,
+            members: page.items.into_iter().map(|(_, m)| m).collect(),
+        },
+        page.continuation_token,
+    ))
 }
 
 /// The id of the organization's member (not billing manager) with this email address,

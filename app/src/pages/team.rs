@@ -7,14 +7,15 @@ use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::TeamPage;
 use crate::ui::{any_error, field_error, form_error, ErrorPanel, ErrorText, SubmitButton};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
-use purser_core::navigation::{decode_segment, OrgPage};
+use leptos_router::hooks::{use_params_map, use_query_map};
+use purser_core::navigation::{decode_segment, team_href, OrgPage};
 use purser_core::permissions::allows;
 use purser_core::{Action, Surface};
 
 #[component]
 pub fn TeamDetailPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let add = ServerAction::<AddTeamMember>::new();
     let remove = ServerAction::<RemoveTeamMember>::new();
     let page = Resource::new(
@@ -23,11 +24,12 @@ pub fn TeamDetailPage() -> impl IntoView {
             (
                 p.get("org").unwrap_or_default(),
                 decode_segment(&p.get("team").unwrap_or_default()),
+                query.read().get("after"),
                 add.version().get(),
                 remove.version().get(),
             )
         },
-        |(org, team, ..)| load_team(org, team),
+        |(org, team, after, ..)| load_team(org, team, after),
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -49,7 +51,9 @@ fn TeamView(
 ) -> impl IntoView {
     let may_manage = allows(team.org.role, Action::TeamsManage, Surface::Ui);
     let org = team.org.name.clone();
-    let count = team.team.members.len();
+    let count = team.team.member_count;
+    let next = (team.next.clone())
+        .map(|next| format!("{}?after={next}", team_href(&org, &team.team.name)));
     view! {
         <SettingsNav org=team.org.clone() current=Tab::Teams/>
         <nav class="breadcrumbs" aria-label="Team">
@@ -60,6 +64,7 @@ fn TeamView(
         <p data-testid="team-member-count">{format!("{count} {}", if count == 1 { "member" } else { "members" })}</p>
         {may_manage.then(|| view! { <AddMemberForm org=org.clone() team=team.team.name.clone() action=add/> })}
         <MembersTable team may_manage remove/>
+        {next.map(|href| view! { <p><a href=href>"Next page of members"</a></p> })}
     }
 }
 

@@ -585,11 +585,17 @@ impl Backend for ServerBackend {
         session: Option<String>,
         org: String,
         team: String,
+        after: Option<String>,
     ) -> Result<TeamPage, AppError> {
         ui(async {
             let (_, access) = self.member(session, &org).await?;
+            let (db, key) = (&self.state.db, &self.state.cursors);
+            let (team, next) =
+                resources::team(db, &access, UI, &team, key, after.as_deref(), Some(UI_PAGE))
+                    .await?;
             Ok(TeamPage {
-                team: resources::team(&self.state.db, &access, UI, &team).await?,
+                team,
+                next,
                 org: access.entry(),
             })
         }

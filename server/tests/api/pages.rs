@@ -158,6 +158,56 @@ async fn every_list_walks_page_by_page(app: TestApp) {
     assert_eq!(strings(&managers, "name"), ["Dana Ledger"]);
     assert!(tokens.is_empty());
 
+    // A team's members, in the order they were added, a page at a time.
+    let (_, members) = api(&app, Method::GET, "/api/orgs/acme/members", admin, None).await;
+    let people: Vec<(String, String)> = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["userId"].as_str().unwrap().to_owned(),
+                m["user"]["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(people.len(), 3, "{members}");
+    for (id, _) in people.iter().rev() {
+        let (status, body) = api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/teams/mid/members",
+            admin,
+            Some(json!({"userId": id})),
+        )
+        .await;
+        assert_eq!(status, 204, "{body}");
+    }
+    let (on_team, tokens) = walk(
+        &app,
+        admin,
+        "/api/orgs/acme/teams/mid",
+        "members",
+        "limit",
+        2,
+    )
+    .await;
+    let added: Vec<String> = people.iter().rev().map(|(_, name)| name.clone()).collect();
+    assert_eq!(strings(&on_team, "name"), added, "in the order added");
+    assert_eq!(tokens.len(), 1);
+    let (_, team) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/teams/mid?limit=1",
+        admin,
+        None,
+    )
+    .await;
+    assert_eq!(
+        team["memberCount"], 3,
+        "the whole team's size on every page: {team}"
+    );
+
     // The directory: everyone with a role is listed when it is switched on (in one
     // statement), then read a page at a time by address.
     let (status, body) = api(

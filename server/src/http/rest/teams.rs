@@ -38,8 +38,12 @@ pub struct TeamResponse {
     pub display_name: String,
     pub description: String,
     pub member_count: i64,
+    /// A single team's members: a page of them, in the order they were added.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<TeamMember>>,
+    /// A single team's: where the next page of members starts; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_token: Option<String>,
 }
 
 impl From<TeamView> for TeamResponse {
@@ -51,6 +55,7 @@ impl From<TeamView> for TeamResponse {
             description: t.description,
             member_count: t.member_count,
             members: None,
+            continuation_token: None,
         }
     }
 }
@@ -100,16 +105,27 @@ pub async fn list_teams(
     }))
 }
 
-/// A team and who is on it (admins, members: those who may see member names).
+/// A team and who is on it, a page of members at a time (admins, members: those who
+/// may see member names).
 #[utoipa::path(get, path = "/api/orgs/{org}/teams/{team}", tag = "teams",
-    params(("org" = String, Path), ("team" = String, Path)),
-    responses((status = 200, body = TeamResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
+    params(("org" = String, Path), ("team" = String, Path), ListQuery),
+    responses((status = 200, body = TeamResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
 pub async fn get_team(
     State(state): State<AppState>,
     OrgCtx { access, .. }: OrgCtx,
     Path((_org, team)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<TeamResponse>> {
-    let team = res::team(&state.db, &access, API, &team).await?;
+    let (team, continuation_token) = res::team(
+        &state.db,
+        &access,
+        API,
+        &team,
+        &state.cursors,
+        q.continuation_token.as_deref(),
+        q.limit,
+    )
+    .await?;
     let members: Vec<TeamMember> = team
         .members
         .into_iter()
@@ -126,8 +142,9 @@ pub async fn get_team(
         display_name: team.name.clone(),
         name: team.name,
         description: team.description,
-        member_count: members.len() as i64,
+        member_count: team.member_count as i64,
         members: Some(members),
+        continuation_token,
     }))
 }
 
