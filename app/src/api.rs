@@ -6,7 +6,7 @@
 use crate::backend::OrgChange;
 use crate::error::AppError;
 use crate::model::ResourceKind;
-use crate::model::{AuditPage, Listed, OrgResources, TeamPage, UsageView};
+use crate::model::{AuditPage, Listed, OrgResources, ResourceSection, TeamPage, UsageView};
 use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenView,
 };
@@ -305,8 +305,15 @@ pub async fn change_edition(org: String, edition: Edition) -> Result<(), AppErro
 }
 
 #[server(prefix = "/fn", endpoint = "load_resources")]
-pub async fn load_resources(org: String) -> Result<OrgResources, AppError> {
-    ssr::answer(ssr::backend()?.resources(ssr::session(), org).await)
+pub async fn load_resources(
+    org: String,
+    section: ResourceSection,
+) -> Result<OrgResources, AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .resources(ssr::session(), org, section)
+            .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "create_resource")]

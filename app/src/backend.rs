@@ -3,11 +3,11 @@
 //! method authenticates the session and goes through the same services as the REST API.
 
 use crate::error::AppError;
-use crate::model::ResourceKind;
 use crate::model::{AuditPage, Listed, OrgResources, TeamPage, UsageView};
 use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenView,
 };
+use crate::model::{ResourceKind, ResourceSection};
 use purser_core::billing::CardInput;
 use purser_core::usage::Granularity;
 use purser_core::{Edition, IdentityProvider, InvitedRole, Role};
@@ -112,10 +112,12 @@ pub trait Backend: Send + Sync + 'static {
         org: String,
         change: OrgChange,
     ) -> Result<(), AppError>;
+    /// The lists of one of the organization's resource pages.
     async fn resources(
         &self,
         session: Option<String>,
         org: String,
+        section: ResourceSection,
     ) -> Result<OrgResources, AppError>;
     /// Creates a stack (`name` = project, `extra` = stack), team (`extra` = description),
     /// policy group or pack, or organization token; returns a token's value, shown once.

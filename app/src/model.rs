@@ -141,9 +141,20 @@ pub struct OrgResources {
     pub org: OrgEntry,
     pub stacks: Option<Listed<StackView>>,
     pub teams: Option<Listed<TeamView>>,
-    pub policy_groups: Option<Vec<PolicyView>>,
-    pub policy_packs: Option<Vec<PolicyView>>,
+    pub policy_groups: Option<Listed<PolicyView>>,
+    pub policy_packs: Option<Listed<PolicyView>>,
     pub tokens: Option<Listed<OrgTokenView>>,
+}
+
+/// Which page of [`OrgResources`] is shown: only its lists are read (the others stay
+/// `None`, as for a role that may not list them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceSection {
+    Stacks,
+    Teams,
+    Policies,
+    Tokens,
 }
 
 /// Teams → a team: its members, and (for admins) adding and removing them.

@@ -440,21 +440,73 @@ impl PolicyKind {
     }
 }
 
+/// Which policies a list reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyList<'a> {
+    /// Policy groups, by name.
+    Groups,
+    /// Every pack's versions, by pack name and version.
+    Packs,
+    /// One pack's versions.
+    Pack(&'a str),
+}
+
+impl PolicyList<'_> {
+    fn kind(self) -> PolicyKind {
+        match self {
+            PolicyList::Groups => PolicyKind::Groups,
+            PolicyList::Packs | PolicyList::Pack(_) => PolicyKind::Packs,
+        }
+    }
+}
+
+/// A keyset page of policies (on their unique indexes).
 pub async fn list_policies(
     db: &Db,
     access: &OrgAccess,
     surface: Surface,
-    kind: PolicyKind,
-) -> Result<Vec<PolicyView>> {
-    access.require(kind.list_action(), surface)?;
-    let sql = match kind {
-        PolicyKind::Groups => "SELECT name, NULL AS version, created_at FROM policy_groups WHERE org_id = $1 ORDER BY name",
-        PolicyKind::Packs => "SELECT name, version, created_at FROM policy_packs WHERE org_id = $1 ORDER BY name, version",
+    list: PolicyList<'_>,
+    key: &CursorKey,
+    continuation: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<PolicyView>> {
+    access.require(list.kind().list_action(), surface)?;
+    let org = &access.org.id;
+    let scope = match list {
+        PolicyList::Groups => format!("policy-groups:{org}"),
+        PolicyList::Packs => format!("policy-packs:{org}"),
+        PolicyList::Pack(name) => format!("policy-pack:{org}:{name}"),
     };
-    Ok(sqlx::query_as(sql)
-        .bind(&access.org.id)
-        .fetch_all(db)
-        .await?)
+    let request = PageRequest::open(key, &scope, continuation, limit)?;
+    // A version's position is its pack's name and its number; a group's, its name.
+    let (after_name, after_version) = (request.after_id(), request.after_at(i64::MIN));
+    let query = match list {
+        PolicyList::Groups => sqlx::query_as(
+            "SELECT name, NULL AS version, created_at FROM policy_groups \
+             WHERE org_id = $1 AND name > $2 ORDER BY name LIMIT $3",
+        )
+        .bind(org)
+        .bind(after_name),
+        PolicyList::Packs => sqlx::query_as(
+            "SELECT name, version, created_at FROM policy_packs \
+             WHERE org_id = $1 AND (name, version) > ($2, $3) ORDER BY name, version LIMIT $4",
+        )
+        .bind(org)
+        .bind(after_name)
+        .bind(after_version),
+        PolicyList::Pack(name) => sqlx::query_as(
+            "SELECT name, version, created_at FROM policy_packs \
+             WHERE org_id = $1 AND name = $2 AND version > $3 ORDER BY version LIMIT $4",
+        )
+        .bind(org)
+        .bind(name)
+        .bind(after_version),
+    };
+    let rows: Vec<PolicyView> = query.bind(request.fetch()).fetch_all(db).await?;
+    Ok(request.page(key, &scope, rows, |p| Position {
+        at: p.version.unwrap_or(0),
+        id: p.name.clone(),
+    }))
 }
 
 /// Creates a policy group, or publishes the next version of a policy pack.

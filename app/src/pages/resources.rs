@@ -5,7 +5,7 @@
 use crate::api::{load_audit, load_resources, CreateResource, RevokeOrgToken};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::error::AppError;
-use crate::model::{OrgResources, ResourceKind};
+use crate::model::{OrgResources, ResourceKind, ResourceSection};
 use crate::ui::{
     any_error, format_date, format_date_time, ErrorPanel, ErrorText, MoreNote, SubmitButton,
 };
@@ -20,6 +20,7 @@ use purser_core::{Action, Surface};
 fn resources_page<V: IntoView + 'static>(
     create: ServerAction<CreateResource>,
     revoke: ServerAction<RevokeOrgToken>,
+    section: ResourceSection,
     listed: fn(&OrgResources) -> bool,
     body: impl Fn(OrgResources) -> V + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -32,7 +33,7 @@ fn resources_page<V: IntoView + 'static>(
                 revoke.version().get(),
             )
         },
-        |(org, ..)| load_resources(org),
+        move |(org, ..)| load_resources(org, section),
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -88,6 +89,7 @@ pub fn StacksPage() -> impl IntoView {
     resources_page(
         create,
         revoke,
+        ResourceSection::Stacks,
         |r| r.stacks.is_some(),
         move |r| {
             let may_create = allows(r.org.role, Action::StacksCreate, Surface::Ui);
@@ -119,6 +121,7 @@ pub fn TeamsPage() -> impl IntoView {
     resources_page(
         create,
         revoke,
+        ResourceSection::Teams,
         |r| r.teams.is_some(),
         move |r| {
             let may_create = allows(r.org.role, Action::TeamsCreate, Surface::Ui);
@@ -155,11 +158,18 @@ pub fn PoliciesPage() -> impl IntoView {
     resources_page(
         create,
         revoke,
+        ResourceSection::Policies,
         |r| r.policy_groups.is_some(),
         move |r| {
             let may_groups = allows(r.org.role, Action::PolicyGroupsManage, Surface::Ui);
             let may_packs = allows(r.org.role, Action::PolicyPacksManage, Surface::Ui);
             let (org_g, org_p) = (r.org.name.clone(), r.org.name.clone());
+            let (groups, packs) = (
+                r.policy_groups.unwrap_or_default(),
+                r.policy_packs.unwrap_or_default(),
+            );
+            let (more_groups, shown_groups) = (groups.more, groups.items.len());
+            let (more_packs, shown_packs) = (packs.more, packs.items.len());
             view! {
                 <SettingsNav org=r.org.clone() current=Tab::Policies/>
                 <h1>"Policies"</h1>
@@ -167,17 +177,19 @@ pub fn PoliciesPage() -> impl IntoView {
                     <h2>"Policy groups"</h2>
                     {may_groups.then(|| view! { <CreateForm org=org_g kind=ResourceKind::PolicyGroup name_label="Group name" button="Create group" action=create/> })}
                     <ul data-testid="policy-groups">
-                        {r.policy_groups.unwrap_or_default().into_iter().map(|p| view! { <li>{p.name}</li> }).collect_view()}
+                        {groups.items.into_iter().map(|p| view! { <li>{p.name}</li> }).collect_view()}
                     </ul>
+                    <MoreNote more=more_groups shown=shown_groups what="policy groups"/>
                 </section>
                 <section class="card">
                     <h2>"Policy packs"</h2>
                     {may_packs.then(|| view! { <CreateForm org=org_p kind=ResourceKind::PolicyPack name_label="Pack name" button="Publish version" action=create/> })}
                     <ul data-testid="policy-packs">
-                        {r.policy_packs.unwrap_or_default().into_iter().map(|p| view! {
+                        {packs.items.into_iter().map(|p| view! {
                             <li>{format!("{} v{} · {}", p.name, p.version.unwrap_or(1), format_date(p.created_at))}</li>
                         }).collect_view()}
                     </ul>
+                    <MoreNote more=more_packs shown=shown_packs what="policy pack versions"/>
                 </section>
             }
         },
@@ -191,6 +203,7 @@ pub fn OrgTokensPage() -> impl IntoView {
     resources_page(
         create,
         revoke,
+        ResourceSection::Tokens,
         |r| r.tokens.is_some(),
         move |r| {
             let org = r.org.name.clone();

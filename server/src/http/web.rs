@@ -4,7 +4,7 @@
 use crate::access::OrgAccess;
 use crate::accounts::{self, SignUp, User};
 use crate::error::Error;
-use crate::org_resources::{self as resources, PolicyKind};
+use crate::org_resources::{self as resources, PolicyKind, PolicyList};
 use crate::state::AppState;
 use crate::throttle::Kind as Limit;
 use crate::{audit, billing, directory, invitations, orgs, stacks, tokens};
@@ -12,7 +12,8 @@ use purser_app::backend::{Backend, OrgChange};
 use purser_app::error::AppError;
 use purser_app::model::{
     AuditPage, BillingPage, CreatedToken, IdentityPage, InvitePreview, Listed, Me, MembersPage,
-    OrgResources, PaymentMethodSection, PendingInvitations, ResourceKind, TeamPage,
+    OrgResources, PaymentMethodSection, PendingInvitations, ResourceKind, ResourceSection,
+    TeamPage,
 };
 use purser_core::invitations::may_view_invitations;
 use purser_core::permissions::allows;
@@ -530,52 +531,62 @@ impl Backend for ServerBackend {
         &self,
         session: Option<String>,
         org: String,
+        section: ResourceSection,
     ) -> Result<OrgResources, AppError> {
         ui(async {
             let (_, access) = self.member(session, &org).await?;
             let (db, key, access) = (&self.state.db, &self.state.cursors, &access);
-            Ok(OrgResources {
+            // Only the shown page's lists, each the first page of it.
+            let shows = |s: ResourceSection, action: Action| {
+                s == section && allows(access.role, action, UI)
+            };
+            let mut page = OrgResources {
                 org: access.entry(),
-                stacks: when_allowed(access, Action::StacksList, async {
-                    Ok(listed(
-                        stacks::list(db, access, UI, key, None, Some(UI_PAGE)).await?,
-                    ))
-                })
-                .await?,
-                teams: when_allowed(access, Action::TeamsList, async {
-                    Ok(listed(
-                        resources::list_teams(db, access, UI, key, None, Some(UI_PAGE)).await?,
-                    ))
-                })
-                .await?,
-                policy_groups: when_allowed(
-                    access,
-                    Action::PolicyGroupsList,
-                    resources::list_policies(db, access, UI, PolicyKind::Groups),
-                )
-                .await?,
-                policy_packs: when_allowed(
-                    access,
-                    Action::PolicyPacksList,
-                    resources::list_policies(db, access, UI, PolicyKind::Packs),
-                )
-                .await?,
-                tokens: when_allowed(access, Action::TokensList, async {
-                    Ok(listed(
-                        resources::list_tokens(
-                            db,
-                            access,
-                            UI,
-                            TokenFilter::All,
-                            key,
-                            None,
-                            Some(UI_PAGE),
-                        )
+                stacks: None,
+                teams: None,
+                policy_groups: None,
+                policy_packs: None,
+                tokens: None,
+            };
+            if shows(ResourceSection::Stacks, Action::StacksList) {
+                page.stacks = Some(listed(
+                    stacks::list(db, access, UI, key, None, Some(UI_PAGE)).await?,
+                ));
+            }
+            if shows(ResourceSection::Teams, Action::TeamsList) {
+                page.teams = Some(listed(
+                    resources::list_teams(db, access, UI, key, None, Some(UI_PAGE)).await?,
+                ));
+            }
+            if shows(ResourceSection::Policies, Action::PolicyGroupsList) {
+                let groups = PolicyList::Groups;
+                page.policy_groups = Some(listed(
+                    resources::list_policies(db, access, UI, groups, key, None, Some(UI_PAGE))
                         .await?,
-                    ))
-                })
-                .await?,
-            })
+                ));
+            }
+            if shows(ResourceSection::Policies, Action::PolicyPacksList) {
+                let packs = PolicyList::Packs;
+                page.policy_packs = Some(listed(
+                    resources::list_policies(db, access, UI, packs, key, None, Some(UI_PAGE))
+                        .await?,
+                ));
+            }
+            if shows(ResourceSection::Tokens, Action::TokensList) {
+                page.tokens = Some(listed(
+                    resources::list_tokens(
+                        db,
+                        access,
+                        UI,
+                        TokenFilter::All,
+                        key,
+                        None,
+                        Some(UI_PAGE),
+                    )
+                    .await?,
+                ));
+            }
+            Ok(page)
         }
         .await)
     }

@@ -32,7 +32,11 @@ async fn admins_manage_team_members_from_the_team_page(app: TestApp) {
     assert_eq!(status, 200, "members see the team: {page}");
     assert_eq!(page["team"]["members"][0]["name"], "Bob Builder");
     let (_, list) = app
-        .call_as(&bob, "load_resources", &[("org", "acme")])
+        .call_as(
+            &bob,
+            "load_resources",
+            &[("org", "acme"), ("section", "teams")],
+        )
         .await;
     assert_eq!(list["teams"]["items"][0]["member_count"], 1, "{list}");
 
@@ -96,8 +100,16 @@ async fn admins_manage_team_members_from_the_team_page(app: TestApp) {
     }
     async fn team_size(app: &TestApp, admin: &reqwest::Client) -> serde_json::Value {
         let (_, list) = app
-            .call_as(admin, "load_resources", &[("org", "acme")])
+            .call_as(
+                admin,
+                "load_resources",
+                &[("org", "acme"), ("section", "teams")],
+            )
             .await;
+        // Only the teams page's list is read.
+        for other in ["stacks", "policy_groups", "policy_packs", "tokens"] {
+            assert!(list[other].is_null(), "{other}: {list}");
+        }
         list["teams"]["items"][0]["member_count"].clone()
     }
     assert_eq!(team_size(&app, &alice).await, 2);

@@ -158,6 +158,72 @@ async fn every_list_walks_page_by_page(app: TestApp) {
     assert_eq!(strings(&managers, "name"), ["Dana Ledger"]);
     assert!(tokens.is_empty());
 
+    // Policy groups by name; pack versions by pack and version (a pack spanning two
+    // pages is in both); one pack's versions.
+    for (path, body) in [
+        (
+            "/api/orgs/acme/policygroups",
+            json!({"name": "g-b", "entityType": "stacks"}),
+        ),
+        (
+            "/api/orgs/acme/policygroups",
+            json!({"name": "g-a", "entityType": "stacks"}),
+        ),
+    ] {
+        let (status, body) = api(&app, Method::POST, path, admin, Some(body)).await;
+        assert_eq!(status, 204, "{body}");
+    }
+    let (groups, _) = walk(
+        &app,
+        admin,
+        "/api/orgs/acme/policygroups",
+        "policyGroups",
+        "limit",
+        1,
+    )
+    .await;
+    let groups = strings(&groups, "name");
+    assert!(
+        groups.windows(2).all(|w| w[0] < w[1]),
+        "by name: {groups:?}"
+    );
+    assert!(groups.contains(&"g-a".to_owned()) && groups.contains(&"g-b".to_owned()));
+    for _ in 0..3 {
+        let (status, body) = api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/policypacks",
+            admin,
+            Some(json!({"name": "paged-pack", "displayName": "Paged", "policies": [{}]})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let versions = |body: &Value| -> Vec<i64> {
+        body["policyPacks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["versions"].as_array().unwrap().clone())
+            .map(|v| v.as_i64().unwrap())
+            .collect()
+    };
+    let first_page = "/api/orgs/acme/policypacks?policypack=paged-pack&limit=2";
+    let (status, first) = api(&app, Method::GET, first_page, admin, None).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(versions(&first), [1, 2], "{first}");
+    let next = first["continuationToken"].as_str().unwrap();
+    let (_, second) = api(
+        &app,
+        Method::GET,
+        &format!("{first_page}&continuationToken={next}"),
+        admin,
+        None,
+    )
+    .await;
+    assert_eq!(versions(&second), [3], "{second}");
+    assert!(second.get("continuationToken").is_none(), "{second}");
+
     // A team's members, in the order they were added, a page at a time.
     let (_, members) = api(&app, Method::GET, "/api/orgs/acme/members", admin, None).await;
     let people: Vec<(String, String)> = members["members"]

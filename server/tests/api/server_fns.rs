@@ -117,7 +117,12 @@ fn table() -> Vec<Row> {
             Rule::Org(&[BillingManagersViewNames]),
             &[200],
         ),
-        ("load_resources", vec![org], Rule::Org(&[]), &[200]),
+        (
+            "load_resources",
+            vec![org, ("section", "stacks")],
+            Rule::Org(&[]),
+            &[200],
+        ),
         (
             "invite_by_email",
             vec![org, ("role", "member"), ("emails", "proof@example.com")],

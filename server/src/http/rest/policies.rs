@@ -1,11 +1,11 @@
 //! Policy groups and policy packs.
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiQuery, ListQuery};
 use crate::db::rfc3339;
 use crate::error::{Error, Result};
 use crate::http::answer::ErrorBody;
 use crate::http::caller::OrgCtx;
-use crate::org_resources::{self as res, PolicyKind};
+use crate::org_resources::{self as res, PolicyKind, PolicyList};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -43,18 +43,34 @@ pub struct PolicyGroupSummary {
 #[serde(rename_all = "camelCase")]
 pub struct PolicyGroupsResponse {
     pub policy_groups: Vec<PolicyGroupSummary>,
+    /// Where the next page starts; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_token: Option<String>,
 }
 
-/// Policy groups (admins, members).
-#[utoipa::path(get, path = "/api/orgs/{org}/policygroups", tag = "policies", params(("org" = String, Path)),
-    responses((status = 200, body = PolicyGroupsResponse), (status = 403, body = ErrorBody)), security(("token" = [])))]
+/// Policy groups by name, a page at a time (admins, members).
+#[utoipa::path(get, path = "/api/orgs/{org}/policygroups", tag = "policies", params(("org" = String, Path), ListQuery),
+    responses((status = 200, body = PolicyGroupsResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_policy_groups(
     State(state): State<AppState>,
     OrgCtx { access, .. }: OrgCtx,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<PolicyGroupsResponse>> {
-    let list = res::list_policies(&state.db, &access, API, PolicyKind::Groups).await?;
+    let (key, after) = (&state.cursors, q.continuation_token.as_deref());
+    let list = res::list_policies(
+        &state.db,
+        &access,
+        API,
+        PolicyList::Groups,
+        key,
+        after,
+        q.limit,
+    )
+    .await?;
     Ok(Json(PolicyGroupsResponse {
+        continuation_token: list.continuation_token,
         policy_groups: list
+            .items
             .into_iter()
             .map(|g| PolicyGroupSummary {
                 name: g.name,
@@ -124,16 +140,26 @@ pub struct PolicyPackVersions {
 #[serde(rename_all = "camelCase")]
 pub struct PolicyPacksResponse {
     pub policy_packs: Vec<PolicyPackVersions>,
+    /// Where the next page of versions starts; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_token: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct PolicyPackQuery {
     /// Only the pack of this name.
     pub policypack: Option<String>,
+    /// From the previous page's response.
+    pub continuation_token: Option<String>,
+    /// Versions per page, 1–500 (default 100).
+    pub limit: Option<u32>,
 }
 
-/// Policy packs with their versions (admins, members).
+/// Policy packs with their versions, a page of versions at a time by pack name and
+/// version: a pack whose versions span two pages is in both, with the versions of
+/// each (admins, members).
 #[utoipa::path(get, path = "/api/orgs/{org}/policypacks", tag = "policies", params(("org" = String, Path), PolicyPackQuery),
     responses((status = 200, body = PolicyPacksResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_policy_packs(
@@ -141,13 +167,15 @@ pub async fn list_policy_packs(
     OrgCtx { access, .. }: OrgCtx,
     ApiQuery(q): ApiQuery<PolicyPackQuery>,
 ) -> Result<Json<PolicyPacksResponse>> {
-    let list = res::list_policies(&state.db, &access, API, PolicyKind::Packs).await?;
-    // The list is ordered by name, then version: one entry per name.
+    let which = q
+        .policypack
+        .as_deref()
+        .map_or(PolicyList::Packs, PolicyList::Pack);
+    let (key, after) = (&state.cursors, q.continuation_token.as_deref());
+    let list = res::list_policies(&state.db, &access, API, which, key, after, q.limit).await?;
+    // The page is ordered by name, then version: one entry per name.
     let mut packs: Vec<PolicyPackVersions> = Vec::new();
-    for version in list {
-        if q.policypack.as_deref().is_some_and(|n| n != version.name) {
-            continue;
-        }
+    for version in list.items {
         let number = version.version.unwrap_or(1);
         match packs.last_mut() {
             Some(pack) if pack.name == version.name => pack.versions.push(number),
@@ -161,6 +189,7 @@ pub async fn list_policy_packs(
     }
     Ok(Json(PolicyPacksResponse {
         policy_packs: packs,
+        continuation_token: list.continuation_token,
     }))
 }
 
