@@ -444,8 +444,8 @@ pub async fn purge_expired(db: &Db, lifetimes: SessionLifetimes) -> Result<Purge
     })
 }
 
-/// Purges every hour, from the start. Several instances may all run it: a delete of
-/// what is already gone does nothing.
+/// Purges every hour, from the start, and refreshes the planner's statistics. Several
+/// instances may all run it: a delete of what is already gone does nothing.
 pub fn spawn_purge(db: Db, lifetimes: SessionLifetimes) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -458,6 +458,10 @@ pub fn spawn_purge(db: Db, lifetimes: SessionLifetimes) -> tokio::task::JoinHand
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "purging expired sessions failed"),
+            }
+            // (The hourly round is also when the planner's statistics catch up.)
+            if let Err(e) = db::refresh_statistics(&db).await {
+                tracing::error!(error = %e, "refreshing the planner's statistics failed");
             }
         }
     })

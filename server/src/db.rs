@@ -44,6 +44,26 @@ pub fn kind(db: &Db) -> Kind {
     }
 }
 
+/// Brings the query planner's statistics up to date where the data has changed much
+/// since they were taken. The planner picks among a table's indexes by them (which of
+/// the audit log's indexes serves a filter, say), and a database never analyzed plans
+/// as if every table were small. SQLite: `PRAGMA optimize`, reading at most a thousand
+/// rows of each index it looks at (`analysis_limit`), so it stays quick on any size;
+/// PostgreSQL's autovacuum does this itself.
+pub async fn refresh_statistics(db: &Db) -> Result<(), sqlx::Error> {
+    if kind(db) == Kind::Sqlite {
+        let mut conn = db.acquire().await?;
+        sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(&mut *conn)
+            .await?;
+        // 0x10002: analyze what needs it, looking at every table.
+        sqlx::query("PRAGMA optimize = 0x10002")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error("DATABASE_URL must start with sqlite:// or postgres://, got {0:?}")]

@@ -143,7 +143,9 @@ pub struct Running {
 /// the email addresses of accounts older than logins).
 pub async fn migrate(db: &Db) -> Result<(), crate::error::Error> {
     db::MIGRATOR.run(db).await?;
-    crate::accounts::backfill_logins(db).await
+    crate::accounts::backfill_logins(db).await?;
+    db::refresh_statistics(db).await?;
+    Ok(())
 }
 
 /// Connects, migrates, starts email delivery and begins serving.

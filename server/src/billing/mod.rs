@@ -201,10 +201,15 @@ pub async fn payments(
     let request = PageRequest::open(key, &scope, continuation, limit)?;
     let rows: Vec<PaymentView> = sqlx::query_as(
         "SELECT id, period, created_at, description, amount_cents, currency, status, failure FROM payments \
-         WHERE org_id = $1 AND ($2 = '' OR period < $2) ORDER BY period DESC LIMIT $3",
+         WHERE org_id = $1 AND period < $2 ORDER BY period DESC LIMIT $3",
     )
     .bind(&access.org.id)
-    .bind(request.after_id())
+    // (A plain range, so that a later page starts in the index where the last ended:
+    // `~` sorts after every `YYYY-MM`.)
+    .bind(match request.after_id() {
+        "" => "~",
+        period => period,
+    })
     .bind(request.fetch())
     .fetch_all(db)
     .await?;

@@ -526,6 +526,23 @@ async fn audit_log_and_usage_speak_pulumi(app: TestApp) {
     )
     .await;
     assert_eq!(none["auditLogEvents"], json!([]));
+    // Both filters at once: the event of that kind by that actor only.
+    let event = events[0]["event"].as_str().unwrap().to_owned();
+    let (_, both) = api(
+        &app,
+        Method::GET,
+        &format!("/api/orgs/acme/auditlogs?startTime={start}&userFilter=alice&eventFilter={event}"),
+        &admin,
+        None,
+    )
+    .await;
+    let both = both["auditLogEvents"].as_array().unwrap();
+    assert!(!both.is_empty());
+    assert!(
+        both.iter()
+            .all(|e| e["event"] == event.as_str() && e["user"]["githubLogin"] == "alice"),
+        "{both:?}"
+    );
     let (_, future) = api(
         &app,
         Method::GET,
