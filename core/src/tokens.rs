@@ -38,6 +38,7 @@ pub fn expiry(expires_secs: i64, now_ms: i64) -> Result<Option<i64>, ValueError>
 #[error("Verify your email address before creating an access token.")]
 pub struct UnverifiedTokenOwner;
 
+/// Whether an account may create a personal access token.
 pub fn check_token_owner(email_verified: bool) -> Result<(), UnverifiedTokenOwner> {
     if email_verified {
         Ok(())

@@ -133,6 +133,12 @@ pub async fn list(
     access.require(Action::AuditLogsView, surface)?;
     let scope = format!("audit:{}", access.org.id);
     let request = PageRequest::open_up_to(key, &scope, continuation, limit, MAX_PAGE)?;
+    // An empty filter (`eventFilter=`) is no filter.
+    let filter = Filter {
+        event: filter.event.filter(|e| !e.is_empty()),
+        user: filter.user.filter(|u| !u.is_empty()),
+        ..filter
+    };
     // The actor by login, once; an unknown login has done nothing here.
     let actor = match filter.user {
         None => None,

@@ -216,6 +216,10 @@ pub async fn manage_team(
 ) -> Result<()> {
     access.require(Action::TeamsManage, surface)?;
     let mut tx = db::begin_write(db).await?;
+    // Memberships first, as removing someone from the organization does: on
+    // PostgreSQL that queues the two, so a person leaving is never added to a team
+    // meanwhile (nor counted on it).
+    orgs::lock_memberships(&mut tx, &access.org.id).await?;
     let team_id: String = sqlx::query("SELECT id FROM teams WHERE org_id = $1 AND name = $2")
         .bind(&access.org.id)
         .bind(team)

@@ -200,12 +200,15 @@ async fn roll_up(conn: &mut Conn, org_id: &str, at: i64, delta: i64) -> Result<(
         None => DayRollup::flat(day, 0),
     }
     .changed(at, delta);
-    usage::check_org_total(changed.end_level).map_err(|e| {
-        Error::Invalid(ValueError {
-            field: "resourceCount",
-            message: e.to_string(),
-        })
-    })?;
+    // (Only a report that raises the total is held to the bound.)
+    if delta > 0 {
+        usage::check_org_total(changed.end_level).map_err(|e| {
+            Error::Invalid(ValueError {
+                field: "resourceCount",
+                message: e.to_string(),
+            })
+        })?;
+    }
     sqlx::query(
         "INSERT INTO usage_days (org_id, day, resource_ms, end_level) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (org_id, day) DO UPDATE SET resource_ms = excluded.resource_ms, end_level = excluded.end_level",

@@ -129,6 +129,8 @@ type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
 
 struct Limiter {
     kind: Kind,
+    /// The budget per period (0: no limit).
+    per: u32,
     keyed: Option<Keyed>,
 }
 
@@ -136,8 +138,14 @@ impl Limiter {
     fn new(kind: Kind, per: u32, period: fn(NonZeroU32) -> Quota) -> Limiter {
         Limiter {
             kind,
+            per,
             keyed: NonZeroU32::new(per).map(|n| RateLimiter::keyed(period(n))),
         }
+    }
+
+    /// Whether `n` at once is more than the whole budget.
+    fn fits_never(&self, n: NonZeroU32) -> bool {
+        self.keyed.is_some() && n.get() > self.per
     }
 
     fn check(&self, key: &str) -> Result<(), Error> {
@@ -233,12 +241,20 @@ impl Throttle {
 
     /// Counts `n` of `kind` by this account at once (the addresses of one batch of
     /// invitations): all of them fit in what is left of its budget, or none is sent.
+    /// More than the whole budget is refused as such (422): waiting would not help.
     pub fn check_account_n(&self, kind: Kind, user_id: &str, n: usize) -> Result<(), Error> {
-        let n = u32::try_from(n)
-            .ok()
-            .and_then(NonZeroU32::new)
-            .unwrap_or(NonZeroU32::MIN);
-        self.limiter(kind).check_n(&format!("user:{user_id}"), n)
+        let n = NonZeroU32::new(u32::try_from(n).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
+        let limiter = self.limiter(kind);
+        if limiter.fits_never(n) {
+            return Err(Error::Invalid(purser_core::ValueError {
+                field: "emails",
+                message: format!(
+                    "At most {} can be sent in an hour: send fewer at a time.",
+                    limiter.per
+                ),
+            }));
+        }
+        limiter.check_n(&format!("user:{user_id}"), n)
     }
 
     /// Refuses, before any lookup, an address that failed token authentication too
@@ -455,8 +471,12 @@ mod tests {
         for (n, allowed) in [(3, true), (3, false), (2, true), (1, false)] {
             assert_eq!(t.check_account_n(inv, "u1", n).is_ok(), allowed, "{n}");
         }
-        // More than the whole budget at once is refused, never a panic.
-        assert!(t.check_account_n(inv, "u2", 6).is_err());
+        // More than the whole budget at once is refused as such, never a panic.
+        assert!(matches!(
+            t.check_account_n(inv, "u2", 6),
+            Err(Error::Invalid(_))
+        ));
+        assert!(t.check_account_n(inv, "u3", usize::MAX).is_err());
         assert!(
             t.check_account_n(inv, "u2", 5).is_ok(),
             "the refusal took nothing"

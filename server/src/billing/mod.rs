@@ -199,20 +199,23 @@ pub async fn payments(
     access.require(Action::PaymentsView, surface)?;
     let scope = format!("payments:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
-    let rows: Vec<PaymentView> = sqlx::query_as(
-        "SELECT id, period, created_at, description, amount_cents, currency, status, failure FROM payments \
-         WHERE org_id = $1 AND period < $2 ORDER BY period DESC LIMIT $3",
-    )
-    .bind(&access.org.id)
-    // (A plain range, so that a later page starts in the index where the last ended:
-    // `~` sorts after every `YYYY-MM`.)
-    .bind(match request.after_id() {
-        "" => "~",
-        period => period,
-    })
-    .bind(request.fetch())
-    .fetch_all(db)
-    .await?;
+    // The first page from the newest, a later one from where the last ended: each a
+    // plain range of the index (a sentinel period would sort by the database's
+    // collation, and `($2 = '' OR …)` is no range at all).
+    let query = match request.after_id() {
+        "" => sqlx::query_as(
+            "SELECT id, period, created_at, description, amount_cents, currency, status, failure \
+             FROM payments WHERE org_id = $1 ORDER BY period DESC LIMIT $2",
+        )
+        .bind(&access.org.id),
+        after => sqlx::query_as(
+            "SELECT id, period, created_at, description, amount_cents, currency, status, failure \
+             FROM payments WHERE org_id = $1 AND period < $2 ORDER BY period DESC LIMIT $3",
+        )
+        .bind(&access.org.id)
+        .bind(after),
+    };
+    let rows: Vec<PaymentView> = query.bind(request.fetch()).fetch_all(db).await?;
     Ok(request.page(key, &scope, rows, |p| Position {
         at: 0,
         id: p.period.clone(),

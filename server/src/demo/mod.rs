@@ -224,6 +224,8 @@ async fn ensure_stack_history(
     stack: &str,
     resources: i64,
 ) -> Result<()> {
+    // The stack and the organization's count of stacks, together.
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     let added = sqlx::query(
         "INSERT INTO stacks (id, org_id, project, name, resource_count, created_at) VALUES ($1, $2, $3, $4, 0, $5) \
          ON CONFLICT (org_id, project, name) DO NOTHING",
@@ -233,10 +235,11 @@ async fn ensure_stack_history(
     .bind(project)
     .bind(stack)
     .bind(db::now_ms() - 366 * DAY_MS)
-    .execute(&mut *conn)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
-    crate::orgs::count_stacks(conn, org_id, added as i64).await?;
+    crate::orgs::count_stacks(&mut tx, org_id, added as i64).await?;
+    tx.commit().await?;
     let row = sqlx::query("SELECT s.id, (SELECT COUNT(*) FROM stack_updates u WHERE u.stack_id = s.id) AS n FROM stacks s \
          WHERE s.org_id = $1 AND s.project = $2 AND s.name = $3")
         .bind(org_id)

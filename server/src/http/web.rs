@@ -659,7 +659,9 @@ impl Backend for ServerBackend {
     ) -> Result<usize, AppError> {
         ui(async {
             let (user, access) = self.member(session, &org).await?;
-            // Each address is an email sent: the budget counts them, not requests.
+            // A refused role takes nothing of the budget; then each address is an
+            // email sent: the budget counts them, not requests.
+            access.require(purser_core::invitations::invite_action(role), UI)?;
             let addresses =
                 purser_core::invitations::parse_email_list(std::slice::from_ref(&emails))?;
             self.state

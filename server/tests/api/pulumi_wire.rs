@@ -526,6 +526,24 @@ async fn audit_log_and_usage_speak_pulumi(app: TestApp) {
     )
     .await;
     assert_eq!(none["auditLogEvents"], json!([]));
+    // Empty filters are no filters.
+    let (_, all) = api(
+        &app,
+        Method::GET,
+        &format!("/api/orgs/acme/auditlogs?startTime={start}"),
+        &admin,
+        None,
+    )
+    .await;
+    let (_, empty) = api(
+        &app,
+        Method::GET,
+        &format!("/api/orgs/acme/auditlogs?startTime={start}&userFilter=&eventFilter="),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(empty, all);
     // Both filters at once: the event of that kind by that actor only.
     let event = events[0]["event"].as_str().unwrap().to_owned();
     let (_, both) = api(

@@ -328,6 +328,17 @@ async fn an_organization_reports_at_most_a_billion_resources(app: TestApp) {
         1_000_000_000,
         "the refused report left nothing"
     );
+    // A report that lowers the total is never refused.
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        "/api/orgs/acme/stacks/rest/prod/updates",
+        &admin,
+        Some(json!({"resourceCount": 0})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(summary().await, 1_000_000_000 - rest);
     let (_, stacks) = api(
         &app,
         Method::GET,

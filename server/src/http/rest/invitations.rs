@@ -217,12 +217,6 @@ pub async fn invite_batch(
     let emails: Vec<String> = body.invites.iter().map(|i| i.email.clone()).collect();
     // Every address and role is checked before anything is sent.
     purser_core::invitations::parse_email_list(&emails)?;
-    // Each address is an email sent: the budget counts them, not requests.
-    state.throttle.check_account_n(
-        crate::throttle::Kind::Invitation,
-        &actor.id,
-        body.invites.len(),
-    )?;
     let roles = body
         .invites
         .iter()
@@ -231,6 +225,12 @@ pub async fn invite_batch(
     for role in &roles {
         access.require(purser_core::invitations::invite_action(*role), API)?;
     }
+    // Each address is an email sent: the budget counts them, not requests.
+    state.throttle.check_account_n(
+        crate::throttle::Kind::Invitation,
+        &actor.id,
+        body.invites.len(),
+    )?;
     let mut answer = BatchInviteResponse {
         sent_invites: Vec::new(),
         failed_invites: Vec::new(),
