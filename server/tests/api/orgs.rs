@@ -264,6 +264,25 @@ async fn the_openapi_document_describes_every_route() {
         );
     }
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
+    // Every list's page size says its bounds, so that a client (and schemathesis) knows
+    // `limit=0` is refused.
+    let mut limits = 0;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                if param["name"] == "limit" {
+                    limits += 1;
+                    let schema = &param["schema"];
+                    assert_eq!(schema["minimum"], 1, "{method} {path}: {schema}");
+                    assert!(
+                        schema["maximum"].as_i64().is_some(),
+                        "{method} {path}: {schema}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(limits >= 10, "{limits} limits");
 }
 
 async fn roles_change_between_admin_and_member_and_an_admin_always_remains(app: TestApp) {

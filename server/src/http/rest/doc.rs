@@ -156,41 +156,12 @@ fn response_property(schema: &str, property: &str) -> Option<Constraint> {
     }
 }
 
-/// Constraints of path and query parameters: (path, parameter, constraint).
+/// Constraints of path and query parameters: (path, parameter, constraint). A `limit`
+/// not named here is a list's page size, 1 to [`orgs::MAX_PAGE`].
 fn parameter_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
     use Constraint::*;
     vec![
-        (
-            "/api/orgs/{org}/members",
-            "limit",
-            Range(1, orgs::MAX_PAGE.into()),
-        ),
         ("/api/orgs/{org}/invites", "role", OneOf(invitable_roles())),
-        (
-            "/api/orgs/{org}/invites",
-            "limit",
-            Range(1, orgs::MAX_PAGE.into()),
-        ),
-        (
-            "/api/orgs/{org}/billing-managers",
-            "limit",
-            Range(1, orgs::MAX_PAGE.into()),
-        ),
-        (
-            "/api/orgs/{org}/billing/payments",
-            "limit",
-            Range(1, orgs::MAX_PAGE.into()),
-        ),
-        (
-            "/api/orgs/{org}/stacks",
-            "limit",
-            Range(1, orgs::MAX_PAGE.into()),
-        ),
-        (
-            "/api/orgs/{org}/teams",
-            "limit",
-            Range(1, orgs::MAX_PAGE.into()),
-        ),
         (
             "/api/user/tokens",
             "maxResults",
@@ -240,6 +211,7 @@ fn parameter_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
 impl utoipa::Modify for Conventions {
     fn modify(&self, openapi: &mut OpenApi) {
         let parameters = parameter_constraints();
+        let page_size = Constraint::Range(1, orgs::MAX_PAGE.into());
         let mut request_bodies = Vec::new();
         for (path, item) in openapi.paths.paths.iter_mut() {
             let in_org = path.starts_with("/api/orgs/{org}");
@@ -259,7 +231,8 @@ impl utoipa::Modify for Conventions {
                     let constraint = parameters
                         .iter()
                         .find(|(p, name, _)| p == path && *name == param.name)
-                        .map(|(_, _, c)| c);
+                        .map(|(_, _, c)| c)
+                        .or((param.name == "limit").then_some(&page_size));
                     constrain_parameter(param, constraint);
                 }
                 let body_schemas = op
