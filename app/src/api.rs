@@ -308,10 +308,13 @@ pub async fn change_edition(org: String, edition: Edition) -> Result<(), AppErro
 pub async fn load_resources(
     org: String,
     section: ResourceSection,
+    after: Option<String>,
+    packs_after: Option<String>,
 ) -> Result<OrgResources, AppError> {
+    let backend = ssr::backend()?;
     ssr::answer(
-        ssr::backend()?
-            .resources(ssr::session(), org, section)
+        backend
+            .resources(ssr::session(), org, section, after, packs_after)
             .await,
     )
 }
@@ -372,6 +375,14 @@ pub async fn load_usage(
 }
 
 #[server(prefix = "/fn", endpoint = "load_audit")]
-pub async fn load_audit(org: String, event: Option<String>) -> Result<AuditPage, AppError> {
-    ssr::answer(ssr::backend()?.audit(ssr::session(), org, event).await)
+pub async fn load_audit(
+    org: String,
+    event: Option<String>,
+    after: Option<String>,
+) -> Result<AuditPage, AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .audit(ssr::session(), org, event, after)
+            .await,
+    )
 }

@@ -112,12 +112,15 @@ pub trait Backend: Send + Sync + 'static {
         org: String,
         change: OrgChange,
     ) -> Result<(), AppError>;
-    /// The lists of one of the organization's resource pages.
+    /// The lists of one of the organization's resource pages: a page of each, from
+    /// `after` (on the Policies page, its groups'; `packs_after`, its pack versions').
     async fn resources(
         &self,
         session: Option<String>,
         org: String,
         section: ResourceSection,
+        after: Option<String>,
+        packs_after: Option<String>,
     ) -> Result<OrgResources, AppError>;
     /// Creates a stack (`name` = project, `extra` = stack), team (`extra` = description),
     /// policy group or pack, or organization token; returns a token's value, shown once.
@@ -150,6 +153,7 @@ pub trait Backend: Send + Sync + 'static {
         session: Option<String>,
         org: String,
         event: Option<String>,
+        after: Option<String>,
     ) -> Result<AuditPage, AppError>;
     /// Whether cookies must carry `Secure` (the server is reached over https).
     fn secure_cookies(&self) -> bool;

@@ -67,12 +67,13 @@ pub struct BillingPage {
     pub usage: Option<UsageView>,
 }
 
-/// The first page of a list, and whether more follow (the REST API pages through
-/// all of it): a page of the UI costs the same however long the list is.
+/// A page of a list, whether more follow, and where the next page starts (for a page
+/// that links to it): a page of the UI costs the same however long the list is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listed<T> {
     pub items: Vec<T>,
     pub more: bool,
+    pub next: Option<String>,
 }
 
 impl<T> Default for Listed<T> {
@@ -80,6 +81,7 @@ impl<T> Default for Listed<T> {
         Listed {
             items: Vec::new(),
             more: false,
+            next: None,
         }
     }
 }
@@ -170,5 +172,7 @@ pub struct TeamPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {
     pub org: OrgEntry,
+    /// A page of entries, newest first, and where the next page starts.
     pub entries: Vec<AuditEntry>,
+    pub next: Option<String>,
 }

@@ -131,6 +131,23 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
     }
 }
 
+/// The link under a list to its next page (`?{param}=` the list's continuation), when
+/// there is one.
+#[component]
+pub fn NextPage(
+    /// The page's own path, e.g. `/acme/stacks`.
+    path: String,
+    #[prop(default = "after")] param: &'static str,
+    next: Option<String>,
+    what: &'static str,
+) -> impl IntoView {
+    // (A path may carry a query of its own already, such as a filter.)
+    let join = if path.contains('?') { '&' } else { '?' };
+    next.map(|next| {
+        view! { <p><a href=format!("{path}{join}{param}={next}")>{format!("Next page of {what}")}</a></p> }
+    })
+}
+
 /// Said under a list when it shows only its first page.
 #[component]
 pub fn MoreNote(more: bool, shown: usize, what: &'static str) -> impl IntoView {

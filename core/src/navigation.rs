@@ -100,8 +100,14 @@ impl OrgPage {
 /// `/<org>/teams/<team>`: a team's page. Team names may hold spaces, so the name is
 /// percent-encoded as one path segment.
 pub fn team_href(org: &str, team: &str) -> String {
-    let mut out = format!("/{org}/teams/");
-    for b in team.bytes() {
+    format!("/{org}/teams/{}", encode_component(team))
+}
+
+/// Text percent-encoded to stand as one path segment or query value: every byte but
+/// letters, digits, `-`, `_` and `.` as `%XX`.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
@@ -169,6 +175,19 @@ mod tests {
         ];
         for (role, expected) in table {
             assert_eq!(pages_for(role).collect::<Vec<_>>(), expected, "{role}");
+        }
+    }
+
+    #[test]
+    fn components_are_encoded_whole() {
+        for (text, encoded) in [
+            ("invitation.failed", "invitation.failed"),
+            ("a&after=x", "a%26after%3Dx"),
+            ("é ?#/", "%C3%A9%20%3F%23%2F"),
+            ("", ""),
+        ] {
+            assert_eq!(encode_component(text), encoded, "{text:?}");
+            assert_eq!(decode_segment(encoded), text, "{encoded:?}");
         }
     }
 

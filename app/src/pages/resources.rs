@@ -7,16 +7,17 @@ use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::error::AppError;
 use crate::model::{OrgResources, ResourceKind, ResourceSection};
 use crate::ui::{
-    any_error, format_date, format_date_time, ErrorPanel, ErrorText, MoreNote, SubmitButton,
+    any_error, format_date, format_date_time, ErrorPanel, ErrorText, NextPage, SubmitButton,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use purser_core::navigation::team_href;
+use purser_core::navigation::{encode_component, team_href, OrgPage};
 use purser_core::permissions::allows;
 use purser_core::{Action, Surface};
 
 /// Loads the resources and renders `body` with them, reloading after each action; a
 /// role that may not list the page's resource (`listed` is false) gets "Not allowed".
+/// The page's lists start where the query's `after` (and `packs_after`) say.
 fn resources_page<V: IntoView + 'static>(
     create: ServerAction<CreateResource>,
     revoke: ServerAction<RevokeOrgToken>,
@@ -25,15 +26,18 @@ fn resources_page<V: IntoView + 'static>(
     body: impl Fn(OrgResources) -> V + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let page = Resource::new(
         move || {
+            let q = query.read();
             (
                 params.read().get("org").unwrap_or_default(),
+                (q.get("after"), q.get("packs_after")),
                 create.version().get(),
                 revoke.version().get(),
             )
         },
-        move |(org, ..)| load_resources(org, section),
+        move |(org, (after, packs_after), ..)| load_resources(org, section, after, packs_after),
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -95,7 +99,7 @@ pub fn StacksPage() -> impl IntoView {
             let may_create = allows(r.org.role, Action::StacksCreate, Surface::Ui);
             let org = r.org.name.clone();
             let stacks = r.stacks.unwrap_or_default();
-            let (more, shown) = (stacks.more, stacks.items.len());
+            let path = OrgPage::Stacks.href(&org);
             view! {
                 <SettingsNav org=r.org.clone() current=Tab::Stacks/>
                 <h1>"Stacks"</h1>
@@ -108,7 +112,7 @@ pub fn StacksPage() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-                <MoreNote more shown what="stacks"/>
+                <NextPage path next=stacks.next what="stacks"/>
             }
         },
     )
@@ -128,7 +132,7 @@ pub fn TeamsPage() -> impl IntoView {
             let org = r.org.name.clone();
             let org_name = r.org.name.clone();
             let teams = r.teams.unwrap_or_default();
-            let (more, shown) = (teams.more, teams.items.len());
+            let path = OrgPage::Teams.href(&org_name);
             view! {
                 <SettingsNav org=r.org.clone() current=Tab::Teams/>
                 <h1>"Teams"</h1>
@@ -145,7 +149,7 @@ pub fn TeamsPage() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-                <MoreNote more shown what="teams"/>
+                <NextPage path next=teams.next what="teams"/>
             }
         },
     )
@@ -168,8 +172,7 @@ pub fn PoliciesPage() -> impl IntoView {
                 r.policy_groups.unwrap_or_default(),
                 r.policy_packs.unwrap_or_default(),
             );
-            let (more_groups, shown_groups) = (groups.more, groups.items.len());
-            let (more_packs, shown_packs) = (packs.more, packs.items.len());
+            let path = OrgPage::Policies.href(&org_g);
             view! {
                 <SettingsNav org=r.org.clone() current=Tab::Policies/>
                 <h1>"Policies"</h1>
@@ -179,7 +182,7 @@ pub fn PoliciesPage() -> impl IntoView {
                     <ul data-testid="policy-groups">
                         {groups.items.into_iter().map(|p| view! { <li>{p.name}</li> }).collect_view()}
                     </ul>
-                    <MoreNote more=more_groups shown=shown_groups what="policy groups"/>
+                    <NextPage path=path.clone() next=groups.next what="policy groups"/>
                 </section>
                 <section class="card">
                     <h2>"Policy packs"</h2>
@@ -189,7 +192,7 @@ pub fn PoliciesPage() -> impl IntoView {
                             <li>{format!("{} v{} · {}", p.name, p.version.unwrap_or(1), format_date(p.created_at))}</li>
                         }).collect_view()}
                     </ul>
-                    <MoreNote more=more_packs shown=shown_packs what="policy pack versions"/>
+                    <NextPage path param="packs_after" next=packs.next what="policy pack versions"/>
                 </section>
             }
         },
@@ -208,7 +211,7 @@ pub fn OrgTokensPage() -> impl IntoView {
         move |r| {
             let org = r.org.name.clone();
             let tokens = r.tokens.unwrap_or_default();
-            let (more, shown) = (tokens.more, tokens.items.len());
+            let path = OrgPage::Tokens.href(&org);
             view! {
                 <SettingsNav org=r.org.clone() current=Tab::Tokens/>
                 <h1>"Organization access tokens"</h1>
@@ -240,7 +243,7 @@ pub fn OrgTokensPage() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-                <MoreNote more shown what="tokens"/>
+                <NextPage path next=tokens.next what="tokens"/>
             }
         },
     )
@@ -252,18 +255,26 @@ pub fn AuditLogPage() -> impl IntoView {
     let query = use_query_map();
     let page = Resource::new(
         move || {
+            let q = query.read();
             (
                 params.read().get("org").unwrap_or_default(),
-                query.read().get("event"),
+                q.get("event"),
+                q.get("after"),
             )
         },
-        |(org, event)| load_audit(org, event),
+        |(org, event, after)| load_audit(org, event, after),
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(p) => view! {
+                    Ok(p) => {
+                    // The next page keeps the filter.
+                    let path = match query.read_untracked().get("event").filter(|e| !e.is_empty()) {
+                        Some(event) => format!("{}?event={}", OrgPage::Audit.href(&p.org.name), encode_component(&event)),
+                        None => OrgPage::Audit.href(&p.org.name),
+                    };
+                    view! {
                         <SettingsNav org=p.org.clone() current=Tab::Audit/>
                         <h1>"Audit log"</h1>
                         <form method="get" class="row">
@@ -279,7 +290,9 @@ pub fn AuditLogPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
+                        <NextPage path next=p.next what="entries"/>
+                    }.into_any()
+                    }
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}

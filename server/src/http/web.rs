@@ -27,12 +27,15 @@ const UI: Surface = Surface::Ui;
 /// How many rows a page of the UI lists (the REST API pages through the rest), and
 /// how many payments Billing & usage shows (two years).
 const UI_PAGE: u32 = 25;
+/// The audit log's page in the UI: its entries are one line each.
+const AUDIT_UI_PAGE: u32 = 100;
 const UI_PAYMENTS: u32 = 24;
 
 /// The first page of a list as the UI shows it.
 fn listed<T>(page: crate::cursor::Page<T>) -> Listed<T> {
     Listed {
         more: page.continuation_token.is_some(),
+        next: page.continuation_token,
         items: page.items,
     }
 }
@@ -532,14 +535,18 @@ impl Backend for ServerBackend {
         session: Option<String>,
         org: String,
         section: ResourceSection,
+        after: Option<String>,
+        packs_after: Option<String>,
     ) -> Result<OrgResources, AppError> {
         ui(async {
             let (_, access) = self.member(session, &org).await?;
             let (db, key, access) = (&self.state.db, &self.state.cursors, &access);
-            // Only the shown page's lists, each the first page of it.
+            // Only the shown page's lists, a page of each.
             let shows = |s: ResourceSection, action: Action| {
                 s == section && allows(access.role, action, UI)
             };
+            let (after, packs_after) = (after.as_deref(), packs_after.as_deref());
+            let size = Some(UI_PAGE);
             let mut page = OrgResources {
                 org: access.entry(),
                 stacks: None,
@@ -549,42 +556,27 @@ impl Backend for ServerBackend {
                 tokens: None,
             };
             if shows(ResourceSection::Stacks, Action::StacksList) {
-                page.stacks = Some(listed(
-                    stacks::list(db, access, UI, key, None, Some(UI_PAGE)).await?,
-                ));
+                let stacks = stacks::list(db, access, UI, key, after, size).await?;
+                page.stacks = Some(listed(stacks));
             }
             if shows(ResourceSection::Teams, Action::TeamsList) {
-                page.teams = Some(listed(
-                    resources::list_teams(db, access, UI, key, None, Some(UI_PAGE)).await?,
-                ));
+                let teams = resources::list_teams(db, access, UI, key, after, size).await?;
+                page.teams = Some(listed(teams));
             }
             if shows(ResourceSection::Policies, Action::PolicyGroupsList) {
                 let groups = PolicyList::Groups;
-                page.policy_groups = Some(listed(
-                    resources::list_policies(db, access, UI, groups, key, None, Some(UI_PAGE))
-                        .await?,
-                ));
+                let groups = resources::list_policies(db, access, UI, groups, key, after, size);
+                page.policy_groups = Some(listed(groups.await?));
             }
             if shows(ResourceSection::Policies, Action::PolicyPacksList) {
                 let packs = PolicyList::Packs;
-                page.policy_packs = Some(listed(
-                    resources::list_policies(db, access, UI, packs, key, None, Some(UI_PAGE))
-                        .await?,
-                ));
+                let packs = resources::list_policies(db, access, UI, packs, key, packs_after, size);
+                page.policy_packs = Some(listed(packs.await?));
             }
             if shows(ResourceSection::Tokens, Action::TokensList) {
-                page.tokens = Some(listed(
-                    resources::list_tokens(
-                        db,
-                        access,
-                        UI,
-                        TokenFilter::All,
-                        key,
-                        None,
-                        Some(UI_PAGE),
-                    )
-                    .await?,
-                ));
+                let all = TokenFilter::All;
+                let tokens = resources::list_tokens(db, access, UI, all, key, after, size);
+                page.tokens = Some(listed(tokens.await?));
             }
             Ok(page)
         }
@@ -632,6 +624,7 @@ impl Backend for ServerBackend {
         session: Option<String>,
         org: String,
         event: Option<String>,
+        after: Option<String>,
     ) -> Result<AuditPage, AppError> {
         ui(async {
             let (_, access) = self.member(session, &org).await?;
@@ -640,10 +633,19 @@ impl Backend for ServerBackend {
                 event: event.as_deref().filter(|e| !e.is_empty()),
                 ..Default::default()
             };
+            let page = audit::list(
+                db,
+                &access,
+                UI,
+                filter,
+                key,
+                after.as_deref(),
+                Some(AUDIT_UI_PAGE),
+            )
+            .await?;
             Ok(AuditPage {
-                entries: audit::list(db, &access, UI, filter, key, None, Some(200))
-                    .await?
-                    .items,
+                entries: page.items,
+                next: page.continuation_token,
                 org: access.entry(),
             })
         }

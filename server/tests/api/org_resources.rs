@@ -5,8 +5,85 @@ use serde_json::json;
 
 on_both_databases!(
     teams_tokens_and_policies_work_and_are_audited,
-    admins_manage_team_members_from_the_team_page
+    admins_manage_team_members_from_the_team_page,
+    the_stacks_page_links_to_its_next_page,
+    the_audit_log_page_links_to_its_next_page_keeping_the_filter
 );
+
+/// The audit log shows 100 entries and links to the next, keeping the event filter.
+async fn the_audit_log_page_links_to_its_next_page_keeping_the_filter(app: TestApp) {
+    let admin = crate::helpers::demo_tokens(&app).await.admin;
+    for i in 0..105 {
+        let (status, body) = api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/teams",
+            &admin,
+            Some(json!({"name": format!("t-{i:03}")})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let alice = signed_in(&app, "alice@acme.example", "alice-demo-password").await;
+    let get = |path: String| {
+        let (alice, url) = (alice.clone(), app.url(&path));
+        async move { alice.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let first = get("/acme/settings/audit?event=team.created".into()).await;
+    let marker = "href=\"/acme/settings/audit?event=team.created&amp;after=";
+    let at = first
+        .find(marker)
+        .expect("a link to the next page, with the filter");
+    let href = first[at + 6..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(
+        first.contains("t-104") && !first.contains("t-004"),
+        "newest first"
+    );
+    let second = get(href).await;
+    assert!(
+        second.contains("t-004") && second.contains("t-000"),
+        "the rest"
+    );
+    assert!(!second.contains("t-104"));
+    assert!(!second.contains("Next page of entries"), "the last page");
+}
+
+/// A page of 25 stacks and a link to the next, which shows the rest: a person reaches
+/// every stack by clicking.
+async fn the_stacks_page_links_to_its_next_page(app: TestApp) {
+    let admin = crate::helpers::demo_tokens(&app).await.admin;
+    for i in 0..30 {
+        let (status, body) = api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/stacks",
+            &admin,
+            Some(json!({"project": format!("zz-{i:02}"), "name": "prod"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let alice = signed_in(&app, "alice@acme.example", "alice-demo-password").await;
+    let page = |path: String| {
+        let alice = alice.clone();
+        let url = app.url(&path);
+        async move { alice.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let first = page("/acme/stacks".into()).await;
+    assert!(!first.contains("zz-29"), "the first page stops at 25");
+    let marker = "href=\"/acme/stacks?after=";
+    let at = first.find(marker).expect("a link to the next page");
+    let href = &first[at + 6..];
+    let href = &href[..href.find('"').unwrap()];
+    assert!(first.contains("Next page of stacks"));
+    let second = page(href.to_owned()).await;
+    assert!(second.contains("zz-29"), "the next page has the rest");
+    assert!(!second.contains("Next page of stacks"), "and is the last");
+}
 
 /// The team page's calls: an admin adds a member by email address and removes them;
 /// the team list counts them; billing managers and unknown addresses are refused.
