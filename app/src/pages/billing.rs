@@ -11,10 +11,11 @@ use crate::components::usage_chart::UsageChart;
 use crate::model::{BillingPage, Listed, UsageView};
 use crate::ui::{
     any_error, field_error, form_error, format_date, format_money, ErrorPanel, ErrorText, MoreNote,
-    SubmitButton,
+    NextPage, SubmitButton,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use purser_core::navigation::OrgPage;
 use purser_core::permissions::allows;
 use purser_core::usage::{Granularity, LOOKBACK_CHOICES};
 use purser_core::{Action, Edition, InvitedRole, Role, Surface};
@@ -115,10 +116,7 @@ fn BillingView(page: BillingPage, actions: Actions) -> impl IntoView {
             } else {
                 view! { <NamesOnly page=page.clone()/> }.into_any()
             }}
-            {page.billing_managers_next.clone().map(|next| {
-                let org = org.clone();
-                view! { <p><a href=format!("/{org}/settings/billing?after={next}")>"Next page of billing managers"</a></p> }
-            })}
+            <NextPage path=OrgPage::Billing.href(&org) next=page.billing_managers_next.clone() what="billing managers"/>
             {page.invitations.clone().map(|list| view! {
                 <h3>"Pending invitations"</h3>
                 <InvitationsTable org=org.clone() invitations=list resend=actions.resend revoke=actions.revoke testid="bm-invitations"/>

@@ -3,9 +3,10 @@
 use crate::api::{load_identity, AddDirectoryEmail, RemoveDirectoryEmail, SetIdentityProvider};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::IdentityPage;
-use crate::ui::{any_error, ErrorPanel, ErrorText, SubmitButton};
+use crate::ui::{any_error, ErrorPanel, ErrorText, NextPage, SubmitButton};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use purser_core::navigation::OrgPage;
 use purser_core::IdentityProvider;
 
 #[component]
@@ -93,10 +94,7 @@ fn IdentityView(
                     }
                 }).collect_view()}
             </ul>
-            {page.next.clone().map(|next| {
-                let org = page.org.name.clone();
-                view! { <p><a href=format!("/{org}/settings/identity?after={next}")>"Next page"</a></p> }
-            })}
+            <NextPage path=OrgPage::Identity.href(&page.org.name) next=page.next.clone() what="addresses"/>
         </section>
     }
 }

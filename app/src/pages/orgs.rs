@@ -10,11 +10,12 @@ use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::MembersPage as Members;
 use crate::ui::{
     any_error, field_error, form_error, format_date, use_soft_navigate, ErrorPanel, ErrorText,
-    SubmitButton,
+    NextPage, SubmitButton,
 };
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use purser_core::navigation::OrgPage;
 use purser_core::permissions::allows;
 use purser_core::{Action, Edition, InvitedRole, Role, Surface};
 
@@ -178,10 +179,7 @@ fn MembersView(
                     .collect_view()}
             </tbody>
         </table>
-        {members.next.map(|next| {
-            let org = org.clone();
-            view! { <p><a href=format!("/{org}/settings/members?after={next}")>"Next page"</a></p> }
-        })}
+        <NextPage path=OrgPage::Members.href(&org) next=members.next what="members"/>
         {may_invite.then(|| {
             let org = org.clone();
             view! {

@@ -5,7 +5,9 @@ use crate::api::{load_team, AddTeamMember, RemoveTeamMember};
 use crate::components::dialog::{self, Dialog, DialogRef};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::TeamPage;
-use crate::ui::{any_error, field_error, form_error, ErrorPanel, ErrorText, SubmitButton};
+use crate::ui::{
+    any_error, field_error, form_error, ErrorPanel, ErrorText, NextPage, SubmitButton,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use purser_core::navigation::{decode_segment, team_href, OrgPage};
@@ -52,8 +54,7 @@ fn TeamView(
     let may_manage = allows(team.org.role, Action::TeamsManage, Surface::Ui);
     let org = team.org.name.clone();
     let count = team.team.member_count;
-    let next = (team.next.clone())
-        .map(|next| format!("{}?after={next}", team_href(&org, &team.team.name)));
+    let (path, next) = (team_href(&org, &team.team.name), team.next.clone());
     view! {
         <SettingsNav org=team.org.clone() current=Tab::Teams/>
         <nav class="breadcrumbs" aria-label="Team">
@@ -64,7 +65,7 @@ fn TeamView(
         <p data-testid="team-member-count">{format!("{count} {}", if count == 1 { "member" } else { "members" })}</p>
         {may_manage.then(|| view! { <AddMemberForm org=org.clone() team=team.team.name.clone() action=add/> })}
         <MembersTable team may_manage remove/>
-        {next.map(|href| view! { <p><a href=href>"Next page of members"</a></p> })}
+        <NextPage path next what="members"/>
     }
 }
 
