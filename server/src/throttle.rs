@@ -143,27 +143,33 @@ impl Limiter {
         }
     }
 
-    /// Whether `n` at once is more than the whole budget.
-    fn fits_never(&self, n: NonZeroU32) -> bool {
-        self.keyed.is_some() && n.get() > self.per
-    }
-
     fn check(&self, key: &str) -> Result<(), Error> {
         self.check_n(key, NonZeroU32::MIN)
     }
 
-    /// Takes `n` from the key's budget at once, or nothing.
+    /// Takes `n` from the key's budget at once, or nothing. More than the whole budget
+    /// (only a batch asks for more than one) is refused as such, a 422: waiting would
+    /// not help. (Checked here: governor's arithmetic overflows on such an `n`.)
     fn check_n(&self, key: &str, n: NonZeroU32) -> Result<(), Error> {
         let Some(keyed) = &self.keyed else {
             return Ok(());
         };
+        if n.get() > self.per {
+            return Err(Error::Invalid(purser_core::ValueError {
+                field: "emails",
+                message: format!(
+                    "At most {} can be sent in an hour: send fewer at a time.",
+                    self.per
+                ),
+            }));
+        }
         match keyed.check_key_n(&key.to_owned(), n) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(not_until)) => Err(too_many(
                 self.kind.message(),
                 not_until.wait_time_from(DefaultClock::default().now()),
             )),
-            // More than the whole budget: waiting would not help.
+            // (Cannot happen: `n` fits the budget, checked above.)
             Err(_) => Err(too_many(self.kind.message(), Duration::from_secs(3600))),
         }
     }
@@ -244,17 +250,7 @@ impl Throttle {
     /// More than the whole budget is refused as such (422): waiting would not help.
     pub fn check_account_n(&self, kind: Kind, user_id: &str, n: usize) -> Result<(), Error> {
         let n = NonZeroU32::new(u32::try_from(n).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
-        let limiter = self.limiter(kind);
-        if limiter.fits_never(n) {
-            return Err(Error::Invalid(purser_core::ValueError {
-                field: "emails",
-                message: format!(
-                    "At most {} can be sent in an hour: send fewer at a time.",
-                    limiter.per
-                ),
-            }));
-        }
-        limiter.check_n(&format!("user:{user_id}"), n)
+        self.limiter(kind).check_n(&format!("user:{user_id}"), n)
     }
 
     /// Refuses, before any lookup, an address that failed token authentication too
