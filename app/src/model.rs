@@ -67,20 +67,25 @@ pub struct BillingPage {
     pub usage: Option<UsageView>,
 }
 
-/// A page of a list, whether more follow, and where the next page starts (for a page
-/// that links to it): a page of the UI costs the same however long the list is.
+/// A page of a list, and where the next page starts when more follow: a page of the
+/// UI costs the same however long the list is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listed<T> {
     pub items: Vec<T>,
-    pub more: bool,
     pub next: Option<String>,
+}
+
+impl<T> Listed<T> {
+    /// Whether more entries follow this page.
+    pub fn more(&self) -> bool {
+        self.next.is_some()
+    }
 }
 
 impl<T> Default for Listed<T> {
     fn default() -> Self {
         Listed {
             items: Vec::new(),
-            more: false,
             next: None,
         }
     }

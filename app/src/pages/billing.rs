@@ -305,7 +305,7 @@ fn PaymentMethodSection(
 
 #[component]
 fn PaymentsSection(payments: Listed<crate::model::PaymentView>) -> impl IntoView {
-    let (more, shown) = (payments.more, payments.items.len());
+    let (more, shown) = (payments.more(), payments.items.len());
     let payments = payments.items;
     view! {
         <section class="card" aria-labelledby="payments-title">

@@ -64,7 +64,7 @@ pub fn TokensPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <MoreNote more=list.more shown=list.items.len() what="tokens"/>
+                        <MoreNote more=list.more() shown=list.items.len() what="tokens"/>
                     }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }

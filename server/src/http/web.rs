@@ -34,7 +34,6 @@ const UI_PAYMENTS: u32 = 24;
 /// The first page of a list as the UI shows it.
 fn listed<T>(page: crate::cursor::Page<T>) -> Listed<T> {
     Listed {
-        more: page.continuation_token.is_some(),
         next: page.continuation_token,
         items: page.items,
     }
