@@ -16,6 +16,7 @@ pub mod role;
 pub mod tokens;
 pub mod usage;
 pub mod values;
+pub mod verification;
 pub mod views;
 
 pub use edition::{Edition, EditionChangeError};

@@ -161,34 +161,9 @@ pub fn check_role_change(
     Ok(())
 }
 
-/// Creating an organization needs a verified email address: its founder becomes its
-/// first admin, and invitations and billing mail name that address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("Verify your email address before creating an organization.")]
-pub struct UnverifiedFounder;
-
-pub fn check_founder(email_verified: bool) -> Result<(), UnverifiedFounder> {
-    if email_verified {
-        Ok(())
-    } else {
-        Err(UnverifiedFounder)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_verified_accounts_found_organizations() {
-        for (verified, allowed) in [(true, true), (false, false)] {
-            assert_eq!(
-                check_founder(verified).is_ok(),
-                allowed,
-                "verified={verified}"
-            );
-        }
-    }
 
     fn record() -> MemberRecord {
         MemberRecord {

@@ -30,23 +30,6 @@ pub fn expiry(expires_secs: i64, now_ms: i64) -> Result<Option<i64>, ValueError>
     Ok(Some(at_ms))
 }
 
-/// A personal access token needs a verified email address. Until its address is
-/// verified an account may have been signed up by someone else (the address proves
-/// nothing yet), and a token made meanwhile would be a key its owner cannot see being
-/// used; a session ends when the owner takes the account back by a password reset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("Verify your email address before creating an access token.")]
-pub struct UnverifiedTokenOwner;
-
-/// Whether an account may create a personal access token.
-pub fn check_token_owner(email_verified: bool) -> Result<(), UnverifiedTokenOwner> {
-    if email_verified {
-        Ok(())
-    } else {
-        Err(UnverifiedTokenOwner)
-    }
-}
-
 /// Whether a token with this expiry (Unix ms, `None` for never) still works at `now_ms`.
 pub fn is_active(expires_at: Option<i64>, now_ms: i64) -> bool {
     expires_at.is_none_or(|at| now_ms < at)
@@ -86,17 +69,6 @@ impl TokenFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_verified_accounts_create_tokens() {
-        for (verified, allowed) in [(true, true), (false, false)] {
-            assert_eq!(
-                check_token_owner(verified).is_ok(),
-                allowed,
-                "verified={verified}"
-            );
-        }
-    }
 
     const NOW: i64 = 1_800_000_000_000;
 

@@ -42,8 +42,12 @@ impl NewOrg {
 
 /// Creates an organization; its creator becomes its first admin.
 pub async fn create(db: &Db, creator: &User, new: NewOrg) -> Result<Org> {
-    purser_core::members::check_founder(creator.email_verified)
-        .map_err(|e| Error::Forbidden(e.to_string()))?;
+    use purser_core::verification::{check_verified, NeedsVerifiedEmail};
+    check_verified(
+        creator.email_verified,
+        NeedsVerifiedEmail::CreateOrganization,
+    )
+    .map_err(|e| Error::Forbidden(e.to_string()))?;
     let now = db::now_ms();
     let org = Org {
         id: db::new_id(),

@@ -8,6 +8,7 @@ use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::secrets;
 use purser_core::tokens::{self, TokenFilter};
+use purser_core::verification::{check_verified, NeedsVerifiedEmail};
 use purser_core::views::TokenView;
 
 /// Recognisable prefix, so secret scanners can find leaked Purser tokens.
@@ -33,7 +34,8 @@ pub async fn create(
     description: &str,
     expires_secs: i64,
 ) -> Result<NewToken> {
-    tokens::check_token_owner(user.email_verified).map_err(|e| Error::Forbidden(e.to_string()))?;
+    check_verified(user.email_verified, NeedsVerifiedEmail::CreateToken)
+        .map_err(|e| Error::Forbidden(e.to_string()))?;
     let description = parse_description(description)?;
     let now = db::now_ms();
     let expires_at = tokens::expiry(expires_secs, now)?;
