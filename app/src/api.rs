@@ -121,7 +121,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 #[server(prefix = "/fn", endpoint = "verify_email")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
-    ssr::answer(ssr::backend()?.verify_email(token).await)
+    ssr::answer(ssr::backend()?.verify_email(ssr::session(), token).await)
 }
 
 #[server(prefix = "/fn", endpoint = "resend_verification")]

@@ -29,7 +29,8 @@ pub trait Backend: Send + Sync + 'static {
     /// Checks credentials and returns a new session secret.
     async fn sign_in(&self, email: String, password: String) -> Result<String, AppError>;
     async fn sign_out(&self, session: Option<String>) -> Result<(), AppError>;
-    async fn verify_email(&self, token: String) -> Result<(), AppError>;
+    /// Uses a verification link for the signed-in account (the link's own).
+    async fn verify_email(&self, session: Option<String>, token: String) -> Result<(), AppError>;
     async fn resend_verification(&self, session: Option<String>) -> Result<(), AppError>;
     /// Ends every session of the account, the caller's own too.
     async fn sign_out_everywhere(&self, session: Option<String>) -> Result<(), AppError>;

@@ -30,6 +30,37 @@ pub fn expiry(expires_secs: i64, now_ms: i64) -> Result<Option<i64>, ValueError>
     Ok(Some(at_ms))
 }
 
+/// What the request creating a token was signed in with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A session: the account's password (or a reset link) was given to start it.
+    Session,
+    /// A personal access token that ends at `expires_at` (Unix ms), or never.
+    Token { expires_at: Option<i64> },
+}
+
+/// A token may create tokens, but none that outlasts it: otherwise a leaked
+/// short-lived token (a CI job's, say) could mint one that never expires, and its
+/// owner revoking the leaked one would not end the intruder's access. A token that
+/// never expires, or a session, may create any token [`expiry`] allows.
+pub fn check_created_by(credential: Credential, expires_at: Option<i64>) -> Result<(), ValueError> {
+    let Credential::Token {
+        expires_at: Some(limit),
+    } = credential
+    else {
+        return Ok(());
+    };
+    match expires_at {
+        Some(at) if at <= limit => Ok(()),
+        _ => Err(ValueError {
+            field: "expires",
+            message: "A token can create only tokens that expire no later than itself; \
+                      sign in to create one that lasts longer."
+                .into(),
+        }),
+    }
+}
+
 /// Whether a token with this expiry (Unix ms, `None` for never) still works at `now_ms`.
 pub fn is_active(expires_at: Option<i64>, now_ms: i64) -> bool {
     expires_at.is_none_or(|at| now_ms < at)
@@ -92,6 +123,33 @@ mod tests {
                 expected,
                 "{requested}"
             );
+        }
+    }
+
+    #[test]
+    fn tokens_create_no_token_outlasting_them() {
+        let session = Credential::Session;
+        let forever = Credential::Token { expires_at: None };
+        let until = |at| Credential::Token {
+            expires_at: Some(at),
+        };
+        // credential, the new token's expiry, allowed
+        let table = [
+            (session, None, true),
+            (session, Some(NOW + 1), true),
+            (forever, None, true),
+            (forever, Some(NOW + 1), true),
+            (until(NOW + 10), Some(NOW + 10), true),
+            (until(NOW + 10), Some(NOW + 9), true),
+            (until(NOW + 10), Some(NOW + 11), false),
+            (until(NOW + 10), None, false),
+        ];
+        for (credential, expires_at, allowed) in table {
+            let checked = check_created_by(credential, expires_at);
+            assert_eq!(checked.is_ok(), allowed, "{credential:?} {expires_at:?}");
+            if let Err(e) = checked {
+                assert_eq!(e.field, "expires");
+            }
         }
     }
 

@@ -14,10 +14,13 @@ test('sign up, verify by email, create an organization, see yourself as its admi
   await page.getByRole('button', { name: 'Sign up' }).click();
   await expect(page.getByTestId('verify-banner')).toContainText(email);
 
-  // The verification link arrives by email.
+  // The verification link arrives by email; opening it verifies nothing until the
+  // account's owner, signed in, confirms.
   const link = await linkFromEmail(email, '/verify-email');
   await page.goto(link);
   await hydrated(page);
+  await expect(page.getByText(`Confirm that ${email} is your address.`)).toBeVisible();
+  await page.getByRole('button', { name: 'Verify email address' }).click();
   await expect(page.getByTestId('verified')).toHaveText('Your email address is verified');
 
   // From the verified page, by the header's link (no organization yet).

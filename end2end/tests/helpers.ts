@@ -151,10 +151,11 @@ export async function signUp(page: Page, name: string, email: string) {
   await expect(page.getByTestId('signed-in-as')).toBeVisible();
 }
 
-/** Opens the verification link emailed to `email`. */
+/** Opens the verification link emailed to `email` and confirms it (signed in as its account). */
 export async function verify(page: Page, email: string) {
   await page.goto(await linkFromEmail(email, '/verify-email'));
   await hydrated(page);
+  await page.getByRole('button', { name: 'Verify email address' }).click();
   await expect(page.getByTestId('verified')).toBeVisible();
 }
 

@@ -264,30 +264,51 @@ pub async fn resend_verification(db: &Db, user: &User, base_url: &str) -> Result
     send_verification(&mut conn, user, base_url).await
 }
 
-/// Uses a verification link: once only.
-pub async fn verify_email(db: &Db, secret: &str) -> Result<()> {
+/// Uses a verification link, once, for `user`, the account signed in. The link shows
+/// that whoever opens it reads the address's mail; the session, that they know the
+/// account's password. Both are needed: anyone can sign up with someone else's address,
+/// and a link alone would let the address's owner (or a mail scanner opening every link
+/// it sees) verify the stranger's account, which would then be offered, and could
+/// accept, every invitation sent to that address.
+pub async fn verify_email(db: &Db, user: &User, secret: &str) -> Result<()> {
     let now = db::now_ms();
-    let row = sqlx::query(
-        "UPDATE email_verifications SET used_at = $1 WHERE secret_hash = $2 AND used_at IS NULL RETURNING user_id",
+    let hash = secrets::hash(secret);
+    let mut tx = db::begin_write(db).await?;
+    let used = sqlx::query(
+        "UPDATE email_verifications SET used_at = $1 \
+         WHERE secret_hash = $2 AND user_id = $3 AND used_at IS NULL",
     )
     .bind(now)
-    .bind(secrets::hash(secret))
-    .fetch_optional(db)
+    .bind(&hash)
+    .bind(&user.id)
+    .execute(&mut *tx)
     .await?;
-    let Some(row) = row else {
-        return Err(Error::NotFound(
-            "This verification link is not valid or has already been used.".into(),
-        ));
-    };
-    let user_id: String = row.try_get("user_id")?;
+    if used.rows_affected() == 0 {
+        let anothers: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM email_verifications WHERE secret_hash = $1 AND used_at IS NULL",
+        )
+        .bind(&hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        return Err(match anothers {
+            Some(_) => Error::Forbidden(
+                "This link verifies another account's email address. Sign in as that account to use it."
+                    .into(),
+            ),
+            None => Error::NotFound(
+                "This verification link is not valid or has already been used.".into(),
+            ),
+        });
+    }
     sqlx::query(
         "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",
     )
     .bind(now)
-    .bind(&user_id)
-    .execute(db)
+    .bind(&user.id)
+    .execute(&mut *tx)
     .await?;
-    tracing::info!(user = %user_id, "email verified");
+    tx.commit().await?;
+    tracing::info!(user = %user.id, "email verified");
     Ok(())
 }
 
@@ -669,13 +690,14 @@ async fn notify_password_changed(conn: &mut Conn, user: &User) -> Result<()> {
 /// used many times a second costs one write a minute, not one per request.
 const TOKEN_TOUCH_AFTER_MS: i64 = 60_000;
 
-/// The account a personal access token belongs to; notes the token's last use (to
-/// the minute). An expired token is as unknown as a made-up one.
-pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>> {
+/// The account a personal access token belongs to, and when the token expires (`None`:
+/// never); notes the token's last use (to the minute). An expired token is as unknown
+/// as a made-up one.
+pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<(User, Option<i64>)>> {
     let hash = secrets::hash(token);
     let now = db::now_ms();
     let Some(row) = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS}, t.last_used_at FROM personal_access_tokens t JOIN users u ON u.id = t.user_id \
+        "SELECT {USER_COLUMNS}, t.last_used_at, t.expires_at FROM personal_access_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.secret_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
     ))
     .bind(&hash)
@@ -698,7 +720,8 @@ pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>> {
         .execute(db)
         .await?;
     }
-    User::from_row(&row).map(Some)
+    let expires_at: Option<i64> = row.try_get("expires_at")?;
+    Ok(Some((User::from_row(&row)?, expires_at)))
 }
 
 /// Looks an account up by email (used by the demo and the CLI).

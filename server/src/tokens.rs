@@ -7,7 +7,7 @@ use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::secrets;
-use purser_core::tokens::{self, TokenFilter};
+use purser_core::tokens::{self, Credential, TokenFilter};
 use purser_core::verification::{check_verified, NeedsVerifiedEmail};
 use purser_core::views::TokenView;
 
@@ -27,10 +27,12 @@ pub fn parse_description(input: &str) -> Result<String> {
         .into_string())
 }
 
-/// Creates a token; `expires_secs` is Pulumi's `expires` (Unix seconds, `0` for never).
+/// Creates a token for `user`, who asks with `credential`; `expires_secs` is Pulumi's
+/// `expires` (Unix seconds, `0` for never).
 pub async fn create(
     db: &Db,
     user: &User,
+    credential: Credential,
     description: &str,
     expires_secs: i64,
 ) -> Result<NewToken> {
@@ -39,6 +41,7 @@ pub async fn create(
     let description = parse_description(description)?;
     let now = db::now_ms();
     let expires_at = tokens::expiry(expires_secs, now)?;
+    tokens::check_created_by(credential, expires_at)?;
     let value = secrets::generate(PREFIX);
     let id = db::new_id();
     sqlx::query(

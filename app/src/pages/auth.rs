@@ -1,8 +1,9 @@
 //! Sign up, sign in, the email verification link, and password reset.
 
-use crate::api::{check_password_reset, verify_email, RequestPasswordReset, ResetPassword};
+use crate::api::{check_password_reset, RequestPasswordReset, ResetPassword, VerifyEmail};
 use crate::api::{SignIn, SignUp};
-use crate::ui::{field_error, form_error, use_soft_navigate, ErrorText, SubmitButton};
+use crate::ui::{any_error, field_error, form_error, use_soft_navigate, ErrorText, SubmitButton};
+use crate::MeResource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use purser_core::ReturnPath;
@@ -80,33 +81,68 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
-/// Opened from the verification email.
+/// Opened from the verification email. Opening it changes nothing (mail scanners open
+/// links): the account it was sent to, signed in, verifies with a button.
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
-    let result = Resource::new(token, verify_email);
+    let me = expect_context::<MeResource>();
     view! {
         <section class="card narrow">
-            <Suspense fallback=|| view! { <p>"Verifying…"</p> }>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match result.await {
-                        Ok(()) => view! {
-                            <h1 data-testid="verified">"Your email address is verified"</h1>
-                            <p>"You can now create organizations and accept invitations."</p>
-                            <p><a class="button" href="/">"Continue"</a></p>
+                    match me.await.ok().flatten() {
+                        Some(me) if me.email_verified => view! { <Verified/> }.into_any(),
+                        Some(me) => view! { <VerifyForm token=token() email=me.email/> }.into_any(),
+                        None => {
+                            // Back here after signing in; `core` checks the path and it
+                            // is escaped as a query value.
+                            let query = format!("token={}", token());
+                            let here = ReturnPath::or_home(Some(&format!("/verify-email?{query}")))
+                                .to_query_value();
+                            view! {
+                                <h1>"Verify your email address"</h1>
+                                <p>"Sign in to the account this address was given to, and you will come back here to verify it."</p>
+                                <p><a class="button" href=format!("/signin?next={here}")>"Sign in to verify"</a></p>
+                            }
+                            .into_any()
                         }
-                        .into_any(),
-                        Err(e) => view! {
-                            <h1>"This link cannot be used"</h1>
-                            <p>{e.to_string()}</p>
-                            <p><a href="/">"Back to Purser"</a></p>
-                        }
-                        .into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </section>
+    }
+}
+
+#[component]
+fn VerifyForm(token: String, email: String) -> impl IntoView {
+    let action = ServerAction::<VerifyEmail>::new();
+    let value = action.value();
+    let me = expect_context::<MeResource>();
+    // The page, the header and its banner follow the account, now verified.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = value.get() {
+            me.refetch();
+        }
+    });
+    view! {
+        <h1>"Verify your email address"</h1>
+        <p>{format!("Confirm that {email} is your address.")}</p>
+        <ActionForm action>
+            <input type="hidden" name="token" value=token/>
+            <ErrorText message=Signal::derive(any_error(value))/>
+            <SubmitButton pending=action.pending() label="Verify email address"/>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn Verified() -> impl IntoView {
+    view! {
+        <h1 data-testid="verified">"Your email address is verified"</h1>
+        <p>"You can now create organizations and accept invitations."</p>
+        <p><a class="button" href="/">"Continue"</a></p>
     }
 }
 

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::orgs::{self, NewOrg, Org};
 use crate::{invitations, tokens};
 use purser_core::billing::CardInput;
+use purser_core::tokens::Credential;
 use purser_core::{Email, InvitationStatus, InvitedRole, Role, Surface};
 use serde::Serialize;
 
@@ -287,5 +288,9 @@ async fn fresh_token(db: &Db, user: &User) -> Result<String> {
         .bind(TOKEN_DESCRIPTION)
         .execute(db)
         .await?;
-    Ok(tokens::create(db, user, TOKEN_DESCRIPTION, 0).await?.value)
+    Ok(
+        tokens::create(db, user, Credential::Session, TOKEN_DESCRIPTION, 0)
+            .await?
+            .value,
+    )
 }

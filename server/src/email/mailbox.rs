@@ -25,12 +25,14 @@ where
         .route_layer(axum::middleware::from_fn(loopback_only))
 }
 
-/// Answers 404 unless the request comes from a loopback address and names a loopback
-/// `Host` (`127.0.0.1`, `[::1]` or `localhost`, any port). The peer address keeps out
-/// anyone else on the network when the server listens on a reachable address (a
-/// client chooses its `Host` freely, so that alone proves nothing); the `Host` keeps
-/// out a page on another site whose name an attacker re-points at 127.0.0.1 (DNS
-/// rebinding), which the browser sends from this machine.
+/// Answers 404 unless the request comes from a loopback address, names a loopback
+/// `Host` (`127.0.0.1`, `[::1]` or `localhost`, any port) and was not forwarded. The
+/// peer address keeps out anyone else on the network when the server listens on a
+/// reachable address (a client chooses its `Host` freely, so that alone proves
+/// nothing); the `Host` keeps out a page on another site whose name an attacker
+/// re-points at 127.0.0.1 (DNS rebinding), which the browser sends from this machine;
+/// and a reverse proxy on this machine (whose requests come from loopback, often
+/// naming `127.0.0.1`) marks what it forwards for the whole internet.
 async fn loopback_only(req: Request, next: Next) -> Response {
     let peer = req
         .extensions()
@@ -41,11 +43,23 @@ async fn loopback_only(req: Request, next: Next) -> Response {
         .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())
         .or_else(|| req.uri().authority().map(|a| a.as_str()));
-    if !from_this_machine(peer, host) {
+    let forwarded = FORWARDING_HEADERS
+        .iter()
+        .any(|name| req.headers().contains_key(*name));
+    if forwarded || !from_this_machine(peer, host) {
         return Error::NotFound("Not found.".into()).into_response();
     }
     next.run(req).await
 }
+
+/// What reverse proxies add to a request they pass on (nginx's `proxy_set_header`
+/// conventions, HAProxy's `option forwardfor`, RFC 7239).
+const FORWARDING_HEADERS: [&str; 4] = [
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-real-ip",
+];
 
 /// Whether a request from `peer` naming `host` may read the mailbox.
 fn from_this_machine(peer: Option<IpAddr>, host: Option<&str>) -> bool {

@@ -7,13 +7,18 @@ use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Path};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use purser_core::tokens::Credential;
 use purser_core::Surface;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-/// An authenticated account; extracting it answers 401 when there is none.
+/// An authenticated account, and what it proved itself with; extracting it answers
+/// 401 when there is none.
 #[derive(Debug, Clone)]
-pub struct Caller(pub User);
+pub struct Caller {
+    pub user: User,
+    pub credential: Credential,
+}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Error;
@@ -46,7 +51,10 @@ impl FromRequestParts<AppState> for Caller {
                 state.throttle.check_token_allowed(addr)?;
             }
             return match accounts::user_for_token(&state.db, token).await? {
-                Some(user) => Ok(Caller(user)),
+                Some((user, expires_at)) => Ok(Caller {
+                    user,
+                    credential: Credential::Token { expires_at },
+                }),
                 None => {
                     if let Some(addr) = addr {
                         state.throttle.token_failed(addr);
@@ -62,7 +70,10 @@ impl FromRequestParts<AppState> for Caller {
                 accounts::user_for_session(&state.db, state.settings.session_lifetimes(), &secret)
                     .await?
             {
-                return Ok(Caller(user));
+                return Ok(Caller {
+                    user,
+                    credential: Credential::Session,
+                });
             }
         }
         Err(Error::sign_in())
@@ -88,7 +99,7 @@ impl FromRequestParts<AppState> for OrgCtx {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Caller(user) = Caller::from_request_parts(parts, state).await?;
+        let Caller { user, .. } = Caller::from_request_parts(parts, state).await?;
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|_| Error::BadRequest("The path could not be read.".into()))?;

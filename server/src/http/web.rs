@@ -17,7 +17,7 @@ use purser_app::model::{
 };
 use purser_core::invitations::may_view_invitations;
 use purser_core::permissions::allows;
-use purser_core::tokens::TokenFilter;
+use purser_core::tokens::{Credential, TokenFilter};
 use purser_core::usage::Granularity;
 use purser_core::views::{TokenView, UsageView};
 use purser_core::{Action, Edition, InvitationStatus, InvitedRole, Role, Surface};
@@ -259,8 +259,12 @@ impl Backend for ServerBackend {
         .await)
     }
 
-    async fn verify_email(&self, token: String) -> Result<(), AppError> {
-        ui(accounts::verify_email(&self.state.db, &token).await)
+    async fn verify_email(&self, session: Option<String>, token: String) -> Result<(), AppError> {
+        ui(async {
+            let user = self.user(session).await?;
+            accounts::verify_email(&self.state.db, &user, &token).await
+        }
+        .await)
     }
 
     async fn resend_verification(&self, session: Option<String>) -> Result<(), AppError> {
@@ -395,7 +399,8 @@ impl Backend for ServerBackend {
     ) -> Result<CreatedToken, AppError> {
         ui(async {
             let user = self.user(session).await?;
-            let t = tokens::create(&self.state.db, &user, &description, 0).await?;
+            let t =
+                tokens::create(&self.state.db, &user, Credential::Session, &description, 0).await?;
             Ok(CreatedToken {
                 id: t.id,
                 value: t.value,

@@ -5,6 +5,7 @@ on_both_databases!(
     sign_up_verify_and_create_an_organization,
     bad_sign_up_input_gets_a_clear_4xx,
     verification_links_work_once,
+    a_verification_link_verifies_only_its_own_account_signed_in,
     sign_in_gives_a_new_session_and_sign_out_ends_it,
     cross_origin_writes_with_a_session_are_refused,
     logins_are_chosen_or_made_from_the_email_and_unique,
@@ -172,10 +173,63 @@ async fn verification_links_work_once(app: TestApp) {
     app.verify(&ada).await;
     let link = app.last_link_to("ada@example.com").await;
     let token = link.split("token=").nth(1).unwrap();
-    let (status, _) = app.call("verify_email", &[("token", token)]).await;
+    let (status, _) = app
+        .call_as(&ada.client, "verify_email", &[("token", token)])
+        .await;
     assert_eq!(status, 404);
-    let (status, _) = app.call("verify_email", &[("token", "made-up")]).await;
+    let (status, _) = app
+        .call_as(&ada.client, "verify_email", &[("token", "made-up")])
+        .await;
     assert_eq!(status, 404);
+}
+
+/// Anyone can sign up with someone else's address, so the link (which reaches the
+/// address's owner, and every mail scanner on the way) verifies nothing by being
+/// opened, nor for anyone but the account it was sent to, signed in. Otherwise the
+/// stranger's account would be verified and offered the invitations sent there.
+async fn a_verification_link_verifies_only_its_own_account_signed_in(app: TestApp) {
+    let stranger = app.sign_up("Stranger", "ada@example.com").await;
+    let link = app.last_link_to("ada@example.com").await;
+    let token = link.split("token=").nth(1).unwrap();
+    let verified = |client: reqwest::Client| {
+        let app = &app;
+        async move {
+            let (_, me) = app.call_as(&client, "current_user", &[]).await;
+            me["email_verified"].as_bool().unwrap()
+        }
+    };
+
+    // A mail scanner opens the page: it renders, and changes nothing.
+    let opened = crate::helpers::new_browser()
+        .get(&link)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), 200);
+    assert!(!verified(stranger.client.clone()).await);
+
+    // Signed out, the link does nothing either.
+    let signed_out = crate::helpers::new_browser();
+    let (status, body) = app
+        .call_as(&signed_out, "verify_email", &[("token", token)])
+        .await;
+    assert_eq!(status, 401, "{body}");
+
+    // Signed in as another account: refused, and the link still works for its own.
+    let other = app.sign_up("Other", "other@example.com").await;
+    let (status, body) = app
+        .call_as(&other.client, "verify_email", &[("token", token)])
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(!verified(other.client.clone()).await);
+    assert!(!verified(stranger.client.clone()).await);
+
+    // Only the account the link was sent to, signed in, verifies with it.
+    let (status, body) = app
+        .call_as(&stranger.client, "verify_email", &[("token", token)])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(verified(stranger.client.clone()).await);
 }
 
 async fn sign_in_gives_a_new_session_and_sign_out_ends_it(app: TestApp) {

@@ -165,6 +165,23 @@ async fn dev_mailbox_answers_only_on_a_loopback_host(app: TestApp) {
                 assert!(!body.contains("Development mailbox"), "{path} {host}");
             }
         }
+        // A reverse proxy on this machine connects from loopback and often names
+        // 127.0.0.1; what it forwards comes from anywhere.
+        for header in [
+            "x-forwarded-for",
+            "forwarded",
+            "x-real-ip",
+            "x-forwarded-host",
+        ] {
+            let res = client
+                .get(app.url(path))
+                .header("host", format!("127.0.0.1:{port}"))
+                .header(header, "for=203.0.113.9")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 404, "{path} forwarded with {header}");
+        }
     }
 }
 

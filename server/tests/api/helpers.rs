@@ -381,10 +381,16 @@ pub async fn verified_users(
             .execute(&app.db)
             .await
             .unwrap();
-        let token = purser_server::tokens::create(&app.db, &user, "test", 0)
-            .await
-            .unwrap()
-            .value;
+        let token = purser_server::tokens::create(
+            &app.db,
+            &user,
+            purser_core::tokens::Credential::Session,
+            "test",
+            0,
+        )
+        .await
+        .unwrap()
+        .value;
         out.push((user, token));
     }
     out

@@ -48,7 +48,7 @@ fn table() -> Vec<Row> {
         (
             "verify_email",
             vec![("token", "made-up")],
-            Rule::Public,
+            Rule::Account,
             &[404],
         ),
         (

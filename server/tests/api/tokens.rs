@@ -3,8 +3,64 @@ use crate::on_both_databases;
 
 on_both_databases!(
     tokens_are_shown_once_listed_and_revoked,
-    token_api_rejects_bad_bodies
+    token_api_rejects_bad_bodies,
+    a_token_creates_no_token_that_outlasts_it
 );
+
+/// A leaked short-lived token must not mint a longer-lived one: its owner revoking
+/// it would not end the intruder's access.
+async fn a_token_creates_no_token_that_outlasts_it(app: TestApp) {
+    use crate::helpers::api;
+    use reqwest::Method;
+    let ada = app.sign_up("Ada", "ada@example.com").await;
+    app.verify(&ada).await;
+    let forever = app.token_for(&ada).await;
+    let now = chrono::Utc::now().timestamp();
+    let create = |token: String, expires: i64| {
+        let app = &app;
+        async move {
+            api(
+                app,
+                Method::POST,
+                "/api/user/tokens",
+                &token,
+                Some(serde_json::json!({"description": "minted", "expires": expires})),
+            )
+            .await
+        }
+    };
+    // A token that never expires may create any token.
+    let (status, hour) = create(forever.clone(), now + 3600).await;
+    assert_eq!(status, 200, "{hour}");
+    let hour = hour["tokenValue"].as_str().unwrap().to_owned();
+    let (status, body) = create(forever, 0).await;
+    assert_eq!(status, 200, "{body}");
+
+    // The hour's token: no token past its own end, none that never expires.
+    for expires in [0, now + 3601, now + 86_400] {
+        let (status, body) = create(hour.clone(), expires).await;
+        assert_eq!(status, 422, "expires {expires}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("no later than itself"),
+            "{body}"
+        );
+    }
+    let (status, body) = create(hour.clone(), now + 1800).await;
+    assert_eq!(status, 200, "{body}");
+
+    // A session (the password was given) may create any token.
+    let (status, body) = app
+        .call_as(
+            &ada.client,
+            "create_token",
+            &[("description", "from the UI")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
 
 async fn tokens_are_shown_once_listed_and_revoked(app: TestApp) {
     let ada = app.sign_up("Ada", "ada@example.com").await;

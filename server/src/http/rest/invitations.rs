@@ -324,7 +324,7 @@ pub struct InvitedTo {
     security(("token" = [])))]
 pub async fn get_invite(
     State(state): State<AppState>,
-    Caller(user): Caller,
+    Caller { user, .. }: Caller,
     Path((org, invite)): Path<(String, String)>,
 ) -> Result<Json<InvitedTo>> {
     let preview = invitations::preview_for(&state.db, &user, locate(&org, &invite)).await?;
@@ -344,7 +344,7 @@ pub async fn get_invite(
     security(("token" = [])))]
 pub async fn accept_invite(
     State(state): State<AppState>,
-    Caller(user): Caller,
+    Caller { user, .. }: Caller,
     Path((org, invite)): Path<(String, String)>,
 ) -> Result<StatusCode> {
     invitations::accept(&state.db, &user, locate(&org, &invite)).await?;
@@ -422,7 +422,7 @@ pub struct PendingInvitesResponse {
     security(("token" = [])))]
 pub async fn pending_invites(
     State(state): State<AppState>,
-    Caller(user): Caller,
+    Caller { user, .. }: Caller,
 ) -> Result<Json<PendingInvitesResponse>> {
     let list = invitations::pending_for_user(&state.db, &user).await?;
     Ok(Json(PendingInvitesResponse {

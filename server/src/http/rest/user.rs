@@ -65,7 +65,7 @@ pub struct OrganizationSummary {
     security(("token" = [])))]
 async fn get_user(
     State(state): State<AppState>,
-    Caller(user): Caller,
+    Caller { user, .. }: Caller,
 ) -> Result<Json<UserResponse>> {
     let orgs = orgs::list_for_user(&state.db, &user).await?;
     Ok(Json(UserResponse {
@@ -100,7 +100,7 @@ async fn get_user(
     security(("token" = [])))]
 async fn list_tokens(
     State(state): State<AppState>,
-    Caller(user): Caller,
+    Caller { user, .. }: Caller,
     ApiQuery(q): ApiQuery<TokensQuery>,
 ) -> Result<Json<AccessTokensResponse>> {
     let page = tokens::list(
@@ -135,16 +135,24 @@ pub struct CreateTokenRequest {
 }
 
 /// Creates a personal access token; its value is in this response only. The account's
-/// email address must be verified (`403` otherwise).
+/// email address must be verified (`403` otherwise). Called with a token, the new token
+/// must expire no later than that one (`422` otherwise).
 #[utoipa::path(post, path = "/api/user/tokens", tag = "user", request_body = CreateTokenRequest,
     responses((status = 200, body = CreateTokenResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("token" = [])))]
 async fn create_token(
     State(state): State<AppState>,
-    Caller(user): Caller,
+    Caller { user, credential }: Caller,
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<Json<CreateTokenResponse>> {
-    let token = tokens::create(&state.db, &user, &body.description, body.expires).await?;
+    let token = tokens::create(
+        &state.db,
+        &user,
+        credential,
+        &body.description,
+        body.expires,
+    )
+    .await?;
     Ok(Json(CreateTokenResponse {
         id: token.id,
         token_value: token.value,
@@ -158,7 +166,7 @@ async fn create_token(
     security(("token" = [])))]
 async fn revoke_token(
     State(state): State<AppState>,
-    Caller(user): Caller,
+    Caller { user, .. }: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     tokens::revoke(&state.db, &user, &id).await?;
