@@ -60,7 +60,7 @@ impl Message {
 const COLUMNS: &str =
     "id, to_address, subject, body, created_at, attempts, sent_at, given_up_at, last_error";
 
-/// After this many failed attempts (about three and a half hours of backoff) a
+/// After this many failed attempts (about two and a half hours of backoff) a
 /// message is given up: the address or the relay keeps refusing it.
 pub const MAX_ATTEMPTS: i64 = 12;
 

@@ -47,8 +47,7 @@ pub struct AuditQuery {
     pub start_time: Option<i64>,
     /// Only entries before this time (Unix seconds).
     pub end_time: Option<i64>,
-    /// Accepted for Pulumi's clients: every entry is in one answer, up to `limit`.
-    /// From the previous page's response.
+    /// From the previous page's response: the next page of the same query.
     pub continuation_token: Option<String>,
     /// Accepted for Pulumi's clients: only `json`.
     pub format: Option<String>,
