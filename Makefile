@@ -6,14 +6,18 @@ export PATH := $(TOOLS)/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 ADDR ?= 127.0.0.1:3000
 DATA ?= data
 
-.PHONY: run setup build test lint unit bundle-budget scale-out fuzz-api e2e bench clean-test-dbs
+.PHONY: run setup setup-run build test lint unit bundle-budget scale-out fuzz-api e2e bench clean-test-dbs
 
-run: setup build
+run: setup-run build
 	./target/release/purser --data-dir $(DATA) demo
 	./target/release/purser --data-dir $(DATA) serve --addr $(ADDR) --dev-mailbox --site-root target/site
 
 setup:
 	bash scripts/setup.sh
+
+# Only what building and serving need (not Chromium, HAProxy, Playwright, the fuzzer).
+setup-run:
+	bash scripts/setup.sh run
 
 # What `cargo leptos build --release` makes, without needing cargo-leptos.
 build:

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Installs what building and testing Purser needs and is missing; safe to run again.
+# `scripts/setup.sh run` installs only what building and serving need (`make run`);
+# without an argument, also what the tests and the benchmark need.
 # Only crates.io, npm, PyPI and Debian's packages are used (nothing is downloaded
 # from elsewhere, which this machine cannot reach).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+FOR="${1:-test}"
+case "$FOR" in
+  run | test) ;;
+  *) echo "usage: $0 [run|test]" >&2; exit 2 ;;
+esac
 
 TOOLS="${PURSER_TOOLS_DIR:-$HOME/.cache/purser-tools}"
 CARGO_LEPTOS_VERSION=0.3.10
@@ -37,6 +45,17 @@ if [ ! -x "$TOOLS/binaryen/node_modules/.bin/wasm-opt" ]; then
   npm install --prefix "$TOOLS/binaryen" --no-audit --no-fund "binaryen@$BINARYEN_VERSION"
 fi
 
+if ! have brotli; then
+  step "Installing brotli from Debian (the build precompresses the bundle)"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y brotli
+fi
+
+if [ "$FOR" = run ]; then
+  printf '\n==> Ready to build and serve (%ds)\n' $((SECONDS - start))
+  exit 0
+fi
+
 if ! have chromium; then
   step "Installing Chromium from Debian"
   apt-get update
@@ -47,12 +66,6 @@ if ! have wrk; then
   step "Installing wrk from Debian (the HTTP load generator of make bench)"
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
-fi
-
-if ! have brotli; then
-  step "Installing brotli from Debian (the build precompresses the bundle)"
-  apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y brotli
 fi
 
 if ! have haproxy; then
