@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { createOrg, goto, hydrated, linkFromEmail, openOrg, signIn, signInTo, unique } from './helpers';
+import { createOrg, goto, hydrated, linkFromEmail, openOrg, signIn, signInTo, signUp, unique } from './helpers';
 
 test('sign up, verify by email, create an organization, see yourself as its admin', async ({ page }) => {
   const email = `${unique('ada')}@example.com`;
@@ -100,4 +100,25 @@ test('personal access tokens are shown once and work with the API', async ({ pag
   await expect(page.getByRole('cell', { name: 'laptop' })).toHaveCount(0);
   const after = await request.get('/api/user', { headers: { Authorization: `token ${token}` } });
   expect(after.status()).toBe(401);
+});
+
+test('a verification link opened on another device leads through sign-in and back', async ({ browser }) => {
+  const email = `${unique('grace')}@example.com`;
+  const laptop = await (await browser.newContext()).newPage();
+  await goto(laptop, '/signup');
+  await signUp(laptop, 'Grace Hopper', email);
+
+  // The email is opened where nobody is signed in: the page asks to sign in first.
+  const phone = await (await browser.newContext()).newPage();
+  await goto(phone, await linkFromEmail(email, '/verify-email'));
+  await expect(phone.getByRole('button', { name: 'Verify email address' })).toHaveCount(0);
+  await phone.getByRole('link', { name: 'Sign in to verify' }).click();
+  await phone.getByLabel('Email').fill(email);
+  await phone.getByLabel('Password').fill('a long password');
+  await phone.getByRole('button', { name: 'Sign in' }).click();
+
+  // Back on the verification page, signed in as the account the link was sent to.
+  await expect(phone).toHaveURL(/\/verify-email\?token=/);
+  await phone.getByRole('button', { name: 'Verify email address' }).click();
+  await expect(phone.getByTestId('verified')).toHaveText('Your email address is verified');
 });
