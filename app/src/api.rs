@@ -178,13 +178,21 @@ pub async fn create_org(
 }
 
 #[server(prefix = "/fn", endpoint = "org_members")]
-pub async fn org_members(org: String, after: Option<String>) -> Result<MembersPage, AppError> {
-    ssr::answer(ssr::backend()?.members(ssr::session(), org, after).await)
+pub async fn org_members(
+    org: String,
+    after: Option<String>,
+    invites_after: Option<String>,
+) -> Result<MembersPage, AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .members(ssr::session(), org, after, invites_after)
+            .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "list_tokens")]
-pub async fn list_tokens() -> Result<Listed<TokenView>, AppError> {
-    ssr::answer(ssr::backend()?.tokens(ssr::session()).await)
+pub async fn list_tokens(after: Option<String>) -> Result<Listed<TokenView>, AppError> {
+    ssr::answer(ssr::backend()?.tokens(ssr::session(), after).await)
 }
 
 #[server(prefix = "/fn", endpoint = "create_token")]
@@ -212,8 +220,16 @@ pub async fn accept_invite(secret: String) -> Result<(String, Role), AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "load_billing")]
-pub async fn load_billing(org: String, after: Option<String>) -> Result<BillingPage, AppError> {
-    ssr::answer(ssr::backend()?.billing(ssr::session(), org, after).await)
+pub async fn load_billing(
+    org: String,
+    after: Option<String>,
+    invites_after: Option<String>,
+) -> Result<BillingPage, AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .billing(ssr::session(), org, after, invites_after)
+            .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "invite_by_email")]

@@ -55,13 +55,21 @@ pub trait Backend: Send + Sync + 'static {
         display_name: String,
         edition: Edition,
     ) -> Result<String, AppError>;
+    /// Settings → Members: a page of members from `after`, and of pending invitations
+    /// from `invites_after`.
     async fn members(
         &self,
         session: Option<String>,
         org: String,
         after: Option<String>,
+        invites_after: Option<String>,
     ) -> Result<MembersPage, AppError>;
-    async fn tokens(&self, session: Option<String>) -> Result<Listed<TokenView>, AppError>;
+    /// The account's tokens, a page from `after`.
+    async fn tokens(
+        &self,
+        session: Option<String>,
+        after: Option<String>,
+    ) -> Result<Listed<TokenView>, AppError>;
     async fn create_token(
         &self,
         session: Option<String>,
@@ -76,11 +84,14 @@ pub trait Backend: Send + Sync + 'static {
         secret: String,
     ) -> Result<(String, Role), AppError>;
     /// `after`: the billing managers' page (from the previous page's `next`).
+    /// Settings → Billing & usage: a page of billing managers from `after`, and of
+    /// pending invitations from `invites_after`.
     async fn billing(
         &self,
         session: Option<String>,
         org: String,
         after: Option<String>,
+        invites_after: Option<String>,
     ) -> Result<BillingPage, AppError>;
     /// Invites the addresses (separated by commas, spaces or lines); returns how many.
     async fn invite(

@@ -32,13 +32,15 @@ pub struct MembersPage {
     pub invitations: Option<PendingInvitations>,
 }
 
-/// The newest pending invitations: a page, so that a page of the UI costs the same
-/// with ten pending invitations or ten thousand.
+/// A page of pending invitations, newest first, so that a page of the UI costs the
+/// same with ten pending invitations or ten thousand.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingInvitations {
     pub items: Vec<InvitationView>,
     /// How many are pending in all.
     pub total: u64,
+    /// Where the next page starts, when more follow.
+    pub next: Option<String>,
 }
 
 /// A token just created: its value is shown this once.
@@ -114,6 +116,8 @@ pub struct IdentityPage {
     /// A page of the directory, by address, and where the next one starts.
     pub emails: Vec<String>,
     pub next: Option<String>,
+    /// The viewer's own verified address: no Remove button where `core` refuses it.
+    pub your_email: String,
 }
 
 /// What the one-line create forms make (the `kind` of `create_resource`).

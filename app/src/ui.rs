@@ -97,14 +97,24 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
         );
     }
     match error {
-        AppError::Unauthenticated(_) => view! {
-            <section class="card notice">
-                <h1>"Sign in to continue"</h1>
-                <p>"You need to be signed in to see this page."</p>
-                <p><a class="button" href="/signin">"Sign in"</a></p>
-            </section>
+        AppError::Unauthenticated(_) => {
+            // Back to this page after signing in (`core` checks the path).
+            let location = leptos_router::hooks::use_location();
+            let search = location.search.get_untracked();
+            let here = match search.trim_start_matches('?') {
+                "" => location.pathname.get_untracked(),
+                query => format!("{}?{query}", location.pathname.get_untracked()),
+            };
+            let here = purser_core::ReturnPath::or_home(Some(&here)).to_query_value();
+            view! {
+                <section class="card notice">
+                    <h1>"Sign in to continue"</h1>
+                    <p>"You need to be signed in to see this page."</p>
+                    <p><a class="button" href=format!("/signin?next={here}")>"Sign in"</a></p>
+                </section>
+            }
+            .into_any()
         }
-        .into_any(),
         AppError::Forbidden(message) => view! {
             <section class="card notice" data-testid="not-allowed">
                 <h1>"Not allowed"</h1>
@@ -128,6 +138,26 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
             </section>
         }
         .into_any(),
+    }
+}
+
+/// `path` with those of `params` that have a value, as a query: on a page with two
+/// lists, the link to one list's next page keeps where the other stands.
+pub fn href_with(path: &str, params: &[(&str, Option<String>)]) -> String {
+    let query = params
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = value.as_deref()?;
+            Some(format!(
+                "{name}={}",
+                purser_core::navigation::encode_component(value)
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    match query.is_empty() {
+        true => path.to_owned(),
+        false => format!("{path}?{query}"),
     }
 }
 
@@ -207,6 +237,26 @@ pub fn hard_navigate(href: &str) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn links_keep_the_other_lists_place() {
+        use super::href_with;
+        assert_eq!(
+            href_with("/acme/policies", &[("after", None)]),
+            "/acme/policies"
+        );
+        assert_eq!(
+            href_with("/acme/policies", &[("after", Some("x1".into()))]),
+            "/acme/policies?after=x1"
+        );
+        assert_eq!(
+            href_with(
+                "/acme/settings/audit",
+                &[("event", Some("a b&c".into())), ("after", Some("t".into()))]
+            ),
+            "/acme/settings/audit?event=a%20b%26c&after=t"
+        );
+    }
+
     #[test]
     fn dates() {
         assert_eq!(super::format_date(0), "1970-01-01");

@@ -4,7 +4,7 @@
 use super::dialog::{self, Dialog, DialogRef};
 use crate::api::{InviteByEmail, InviteLink, ResendInvite, RevokeInvite};
 use crate::model::PendingInvitations;
-use crate::ui::{any_error, format_date, ErrorText, SubmitButton};
+use crate::ui::{any_error, format_date, ErrorText, NextPage, SubmitButton};
 use leptos::prelude::*;
 use purser_core::{InvitationKind, InvitedRole};
 
@@ -113,22 +113,24 @@ pub fn InvitationsTable(
     resend: ServerAction<ResendInvite>,
     revoke: ServerAction<RevokeInvite>,
     #[prop(into)] testid: String,
+    /// The page's path, keeping where its other list stands; the link to the next page
+    /// of invitations adds `invites_after`.
+    path: String,
 ) -> impl IntoView {
     let PendingInvitations {
         items: invitations,
         total,
+        next,
     } = invitations;
     if invitations.is_empty() {
         return view! { <p class="muted" data-testid=testid>"No pending invitations."</p> }
             .into_any();
     }
-    let shown = invitations.len();
     view! {
         <p class="muted" data-testid="pending-invitation-count">
-            {match total as usize {
+            {match total {
                 1 => "1 pending invitation".to_owned(),
-                n if n == shown => format!("{n} pending invitations"),
-                n => format!("{n} pending invitations; the newest {shown} are shown"),
+                n => format!("{n} pending invitations, newest first"),
             }}
         </p>
         <table class="table" data-testid=testid>
@@ -191,6 +193,7 @@ pub fn InvitationsTable(
                     .collect_view()}
             </tbody>
         </table>
+        <NextPage path param="invites_after" next what="pending invitations"/>
     }
     .into_any()
 }

@@ -41,8 +41,8 @@ pub fn SignUpPage() -> impl IntoView {
                 <p class="hint" id="login-hint">"Your handle, as on GitHub: letters, digits and single hyphens. Leave it empty to use one made from your email address."</p>
                 <ErrorText message=Signal::derive(field_error(value, "login"))/>
                 <label for="password">"Password"</label>
-                <input id="password" name="password" type="password" autocomplete="new-password" required=true minlength="10"/>
-                <p class="hint">"At least 10 characters."</p>
+                <input id="password" name="password" type="password" autocomplete="new-password" required=true minlength="10" aria-describedby="password-hint"/>
+                <p class="hint" id="password-hint">"At least 10 characters."</p>
                 <ErrorText message=Signal::derive(field_error(value, "password"))/>
                 <ErrorText message=Signal::derive(form_error(value))/>
                 <SubmitButton pending=action.pending() label="Sign up"/>
@@ -202,8 +202,8 @@ pub fn ResetPasswordPage() -> impl IntoView {
                             <ActionForm action>
                                 <input type="hidden" name="token" value=token()/>
                                 <label for="password">"New password"</label>
-                                <input id="password" name="password" type="password" autocomplete="new-password" required=true minlength="10"/>
-                                <p class="hint">"At least 10 characters. Every session of your account ends, and you are signed in here."</p>
+                                <input id="password" name="password" type="password" autocomplete="new-password" required=true minlength="10" aria-describedby="password-hint"/>
+                                <p class="hint" id="password-hint">"At least 10 characters. Every session of your account ends, and you are signed in here."</p>
                                 <ErrorText message=Signal::derive(field_error(value, "password"))/>
                                 <ErrorText message=Signal::derive(form_error(value))/>
                                 <SubmitButton pending=action.pending() label="Set new password"/>

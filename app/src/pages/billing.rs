@@ -10,8 +10,8 @@ use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::components::usage_chart::UsageChart;
 use crate::model::{BillingPage, Listed, UsageView};
 use crate::ui::{
-    any_error, field_error, form_error, format_date, format_money, ErrorPanel, ErrorText, MoreNote,
-    NextPage, SubmitButton,
+    any_error, field_error, form_error, format_date, format_money, href_with, ErrorPanel,
+    ErrorText, MoreNote, NextPage, SubmitButton,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -50,6 +50,7 @@ pub fn BillingPage() -> impl IntoView {
             (
                 params.read().get("org").unwrap_or_default(),
                 query.read().get("after"),
+                query.read().get("invites_after"),
                 actions.invite.version().get(),
                 actions.link.version().get(),
                 actions.resend.version().get(),
@@ -61,7 +62,7 @@ pub fn BillingPage() -> impl IntoView {
                 ),
             )
         },
-        |(org, after, ..)| load_billing(org, after),
+        |(org, after, invites_after, ..)| load_billing(org, after, invites_after),
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -80,6 +81,14 @@ fn BillingView(page: BillingPage, actions: Actions) -> impl IntoView {
     let role = page.org.role;
     let org = page.org.name.clone();
     let details = allows(role, Action::BillingManagersViewDetails, Surface::Ui);
+    // Each list's next-page link keeps where the other stands.
+    let query = use_query_map();
+    let here = OrgPage::Billing.href(&org);
+    let managers_path = href_with(
+        &here,
+        &[("invites_after", query.read_untracked().get("invites_after"))],
+    );
+    let invitations_path = href_with(&here, &[("after", query.read_untracked().get("after"))]);
     view! {
         <SettingsNav org=page.org.clone() current=Tab::Billing/>
         <h1>"Billing & usage"</h1>
@@ -116,10 +125,10 @@ fn BillingView(page: BillingPage, actions: Actions) -> impl IntoView {
             } else {
                 view! { <NamesOnly page=page.clone()/> }.into_any()
             }}
-            <NextPage path=OrgPage::Billing.href(&org) next=page.billing_managers_next.clone() what="billing managers"/>
+            <NextPage path=managers_path next=page.billing_managers_next.clone() what="billing managers"/>
             {page.invitations.clone().map(|list| view! {
                 <h3>"Pending invitations"</h3>
-                <InvitationsTable org=org.clone() invitations=list resend=actions.resend revoke=actions.revoke testid="bm-invitations"/>
+                <InvitationsTable org=org.clone() invitations=list resend=actions.resend revoke=actions.revoke testid="bm-invitations" path=invitations_path.clone()/>
             })}
         </section>
     }

@@ -74,8 +74,9 @@ fn Dashboard(me: Me) -> impl IntoView {
     }
 }
 
+/// Asks an account to verify its address, with a button that sends the link again.
 #[component]
-fn VerifyBanner(email: String) -> impl IntoView {
+pub fn VerifyBanner(email: String) -> impl IntoView {
     let resend = ServerAction::<ResendVerification>::new();
     let sent = move || matches!(resend.value().get(), Some(Ok(())));
     view! {

@@ -7,7 +7,7 @@ use crate::ui::{any_error, ErrorPanel, ErrorText, NextPage, SubmitButton};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use purser_core::navigation::OrgPage;
-use purser_core::IdentityProvider;
+use purser_core::{Email, IdentityProvider};
 
 #[component]
 pub fn IdentityProviderPage() -> impl IntoView {
@@ -82,14 +82,23 @@ fn IdentityView(
             <ul class="directory" data-testid="directory">
                 {page.emails.into_iter().map(|email| {
                     let org = org.clone();
+                    // `core`'s rule: while the directory decides access, not your own.
+                    let removable = Email::parse(&email)
+                        .is_ok_and(|e| page.provider.check_directory_removal(&e, &page.your_email).is_ok());
                     view! {
                         <li>
                             <span>{email.clone()}</span>
-                            <ActionForm action=remove attr:class="inline">
-                                <input type="hidden" name="org" value=org/>
-                                <input type="hidden" name="email" value=email.clone()/>
-                                <SubmitButton pending=remove.pending() label="Remove" class="link danger" aria_label=format!("Remove {email}")/>
-                            </ActionForm>
+                            {if removable {
+                                view! {
+                                    <ActionForm action=remove attr:class="inline">
+                                        <input type="hidden" name="org" value=org/>
+                                        <input type="hidden" name="email" value=email.clone()/>
+                                        <SubmitButton pending=remove.pending() label="Remove" class="link danger" aria_label=format!("Remove {email}")/>
+                                    </ActionForm>
+                                }.into_any()
+                            } else {
+                                view! { <span class="muted">"(you)"</span> }.into_any()
+                            }}
                         </li>
                     }
                 }).collect_view()}

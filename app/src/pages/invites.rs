@@ -1,6 +1,7 @@
 //! The accept page an invitation link opens.
 
 use crate::api::{preview_invite, AcceptInvite};
+use crate::pages::home::VerifyBanner;
 use crate::ui::{any_error, use_soft_navigate, ErrorText, SubmitButton};
 use crate::MeResource;
 use leptos::prelude::*;
@@ -31,7 +32,7 @@ pub fn AcceptInvitePage() -> impl IntoView {
                             let here = ReturnPath::or_home(Some(&format!("/invites/{}", secret())))
                                 .to_query_value();
                             let body = match me {
-                                Some(me) => view! { <AcceptForm secret=secret() email=me.email/> }.into_any(),
+                                Some(me) => view! { <AcceptForm secret=secret() email=me.email verified=me.email_verified/> }.into_any(),
                                 None => view! {
                                     <p>"Sign in or create an account to accept. You will come back here."</p>
                                     <p>
@@ -58,7 +59,7 @@ pub fn AcceptInvitePage() -> impl IntoView {
 }
 
 #[component]
-fn AcceptForm(secret: String, email: String) -> impl IntoView {
+fn AcceptForm(secret: String, email: String, verified: bool) -> impl IntoView {
     let action = ServerAction::<AcceptInvite>::new();
     let value = action.value();
     let go = use_soft_navigate();
@@ -73,6 +74,9 @@ fn AcceptForm(secret: String, email: String) -> impl IntoView {
         }
     });
     view! {
+        // Accepting needs a verified address; verified in another tab, this page's
+        // button works as it is.
+        {(!verified).then(|| view! { <VerifyBanner email=email.clone()/> })}
         <p class="muted">{format!("You are signed in as {email}.")}</p>
         <ActionForm action>
             <input type="hidden" name="secret" value=secret/>

@@ -9,8 +9,8 @@ use crate::components::invitations::{CopyInviteLink, InvitationsTable, InviteDia
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::MembersPage as Members;
 use crate::ui::{
-    any_error, field_error, form_error, format_date, use_soft_navigate, ErrorPanel, ErrorText,
-    NextPage, SubmitButton,
+    any_error, field_error, form_error, format_date, href_with, use_soft_navigate, ErrorPanel,
+    ErrorText, NextPage, SubmitButton,
 };
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -96,6 +96,7 @@ pub fn MembersPage() -> impl IntoView {
             (
                 params.read().get("org").unwrap_or_default(),
                 query.read().get("after"),
+                query.read().get("invites_after"),
                 (
                     invite.version().get(),
                     link.version().get(),
@@ -106,7 +107,7 @@ pub fn MembersPage() -> impl IntoView {
                 ),
             )
         },
-        |(org, after, _)| org_members(org, after),
+        |(org, after, invites_after, _)| org_members(org, after, invites_after),
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -136,6 +137,14 @@ fn MembersView(
     let org = members.org.name.clone();
     let may_invite = allows(role, Action::MembersInvite, Surface::Ui);
     let target = MemberTarget::new();
+    // Each list's next-page link keeps where the other stands.
+    let query = use_query_map();
+    let here = OrgPage::Members.href(&org);
+    let members_path = href_with(
+        &here,
+        &[("invites_after", query.read_untracked().get("invites_after"))],
+    );
+    let invitations_path = href_with(&here, &[("after", query.read_untracked().get("after"))]);
     view! {
         <MemberDialogs org=org.clone() actions target/>
         <SettingsNav org=members.org.clone() current=Tab::Members/>
@@ -179,7 +188,7 @@ fn MembersView(
                     .collect_view()}
             </tbody>
         </table>
-        <NextPage path=OrgPage::Members.href(&org) next=members.next what="members"/>
+        <NextPage path=members_path next=members.next what="members"/>
         {may_invite.then(|| {
             let org = org.clone();
             view! {
@@ -191,7 +200,7 @@ fn MembersView(
                             <CopyInviteLink org=org.clone() role=InvitedRole::Member action=link/>
                         </div>
                     </div>
-                    <InvitationsTable org invitations=members.invitations.clone().unwrap_or_default() resend revoke testid="member-invitations"/>
+                    <InvitationsTable org invitations=members.invitations.clone().unwrap_or_default() resend revoke testid="member-invitations" path=invitations_path/>
                 </section>
             }
         })}
@@ -260,14 +269,28 @@ fn MemberMenu(member: purser_core::MemberView, target: MemberTarget) -> impl Int
 fn MemberDialogs(org: String, actions: MemberActions, target: MemberTarget) -> impl IntoView {
     let changed = actions.change_role.value();
     let removed = actions.remove.value();
+    // The header's organizations and roles follow a change that may be your own.
+    let me = expect_context::<crate::MeResource>();
     Effect::new(move |_| {
         if let Some(Ok(())) = changed.get() {
             dialog::close(target.change_role);
+            me.refetch();
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = removed.get() {
             dialog::close(target.remove);
+            me.refetch();
+        }
+    });
+    // Removed yourself: the organization has left your list, and this page with it.
+    let navigate = leptos_router::hooks::use_navigate();
+    let this_org = org.clone();
+    Effect::new(move |_| {
+        let left = matches!(removed.get(), Some(Ok(())))
+            && matches!(me.get(), Some(Ok(Some(me))) if !me.orgs.iter().any(|o| o.name == this_org));
+        if left {
+            navigate("/", Default::default());
         }
     });
     let org_for_role = org.clone();

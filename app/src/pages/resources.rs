@@ -7,11 +7,12 @@ use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::error::AppError;
 use crate::model::{OrgResources, ResourceKind, ResourceSection};
 use crate::ui::{
-    any_error, format_date, format_date_time, ErrorPanel, ErrorText, NextPage, SubmitButton,
+    any_error, format_date, format_date_time, href_with, ErrorPanel, ErrorText, NextPage,
+    SubmitButton,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use purser_core::navigation::{encode_component, team_href, OrgPage};
+use purser_core::navigation::{team_href, OrgPage};
 use purser_core::permissions::allows;
 use purser_core::{Action, Surface};
 
@@ -172,7 +173,14 @@ pub fn PoliciesPage() -> impl IntoView {
                 r.policy_groups.unwrap_or_default(),
                 r.policy_packs.unwrap_or_default(),
             );
-            let path = OrgPage::Policies.href(&org_g);
+            // Each list's next-page link keeps where the other stands.
+            let here = OrgPage::Policies.href(&org_g);
+            let query = use_query_map();
+            let groups_path = href_with(
+                &here,
+                &[("packs_after", query.read_untracked().get("packs_after"))],
+            );
+            let packs_path = href_with(&here, &[("after", query.read_untracked().get("after"))]);
             view! {
                 <SettingsNav org=r.org.clone() current=Tab::Policies/>
                 <h1>"Policies"</h1>
@@ -182,7 +190,7 @@ pub fn PoliciesPage() -> impl IntoView {
                     <ul data-testid="policy-groups">
                         {groups.items.into_iter().map(|p| view! { <li>{p.name}</li> }).collect_view()}
                     </ul>
-                    <NextPage path=path.clone() next=groups.next what="policy groups"/>
+                    <NextPage path=groups_path next=groups.next what="policy groups"/>
                 </section>
                 <section class="card">
                     <h2>"Policy packs"</h2>
@@ -192,7 +200,7 @@ pub fn PoliciesPage() -> impl IntoView {
                             <li>{format!("{} v{} · {}", p.name, p.version.unwrap_or(1), format_date(p.created_at))}</li>
                         }).collect_view()}
                     </ul>
-                    <NextPage path param="packs_after" next=packs.next what="policy pack versions"/>
+                    <NextPage path=packs_path param="packs_after" next=packs.next what="policy pack versions"/>
                 </section>
             }
         },
@@ -269,17 +277,15 @@ pub fn AuditLogPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(p) => {
-                    // The next page keeps the filter.
-                    let path = match query.read_untracked().get("event").filter(|e| !e.is_empty()) {
-                        Some(event) => format!("{}?event={}", OrgPage::Audit.href(&p.org.name), encode_component(&event)),
-                        None => OrgPage::Audit.href(&p.org.name),
-                    };
+                    // The next page keeps the filter, and the field shows it.
+                    let event = query.read_untracked().get("event").filter(|e| !e.is_empty());
+                    let path = href_with(&OrgPage::Audit.href(&p.org.name), &[("event", event.clone())]);
                     view! {
                         <SettingsNav org=p.org.clone() current=Tab::Audit/>
                         <h1>"Audit log"</h1>
                         <form method="get" class="row">
                             <label for="event">"Event"</label>
-                            <input id="event" name="event" placeholder="e.g. invitation.failed"/>
+                            <input id="event" name="event" placeholder="e.g. invitation.failed" value=event/>
                             <button type="submit" class="secondary">"Filter"</button>
                         </form>
                         <table class="table" data-testid="audit-log">

@@ -4,17 +4,25 @@
 use crate::api::{list_tokens, ChangePassword, CreateToken, RevokeToken, SignOutEverywhere};
 use crate::ui::{
     any_error, field_error, form_error, format_date, hard_navigate, ErrorPanel, ErrorText,
-    MoreNote, SubmitButton,
+    NextPage, SubmitButton,
 };
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
+    let query = use_query_map();
     let tokens = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_tokens(),
+        move || {
+            (
+                query.read().get("after"),
+                create.version().get(),
+                revoke.version().get(),
+            )
+        },
+        |(after, ..)| list_tokens(after),
     );
     let created = create.value();
     view! {
@@ -49,22 +57,25 @@ pub fn TokensPage() -> impl IntoView {
                         <table class="table">
                             <thead><tr><th scope="col">"Description"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                             <tbody>
-                                {list.items.iter().cloned().map(|t| view! {
+                                {list.items.iter().cloned().map(|t| {
+                                    let name = if t.description.is_empty() { "(no description)".to_owned() } else { t.description.clone() };
+                                    view! {
                                     <tr>
-                                        <td>{if t.description.is_empty() { "(no description)".to_owned() } else { t.description.clone() }}</td>
+                                        <td>{name.clone()}</td>
                                         <td>{format_date(t.created_at)}</td>
                                         <td>{t.last_used_at.map(format_date).unwrap_or_else(|| "never".into())}</td>
                                         <td>
                                             <ActionForm action=revoke attr:class="inline">
                                                 <input type="hidden" name="id" value=t.id.clone()/>
-                                                <SubmitButton pending=revoke.pending() label="Revoke" class="danger link"/>
+                                                <SubmitButton pending=revoke.pending() label="Revoke" class="danger link" aria_label=format!("Revoke the token {name}")/>
                                             </ActionForm>
                                         </td>
                                     </tr>
+                                    }
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <MoreNote more=list.more() shown=list.items.len() what="tokens"/>
+                        <NextPage path="/account/tokens".to_owned() next=list.next.clone() what="tokens"/>
                     }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
@@ -95,8 +106,8 @@ fn AccountSecurity() -> impl IntoView {
                 <input id="current_password" name="current_password" type="password" autocomplete="current-password" required=true/>
                 <ErrorText message=Signal::derive(field_error(changed, "current_password"))/>
                 <label for="new_password">"New password"</label>
-                <input id="new_password" name="password" type="password" autocomplete="new-password" required=true minlength="10"/>
-                <p class="hint">"At least 10 characters. Your other sessions end; this one stays."</p>
+                <input id="new_password" name="password" type="password" autocomplete="new-password" required=true minlength="10" aria-describedby="new-password-hint"/>
+                <p class="hint" id="new-password-hint">"At least 10 characters. Your other sessions end; this one stays."</p>
                 <ErrorText message=Signal::derive(field_error(changed, "password"))/>
                 <ErrorText message=Signal::derive(form_error(changed))/>
                 <SubmitButton pending=change.pending() label="Change password"/>

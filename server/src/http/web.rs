@@ -85,21 +85,23 @@ impl ServerBackend {
         Ok((user, access))
     }
 
-    /// Pending invitations to `role`, for those who may see them.
+    /// A page of pending invitations to `role` from `after`, for those who may see them.
     async fn invitations(
         &self,
         access: &OrgAccess,
         role: InvitedRole,
+        after: Option<&str>,
     ) -> Result<Option<PendingInvitations>, Error> {
         if !may_view_invitations(access.role, role, UI) {
             return Ok(None);
         }
         let (db, key) = (&self.state.db, &self.state.cursors);
         let page =
-            invitations::pending(db, access, UI, Some(role), key, None, Some(UI_PAGE)).await?;
+            invitations::pending(db, access, UI, Some(role), key, after, Some(UI_PAGE)).await?;
         Ok(Some(PendingInvitations {
             total: invitations::pending_count(db, &access.org.id, role).await?,
             items: page.items,
+            next: page.continuation_token,
         }))
     }
 
@@ -353,11 +355,16 @@ impl Backend for ServerBackend {
         .await)
     }
 
-    async fn tokens(&self, session: Option<String>) -> Result<Listed<TokenView>, AppError> {
+    async fn tokens(
+        &self,
+        session: Option<String>,
+        after: Option<String>,
+    ) -> Result<Listed<TokenView>, AppError> {
         ui(async {
             let user = self.user(session).await?;
             let (db, key) = (&self.state.db, &self.state.cursors);
-            let page = tokens::list(db, &user, TokenFilter::All, key, None, Some(UI_PAGE)).await?;
+            let (filter, after) = (TokenFilter::All, after.as_deref());
+            let page = tokens::list(db, &user, filter, key, after, Some(UI_PAGE)).await?;
             Ok(listed(page))
         }
         .await)
@@ -368,6 +375,7 @@ impl Backend for ServerBackend {
         session: Option<String>,
         org: String,
         after: Option<String>,
+        invites_after: Option<String>,
     ) -> Result<MembersPage, AppError> {
         ui(async {
             let (_, access) = self.member(session, &org).await?;
@@ -386,7 +394,9 @@ impl Backend for ServerBackend {
                 count: orgs::member_count(db, &access.org.id).await?,
                 members: page.items,
                 next: page.continuation_token,
-                invitations: self.invitations(&access, InvitedRole::Member).await?,
+                invitations: self
+                    .invitations(&access, InvitedRole::Member, invites_after.as_deref())
+                    .await?,
             })
         }
         .await)
@@ -456,6 +466,7 @@ impl Backend for ServerBackend {
         session: Option<String>,
         org: String,
         after: Option<String>,
+        invites_after: Option<String>,
     ) -> Result<BillingPage, AppError> {
         ui(async {
             let (_, access) = self.member(session, &org).await?;
@@ -470,7 +481,11 @@ impl Backend for ServerBackend {
                 billing_managers: managers.items,
                 billing_managers_next: managers.continuation_token,
                 invitations: self
-                    .invitations(access, InvitedRole::BillingManager)
+                    .invitations(
+                        access,
+                        InvitedRole::BillingManager,
+                        invites_after.as_deref(),
+                    )
                     .await?,
                 subscription: when_allowed(
                     access,
@@ -507,7 +522,7 @@ impl Backend for ServerBackend {
         after: Option<String>,
     ) -> Result<IdentityPage, AppError> {
         ui(async {
-            let (_, access) = self.member(session, &org).await?;
+            let (user, access) = self.member(session, &org).await?;
             let (db, key) = (&self.state.db, &self.state.cursors);
             let page =
                 directory::list(db, &access, UI, key, after.as_deref(), Some(UI_PAGE)).await?;
@@ -516,6 +531,7 @@ impl Backend for ServerBackend {
                 org: access.entry(),
                 emails: page.items.into_iter().map(|e| e.email).collect(),
                 next: page.continuation_token,
+                your_email: user.email,
             })
         }
         .await)

@@ -16,7 +16,60 @@ on_both_databases!(
     two_hundred_acceptances_of_one_link_make_one_member,
     fifty_billing_managers_on_team_make_exactly_one,
     pending_invitations_come_a_page_at_a_time,
+    the_members_page_links_to_the_next_page_of_invitations,
 );
+
+/// The Members page shows 25 pending invitations and links to the next 25, so an
+/// admin reaches every invitation (to resend or revoke it) by clicking.
+async fn the_members_page_links_to_the_next_page_of_invitations(app: TestApp) {
+    let admin = crate::helpers::demo_tokens(&app).await.admin;
+    for i in 0..30 {
+        let email = format!("inv-{i:02}@example.com");
+        let (status, body) = api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/invites/batch",
+            &admin,
+            Some(batch(&[email.as_str()], "member")),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        // Apart in time, so that "newest first" has one answer.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let alice = crate::helpers::signed_in(&app, "alice@acme.example", "alice-demo-password").await;
+    let get = |path: String| {
+        let (alice, url) = (alice.clone(), app.url(&path));
+        async move { alice.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let first = get("/acme/settings/members".into()).await;
+    assert!(
+        first.contains("inv-29@") && first.contains("inv-05@") && !first.contains("inv-04@"),
+        "the newest 25 first"
+    );
+    let marker = "href=\"/acme/settings/members?invites_after=";
+    let at = first
+        .find(marker)
+        .expect("a link to the next page of invitations");
+    let href = first[at + 6..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let second = get(href).await;
+    assert!(
+        second.contains("inv-04@") && second.contains("inv-00@") && !second.contains("inv-05@"),
+        "the next page has the older ones"
+    );
+    assert!(
+        second.contains("alice@acme.example"),
+        "the members' list stays where it was (its first page)"
+    );
+    assert!(
+        !second.contains("Next page of pending invitations"),
+        "the last page"
+    );
+}
 
 /// The list of pending invitations is read a keyset page at a time, newest first, with
 /// a token that works only for the list it came from; the UI shows the newest page.
