@@ -90,14 +90,14 @@ test('personal access tokens are shown once and work with the API', async ({ pag
   await page.getByRole('button', { name: 'Create token' }).click();
   const token = (await page.getByTestId('new-token').textContent())!.trim();
   expect(token).toMatch(/^pur_/);
-  await expect(page.getByRole('cell', { name: 'laptop' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'laptop', exact: true })).toBeVisible();
 
   const res = await request.get('/api/user', { headers: { Authorization: `token ${token}` } });
   expect(res.status()).toBe(200);
   expect((await res.json()).email).toBe('carol@acme.example');
 
   await page.getByRole('row', { name: /laptop/ }).getByRole('button', { name: 'Revoke' }).click();
-  await expect(page.getByRole('cell', { name: 'laptop' })).toHaveCount(0);
+  await expect(page.getByRole('cell', { name: 'laptop', exact: true })).toHaveCount(0);
   const after = await request.get('/api/user', { headers: { Authorization: `token ${token}` } });
   expect(after.status()).toBe(401);
 });
