@@ -8,7 +8,8 @@ use crate::error::AppError;
 use crate::model::ResourceKind;
 use crate::model::{AuditPage, Listed, OrgResources, ResourceSection, TeamPage, UsageView};
 use crate::model::{
-    BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenView,
+    BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, MyInvitation,
+    TokenView,
 };
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -217,6 +218,20 @@ pub async fn preview_invite(secret: String) -> Result<InvitePreview, AppError> {
 #[server(prefix = "/fn", endpoint = "accept_invite")]
 pub async fn accept_invite(secret: String) -> Result<(String, Role), AppError> {
     ssr::answer(ssr::backend()?.accept_invite(ssr::session(), secret).await)
+}
+
+#[server(prefix = "/fn", endpoint = "my_invitations")]
+pub async fn my_invitations() -> Result<Vec<MyInvitation>, AppError> {
+    ssr::answer(ssr::backend()?.my_invitations(ssr::session()).await)
+}
+
+#[server(prefix = "/fn", endpoint = "accept_invitation")]
+pub async fn accept_invitation(org: String, id: String) -> Result<(String, Role), AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .accept_invitation(ssr::session(), org, id)
+            .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "load_billing")]

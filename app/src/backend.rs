@@ -5,7 +5,8 @@
 use crate::error::AppError;
 use crate::model::{AuditPage, Listed, OrgResources, TeamPage, UsageView};
 use crate::model::{
-    BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, TokenView,
+    BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, MyInvitation,
+    TokenView,
 };
 use crate::model::{ResourceKind, ResourceSection};
 use purser_core::billing::CardInput;
@@ -83,7 +84,16 @@ pub trait Backend: Send + Sync + 'static {
         session: Option<String>,
         secret: String,
     ) -> Result<(String, Role), AppError>;
-    /// `after`: the billing managers' page (from the previous page's `next`).
+    /// The email invitations waiting for the account's verified address, newest first.
+    async fn my_invitations(&self, session: Option<String>) -> Result<Vec<MyInvitation>, AppError>;
+    /// Accepts an email invitation addressed to the account, by its id (from
+    /// `my_invitations`); returns the organization's URL name and the role granted.
+    async fn accept_invitation(
+        &self,
+        session: Option<String>,
+        org: String,
+        id: String,
+    ) -> Result<(String, Role), AppError>;
     /// Settings → Billing & usage: a page of billing managers from `after`, and of
     /// pending invitations from `invites_after`.
     async fn billing(

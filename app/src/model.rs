@@ -108,6 +108,18 @@ pub struct InvitePreview {
     pub valid: bool,
 }
 
+/// An email invitation waiting for the signed-in account's address (Home lists them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyInvitation {
+    pub id: String,
+    pub org_name: String,
+    pub org_display_name: String,
+    pub role: Role,
+    pub sent_at: i64,
+    /// Who sent it; `None` once their account is gone.
+    pub sent_by: Option<String>,
+}
+
 /// Settings → Identity provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityPage {

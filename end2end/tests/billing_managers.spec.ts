@@ -4,6 +4,7 @@ import {
   billing,
   copyBillingManagerLink,
   goto,
+  hydrated,
   inviteBillingManagers,
   linkFromEmail,
   newOrg,
@@ -60,6 +61,32 @@ test('(2) a copied link works once, then shows "no longer valid"', async ({ brow
   const second = await newPerson(browser, 'Second Taker', `${unique('second')}@example.com`);
   await goto(second, link);
   await expect(second.getByTestId('invite-invalid')).toHaveText('This invitation is no longer valid');
+});
+
+test('(2b) someone already signed up finds an email invitation on Home and accepts it there', async ({ browser }) => {
+  const { admin, org } = await newOrg(browser, 'enterprise');
+  const email = `${unique('hal')}@example.com`;
+  const invitee = await newPerson(browser, 'Hal Ledger', email);
+  await billing(admin, org);
+  await inviteBillingManagers(admin, [email]);
+
+  // Without the email: Home lists what waits for the account's verified address.
+  await invitee.locator('header').getByRole('link', { name: 'Purser' }).click();
+  const invitations = invitee.getByTestId('my-invitations');
+  await expect(invitations).toContainText(`${org} invites you to join as a billing manager.`);
+  await expect(invitations).toContainText('Sent by Olga Owner');
+  await invitations.getByRole('button', { name: `Accept the invitation to join ${org}` }).click();
+  await expect(invitee).toHaveURL(new RegExp(`/${org}/settings/billing$`));
+  await expect(invitee.getByRole('heading', { level: 1, name: 'Billing & usage' })).toBeVisible();
+
+  // Accepted: Home lists the organization and no longer the invitation (reloaded, so
+  // the server renders Home whole and the check cannot run before the list arrives).
+  await invitee.locator('header').getByRole('link', { name: 'Purser' }).click();
+  await expect(invitee.getByRole('heading', { name: 'Your organizations' })).toBeVisible();
+  await invitee.reload();
+  await hydrated(invitee);
+  await expect(invitee.locator('.org-list')).toContainText(org);
+  await expect(invitee.getByTestId('my-invitations')).toHaveCount(0);
 });
 
 test('(3) on Team a second billing manager cannot accept, and the admin sees why', async ({ browser }) => {

@@ -1,10 +1,11 @@
 //! The start page: your organizations, or an introduction when signed out.
 
-use crate::api::ResendVerification;
-use crate::model::Me;
-use crate::ui::{any_error, ErrorPanel, ErrorText};
+use crate::api::{my_invitations, AcceptInvitation, ResendVerification};
+use crate::model::{Me, MyInvitation};
+use crate::ui::{any_error, format_date, use_soft_navigate, ErrorPanel, ErrorText, SubmitButton};
 use crate::MeResource;
 use leptos::prelude::*;
+use purser_core::Role;
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -45,6 +46,7 @@ fn Dashboard(me: Me) -> impl IntoView {
     let verified = me.email_verified;
     view! {
         {(!verified).then(|| view! { <VerifyBanner email=me.email.clone()/> })}
+        {verified.then(|| view! { <MyInvitations/> })}
         <section>
             <div class="section-head">
                 <h1>"Your organizations"</h1>
@@ -71,6 +73,71 @@ fn Dashboard(me: Me) -> impl IntoView {
                 .into_any()
             }}
         </section>
+    }
+}
+
+/// The email invitations waiting for the account's address, each accepted with a
+/// button: whoever lost the email (or was invited before signing up) finds them here.
+#[component]
+fn MyInvitations() -> impl IntoView {
+    let accept = ServerAction::<AcceptInvitation>::new();
+    let list = Resource::new(move || accept.version().get(), |_| my_invitations());
+    let go = use_soft_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok((org, role))) = accept.value().get() {
+            let page = if role == Role::BillingManager {
+                "billing"
+            } else {
+                "members"
+            };
+            go(&format!("/{org}/settings/{page}"));
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let invitations = list.await.unwrap_or_default();
+                (!invitations.is_empty()).then(|| view! {
+                    <section class="card" aria-labelledby="my-invitations-title" data-testid="my-invitations">
+                        <h2 id="my-invitations-title">"Invitations"</h2>
+                        <ul class="invitation-list">
+                            {invitations.into_iter().map(|i| view! { <InvitationItem invitation=i accept/> }).collect_view()}
+                        </ul>
+                        <ErrorText message=Signal::derive(any_error(accept.value()))/>
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn InvitationItem(
+    invitation: MyInvitation,
+    accept: ServerAction<AcceptInvitation>,
+) -> impl IntoView {
+    let role = match invitation.role {
+        Role::BillingManager => "a billing manager",
+        _ => "a member",
+    };
+    let sent = match &invitation.sent_by {
+        Some(name) => format!("Sent by {name} on {}", format_date(invitation.sent_at)),
+        None => format!("Sent on {}", format_date(invitation.sent_at)),
+    };
+    view! {
+        <li>
+            <p>
+                <strong>{invitation.org_display_name.clone()}</strong>
+                {format!(" invites you to join as {role}. ")}
+                <span class="muted">{sent}</span>
+            </p>
+            <ActionForm action=accept attr:class="inline">
+                <input type="hidden" name="org" value=invitation.org_name/>
+                <input type="hidden" name="id" value=invitation.id/>
+                <SubmitButton pending=accept.pending() label="Accept"
+                    aria_label=format!("Accept the invitation to join {}", invitation.org_display_name)/>
+            </ActionForm>
+        </li>
     }
 }
 

@@ -12,8 +12,8 @@ use purser_app::backend::{Backend, OrgChange};
 use purser_app::error::AppError;
 use purser_app::model::{
     AuditPage, BillingPage, CreatedToken, IdentityPage, InvitePreview, Listed, Me, MembersPage,
-    OrgResources, PaymentMethodSection, PendingInvitations, ResourceKind, ResourceSection,
-    TeamPage,
+    MyInvitation, OrgResources, PaymentMethodSection, PendingInvitations, ResourceKind,
+    ResourceSection, TeamPage,
 };
 use purser_core::invitations::may_view_invitations;
 use purser_core::permissions::allows;
@@ -436,6 +436,40 @@ impl Backend for ServerBackend {
                 role: p.role,
                 valid: p.status == InvitationStatus::Pending,
             })
+        }
+        .await)
+    }
+
+    async fn my_invitations(&self, session: Option<String>) -> Result<Vec<MyInvitation>, AppError> {
+        ui(async {
+            let user = self.user(session).await?;
+            let list = invitations::pending_for_user(&self.state.db, &user).await?;
+            Ok(list
+                .into_iter()
+                .map(|i| MyInvitation {
+                    id: i.id,
+                    org_name: i.org_name,
+                    org_display_name: i.org_display_name,
+                    role: i.role,
+                    sent_at: i.sent_at,
+                    sent_by: i.sent_by_name,
+                })
+                .collect())
+        }
+        .await)
+    }
+
+    async fn accept_invitation(
+        &self,
+        session: Option<String>,
+        org: String,
+        id: String,
+    ) -> Result<(String, Role), AppError> {
+        ui(async {
+            let user = self.user(session).await?;
+            let locator = invitations::Locator::Id { org: &org, id: &id };
+            let (org, role) = invitations::accept(&self.state.db, &user, locator).await?;
+            Ok((org.name, role))
         }
         .await)
     }

@@ -17,7 +17,69 @@ on_both_databases!(
     fifty_billing_managers_on_team_make_exactly_one,
     pending_invitations_come_a_page_at_a_time,
     the_members_page_links_to_the_next_page_of_invitations,
+    email_invitations_wait_on_home_for_their_address,
 );
+
+/// Home lists the email invitations waiting for a verified address, each accepted by
+/// its id: only by that address's account, and never a link invitation.
+async fn email_invitations_wait_on_home_for_their_address(app: TestApp) {
+    let admin = crate::helpers::demo_tokens(&app).await.admin;
+    let frank = app.sign_up("Frank", "frank@example.com").await;
+    app.verify(&frank).await;
+    let gail = app.sign_up("Gail", "gail@example.com").await;
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        "/api/orgs/acme/invites/batch",
+        &admin,
+        Some(batch(&["frank@example.com", "gail@example.com"], "member")),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        "/api/orgs/acme/invites/link",
+        &admin,
+        Some(json!({"role": "member"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Not verified: the address is not proven, so nothing is listed.
+    let (status, list) = app.call_as(&gail.client, "my_invitations", &[]).await;
+    assert_eq!((status, list.clone()), (200, json!([])), "{list}");
+
+    let (status, list) = app.call_as(&frank.client, "my_invitations", &[]).await;
+    assert_eq!(status, 200, "{list}");
+    let list = list.as_array().unwrap();
+    assert_eq!(
+        list.len(),
+        1,
+        "the email invitation, not the link: {list:?}"
+    );
+    assert_eq!(list[0]["org_name"], "acme");
+    assert_eq!(list[0]["role"], "member");
+    assert_eq!(list[0]["sent_by"], "Alice Admin");
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+
+    // Someone else holding the id gets nothing, and the invitation stays pending.
+    let eve = app.sign_up("Eve", "eve@example.com").await;
+    app.verify(&eve).await;
+    let (status, list) = app.call_as(&eve.client, "my_invitations", &[]).await;
+    assert_eq!((status, list), (200, json!([])));
+    let form = [("org", "acme"), ("id", id.as_str())];
+    let (status, body) = app.call_as(&eve.client, "accept_invitation", &form).await;
+    assert_eq!(status, 404, "{body}");
+
+    let (status, body) = app.call_as(&frank.client, "accept_invitation", &form).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!(["acme", "member"]));
+    let (_, list) = app.call_as(&frank.client, "my_invitations", &[]).await;
+    assert_eq!(list, json!([]), "accepted, so no longer waiting");
+    let (status, body) = app.call_as(&frank.client, "accept_invitation", &form).await;
+    assert_eq!(status, 404, "once: {body}");
+}
 
 /// The Members page shows 25 pending invitations and links to the next 25, so an
 /// admin reaches every invitation (to resend or revoke it) by clicking.

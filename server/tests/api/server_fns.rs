@@ -110,6 +110,13 @@ fn table() -> Vec<Row> {
             Rule::Account,
             &[404],
         ),
+        ("my_invitations", vec![], Rule::Account, &[200]),
+        (
+            "accept_invitation",
+            vec![org, ("id", "00000000-0000-0000-0000-000000000000")],
+            Rule::Account,
+            &[404],
+        ),
         ("org_members", vec![org], Rule::Org(&[MembersList]), &[200]),
         (
             "load_billing",
