@@ -31,7 +31,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Apply migrations and serve the web UI and the REST API.
-    Serve(ServeArgs),
+    // (Boxed: its many settings would make every other command as large.)
+    Serve(Box<ServeArgs>),
     /// Apply migrations and exit.
     Migrate,
     /// Create (or refresh) the demo organization `acme` and print its users.
@@ -121,6 +122,9 @@ struct LimitArgs {
     /// counts one), and invitation requests per client address per hour.
     #[arg(long, env = "PURSER_LIMIT_INVITATIONS_PER_HOUR", default_value_t = Limits::default().invitations_per_hour)]
     limit_invitations_per_hour: u32,
+    /// Attempts to accept an invitation per account per hour.
+    #[arg(long, env = "PURSER_LIMIT_ACCEPTANCES_PER_HOUR", default_value_t = Limits::default().acceptances_per_hour)]
+    limit_acceptances_per_hour: u32,
     /// Failed token authentications per client address per minute.
     #[arg(long, env = "PURSER_LIMIT_TOKEN_FAILURES_PER_MINUTE", default_value_t = Limits::default().token_failures_per_minute)]
     limit_token_failures_per_minute: u32,
@@ -145,6 +149,7 @@ impl From<LimitArgs> for Limits {
             sign_up_per_hour: a.limit_sign_up_per_hour,
             emails_per_hour: a.limit_emails_per_hour,
             invitations_per_hour: a.limit_invitations_per_hour,
+            acceptances_per_hour: a.limit_acceptances_per_hour,
             token_failures_per_minute: a.limit_token_failures_per_minute,
             lockout_failures: a.lockout_failures,
             lockout_minutes: a.lockout_minutes,

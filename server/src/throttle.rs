@@ -35,6 +35,10 @@ pub struct Limits {
     /// resend (so a batch of 50 addresses is 50). Per client address, the requests that
     /// send them.
     pub invitations_per_hour: u32,
+    /// Attempts to accept an invitation per account per hour: each refused one writes
+    /// the audit log and the invitation's status, so an account holding a link must not
+    /// repeat it without end.
+    pub acceptances_per_hour: u32,
     /// Failed token authentications per client address per minute; past it, every
     /// token from that address is refused until the budget refills.
     pub token_failures_per_minute: u32,
@@ -56,6 +60,7 @@ impl Default for Limits {
             sign_up_per_hour: 20,
             emails_per_hour: 10,
             invitations_per_hour: 100,
+            acceptances_per_hour: 30,
             token_failures_per_minute: 20,
             lockout_failures: 10,
             lockout_minutes: 15,
@@ -74,6 +79,7 @@ impl Limits {
             sign_up_per_hour: 0,
             emails_per_hour: 0,
             invitations_per_hour: 0,
+            acceptances_per_hour: 0,
             token_failures_per_minute: 0,
             lockout_failures: 0,
             ..Limits::default()
@@ -88,6 +94,7 @@ pub enum Kind {
     SignUp,
     Email,
     Invitation,
+    Acceptance,
     TokenFailure,
 }
 
@@ -98,6 +105,7 @@ impl Kind {
             Kind::SignUp => "Too many accounts created from your address.",
             Kind::Email => "Too many emails requested.",
             Kind::Invitation => "Too many invitations sent.",
+            Kind::Acceptance => "Too many attempts to accept an invitation.",
             Kind::TokenFailure => "Too many requests with an invalid token from your address.",
         }
     }
@@ -199,6 +207,7 @@ pub struct Throttle {
     sign_up: Limiter,
     emails: Limiter,
     invitations: Limiter,
+    acceptances: Limiter,
     token_failures: Limiter,
     /// Addresses refused every token until then, after too many failures.
     token_blocks: Mutex<HashMap<IpAddr, Instant>>,
@@ -213,6 +222,11 @@ impl Throttle {
             invitations: Limiter::new(
                 Kind::Invitation,
                 limits.invitations_per_hour,
+                Quota::per_hour,
+            ),
+            acceptances: Limiter::new(
+                Kind::Acceptance,
+                limits.acceptances_per_hour,
                 Quota::per_hour,
             ),
             token_failures: Limiter::new(
@@ -231,6 +245,7 @@ impl Throttle {
             Kind::SignUp => &self.sign_up,
             Kind::Email => &self.emails,
             Kind::Invitation => &self.invitations,
+            Kind::Acceptance => &self.acceptances,
             Kind::TokenFailure => &self.token_failures,
         }
     }
@@ -289,6 +304,7 @@ impl Throttle {
             Kind::SignUp,
             Kind::Email,
             Kind::Invitation,
+            Kind::Acceptance,
             Kind::TokenFailure,
         ] {
             self.limiter(kind).forget_idle();

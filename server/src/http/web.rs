@@ -467,6 +467,9 @@ impl Backend for ServerBackend {
     ) -> Result<(String, Role), AppError> {
         ui(async {
             let user = self.user(session).await?;
+            self.state
+                .throttle
+                .check_account(Limit::Acceptance, &user.id)?;
             let locator = invitations::Locator::Id { org: &org, id: &id };
             let (org, role) = invitations::accept(&self.state.db, &user, locator).await?;
             Ok((org.name, role))
@@ -481,6 +484,9 @@ impl Backend for ServerBackend {
     ) -> Result<(String, Role), AppError> {
         ui(async {
             let user = self.user(session).await?;
+            self.state
+                .throttle
+                .check_account(Limit::Acceptance, &user.id)?;
             let (org, role) = invitations::accept(
                 &self.state.db,
                 &user,

@@ -620,6 +620,78 @@ mod limits {
         assert_eq!(body["code"], 429);
     }
 
+    /// Each refused acceptance writes the audit log and the invitation: an account
+    /// holding a link cannot repeat it without end (the REST API and the UI share the
+    /// budget), and the log keeps at most the budget's worth of failures.
+    async fn acceptances_per_account(kind: Database) {
+        let app = app_with(
+            kind,
+            Limits {
+                acceptances_per_hour: 3,
+                ..Limits::off()
+            },
+        )
+        .await;
+        let tokens = demo_tokens(&app).await;
+        let (status, link) = api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/invites/link",
+            &tokens.admin,
+            Some(json!({"role": "member"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{link}");
+        let secret = link["acceptInviteUrl"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        // Bob is already a member: every attempt is refused, and recorded.
+        let accept = format!("/api/orgs/acme/invites/{secret}");
+        for _ in 0..2 {
+            let (status, body) = api(&app, Method::PATCH, &accept, &tokens.member, None).await;
+            assert_eq!(status, 409, "{body}");
+        }
+        let bob = crate::helpers::signed_in(&app, "bob@acme.example", "bob-demo-password").await;
+        let (status, body) = app
+            .call_as(&bob, "accept_invite", &[("secret", secret.as_str())])
+            .await;
+        assert_eq!(status, 409, "{body}");
+        let res = crate::helpers::client()
+            .patch(app.url(&accept))
+            .header("authorization", format!("token {}", tokens.member))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let retry = res
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_429(status, retry.as_deref(), &body);
+        let (status, _) = app
+            .call_as(&bob, "accept_invite", &[("secret", secret.as_str())])
+            .await;
+        assert_eq!(status, 429, "the UI shares the budget");
+        let failures: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE event = $1")
+            .bind("invitation.failed")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .get("n");
+        assert_eq!(
+            failures, 3,
+            "only the attempts within the budget are recorded"
+        );
+        // Another account has its own budget.
+        let (status, body) = api(&app, Method::PATCH, &accept, &tokens.admin, None).await;
+        assert_eq!(status, 409, "{body}");
+    }
+
     async fn token_guessing_per_address(kind: Database) {
         let app = app_with(
             kind,
@@ -685,6 +757,7 @@ mod limits {
         sign_in_attempts_per_address,
         accounts_lock_after_failures_even_for_the_right_password,
         invitations_per_account,
+        acceptances_per_account,
         token_guessing_per_address,
         reset_emails_per_address_whatever_the_client
     );

@@ -103,6 +103,7 @@ fn instance(database_url: &str, port: u16, base: &str, smtp: &str) -> Child {
         "PURSER_LIMIT_SIGN_UP_PER_HOUR",
         "PURSER_LIMIT_EMAILS_PER_HOUR",
         "PURSER_LIMIT_INVITATIONS_PER_HOUR",
+        "PURSER_LIMIT_ACCEPTANCES_PER_HOUR",
         "PURSER_LIMIT_TOKEN_FAILURES_PER_MINUTE",
         "PURSER_LOCKOUT_FAILURES",
     ] {

@@ -347,6 +347,9 @@ pub async fn accept_invite(
     Caller { user, .. }: Caller,
     Path((org, invite)): Path<(String, String)>,
 ) -> Result<StatusCode> {
+    state
+        .throttle
+        .check_account(crate::throttle::Kind::Acceptance, &user.id)?;
     invitations::accept(&state.db, &user, locate(&org, &invite)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
