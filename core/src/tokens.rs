@@ -39,9 +39,9 @@ pub enum Credential {
     Token { expires_at: Option<i64> },
 }
 
-/// A token may create tokens, but none that outlasts it: otherwise a leaked
-/// short-lived token (a CI job's, say) could mint one that never expires, and its
-/// owner revoking the leaked one would not end the intruder's access. A token that
+/// A token may create tokens, but none that outlasts it, so that a leaked short-lived
+/// token (a CI job's, say) gives no lasting access: it cannot mint one that never
+/// expires. (The server also revokes what a token made along with it.) A token that
 /// never expires, or a session, may create any token [`expiry`] allows.
 pub fn check_created_by(credential: Credential, expires_at: Option<i64>) -> Result<(), ValueError> {
     let Credential::Token {

@@ -5,6 +5,7 @@ use crate::db::{self, Conn, Db};
 use crate::email::outbox;
 use crate::error::{Error, Result};
 use crate::secrets;
+use purser_core::tokens::Credential;
 use purser_core::{DisplayName, Email, Login, Password, ValueError};
 use sqlx::Row;
 use std::time::Duration;
@@ -690,14 +691,44 @@ async fn notify_password_changed(conn: &mut Conn, user: &User) -> Result<()> {
 /// used many times a second costs one write a minute, not one per request.
 const TOKEN_TOUCH_AFTER_MS: i64 = 60_000;
 
-/// The account a personal access token belongs to, and when the token expires (`None`:
-/// never); notes the token's last use (to the minute). An expired token is as unknown
-/// as a made-up one.
-pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<(User, Option<i64>)>> {
+/// What a request was signed in with, as far as making tokens goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedInWith {
+    Session,
+    /// One of the account's personal access tokens.
+    Token {
+        id: String,
+        expires_at: Option<i64>,
+    },
+}
+
+impl SignedInWith {
+    /// What `core` needs to know of it.
+    pub fn credential(&self) -> Credential {
+        match self {
+            SignedInWith::Session => Credential::Session,
+            SignedInWith::Token { expires_at, .. } => Credential::Token {
+                expires_at: *expires_at,
+            },
+        }
+    }
+
+    pub fn token_id(&self) -> Option<&str> {
+        match self {
+            SignedInWith::Session => None,
+            SignedInWith::Token { id, .. } => Some(id),
+        }
+    }
+}
+
+/// The account a personal access token belongs to, and the token (its id and expiry);
+/// notes the token's last use (to the minute). An expired token is as unknown as a
+/// made-up one.
+pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<(User, SignedInWith)>> {
     let hash = secrets::hash(token);
     let now = db::now_ms();
     let Some(row) = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS}, t.last_used_at, t.expires_at FROM personal_access_tokens t JOIN users u ON u.id = t.user_id \
+        "SELECT {USER_COLUMNS}, t.id AS token_id, t.last_used_at, t.expires_at FROM personal_access_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.secret_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
     ))
     .bind(&hash)
@@ -720,8 +751,11 @@ pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<(User, Option
         .execute(db)
         .await?;
     }
-    let expires_at: Option<i64> = row.try_get("expires_at")?;
-    Ok(Some((User::from_row(&row)?, expires_at)))
+    let with = SignedInWith::Token {
+        id: row.try_get("token_id")?,
+        expires_at: row.try_get("expires_at")?,
+    };
+    Ok(Some((User::from_row(&row)?, with)))
 }
 
 /// Looks an account up by email (used by the demo and the CLI).

@@ -2,12 +2,12 @@
 //!
 //! A token is shown once, when created, and stored only as a hash.
 
-use crate::accounts::User;
+use crate::accounts::{SignedInWith, User};
 use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::secrets;
-use purser_core::tokens::{self, Credential, TokenFilter};
+use purser_core::tokens::{self, TokenFilter};
 use purser_core::verification::{check_verified, NeedsVerifiedEmail};
 use purser_core::views::TokenView;
 
@@ -27,12 +27,13 @@ pub fn parse_description(input: &str) -> Result<String> {
         .into_string())
 }
 
-/// Creates a token for `user`, who asks with `credential`; `expires_secs` is Pulumi's
-/// `expires` (Unix seconds, `0` for never).
+/// Creates a token for `user`, who asks signed in `with` a session or a token;
+/// `expires_secs` is Pulumi's `expires` (Unix seconds, `0` for never). A token made
+/// with a token ends no later than it, and is revoked with it.
 pub async fn create(
     db: &Db,
     user: &User,
-    credential: Credential,
+    with: &SignedInWith,
     description: &str,
     expires_secs: i64,
 ) -> Result<NewToken> {
@@ -41,12 +42,13 @@ pub async fn create(
     let description = parse_description(description)?;
     let now = db::now_ms();
     let expires_at = tokens::expiry(expires_secs, now)?;
-    tokens::check_created_by(credential, expires_at)?;
+    tokens::check_created_by(with.credential(), expires_at)?;
     let value = secrets::generate(PREFIX);
     let id = db::new_id();
     sqlx::query(
-        "INSERT INTO personal_access_tokens (id, user_id, description, secret_hash, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO personal_access_tokens \
+         (id, user_id, description, secret_hash, created_at, expires_at, created_by_token) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&id)
     .bind(&user.id)
@@ -54,6 +56,7 @@ pub async fn create(
     .bind(secrets::hash(&value))
     .bind(now)
     .bind(expires_at)
+    .bind(with.token_id())
     .execute(db)
     .await?;
     Ok(NewToken { id, value })
@@ -108,7 +111,8 @@ pub fn shown_sql(expires_at: &str, active: &str, now: &str) -> String {
     format!("({active} IS NULL OR {active} = ({expires_at} IS NULL OR {now} < {expires_at}))")
 }
 
-/// Revokes one of the caller's own tokens; someone else's is "not found".
+/// Revokes one of the caller's own tokens, and with it every token made with it (the
+/// database cascades); someone else's is "not found".
 pub async fn revoke(db: &Db, user: &User, id: &str) -> Result<()> {
     let done = sqlx::query("DELETE FROM personal_access_tokens WHERE id = $1 AND user_id = $2")
         .bind(id)

@@ -4,14 +4,13 @@
 //! customer sees. Running it again changes nothing but each user's demo token, which
 //! is replaced by a fresh one.
 
-use crate::accounts::{self, SignUp, User};
+use crate::accounts::{self, SignUp, SignedInWith, User};
 use crate::billing::{self, processor::BuiltInProcessor};
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::orgs::{self, NewOrg, Org};
 use crate::{invitations, tokens};
 use purser_core::billing::CardInput;
-use purser_core::tokens::Credential;
 use purser_core::{Email, InvitationStatus, InvitedRole, Role, Surface};
 use serde::Serialize;
 
@@ -289,7 +288,7 @@ async fn fresh_token(db: &Db, user: &User) -> Result<String> {
         .execute(db)
         .await?;
     Ok(
-        tokens::create(db, user, Credential::Session, TOKEN_DESCRIPTION, 0)
+        tokens::create(db, user, &SignedInWith::Session, TOKEN_DESCRIPTION, 0)
             .await?
             .value,
     )

@@ -1,13 +1,12 @@
 //! Who is calling: a personal access token (`Authorization: token …`) or a session cookie.
 
 use crate::access::OrgAccess;
-use crate::accounts::{self, User};
+use crate::accounts::{self, SignedInWith, User};
 use crate::error::Error;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Path};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use purser_core::tokens::Credential;
 use purser_core::Surface;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -17,7 +16,7 @@ use std::net::SocketAddr;
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user: User,
-    pub credential: Credential,
+    pub with: SignedInWith,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -51,10 +50,7 @@ impl FromRequestParts<AppState> for Caller {
                 state.throttle.check_token_allowed(addr)?;
             }
             return match accounts::user_for_token(&state.db, token).await? {
-                Some((user, expires_at)) => Ok(Caller {
-                    user,
-                    credential: Credential::Token { expires_at },
-                }),
+                Some((user, with)) => Ok(Caller { user, with }),
                 None => {
                     if let Some(addr) = addr {
                         state.throttle.token_failed(addr);
@@ -72,7 +68,7 @@ impl FromRequestParts<AppState> for Caller {
             {
                 return Ok(Caller {
                     user,
-                    credential: Credential::Session,
+                    with: SignedInWith::Session,
                 });
             }
         }

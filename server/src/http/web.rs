@@ -2,7 +2,7 @@
 //! session and go through the same services as the REST API.
 
 use crate::access::OrgAccess;
-use crate::accounts::{self, SignUp, User};
+use crate::accounts::{self, SignUp, SignedInWith, User};
 use crate::error::Error;
 use crate::org_resources::{self as resources, PolicyKind, PolicyList};
 use crate::state::AppState;
@@ -17,7 +17,7 @@ use purser_app::model::{
 };
 use purser_core::invitations::may_view_invitations;
 use purser_core::permissions::allows;
-use purser_core::tokens::{Credential, TokenFilter};
+use purser_core::tokens::TokenFilter;
 use purser_core::usage::Granularity;
 use purser_core::views::{TokenView, UsageView};
 use purser_core::{Action, Edition, InvitationStatus, InvitedRole, Role, Surface};
@@ -409,8 +409,14 @@ impl Backend for ServerBackend {
     ) -> Result<CreatedToken, AppError> {
         ui(async {
             let user = self.user(session).await?;
-            let t =
-                tokens::create(&self.state.db, &user, Credential::Session, &description, 0).await?;
+            let t = tokens::create(
+                &self.state.db,
+                &user,
+                &SignedInWith::Session,
+                &description,
+                0,
+            )
+            .await?;
             Ok(CreatedToken {
                 id: t.id,
                 value: t.value,

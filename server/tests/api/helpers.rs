@@ -384,7 +384,7 @@ pub async fn verified_users(
         let token = purser_server::tokens::create(
             &app.db,
             &user,
-            purser_core::tokens::Credential::Session,
+            &purser_server::accounts::SignedInWith::Session,
             "test",
             0,
         )

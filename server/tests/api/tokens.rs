@@ -50,6 +50,39 @@ async fn a_token_creates_no_token_that_outlasts_it(app: TestApp) {
     }
     let (status, body) = create(hour.clone(), now + 1800).await;
     assert_eq!(status, 200, "{body}");
+    let half = body["tokenValue"].as_str().unwrap().to_owned();
+    let (status, body) = create(half.clone(), now + 900).await;
+    assert_eq!(status, 200, "{body}");
+    let quarter = body["tokenValue"].as_str().unwrap().to_owned();
+
+    // Revoking the hour's token revokes what it made, and what that made.
+    let (status, _) = app.api_get("/api/user", Some(&quarter)).await;
+    assert_eq!(status, 200);
+    let (_, list) = app.api_get("/api/user/tokens", Some(&half)).await;
+    let hour_id = list["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["expires"].as_i64() == Some(now + 3600))
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .expect("the hour's token is listed");
+    let (status, body) = api(
+        &app,
+        Method::DELETE,
+        &format!("/api/user/tokens/{hour_id}"),
+        &half,
+        None,
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    for (token, what) in [
+        (&hour, "the hour's"),
+        (&half, "its child"),
+        (&quarter, "its grandchild"),
+    ] {
+        let (status, _) = app.api_get("/api/user", Some(token)).await;
+        assert_eq!(status, 401, "{what} token is revoked");
+    }
 
     // A session (the password was given) may create any token.
     let (status, body) = app

@@ -142,17 +142,10 @@ pub struct CreateTokenRequest {
     security(("token" = [])))]
 async fn create_token(
     State(state): State<AppState>,
-    Caller { user, credential }: Caller,
+    Caller { user, with }: Caller,
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<Json<CreateTokenResponse>> {
-    let token = tokens::create(
-        &state.db,
-        &user,
-        credential,
-        &body.description,
-        body.expires,
-    )
-    .await?;
+    let token = tokens::create(&state.db, &user, &with, &body.description, body.expires).await?;
     Ok(Json(CreateTokenResponse {
         id: token.id,
         token_value: token.value,
