@@ -247,7 +247,7 @@ pub async fn send_verification(conn: &mut Conn, user: &User, base_url: &str) -> 
         &user.email,
         "Verify your email address for Purser",
         &format!(
-            "Hello {},\n\nConfirm that this is your email address by opening this link:\n\n{link}\n\nIf you did not sign up for Purser, ignore this message.\n",
+            "Hello {},\n\nConfirm that this is your email address: open this link, sign in if asked, and press Verify.\n\n{link}\n\nIf you did not sign up for Purser, ignore this message.\n",
             user.name
         ),
     )
@@ -559,9 +559,8 @@ pub async fn check_password_reset(db: &Db, secret: &str) -> Result<()> {
 /// the account and a new session.
 ///
 /// A reset is how the owner of an address takes back an account: the tokens go too,
-/// whether or not the address was verified before. (Someone may have signed up with
-/// an address not theirs, made a token, and had the owner verify the address by
-/// sending verification mail until one link was opened; no key they made survives.)
+/// whether or not the address was verified before, so whoever signed up with an
+/// address not theirs keeps no key to it.
 pub async fn reset_password(
     db: &Db,
     lifetimes: SessionLifetimes,

@@ -35,9 +35,9 @@ pub struct Limits {
     /// resend (so a batch of 50 addresses is 50). Per client address, the requests that
     /// send them.
     pub invitations_per_hour: u32,
-    /// Attempts to accept an invitation per account per hour: each refused one writes
-    /// the audit log and the invitation's status, so an account holding a link must not
-    /// repeat it without end.
+    /// Attempts to accept an invitation per account per hour, accepted or refused: each
+    /// refused one writes the audit log and the invitation's status, so an account
+    /// holding a link must not repeat it without end.
     pub acceptances_per_hour: u32,
     /// Failed token authentications per client address per minute; past it, every
     /// token from that address is refused until the budget refills.

@@ -5,6 +5,7 @@ use crate::model::{Me, MyInvitation};
 use crate::ui::{any_error, format_date, use_soft_navigate, ErrorPanel, ErrorText, SubmitButton};
 use crate::MeResource;
 use leptos::prelude::*;
+use purser_core::navigation::home_for;
 use purser_core::Role;
 
 #[component]
@@ -85,12 +86,7 @@ fn MyInvitations() -> impl IntoView {
     let go = use_soft_navigate();
     Effect::new(move |_| {
         if let Some(Ok((org, role))) = accept.value().get() {
-            let page = if role == Role::BillingManager {
-                "billing"
-            } else {
-                "members"
-            };
-            go(&format!("/{org}/settings/{page}"));
+            go(&home_for(role).href(&org));
         }
     });
     view! {
@@ -103,11 +99,12 @@ fn MyInvitations() -> impl IntoView {
                         <ul class="invitation-list">
                             {invitations.into_iter().map(|i| view! { <InvitationItem invitation=i accept/> }).collect_view()}
                         </ul>
-                        <ErrorText message=Signal::derive(any_error(accept.value()))/>
                     </section>
                 })
             })}
         </Transition>
+        // Outside the list: a refusal stays readable when the list comes back empty.
+        <ErrorText message=Signal::derive(any_error(accept.value()))/>
     }
 }
 

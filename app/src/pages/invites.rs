@@ -6,6 +6,7 @@ use crate::ui::{any_error, use_soft_navigate, ErrorText, SubmitButton};
 use crate::MeResource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use purser_core::navigation::home_for;
 use purser_core::{ReturnPath, Role};
 
 #[component]
@@ -65,12 +66,7 @@ fn AcceptForm(secret: String, email: String, verified: bool) -> impl IntoView {
     let go = use_soft_navigate();
     Effect::new(move |_| {
         if let Some(Ok((org, role))) = value.get() {
-            let page = if role == Role::BillingManager {
-                "billing"
-            } else {
-                "members"
-            };
-            go(&format!("/{org}/settings/{page}"));
+            go(&home_for(role).href(&org));
         }
     });
     view! {

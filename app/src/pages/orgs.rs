@@ -91,6 +91,7 @@ pub fn MembersPage() -> impl IntoView {
         change_role: ServerAction::<ChangeMemberRole>::new(),
         remove: ServerAction::<RemoveMember>::new(),
     };
+    follow_own_changes(actions);
     let page = Resource::new(
         move || {
             (
@@ -207,6 +208,32 @@ fn MembersView(
     }
 }
 
+/// A role change or removal may be your own: the header's organizations and roles are
+/// fetched again after each, and once you have removed yourself the page (which
+/// no longer opens for you) gives way to Home. Set up by the page, which outlives the
+/// view that a failed reload replaces.
+fn follow_own_changes(actions: MemberActions) {
+    let me = expect_context::<crate::MeResource>();
+    let (changed, removed) = (actions.change_role.version(), actions.remove.version());
+    Effect::new(move |before: Option<(usize, usize)>| {
+        let now = (changed.get(), removed.get());
+        if before.is_some_and(|b| b != now) {
+            me.refetch();
+        }
+        now
+    });
+    let params = use_params_map();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        let org = params.read().get("org").unwrap_or_default();
+        let left = matches!(actions.remove.value().get(), Some(Ok(())))
+            && matches!(me.get(), Some(Ok(Some(me))) if !me.orgs.iter().any(|o| o.name == org));
+        if left {
+            navigate("/", Default::default());
+        }
+    });
+}
+
 /// The server actions of a member's ⋯ menu.
 #[derive(Clone, Copy)]
 struct MemberActions {
@@ -269,28 +296,14 @@ fn MemberMenu(member: purser_core::MemberView, target: MemberTarget) -> impl Int
 fn MemberDialogs(org: String, actions: MemberActions, target: MemberTarget) -> impl IntoView {
     let changed = actions.change_role.value();
     let removed = actions.remove.value();
-    // The header's organizations and roles follow a change that may be your own.
-    let me = expect_context::<crate::MeResource>();
     Effect::new(move |_| {
         if let Some(Ok(())) = changed.get() {
             dialog::close(target.change_role);
-            me.refetch();
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = removed.get() {
             dialog::close(target.remove);
-            me.refetch();
-        }
-    });
-    // Removed yourself: the organization has left your list, and this page with it.
-    let navigate = leptos_router::hooks::use_navigate();
-    let this_org = org.clone();
-    Effect::new(move |_| {
-        let left = matches!(removed.get(), Some(Ok(())))
-            && matches!(me.get(), Some(Ok(Some(me))) if !me.orgs.iter().any(|o| o.name == this_org));
-        if left {
-            navigate("/", Default::default());
         }
     });
     let org_for_role = org.clone();

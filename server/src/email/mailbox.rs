@@ -31,8 +31,10 @@ where
 /// reachable address (a client chooses its `Host` freely, so that alone proves
 /// nothing); the `Host` keeps out a page on another site whose name an attacker
 /// re-points at 127.0.0.1 (DNS rebinding), which the browser sends from this machine;
-/// and a reverse proxy on this machine (whose requests come from loopback, often
-/// naming `127.0.0.1`) marks what it forwards for the whole internet.
+/// and the forwarding headers catch a reverse proxy on this machine (whose requests
+/// come from loopback, often naming `127.0.0.1`) that adds them, as most
+/// configurations do. A proxy that adds none cannot be told apart: hence development
+/// only.
 async fn loopback_only(req: Request, next: Next) -> Response {
     let peer = req
         .extensions()
