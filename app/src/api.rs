@@ -120,6 +120,15 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
+#[server(prefix = "/fn", endpoint = "check_verification")]
+pub async fn check_verification(token: String) -> Result<(), AppError> {
+    ssr::answer(
+        ssr::backend()?
+            .check_verification(ssr::session(), token)
+            .await,
+    )
+}
+
 #[server(prefix = "/fn", endpoint = "verify_email")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
     ssr::answer(ssr::backend()?.verify_email(ssr::session(), token).await)

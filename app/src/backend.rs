@@ -30,6 +30,13 @@ pub trait Backend: Send + Sync + 'static {
     /// Checks credentials and returns a new session secret.
     async fn sign_in(&self, email: String, password: String) -> Result<String, AppError>;
     async fn sign_out(&self, session: Option<String>) -> Result<(), AppError>;
+    /// Whether the signed-in account may use a verification link (nothing changes);
+    /// `Ok` when signed out, as there is nobody yet to check it for.
+    async fn check_verification(
+        &self,
+        session: Option<String>,
+        token: String,
+    ) -> Result<(), AppError>;
     /// Uses a verification link for the signed-in account (the link's own).
     async fn verify_email(&self, session: Option<String>, token: String) -> Result<(), AppError>;
     async fn resend_verification(&self, session: Option<String>) -> Result<(), AppError>;

@@ -265,6 +265,36 @@ pub async fn resend_verification(db: &Db, user: &User, base_url: &str) -> Result
     send_verification(&mut conn, user, base_url).await
 }
 
+/// Whether `user` may use a verification link (read only): the verification page asks
+/// before it offers its button.
+pub async fn check_verification(db: &Db, user: &User, secret: &str) -> Result<()> {
+    let mut conn = db.acquire().await?;
+    check_link(&mut conn, user, &secrets::hash(secret)).await
+}
+
+/// An unused link of `user`'s own; another account's is refused by name (403), a used
+/// or unknown one is not found.
+async fn check_link(conn: &mut Conn, user: &User, hash: &str) -> Result<()> {
+    let owner: Option<String> = sqlx::query_scalar(
+        "SELECT user_id FROM email_verifications WHERE secret_hash = $1 AND used_at IS NULL",
+    )
+    .bind(hash)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match owner {
+        Some(owner) if owner == user.id => Ok(()),
+        Some(_) => Err(Error::Forbidden(
+            "This link verifies another account's email address. Sign in as that account to use it."
+                .into(),
+        )),
+        None => Err(link_used()),
+    }
+}
+
+fn link_used() -> Error {
+    Error::NotFound("This verification link is not valid or has already been used.".into())
+}
+
 /// Uses a verification link, once, for `user`, the account signed in. The link shows
 /// that whoever opens it reads the address's mail; the session, that they know the
 /// account's password. Both are needed: anyone can sign up with someone else's address,
@@ -275,6 +305,7 @@ pub async fn verify_email(db: &Db, user: &User, secret: &str) -> Result<()> {
     let now = db::now_ms();
     let hash = secrets::hash(secret);
     let mut tx = db::begin_write(db).await?;
+    check_link(&mut tx, user, &hash).await?;
     let used = sqlx::query(
         "UPDATE email_verifications SET used_at = $1 \
          WHERE secret_hash = $2 AND user_id = $3 AND used_at IS NULL",
@@ -285,21 +316,8 @@ pub async fn verify_email(db: &Db, user: &User, secret: &str) -> Result<()> {
     .execute(&mut *tx)
     .await?;
     if used.rows_affected() == 0 {
-        let anothers: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM email_verifications WHERE secret_hash = $1 AND used_at IS NULL",
-        )
-        .bind(&hash)
-        .fetch_optional(&mut *tx)
-        .await?;
-        return Err(match anothers {
-            Some(_) => Error::Forbidden(
-                "This link verifies another account's email address. Sign in as that account to use it."
-                    .into(),
-            ),
-            None => Error::NotFound(
-                "This verification link is not valid or has already been used.".into(),
-            ),
-        });
+        // (A concurrent use of the same link got there first.)
+        return Err(link_used());
     }
     sqlx::query(
         "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",

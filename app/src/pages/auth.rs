@@ -1,8 +1,13 @@
 //! Sign up, sign in, the email verification link, and password reset.
 
-use crate::api::{check_password_reset, RequestPasswordReset, ResetPassword, VerifyEmail};
+use crate::api::{
+    check_password_reset, check_verification, RequestPasswordReset, ResetPassword, VerifyEmail,
+};
 use crate::api::{SignIn, SignUp};
-use crate::ui::{any_error, field_error, form_error, use_soft_navigate, ErrorText, SubmitButton};
+use crate::error::AppError;
+use crate::ui::{
+    any_error, field_error, form_error, href_with, use_soft_navigate, ErrorText, SubmitButton,
+};
 use crate::MeResource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -88,19 +93,27 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     let me = expect_context::<MeResource>();
+    // Whether the signed-in account may use the link: its own, unused.
+    let check = Resource::new(token, check_verification);
     view! {
         <section class="card narrow">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match me.await.ok().flatten() {
-                        Some(me) if me.email_verified => view! { <Verified/> }.into_any(),
-                        Some(me) => view! { <VerifyForm token=token() email=me.email/> }.into_any(),
+                        Some(me) => match (me.email_verified, check.await) {
+                            (_, Err(e @ AppError::Forbidden(_))) | (false, Err(e)) => view! {
+                                <h1>"This link cannot be used"</h1>
+                                <p>{e.to_string()}</p>
+                                <p><a href="/">"Back to Purser"</a></p>
+                            }
+                            .into_any(),
+                            (true, _) => view! { <Verified/> }.into_any(),
+                            (false, Ok(())) => view! { <VerifyForm token=token() email=me.email/> }.into_any(),
+                        },
                         None => {
-                            // Back here after signing in; `core` checks the path and it
-                            // is escaped as a query value.
-                            let query = format!("token={}", token());
-                            let here = ReturnPath::or_home(Some(&format!("/verify-email?{query}")))
-                                .to_query_value();
+                            // Back here after signing in; `core` checks the path.
+                            let here = href_with("/verify-email", &[("token", Some(token()))]);
+                            let here = ReturnPath::or_home(Some(&here)).to_query_value();
                             view! {
                                 <h1>"Verify your email address"</h1>
                                 <p>"Sign in to the account this address was given to, and you will come back here to verify it."</p>

@@ -261,6 +261,23 @@ impl Backend for ServerBackend {
         .await)
     }
 
+    async fn check_verification(
+        &self,
+        session: Option<String>,
+        token: String,
+    ) -> Result<(), AppError> {
+        ui(async {
+            // Signed out there is nobody to check the link for: the page asks to sign in.
+            let user = match self.user(session).await {
+                Ok(user) => user,
+                Err(Error::Unauthenticated(_)) => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            accounts::check_verification(&self.state.db, &user, &token).await
+        }
+        .await)
+    }
+
     async fn verify_email(&self, session: Option<String>, token: String) -> Result<(), AppError> {
         ui(async {
             let user = self.user(session).await?;

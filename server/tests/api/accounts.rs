@@ -208,6 +208,15 @@ async fn a_verification_link_verifies_only_its_own_account_signed_in(app: TestAp
     assert_eq!(opened.status(), 200);
     assert!(!verified(stranger.client.clone()).await);
 
+    // Nor when the account's own browser opens it, signed in: the page only asks.
+    let opened = stranger.client.get(&link).send().await.unwrap();
+    assert_eq!(opened.status(), 200);
+    assert!(!verified(stranger.client.clone()).await);
+    let (status, body) = app
+        .call_as(&stranger.client, "check_verification", &[("token", token)])
+        .await;
+    assert_eq!(status, 200, "the page may offer its button: {body}");
+
     // Signed out, the link does nothing either.
     let signed_out = crate::helpers::new_browser();
     let (status, body) = app
@@ -221,6 +230,10 @@ async fn a_verification_link_verifies_only_its_own_account_signed_in(app: TestAp
         .call_as(&other.client, "verify_email", &[("token", token)])
         .await;
     assert_eq!(status, 403, "{body}");
+    let (status, _) = app
+        .call_as(&other.client, "check_verification", &[("token", token)])
+        .await;
+    assert_eq!(status, 403, "the page says so before offering a button");
     assert!(!verified(other.client.clone()).await);
     assert!(!verified(stranger.client.clone()).await);
 
@@ -230,6 +243,10 @@ async fn a_verification_link_verifies_only_its_own_account_signed_in(app: TestAp
         .await;
     assert_eq!(status, 200, "{body}");
     assert!(verified(stranger.client.clone()).await);
+    let (status, _) = app
+        .call_as(&stranger.client, "check_verification", &[("token", token)])
+        .await;
+    assert_eq!(status, 404, "used");
 }
 
 async fn sign_in_gives_a_new_session_and_sign_out_ends_it(app: TestApp) {

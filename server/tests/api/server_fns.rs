@@ -46,6 +46,12 @@ fn table() -> Vec<Row> {
             &[401],
         ),
         (
+            "check_verification",
+            vec![("token", "made-up")],
+            Rule::Public,
+            &[200, 404],
+        ),
+        (
             "verify_email",
             vec![("token", "made-up")],
             Rule::Account,
