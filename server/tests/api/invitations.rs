@@ -124,10 +124,6 @@ async fn the_members_page_links_to_the_next_page_of_invitations(app: TestApp) {
         "the next page has the older ones"
     );
     assert!(
-        second.contains("alice@acme.example"),
-        "the members' list stays where it was (its first page)"
-    );
-    assert!(
         !second.contains("Next page of pending invitations"),
         "the last page"
     );

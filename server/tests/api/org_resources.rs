@@ -7,8 +7,61 @@ on_both_databases!(
     teams_tokens_and_policies_work_and_are_audited,
     admins_manage_team_members_from_the_team_page,
     the_stacks_page_links_to_its_next_page,
-    the_audit_log_page_links_to_its_next_page_keeping_the_filter
+    the_audit_log_page_links_to_its_next_page_keeping_the_filter,
+    paging_one_list_of_the_policies_page_keeps_the_other_in_place
 );
+
+/// The Policies page has two lists, each paged by its own link: following one list's
+/// link keeps where the other stands.
+async fn paging_one_list_of_the_policies_page_keeps_the_other_in_place(app: TestApp) {
+    let admin = crate::helpers::demo_tokens(&app).await.admin;
+    for i in 0..30 {
+        let (status, body) = api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/policygroups",
+            &admin,
+            Some(json!({"name": format!("group-{i:02}"), "entityType": "stacks"})),
+        )
+        .await;
+        assert_eq!(status, 204, "{body}");
+        let (status, body) = api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/policypacks",
+            &admin,
+            Some(json!({"name": format!("pack-{i:02}"), "displayName": "P", "policies": [{}]})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let alice = signed_in(&app, "alice@acme.example", "alice-demo-password").await;
+    let get = |path: String| {
+        let (alice, url) = (alice.clone(), app.url(&path));
+        async move { alice.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    // The href of the link whose text is `text`.
+    let link = |html: &str, text: &str| -> String {
+        let end = html.find(&format!(">{text}</a>")).expect(text);
+        let start = html[..end].rfind("href=\"").unwrap() + 6;
+        html[start..end].trim_end_matches('"').replace("&amp;", "&")
+    };
+    let first = get("/acme/policies".into()).await;
+    assert!(!first.contains("group-29") && !first.contains("pack-29"));
+    // The groups' second page, then the packs' second page from there.
+    let groups_2 = get(link(&first, "Next page of policy groups")).await;
+    assert!(groups_2.contains("group-29") && !groups_2.contains("pack-29"));
+    let both_2 = link(&groups_2, "Next page of policy pack versions");
+    assert!(
+        both_2.contains("?after=") && both_2.contains("&packs_after="),
+        "the packs' link keeps the groups' page: {both_2}"
+    );
+    let both = get(both_2).await;
+    assert!(
+        both.contains("group-29") && both.contains("pack-29"),
+        "both lists on their second page"
+    );
+}
 
 /// The audit log shows 100 entries and links to the next, keeping the event filter.
 async fn the_audit_log_page_links_to_its_next_page_keeping_the_filter(app: TestApp) {
