@@ -123,8 +123,19 @@ pub fn InvitationsTable(
         next,
     } = invitations;
     if invitations.is_empty() {
-        return view! { <p class="muted" data-testid=testid>"No pending invitations."</p> }
-            .into_any();
+        // A later page can empty (its invitations revoked or accepted) while older
+        // pages still hold some.
+        return match total {
+            0 => view! { <p class="muted" data-testid=testid>"No pending invitations."</p> }
+                .into_any(),
+            n => view! {
+                <p class="muted" data-testid=testid>
+                    {format!("No more pending invitations on this page ({n} in all). ")}
+                    <a href=path>"The newest invitations"</a>
+                </p>
+            }
+            .into_any(),
+        };
     }
     view! {
         <p class="muted" data-testid="pending-invitation-count">

@@ -52,6 +52,9 @@ pub fn TokensPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match tokens.await {
+                    Ok(list) if list.items.is_empty() && query.read_untracked().get("after").is_some() => view! {
+                        <p class="muted">"No more tokens on this page. " <a href="/account/tokens">"Your newest tokens"</a></p>
+                    }.into_any(),
                     Ok(list) if list.items.is_empty() => view! { <p class="muted">"You have no tokens."</p> }.into_any(),
                     Ok(list) => view! {
                         <table class="table">
