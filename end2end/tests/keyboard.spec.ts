@@ -102,3 +102,25 @@ test('an admin invites a member with the keyboard only: the dialog traps focus, 
   await expect(dialog).toBeHidden();
   await expect(page.getByTestId('member-invitations')).toContainText(address);
 });
+
+test("a dialog opened from a row's ⋯ menu gives the focus back to the menu when it closes", async ({ page }) => {
+  await signIn(page, 'alice@acme.example', 'alice-demo-password');
+  await tabTo(page, page.getByRole('main').getByRole('link', { name: 'Acme Corp' }));
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/acme\/settings\/members$/);
+
+  // The menu opens from its ⋯ button; its item opens the dialog; Escape closes it.
+  const menu = page.getByRole('row', { name: /Bob Builder/ }).locator('summary');
+  await tabTo(page, menu);
+  await page.keyboard.press('Enter');
+  const remove = page.getByRole('button', { name: 'Remove from organization' });
+  await tabTo(page, remove, 5);
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Remove from organization?' });
+  await expect(dialog).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  // The item is hidden again with its closed menu: the focus is on the menu's button,
+  // where the person left off, not lost to the page.
+  await expect(menu, `focus is on ${await describeFocus(page)}`).toBeFocused();
+});

@@ -6,9 +6,21 @@ use leptos::prelude::*;
 
 pub type DialogRef = NodeRef<html::Dialog>;
 
+/// Opens the dialog. Closing gives the focus back to what had it: for an item of a ⋯
+/// menu, which shuts (and hides the item) as the dialog opens, that is the menu's own
+/// button, focused here first.
 pub fn open(dialog: DialogRef) {
     #[cfg(feature = "hydrate")]
     if let Some(d) = dialog.get() {
+        use wasm_bindgen::JsCast;
+        let summary = document()
+            .active_element()
+            .and_then(|el| el.closest("details").ok().flatten())
+            .and_then(|menu| menu.query_selector("summary").ok().flatten())
+            .and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(summary) = summary {
+            let _ = summary.focus();
+        }
         let _ = d.show_modal();
     }
     #[cfg(not(feature = "hydrate"))]
