@@ -244,6 +244,12 @@ impl TestApp {
         body["value"].as_str().unwrap().to_owned()
     }
 
+    /// A page's HTML as `client` (a browser, signed in or not) gets it.
+    pub async fn html(&self, client: &reqwest::Client, path: &str) -> String {
+        let res = client.get(self.url(path)).send().await.unwrap();
+        res.text().await.unwrap()
+    }
+
     /// The link in the newest email to `to`, read from the development mailbox.
     pub async fn last_link_to(&self, to: &str) -> String {
         self.link_to(to, "http").await
@@ -671,4 +677,12 @@ impl SmtpServer {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+/// Where the link whose text is `text` leads, in a page's HTML (`&amp;` read as `&`,
+/// as a browser does); `None` when the page has no such link.
+pub fn link_href(html: &str, text: &str) -> Option<String> {
+    let end = html.find(&format!(">{text}</a>"))?;
+    let start = html[..end].rfind("href=\"")? + "href=\"".len();
+    Some(html[start..end].trim_end_matches('"').replace("&amp;", "&"))
 }

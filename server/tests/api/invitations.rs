@@ -100,25 +100,18 @@ async fn the_members_page_links_to_the_next_page_of_invitations(app: TestApp) {
         tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     }
     let alice = crate::helpers::signed_in(&app, "alice@acme.example", "alice-demo-password").await;
-    let get = |path: String| {
-        let (alice, url) = (alice.clone(), app.url(&path));
-        async move { alice.get(url).send().await.unwrap().text().await.unwrap() }
-    };
-    let first = get("/acme/settings/members".into()).await;
+    let first = app.html(&alice, "/acme/settings/members").await;
     assert!(
         first.contains("inv-29@") && first.contains("inv-05@") && !first.contains("inv-04@"),
         "the newest 25 first"
     );
-    let marker = "href=\"/acme/settings/members?invites_after=";
-    let at = first
-        .find(marker)
+    let href = crate::helpers::link_href(&first, "Next page of pending invitations")
         .expect("a link to the next page of invitations");
-    let href = first[at + 6..]
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&");
-    let second = get(href).await;
+    assert!(
+        href.starts_with("/acme/settings/members?invites_after="),
+        "{href}"
+    );
+    let second = app.html(&alice, &href).await;
     assert!(
         second.contains("inv-04@") && second.contains("inv-00@") && !second.contains("inv-05@"),
         "the next page has the older ones"

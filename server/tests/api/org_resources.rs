@@ -1,4 +1,4 @@
-use crate::helpers::{api, signed_in, TestApp};
+use crate::helpers::{api, link_href, signed_in, TestApp};
 use crate::on_both_databases;
 use reqwest::Method;
 use serde_json::json;
@@ -36,27 +36,20 @@ async fn paging_one_list_of_the_policies_page_keeps_the_other_in_place(app: Test
         assert_eq!(status, 201, "{body}");
     }
     let alice = signed_in(&app, "alice@acme.example", "alice-demo-password").await;
-    let get = |path: String| {
-        let (alice, url) = (alice.clone(), app.url(&path));
-        async move { alice.get(url).send().await.unwrap().text().await.unwrap() }
-    };
-    // The href of the link whose text is `text`.
-    let link = |html: &str, text: &str| -> String {
-        let end = html.find(&format!(">{text}</a>")).expect(text);
-        let start = html[..end].rfind("href=\"").unwrap() + 6;
-        html[start..end].trim_end_matches('"').replace("&amp;", "&")
-    };
-    let first = get("/acme/policies".into()).await;
+    let link = |html: &str, text: &str| link_href(html, text).expect(text);
+    let first = app.html(&alice, "/acme/policies").await;
     assert!(!first.contains("group-29") && !first.contains("pack-29"));
     // The groups' second page, then the packs' second page from there.
-    let groups_2 = get(link(&first, "Next page of policy groups")).await;
+    let groups_2 = app
+        .html(&alice, &link(&first, "Next page of policy groups"))
+        .await;
     assert!(groups_2.contains("group-29") && !groups_2.contains("pack-29"));
     let both_2 = link(&groups_2, "Next page of policy pack versions");
     assert!(
         both_2.contains("?after=") && both_2.contains("&packs_after="),
         "the packs' link keeps the groups' page: {both_2}"
     );
-    let both = get(both_2).await;
+    let both = app.html(&alice, &both_2).await;
     assert!(
         both.contains("group-29") && both.contains("pack-29"),
         "both lists on their second page"
@@ -78,25 +71,19 @@ async fn the_audit_log_page_links_to_its_next_page_keeping_the_filter(app: TestA
         assert_eq!(status, 201, "{body}");
     }
     let alice = signed_in(&app, "alice@acme.example", "alice-demo-password").await;
-    let get = |path: String| {
-        let (alice, url) = (alice.clone(), app.url(&path));
-        async move { alice.get(url).send().await.unwrap().text().await.unwrap() }
-    };
-    let first = get("/acme/settings/audit?event=team.created".into()).await;
-    let marker = "href=\"/acme/settings/audit?event=team.created&amp;after=";
-    let at = first
-        .find(marker)
-        .expect("a link to the next page, with the filter");
-    let href = first[at + 6..]
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&");
+    let first = app
+        .html(&alice, "/acme/settings/audit?event=team.created")
+        .await;
+    let href = link_href(&first, "Next page of entries").expect("a link to the next page");
+    assert!(
+        href.starts_with("/acme/settings/audit?event=team.created&after="),
+        "the filter is kept: {href}"
+    );
     assert!(
         first.contains("t-104") && !first.contains("t-004"),
         "newest first"
     );
-    let second = get(href).await;
+    let second = app.html(&alice, &href).await;
     assert!(
         second.contains("t-004") && second.contains("t-000"),
         "the rest"
@@ -121,19 +108,11 @@ async fn the_stacks_page_links_to_its_next_page(app: TestApp) {
         assert_eq!(status, 201, "{body}");
     }
     let alice = signed_in(&app, "alice@acme.example", "alice-demo-password").await;
-    let page = |path: String| {
-        let alice = alice.clone();
-        let url = app.url(&path);
-        async move { alice.get(url).send().await.unwrap().text().await.unwrap() }
-    };
-    let first = page("/acme/stacks".into()).await;
+    let first = app.html(&alice, "/acme/stacks").await;
     assert!(!first.contains("zz-29"), "the first page stops at 25");
-    let marker = "href=\"/acme/stacks?after=";
-    let at = first.find(marker).expect("a link to the next page");
-    let href = &first[at + 6..];
-    let href = &href[..href.find('"').unwrap()];
-    assert!(first.contains("Next page of stacks"));
-    let second = page(href.to_owned()).await;
+    let href = link_href(&first, "Next page of stacks").expect("a link to the next page");
+    assert!(href.starts_with("/acme/stacks?after="), "{href}");
+    let second = app.html(&alice, &href).await;
     assert!(second.contains("zz-29"), "the next page has the rest");
     assert!(!second.contains("Next page of stacks"), "and is the last");
 }
