@@ -303,3 +303,28 @@ impl utoipa::Modify for TokenAuth {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn whole_numbers_with_a_zero_fraction_are_whole() {
+        let read = |json: &str| {
+            super::whole_number(&mut serde_json::Deserializer::from_str(json)).map_err(|_| ())
+        };
+        // written as, read as (`Err`: not a whole number)
+        for (json, expected) in [
+            ("12", Ok(12)),
+            ("12.0", Ok(12)),
+            ("-5.0", Ok(-5)),
+            ("1e3", Ok(1000)),
+            // Below 2^52 a double has halves: the parse must be exact to see `.0`.
+            ("4374107932483062.0", Ok(4_374_107_932_483_062)),
+            ("-4374107932483062.0", Ok(-4_374_107_932_483_062)),
+            ("4374107932483062.5", Err(())),
+            ("12.5", Err(())),
+            ("1e300", Err(())),
+        ] {
+            assert_eq!(read(json), expected, "{json}");
+        }
+    }
+}
