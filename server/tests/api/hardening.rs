@@ -493,6 +493,11 @@ mod limits {
             .send()
             .await
             .unwrap();
+        status_retry_body(res).await
+    }
+
+    /// An answer's status, `Retry-After` and JSON body (`null` when it has none).
+    async fn status_retry_body(res: reqwest::Response) -> (u16, Option<String>, serde_json::Value) {
         let status = res.status().as_u16();
         let retry = res
             .headers()
@@ -610,12 +615,7 @@ mod limits {
             .send()
             .await
             .unwrap();
-        let status = res.status().as_u16();
-        let retry = res
-            .headers()
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap().to_owned());
-        let body: serde_json::Value = res.json().await.unwrap();
+        let (status, retry, body) = status_retry_body(res).await;
         assert_429(status, retry.as_deref(), &body);
         assert_eq!(body["code"], 429);
     }
@@ -666,12 +666,7 @@ mod limits {
             .send()
             .await
             .unwrap();
-        let status = res.status().as_u16();
-        let retry = res
-            .headers()
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap().to_owned());
-        let body: serde_json::Value = res.json().await.unwrap();
+        let (status, retry, body) = status_retry_body(res).await;
         assert_429(status, retry.as_deref(), &body);
         let (status, _) = app
             .call_as(&bob, "accept_invite", &[("secret", secret.as_str())])
