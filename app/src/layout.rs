@@ -60,7 +60,7 @@ fn SignedIn(me: crate::model::Me) -> impl IntoView {
     view! {
         <OrgSwitcher orgs current=Signal::derive(current)/>
         <nav class="account">
-            <a href="/account/tokens">"Access tokens"</a>
+            <a href="/account/tokens">"Personal access tokens"</a>
             <span class="who" data-testid="signed-in-as">{me.name.clone()}</span>
             <span class="login" data-testid="signed-in-login">{format!("@{}", me.login)}</span>
             <ActionForm action=sign_out attr:class="inline">
@@ -70,45 +70,55 @@ fn SignedIn(me: crate::model::Me) -> impl IntoView {
     }
 }
 
-/// A select that goes to the chosen organization's home page (by the router).
+/// The organization switcher: a disclosure menu of links, as GitHub's context switcher.
+///
+/// Not a `<select>` that navigates on change: a keyboard user moving through its
+/// options with the arrow keys would leave the page at the first key (WCAG 3.2.2). A
+/// link is followed only when chosen, and works before the page has hydrated.
 #[component]
 fn OrgSwitcher(orgs: Vec<crate::model::OrgEntry>, current: Signal<String>) -> impl IntoView {
     if orgs.is_empty() {
         return view! { <a class="switcher-empty" href="/orgs/new">"Create an organization"</a> }
             .into_any();
     }
-    let homes: Vec<(String, String)> = orgs
+    let names: Vec<(String, String)> = orgs
         .iter()
-        .map(|o| (o.name.clone(), crate::ui::org_home(o)))
+        .map(|o| (o.name.clone(), o.display_name.clone()))
         .collect();
-    let navigate = leptos_router::hooks::use_navigate();
-    let on_change = move |ev: leptos::ev::Event| {
-        let value = event_target_value(&ev);
-        if value == "__new" {
-            navigate("/orgs/new", Default::default());
-        } else if let Some((_, home)) = homes.iter().find(|(name, _)| *name == value) {
-            navigate(home, Default::default());
-        }
+    // What the menu's button shows: the organization of the page, by its display name.
+    let shown = move || {
+        let current = current.get();
+        names
+            .iter()
+            .find(|(name, _)| *name == current)
+            .map(|(_, display)| display.clone())
+            .unwrap_or_else(|| "Choose an organization".to_owned())
     };
+    let label = shown.clone();
     view! {
-        <label class="switcher">
-            <span class="visually-hidden">"Organization"</span>
-            <select aria-label="Switch organization" on:change=on_change prop:value=move || current.get()>
-                <option value="" disabled=true selected=move || current.get().is_empty()>"Choose an organization"</option>
+        <details class="menu switcher">
+            <summary aria-label=move || format!("Switch organization (now {})", label())>
+                {shown}
+            </summary>
+            <ul class="menu-items" on:click=crate::components::dialog::close_menu>
                 {orgs
                     .into_iter()
                     .map(|o| {
                         let name = o.name.clone();
                         view! {
-                            <option value=o.name.clone() selected=move || current.get() == name>
-                                {o.display_name.clone()}
-                            </option>
+                            <li>
+                                <a href=crate::ui::org_home(&o) data-org=o.name.clone()
+                                    aria-current=move || (current.get() == name).then_some("true")>
+                                    <span>{o.display_name.clone()}</span>
+                                    <span class="muted">{o.name.clone()}</span>
+                                </a>
+                            </li>
                         }
                     })
                     .collect_view()}
-                <option value="__new">"+ New organization"</option>
-            </select>
-        </label>
+                <li><a href="/orgs/new">"+ New organization"</a></li>
+            </ul>
+        </details>
     }
     .into_any()
 }

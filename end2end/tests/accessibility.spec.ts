@@ -52,7 +52,7 @@ for (const role of roles) {
       await openPage(page, label);
       await scan(page, label);
     }
-    await page.locator('header').getByRole('link', { name: 'Access tokens' }).click();
+    await page.locator('header').getByRole('link', { name: 'Personal access tokens' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Personal access tokens' })).toBeVisible();
     await scan(page, 'Personal access tokens');
   });

@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { createOrg, goto, hydrated, linkFromEmail, openOrg, signIn, signInTo, signUp, unique } from './helpers';
+import { createOrg, goto, hydrated, linkFromEmail, openOrg, openSwitcher, signIn, signInTo, signUp, unique } from './helpers';
 
 test('sign up, verify by email, create an organization, see yourself as its admin', async ({ page }) => {
   const email = `${unique('ada')}@example.com`;
@@ -38,8 +38,10 @@ test('sign up, verify by email, create an organization, see yourself as its admi
 
   // The organization switcher knows the new organization, by its display name.
   const switcher = page.getByLabel('Switch organization');
-  await expect(switcher).toHaveValue(org);
-  await expect(switcher.locator('option:checked')).toHaveText('Analytical Engines');
+  await expect(switcher).toHaveText('Analytical Engines');
+  await expect(switcher).toHaveAttribute('aria-label', 'Switch organization (now Analytical Engines)');
+  const menu = await openSwitcher(page);
+  await expect(menu.locator('a[aria-current="true"]')).toHaveAttribute('data-org', org);
 });
 
 test('bad sign-up input gets a clear message on the field', async ({ page }) => {
@@ -83,7 +85,7 @@ test('a billing manager who opens Members by its address is not allowed', async 
 
 test('personal access tokens are shown once and work with the API', async ({ page, request }) => {
   await signIn(page, 'carol@acme.example', 'carol-demo-password');
-  await page.locator('header').getByRole('link', { name: 'Access tokens' }).click();
+  await page.locator('header').getByRole('link', { name: 'Personal access tokens' }).click();
   await expect(page).toHaveURL(/\/account\/tokens$/);
   await expect(page.getByRole('heading', { name: 'Personal access tokens' })).toBeVisible();
   await page.getByLabel('Description').fill('laptop');

@@ -124,3 +124,29 @@ test("a dialog opened from a row's ⋯ menu gives the focus back to the menu whe
   // where the person left off, not lost to the page.
   await expect(menu, `focus is on ${await describeFocus(page)}`).toBeFocused();
 });
+
+test('the organization switcher is a menu of links: moving through it leaves the page only when one is chosen', async ({ page }) => {
+  await signIn(page, 'alice@acme.example', 'alice-demo-password');
+  const start = page.url();
+  const switcher = page.locator('header').getByLabel('Switch organization');
+  await tabTo(page, switcher);
+  await page.keyboard.press('Enter');
+  const menu = page.locator('header .switcher .menu-items');
+  await expect(menu).toBeVisible();
+
+  // Through the organizations and on to "+ New organization": still on the same page.
+  await page.keyboard.press('Tab');
+  await expect(menu.getByRole('link').first()).toBeFocused();
+  await tabTo(page, menu.getByRole('link', { name: '+ New organization' }), 20);
+  expect(page.url()).toBe(start);
+
+  // Chosen with Enter, the organization opens and the menu shuts.
+  const acme = menu.locator('a[data-org="acme"]');
+  for (let i = 0; i < 20 && !(await focused(acme)); i++) await page.keyboard.press('Shift+Tab');
+  await expect(acme).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/acme\/settings\/members$/);
+  await expect(menu).toBeHidden();
+  await expect(switcher).toHaveText('Acme Corp');
+});
+
