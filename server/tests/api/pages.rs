@@ -360,6 +360,34 @@ async fn the_large_demo_is_seeded_with_counts_and_rollups_right(app: TestApp) {
             .await
             .unwrap();
         assert!(counted > 0, "ANALYZE counted");
+    } else {
+        // PostgreSQL keeps one plan per statement and connection: a keyset page of the
+        // large organization, run again and again, is never planned afresh.
+        let mut conn = app.db.acquire().await.unwrap();
+        let org: String = sqlx::query_scalar("SELECT id FROM organizations WHERE name = 'acme'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let page = "SELECT user_id FROM memberships WHERE org_id = $1 \
+                    AND (joined_at, user_id) > ($2, $3) ORDER BY joined_at, user_id LIMIT $4";
+        for _ in 0..8 {
+            sqlx::query(page)
+                .bind(&org)
+                .bind(i64::MIN)
+                .bind("")
+                .bind(4_i64)
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        }
+        let (generic, custom): (i64, i64) = sqlx::query_as(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+             WHERE statement LIKE 'SELECT user_id FROM memberships WHERE org_id%'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!((generic, custom), (8, 0), "planned once, not per execution");
     }
     assert_rollups_are_rebuilds(&app).await;
 
