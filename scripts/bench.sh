@@ -267,6 +267,8 @@ bench_size() {
     "metadata|/api/orgs/$ORG/metadata|$token|\"$ORG\""
     "members|/api/orgs/$ORG/members?limit=100|$token|{"
     "invites|/api/orgs/$ORG/invites|$token|["
+    "members, a page of 3 (the demo has 3)|/api/orgs/$ORG/members?limit=3|$token|{"
+    "invites, a page of 1 (the demo has 1)|/api/orgs/$ORG/invites?limit=1|$token|["
     "resources summary|/api/orgs/$ORG/resources/summary?granularity=daily&lookbackDays=30|$token|{"
     "Billing & usage page, server-rendered, billing manager|/$ORG/settings/billing|Cookie: $billing_cookie|id=\"payment-method-title\""
     "Members page, server-rendered, admin|/$ORG/settings/members|Cookie: $admin_cookie|data-testid=\"members-table\""
