@@ -1,6 +1,7 @@
 //! The header on every page: who is signed in, the organization switcher, sign out.
 
 use crate::api::SignOut;
+use crate::components::dialog;
 use crate::ui::{hard_navigate, SubmitButton};
 use crate::MeResource;
 use leptos::prelude::*;
@@ -96,11 +97,12 @@ fn OrgSwitcher(orgs: Vec<crate::model::OrgEntry>, current: Signal<String>) -> im
     };
     let label = shown.clone();
     view! {
-        <details class="menu switcher">
-            <summary aria-label=move || format!("Switch organization (now {})", label())>
+        <details class="menu switcher" on:keydown=dialog::menu_keydown on:focusout=dialog::menu_focusout>
+            // The visible text first, then what the button does (WCAG 2.5.3).
+            <summary aria-label=move || format!("{}: switch organization", label())>
                 {shown}
             </summary>
-            <ul class="menu-items" on:click=crate::components::dialog::close_menu>
+            <ul class="menu-items" on:click=dialog::close_menu>
                 {orgs
                     .into_iter()
                     .map(|o| {

@@ -39,7 +39,7 @@ test('sign up, verify by email, create an organization, see yourself as its admi
   // The organization switcher knows the new organization, by its display name.
   const switcher = page.getByLabel('Switch organization');
   await expect(switcher).toHaveText('Analytical Engines');
-  await expect(switcher).toHaveAttribute('aria-label', 'Switch organization (now Analytical Engines)');
+  await expect(switcher).toHaveAttribute('aria-label', 'Analytical Engines: switch organization');
   const menu = await openSwitcher(page);
   await expect(menu.locator('a[aria-current="true"]')).toHaveAttribute('data-org', org);
 });

@@ -95,8 +95,11 @@ export async function openSwitcher(page: Page): Promise<Locator> {
 
 /** The switcher's link to `org`, by URL name or display name. */
 export async function orgLink(menu: Locator, org: string): Promise<Locator> {
-  const byName = menu.locator(`a[data-org="${org}"]`);
-  if ((await byName.count()) > 0) return byName;
+  // (A URL name is lower-case letters, digits and hyphens: safe in a selector.)
+  if (/^[a-z0-9-]+$/.test(org)) {
+    const byName = menu.locator(`a[data-org="${org}"]`);
+    if ((await byName.count()) > 0) return byName;
+  }
   return menu.getByRole('link').filter({ has: menu.page().getByText(org, { exact: true }) });
 }
 

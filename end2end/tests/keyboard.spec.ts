@@ -129,24 +129,37 @@ test('the organization switcher is a menu of links: moving through it leaves the
   await signIn(page, 'alice@acme.example', 'alice-demo-password');
   const start = page.url();
   const switcher = page.locator('header').getByLabel('Switch organization');
-  await tabTo(page, switcher);
-  await page.keyboard.press('Enter');
   const menu = page.locator('header .switcher .menu-items');
-  await expect(menu).toBeVisible();
+  await tabTo(page, switcher);
 
-  // Through the organizations and on to "+ New organization": still on the same page.
+  // Escape shuts the menu and leaves the focus on its button.
+  await page.keyboard.press('Enter');
+  await expect(menu).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(menu).toBeHidden();
+  await expect(switcher).toBeFocused();
+
+  // Through the organizations (Tab, and an arrow key as on a select) to "+ New
+  // organization": still on the same page. Tab past the last item shuts the menu.
+  await page.keyboard.press('Enter');
   await page.keyboard.press('Tab');
   await expect(menu.getByRole('link').first()).toBeFocused();
+  await page.keyboard.press('ArrowDown');
   await tabTo(page, menu.getByRole('link', { name: '+ New organization' }), 20);
   expect(page.url()).toBe(start);
+  await page.keyboard.press('Tab');
+  await expect(menu).toBeHidden();
+  expect(page.url()).toBe(start);
 
-  // Chosen with Enter, the organization opens and the menu shuts.
-  const acme = menu.locator('a[data-org="acme"]');
-  for (let i = 0; i < 20 && !(await focused(acme)); i++) await page.keyboard.press('Shift+Tab');
-  await expect(acme).toBeFocused();
+  // Chosen with Enter, the organization opens, the menu shuts and the focus is back on
+  // its button.
+  await page.keyboard.press('Shift+Tab');
+  await expect(switcher).toBeFocused();
+  await page.keyboard.press('Enter');
+  await tabTo(page, menu.locator('a[data-org="acme"]'), 20);
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/acme\/settings\/members$/);
   await expect(menu).toBeHidden();
+  await expect(switcher).toBeFocused();
   await expect(switcher).toHaveText('Acme Corp');
 });
-

@@ -40,18 +40,75 @@ pub fn close(dialog: DialogRef) {
 /// item is chosen (and so is not found open when the table re-renders around it).
 pub fn close_menu(ev: leptos::ev::MouseEvent) {
     #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let details = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|el| el.closest("details").ok().flatten());
-        if let Some(details) = details {
-            let _ = details.remove_attribute("open");
+    if let Some(menu) = menu_of(ev.target()) {
+        shut(&menu);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
+/// Escape shuts a menu, as it does a dialog.
+pub fn menu_keydown(ev: leptos::ev::KeyboardEvent) {
+    #[cfg(feature = "hydrate")]
+    if ev.key() == "Escape" {
+        if let Some(menu) = menu_of(ev.target()).filter(|m| m.has_attribute("open")) {
+            ev.prevent_default();
+            shut(&menu);
         }
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = ev;
+}
+
+/// A menu shuts when the focus moves to something outside it (Tab past its last item,
+/// a click on another control), so that it never covers what has the focus. Focus
+/// moving to nothing (a click on the page's background; Safari, which does not focus
+/// a link on click) leaves it open: the click may be on one of its items.
+pub fn menu_focusout(ev: leptos::ev::FocusEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let to = ev
+            .related_target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+        if let (Some(menu), Some(to)) = (menu_of(ev.target()), to) {
+            if !menu.contains(Some(&to)) {
+                let _ = menu.remove_attribute("open");
+            }
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
+/// The `<details>` menu an event happened in.
+#[cfg(feature = "hydrate")]
+fn menu_of(target: Option<web_sys::EventTarget>) -> Option<web_sys::Element> {
+    use wasm_bindgen::JsCast;
+    target
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.closest("details").ok().flatten())
+}
+
+/// Shuts a menu. If the focus was on one of its items (chosen with the keyboard), it
+/// goes back to the menu's button instead of being lost with the hidden item.
+#[cfg(feature = "hydrate")]
+fn shut(menu: &web_sys::Element) {
+    use wasm_bindgen::JsCast;
+    let focus_inside = document()
+        .active_element()
+        .is_some_and(|a| menu.contains(Some(&a)));
+    let _ = menu.remove_attribute("open");
+    if focus_inside {
+        let summary = menu
+            .query_selector("summary")
+            .ok()
+            .flatten()
+            .and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(summary) = summary {
+            let _ = summary.focus();
+        }
+    }
 }
 
 /// A dialog labelled by its title.
