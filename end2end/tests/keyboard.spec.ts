@@ -123,6 +123,13 @@ test("a dialog opened from a row's ⋯ menu gives the focus back to the menu whe
   // The item is hidden again with its closed menu: the focus is on the menu's button,
   // where the person left off, not lost to the page.
   await expect(menu, `focus is on ${await describeFocus(page)}`).toBeFocused();
+
+  // Escape shuts the menu itself too, with the focus staying on its button.
+  await page.keyboard.press('Enter');
+  await expect(remove).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(remove).toBeHidden();
+  await expect(menu).toBeFocused();
 });
 
 test('the organization switcher is a menu of links: moving through it leaves the page only when one is chosen', async ({ page }) => {

@@ -111,6 +111,18 @@ fn shut(menu: &web_sys::Element) {
     }
 }
 
+/// A row's ⋯ menu: a disclosure whose items shut it when chosen; Escape, and the focus
+/// moving elsewhere, shut it too.
+#[component]
+pub fn RowMenu(#[prop(into)] label: String, children: Children) -> impl IntoView {
+    view! {
+        <details class="menu" on:keydown=menu_keydown on:focusout=menu_focusout>
+            <summary aria-label=label>"⋯"</summary>
+            <div class="menu-items" on:click=close_menu>{children()}</div>
+        </details>
+    }
+}
+
 /// A dialog labelled by its title.
 #[component]
 pub fn Dialog(

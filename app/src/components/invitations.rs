@@ -1,7 +1,7 @@
 //! Inviting people: the invite dialog, the copy-link button and the table of pending
 //! invitations, shared by Settings → Members and Settings → Billing & usage.
 
-use super::dialog::{self, Dialog, DialogRef};
+use super::dialog::{self, Dialog, DialogRef, RowMenu};
 use crate::api::{InviteByEmail, InviteLink, ResendInvite, RevokeInvite};
 use crate::model::PendingInvitations;
 use crate::ui::{any_error, format_date, ErrorText, NextPage, SubmitButton};
@@ -177,9 +177,7 @@ pub fn InvitationsTable(
                                 <td>{format_date(i.sent_at)}</td>
                                 <td class:error-text=failed data-testid="invitation-status">{status}</td>
                                 <td class="actions">
-                                    <details class="menu">
-                                        <summary aria-label=format!("Actions for the invitation to {who}")>"⋯"</summary>
-                                        <div class="menu-items" on:click=dialog::close_menu>
+                                    <RowMenu label=format!("Actions for the invitation to {who}")>
                                             {is_email.then(|| {
                                                 let (org, id) = (org.clone(), id.clone());
                                                 view! {
@@ -195,8 +193,7 @@ pub fn InvitationsTable(
                                                 <input type="hidden" name="id" value=id/>
                                                 <SubmitButton pending=revoke.pending() label="Revoke" class="link danger"/>
                                             </ActionForm>
-                                        </div>
-                                    </details>
+                                    </RowMenu>
                                 </td>
                             </tr>
                         }

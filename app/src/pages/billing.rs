@@ -4,7 +4,7 @@ use crate::api::{
     load_billing, ChangeEdition, InviteByEmail, InviteLink, LoadUsage, RemoveBillingManager,
     ResendInvite, RevokeInvite, UpdateCard,
 };
-use crate::components::dialog::{self, Dialog, DialogRef};
+use crate::components::dialog::{self, Dialog, DialogRef, RowMenu};
 use crate::components::invitations::{CopyInviteLink, InvitationsTable, InviteDialog};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::components::usage_chart::UsageChart;
@@ -180,15 +180,12 @@ fn ManagersTable(page: BillingPage, actions: Actions) -> impl IntoView {
                                     <td>{b.email.clone().unwrap_or_default()}</td>
                                     <td>{b.accepted_at.map(format_date).unwrap_or_default()}</td>
                                     <td class="actions">
-                                        <details class="menu">
-                                            <summary aria-label=format!("Actions for {name}")>"⋯"</summary>
-                                            <div class="menu-items" on:click=dialog::close_menu>
+                                        <RowMenu label=format!("Actions for {name}")>
                                                 <button type="button" class="link danger" on:click=move |_| {
                                                     target.set((id.clone(), name.clone()));
                                                     dialog::open(confirm);
                                                 }>"Remove Billing Manager"</button>
-                                            </div>
-                                        </details>
+                                        </RowMenu>
                                     </td>
                                 </tr>
                             }

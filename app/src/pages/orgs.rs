@@ -4,7 +4,7 @@ use crate::api::{
     org_members, ChangeMemberRole, CreateOrg, InviteByEmail, InviteLink, RemoveMember,
     ResendInvite, RevokeInvite,
 };
-use crate::components::dialog::{self, Dialog, DialogRef};
+use crate::components::dialog::{self, Dialog, DialogRef, RowMenu};
 use crate::components::invitations::{CopyInviteLink, InvitationsTable, InviteDialog};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::MembersPage as Members;
@@ -275,9 +275,7 @@ fn MemberMenu(member: purser_core::MemberView, target: MemberTarget) -> impl Int
         "Make admin"
     };
     view! {
-        <details class="menu">
-            <summary aria-label=format!("Actions for {name}")>"⋯"</summary>
-            <div class="menu-items" on:click=dialog::close_menu>
+        <RowMenu label=format!("Actions for {name}")>
                 <button type="button" class="link" on:click=move |_| {
                     target.who.set((id.clone(), name.clone(), role));
                     dialog::open(target.change_role);
@@ -286,8 +284,7 @@ fn MemberMenu(member: purser_core::MemberView, target: MemberTarget) -> impl Int
                     target.who.set((id2.clone(), name2.clone(), role));
                     dialog::open(target.remove);
                 }>"Remove from organization"</button>
-            </div>
-        </details>
+        </RowMenu>
     }
     .into_any()
 }
