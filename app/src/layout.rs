@@ -1,7 +1,7 @@
 //! The header on every page: who is signed in, the organization switcher, sign out.
 
 use crate::api::SignOut;
-use crate::components::dialog;
+use crate::components::dialog::Menu;
 use crate::ui::{hard_navigate, SubmitButton};
 use crate::MeResource;
 use leptos::prelude::*;
@@ -87,22 +87,19 @@ fn OrgSwitcher(orgs: Vec<crate::model::OrgEntry>, current: Signal<String>) -> im
         .map(|o| (o.name.clone(), o.display_name.clone()))
         .collect();
     // What the menu's button shows: the organization of the page, by its display name.
-    let shown = move || {
+    let shown = Memo::new(move |_| {
         let current = current.get();
         names
             .iter()
             .find(|(name, _)| *name == current)
             .map(|(_, display)| display.clone())
             .unwrap_or_else(|| "Choose an organization".to_owned())
-    };
-    let label = shown.clone();
+    });
     view! {
-        <details class="menu switcher" on:keydown=dialog::menu_keydown on:focusout=dialog::menu_focusout>
-            // The visible text first, then what the button does (WCAG 2.5.3).
-            <summary aria-label=move || format!("{}: switch organization", label())>
-                {shown}
-            </summary>
-            <ul class="menu-items" on:click=dialog::close_menu>
+        // The name starts with the visible text, then says what the button does (WCAG 2.5.3).
+        <Menu class="menu switcher" text=shown
+            label=Signal::derive(move || format!("{}: switch organization", shown.get()))>
+            <ul>
                 {orgs
                     .into_iter()
                     .map(|o| {
@@ -120,7 +117,7 @@ fn OrgSwitcher(orgs: Vec<crate::model::OrgEntry>, current: Signal<String>) -> im
                     .collect_view()}
                 <li><a href="/orgs/new">"+ New organization"</a></li>
             </ul>
-        </details>
+        </Menu>
     }
     .into_any()
 }

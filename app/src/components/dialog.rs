@@ -111,16 +111,28 @@ fn shut(menu: &web_sys::Element) {
     }
 }
 
-/// A row's ⋯ menu: a disclosure whose items shut it when chosen; Escape, and the focus
-/// moving elsewhere, shut it too.
+/// A disclosure menu: its button (`text`, named `label` for assistive technology) and
+/// its items. Choosing an item shuts it; Escape, and the focus moving elsewhere, shut
+/// it too.
 #[component]
-pub fn RowMenu(#[prop(into)] label: String, children: Children) -> impl IntoView {
+pub fn Menu(
+    class: &'static str,
+    #[prop(into)] label: Signal<String>,
+    #[prop(into)] text: Signal<String>,
+    children: Children,
+) -> impl IntoView {
     view! {
-        <details class="menu" on:keydown=menu_keydown on:focusout=menu_focusout>
-            <summary aria-label=label>"⋯"</summary>
+        <details class=class on:keydown=menu_keydown on:focusout=menu_focusout>
+            <summary aria-label=label>{text}</summary>
             <div class="menu-items" on:click=close_menu>{children()}</div>
         </details>
     }
+}
+
+/// A row's ⋯ menu.
+#[component]
+pub fn RowMenu(#[prop(into)] label: String, children: Children) -> impl IntoView {
+    view! { <Menu class="menu" label text="⋯".to_owned()>{children()}</Menu> }
 }
 
 /// A dialog labelled by its title.
