@@ -211,6 +211,36 @@ impl FromStr for InvitationKind {
     }
 }
 
+/// Why an address was not invited: each refuses that address alone (409), and a batch
+/// lists it among its failed invitations with this code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InviteRefusal {
+    /// A billing-manager invitation while the edition's allowance is used up.
+    BillingManagerLimitReached,
+    /// The address belongs to someone who already holds a role.
+    AlreadyInOrganization,
+    /// The address already has a pending invitation (to resend, not to duplicate).
+    AlreadyInvited,
+}
+
+impl InviteRefusal {
+    pub const ALL: [InviteRefusal; 3] = [
+        InviteRefusal::BillingManagerLimitReached,
+        InviteRefusal::AlreadyInOrganization,
+        InviteRefusal::AlreadyInvited,
+    ];
+
+    /// The code a failed invitation carries on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            InviteRefusal::BillingManagerLimitReached => "billing-manager-limit-reached",
+            InviteRefusal::AlreadyInOrganization => "already-in-organization",
+            InviteRefusal::AlreadyInvited => "already-invited",
+        }
+    }
+}
+
 /// Why an acceptance failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "kebab-case")]

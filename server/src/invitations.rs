@@ -18,11 +18,12 @@ use crate::json_rows::{self, Field};
 use crate::orgs::{self, Org, OrgAccess};
 use crate::secrets;
 use purser_core::invitations::{
-    check_acceptance, invite_action, parse_email_list, InvitationEvent, NotPending,
+    check_acceptance, invite_action, parse_email_list, InvitationEvent, InviteRefusal, NotPending,
 };
 use purser_core::views::InvitationView;
 use purser_core::{
-    AcceptError, AcceptanceFacts, InvitationKind, InvitationStatus, InvitedRole, Role, Surface,
+    AcceptError, AcceptanceFacts, Email, InvitationKind, InvitationStatus, InvitedRole, Role,
+    Surface,
 };
 
 /// An invitation is read as the view its managers see.
@@ -55,21 +56,68 @@ fn accept_url(base_url: &str, secret: &str) -> String {
     format!("{base_url}/invites/{secret}")
 }
 
+/// An address that was not invited, and why: the code for a batch's answer, the
+/// words for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub reason: InviteRefusal,
+    pub message: String,
+}
+
+impl From<Refused> for Error {
+    fn from(refused: Refused) -> Self {
+        Error::Conflict(refused.message)
+    }
+}
+
 /// Refuses a billing-manager invitation while the organization is at its edition's limit.
-async fn ensure_room(conn: &mut Conn, org: &Org, role: InvitedRole) -> Result<()> {
+async fn room_for(conn: &mut Conn, org: &Org, role: InvitedRole) -> Result<Option<Refused>> {
     if role != InvitedRole::BillingManager {
-        return Ok(());
+        return Ok(None);
     }
     let current = orgs::billing_manager_count(conn, &org.id).await?;
     if org.edition.has_room_for_billing_manager(current) {
-        return Ok(());
+        return Ok(None);
     }
-    Err(Error::Conflict(format!(
-        "The {} edition allows {} billing manager(s) at a time and {} has {current}. Remove a billing manager or change the edition before inviting another.",
-        org.edition.label(),
-        org.edition.billing_manager_limit().unwrap_or(0),
-        org.display_name
-    )))
+    Ok(Some(Refused {
+        reason: InviteRefusal::BillingManagerLimitReached,
+        message: format!(
+            "The {} edition allows {} billing manager(s) at a time and {} has {current}. Remove a billing manager or change the edition before inviting another.",
+            org.edition.label(),
+            org.edition.billing_manager_limit().unwrap_or(0),
+            org.display_name
+        ),
+    }))
+}
+
+/// Why `email` cannot be invited to the organization now (read with its row locked):
+/// it belongs to someone with a role, or already has a pending invitation.
+async fn already_there(conn: &mut Conn, org: &Org, email: &Email) -> Result<Option<Refused>> {
+    let has_role = sqlx::query("SELECT 1 AS one FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND u.email = $2")
+        .bind(&org.id)
+        .bind(email.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some();
+    if has_role {
+        return Ok(Some(Refused {
+            reason: InviteRefusal::AlreadyInOrganization,
+            message: format!("{email} already has a role in {}.", org.display_name),
+        }));
+    }
+    let pending = sqlx::query(
+        "SELECT 1 AS one FROM invitations WHERE org_id = $1 AND email = $2 AND status = $3",
+    )
+    .bind(&org.id)
+    .bind(email.as_str())
+    .bind(InvitationStatus::Pending.as_str())
+    .fetch_optional(&mut *conn)
+    .await?
+    .is_some();
+    Ok(pending.then(|| Refused {
+        reason: InviteRefusal::AlreadyInvited,
+        message: format!("{email} already has a pending invitation: resend it instead."),
+    }))
 }
 
 /// Counts an invitation to `role` becoming pending (`by` = 1) or no longer pending (-1).
@@ -158,7 +206,8 @@ async fn send_email(
     .await
 }
 
-/// Invites each address to `role`, sending each an email with its own accept link.
+/// Invites each address to `role`, sending each an email with its own accept link:
+/// all of them, or (on the first refusal, a 409 naming the address) none.
 pub async fn invite_by_email(
     db: &Db,
     access: &OrgAccess,
@@ -172,52 +221,72 @@ pub async fn invite_by_email(
     let parsed = parse_email_list(emails)?;
     let mut tx = db::begin_write(db).await?;
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
-    ensure_room(&mut tx, &access.org, role).await?;
     let mut created = Vec::new();
     for email in &parsed {
-        let has_role = sqlx::query("SELECT 1 AS one FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND u.email = $2")
-            .bind(&access.org.id)
-            .bind(email.as_str())
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-        if has_role {
-            return Err(Error::Conflict(format!(
-                "{email} already has a role in {}.",
-                access.org.display_name
-            )));
-        }
-        let pending = sqlx::query(
-            "SELECT 1 AS one FROM invitations WHERE org_id = $1 AND email = $2 AND status = $3",
-        )
-        .bind(&access.org.id)
-        .bind(email.as_str())
-        .bind(InvitationStatus::Pending.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .is_some();
-        if pending {
-            return Err(Error::Conflict(format!(
-                "{email} already has a pending invitation: resend it instead."
-            )));
-        }
-        let (invitation, secret) =
-            insert(&mut tx, &access.org, actor, role, Some(email.as_str())).await?;
-        let url = accept_url(base_url, &secret);
-        send_email(&mut tx, &access.org, actor, role, email.as_str(), &url).await?;
-        audit::record(
-            &mut tx,
-            &access.org.id,
-            actor.into(),
-            Event::InvitationSent,
-            email.as_str(),
-            &format!("role {role}, by email"),
-        )
-        .await?;
-        created.push((invitation, url));
+        created.push(invite_one(&mut tx, access, actor, role, email, base_url).await??);
     }
     tx.commit().await?;
     Ok(created)
+}
+
+/// Invites each address to its role, each on its own: those that can be invited are
+/// (each with its own accept link), the others are returned with the reason. Every
+/// address and role is checked before anything is sent.
+pub async fn invite_each_by_email(
+    db: &Db,
+    access: &OrgAccess,
+    surface: Surface,
+    actor: &User,
+    invites: &[(String, InvitedRole)],
+    base_url: &str,
+) -> Result<Vec<Result<(Invitation, String), Refused>>> {
+    let emails: Vec<&str> = invites.iter().map(|(email, _)| email.as_str()).collect();
+    parse_email_list(&emails)?;
+    for (_, role) in invites {
+        access.require(invite_action(*role), surface)?;
+    }
+    let mut outcomes = Vec::with_capacity(invites.len());
+    for (email, role) in invites {
+        let email = Email::parse(email)?;
+        let mut tx = db::begin_write(db).await?;
+        orgs::lock_memberships(&mut tx, &access.org.id).await?;
+        let outcome = invite_one(&mut tx, access, actor, *role, &email, base_url).await?;
+        if outcome.is_ok() {
+            tx.commit().await?;
+        }
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+/// Invites one address, in a transaction that has written the organization's row.
+async fn invite_one(
+    tx: &mut Conn,
+    access: &OrgAccess,
+    actor: &User,
+    role: InvitedRole,
+    email: &Email,
+    base_url: &str,
+) -> Result<std::result::Result<(Invitation, String), Refused>> {
+    if let Some(refused) = room_for(tx, &access.org, role).await? {
+        return Ok(Err(refused));
+    }
+    if let Some(refused) = already_there(tx, &access.org, email).await? {
+        return Ok(Err(refused));
+    }
+    let (invitation, secret) = insert(tx, &access.org, actor, role, Some(email.as_str())).await?;
+    let url = accept_url(base_url, &secret);
+    send_email(tx, &access.org, actor, role, email.as_str(), &url).await?;
+    audit::record(
+        tx,
+        &access.org.id,
+        actor.into(),
+        Event::InvitationSent,
+        email.as_str(),
+        &format!("role {role}, by email"),
+    )
+    .await?;
+    Ok(Ok((invitation, url)))
 }
 
 /// Creates a link invitation and returns it with its URL, shown this once.
@@ -232,7 +301,9 @@ pub async fn invite_by_link(
     access.require(invite_action(role), surface)?;
     let mut tx = db::begin_write(db).await?;
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
-    ensure_room(&mut tx, &access.org, role).await?;
+    if let Some(refused) = room_for(&mut tx, &access.org, role).await? {
+        return Err(refused.into());
+    }
     let (invitation, secret) = insert(&mut tx, &access.org, actor, role, None).await?;
     audit::record(
         &mut tx,
@@ -339,9 +410,11 @@ async fn not_pending(conn: &mut Conn, org_id: &str, id: &str) -> Error {
 /// Sends an email invitation again with a new link (the old one stops working) and
 /// resets its sent date.
 ///
-/// Like `revoke`, it writes before it reads: the conditional update decides the race
-/// with a concurrent acceptance (on SQLite it also takes the write lock up front, so
-/// the transaction never has to upgrade from a stale read).
+/// Like `revoke` and `accept`, it writes the organization's row first, so the three
+/// queue behind each other on PostgreSQL (on SQLite the write lock taken up front does
+/// the same): whichever comes second sees what the first did. A resend that comes
+/// after an acceptance or revocation answers 409 and sends and records nothing; an
+/// acceptance by the old link after a resend finds the link no longer valid.
 pub async fn resend(
     db: &Db,
     access: &OrgAccess,
@@ -354,6 +427,8 @@ pub async fn resend(
     let secret = secrets::generate("");
     let now = db::now_ms();
     let mut tx = db::begin_write(db).await?;
+    // Not `lock_memberships`: no membership changes, so cached roles stay valid.
+    orgs::lock(&mut tx, &access.org.id).await?;
     let changed = sqlx::query(
         "UPDATE invitations SET secret_hash = $1, sent_at = $2 \
          WHERE org_id = $3 AND id = $4 AND status = $5 AND kind = $6",
@@ -488,10 +563,10 @@ pub enum Locator<'a> {
     },
 }
 
-/// A `Locator` as SQL: the condition on `invitations i` (with the key as `$1`), the
+/// A `Locator` as SQL: the column of `invitations` that must equal the key, the
 /// organization's name that must match (empty for any), and whether it is by id.
 struct Located {
-    filter: &'static str,
+    column: &'static str,
     key: String,
     org_name: String,
     by_id: bool,
@@ -499,14 +574,12 @@ struct Located {
 
 impl Locator<'_> {
     fn locate(&self) -> Located {
-        let (filter, key, org, by_id) = match *self {
-            Locator::Secret { org, secret } => {
-                ("i.secret_hash = $1", secrets::hash(secret), org, false)
-            }
-            Locator::Id { org, id } => ("i.id = $1", id.to_owned(), Some(org), true),
+        let (column, key, org, by_id) = match *self {
+            Locator::Secret { org, secret } => ("secret_hash", secrets::hash(secret), org, false),
+            Locator::Id { org, id } => ("id", id.to_owned(), Some(org), true),
         };
         Located {
-            filter,
+            column,
             key,
             org_name: org.map(|o| o.trim().to_lowercase()).unwrap_or_default(),
             by_id,
@@ -518,11 +591,11 @@ impl Locator<'_> {
 /// or (by id) the addressee of an email invitation. Anything else is "no longer valid".
 pub async fn preview_for(db: &Db, user: &User, locator: Locator<'_>) -> Result<Preview> {
     let located = locator.locate();
-    let filter = located.filter;
+    let column = located.column;
     sqlx::query_as(&format!(
         "SELECT o.name AS org_name, o.display_name AS org_display_name, i.role, i.status \
          FROM invitations i JOIN organizations o ON o.id = i.org_id \
-         WHERE {filter} AND ($2 = '' OR o.name = $2) AND i.status = $3 \
+         WHERE i.{column} = $1 AND ($2 = '' OR o.name = $2) AND i.status = $3 \
          AND (NOT $4 OR (i.kind = $5 AND i.email = $6))"
     ))
     .bind(&located.key)
@@ -563,18 +636,18 @@ struct Accepting {
 /// Accepts an invitation for `user`; returns the organization and the role granted.
 pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, Role)> {
     let Located {
-        filter,
+        column,
         key,
         org_name,
         by_id,
     } = locator.locate();
     let mut tx = db::begin_write(db).await?;
-    // Write first: queue behind any other acceptance or removal in this organization.
-    // An invitation of another organization than the path names matches nothing here,
-    // so it is "no longer valid" (404) and nothing is written.
+    // Write first: queue behind any other acceptance, removal, resend or revocation in
+    // this organization. An invitation of another organization than the path names
+    // matches nothing here, so it is "no longer valid" (404) and nothing is written.
     let locked = sqlx::query(&format!(
         "UPDATE organizations SET membership_version = membership_version + 1 \
-         WHERE id = (SELECT i.org_id FROM invitations i WHERE {filter}) AND ($2 = '' OR name = $2)"
+         WHERE id = (SELECT i.org_id FROM invitations i WHERE i.{column} = $1) AND ($2 = '' OR name = $2)"
     ))
     .bind(&key)
     .bind(&org_name)
@@ -584,19 +657,24 @@ pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, 
     if locked == 0 {
         return Err(refusal(AcceptError::NoLongerValid));
     }
-    let Accepting {
+    // Read again now that the organization is ours: a resend or revocation that held
+    // it may have replaced the secret or ended the invitation since the lookup above.
+    let Some(Accepting {
         id: invitation_id,
         org_id,
         role,
         kind,
         email: invited_email,
         status,
-    } = sqlx::query_as(&format!(
-        "SELECT i.id, i.org_id, i.role, i.kind, i.email, i.status FROM invitations i WHERE {filter}"
+    }) = sqlx::query_as(&format!(
+        "SELECT i.id, i.org_id, i.role, i.kind, i.email, i.status FROM invitations i WHERE i.{column} = $1"
     ))
     .bind(&key)
-    .fetch_one(&mut *tx)
-    .await?;
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Err(refusal(AcceptError::NoLongerValid));
+    };
     if by_id
         && (kind != InvitationKind::Email || invited_email.as_deref() != Some(user.email.as_str()))
     {
@@ -629,15 +707,20 @@ pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, 
     let to = from
         .after(InvitationEvent::Accept)
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let consumed = sqlx::query("UPDATE invitations SET status = $1, accepted_by = $2, accepted_at = $3 WHERE id = $4 AND status = $5")
-        .bind(to.as_str())
-        .bind(&user.id)
-        .bind(db::now_ms())
-        .bind(&invitation_id)
-        .bind(from.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    // Consumed only as it was read: still pending, and by the same secret (or id).
+    let consumed = sqlx::query(&format!(
+        "UPDATE invitations SET status = $1, accepted_by = $2, accepted_at = $3 \
+         WHERE id = $4 AND status = $5 AND {column} = $6"
+    ))
+    .bind(to.as_str())
+    .bind(&user.id)
+    .bind(db::now_ms())
+    .bind(&invitation_id)
+    .bind(from.as_str())
+    .bind(&key)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if consumed != 1 {
         return Err(refusal(AcceptError::NoLongerValid));
     }

@@ -418,6 +418,64 @@ async fn team_allows_one_billing_manager(app: TestApp) {
     )
     .await;
     assert_eq!(status, 200, "members are not limited");
+
+    // A batch sends what it can and says why it did not send the rest.
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        "/api/orgs/teamco/invites/batch",
+        &admin,
+        Some(json!({"invites": [
+            {"email": "c@example.com", "role": "billing-manager"},
+            {"email": "A@example.com", "role": "member"},
+            {"email": "b@example.com", "role": "member"},
+            {"email": "d@example.com", "role": "member"},
+        ]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["sentInvites"].as_array().unwrap().len(), 1, "{body}");
+    let failed = body["failedInvites"].as_array().unwrap();
+    let reasons: Vec<(&str, &str, &str)> = failed
+        .iter()
+        .map(|f| {
+            (
+                f["email"].as_str().unwrap(),
+                f["role"].as_str().unwrap(),
+                f["code"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                "c@example.com",
+                "billing-manager",
+                "billing-manager-limit-reached"
+            ),
+            ("a@example.com", "member", "already-in-organization"),
+            ("b@example.com", "member", "already-invited"),
+        ],
+        "{body}"
+    );
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Team edition allows 1"),
+        "{body}"
+    );
+    assert!(failed[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("already has a role"));
+    assert!(failed[2]["message"].as_str().unwrap().contains("resend it"));
+    assert_eq!(
+        pending(&app, "teamco", &admin).await.len(),
+        3,
+        "b's billing-manager invitation, the member link and d's: {body}"
+    );
 }
 
 async fn only_admins_manage_invitations(app: TestApp) {
@@ -515,7 +573,12 @@ async fn only_admins_manage_invitations(app: TestApp) {
         (status, &body["failedInvites"]),
         (
             200,
-            &json!([{"email": "bob@acme.example", "role": "member"}])
+            &json!([{
+                "email": "bob@acme.example",
+                "role": "member",
+                "code": "already-in-organization",
+                "message": "bob@acme.example already has a role in Acme Corp."
+            }])
         ),
         "already a member: {body}"
     );

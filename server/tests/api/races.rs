@@ -2,7 +2,7 @@
 //! another wrote at the same time (on SQLite a transaction that read before writing
 //! used to fail with `database is locked`), and the result is consistent.
 
-use crate::helpers::{api, assert_counts_are_recounts, batch, verified_users, TestApp};
+use crate::helpers::{api, assert_counts_are_recounts, batch, secret_of, verified_users, TestApp};
 use crate::on_both_databases;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -75,12 +75,13 @@ async fn concurrent_writes_never_fail_for_each_other(app: TestApp) {
     crate::helpers::assert_rollups_are_rebuilds(&app).await;
 }
 
-/// An admin resends or revokes an invitation while its invitee accepts it: each side
-/// gets a clean answer (the acceptance 204 or 404/409; the resend or revocation 204 or
-/// 404/409), and the counts stay equal to a recount.
+/// An admin resends or revokes an invitation while its invitee accepts it (by the
+/// link's secret or by the invitation's id): exactly one side wins, as if they ran one
+/// after the other; the loser answers 404 or 409 and writes nothing (no email, no audit
+/// entry); nothing answers 5xx; the counts stay equal to a recount.
 async fn resend_and_revoke_racing_accept_answer_cleanly(app: TestApp) {
     let t = crate::helpers::demo_tokens(&app).await;
-    let people = verified_users(&app, "racer", 16).await;
+    let people = verified_users(&app, "racer", 40).await;
     for (round, (person, token)) in people.iter().enumerate() {
         let (status, sent) = api(
             &app,
@@ -92,16 +93,24 @@ async fn resend_and_revoke_racing_accept_answer_cleanly(app: TestApp) {
         .await;
         assert_eq!(status, 200, "{sent}");
         let id = sent["sentInvites"][0]["id"].as_str().unwrap().to_owned();
-        let accept_url = app.url(&format!("/api/orgs/acme/invites/{id}"));
-        let (admin_method, admin_url) = match round % 2 {
-            0 => (
+        let secret = secret_of(sent["sentInvites"][0]["acceptInviteUrl"].as_str().unwrap());
+        // Rounds 0-19 resend, 20-39 revoke; each half accepts by secret, then by id.
+        let resending = round < 20;
+        let by_secret = round % 2 == 0;
+        let accept_url = app.url(&format!(
+            "/api/orgs/acme/invites/{}",
+            if by_secret { &secret } else { &id }
+        ));
+        let (admin_method, admin_url) = if resending {
+            (
                 Method::POST,
                 app.url(&format!("/api/orgs/acme/invites/{id}/resend")),
-            ),
-            _ => (
+            )
+        } else {
+            (
                 Method::DELETE,
                 app.url(&format!("/api/orgs/acme/invites/{id}")),
-            ),
+            )
         };
         let send = |method: Method, url: String, token: String| {
             tokio::spawn(async move {
@@ -118,14 +127,56 @@ async fn resend_and_revoke_racing_accept_answer_cleanly(app: TestApp) {
         let accept = send(Method::PATCH, accept_url, token.clone());
         let admin = send(admin_method.clone(), admin_url, t.admin.clone());
         let (accepted, answered) = (accept.await.unwrap(), admin.await.unwrap());
-        assert!(
-            [204, 404, 409].contains(&accepted),
-            "round {round}: accept {accepted}"
+        let what = format!(
+            "round {round} ({admin_method}, accept by {}): accept {accepted}, admin {answered}",
+            if by_secret { "secret" } else { "id" }
         );
-        assert!(
-            [204, 404, 409].contains(&answered),
-            "round {round}: {admin_method} {answered}"
+        assert!([204, 404, 409].contains(&accepted), "{what}");
+        assert!([204, 409].contains(&answered), "{what}");
+        let log = audit_of(&app, &person.email).await;
+        let at = |event: &str| log.iter().find(|(e, _)| e == event).map(|(_, at)| *at);
+        let admin_event = if resending {
+            "invitation.resent"
+        } else {
+            "invitation.revoked"
+        };
+        // Whoever lost wrote nothing.
+        assert_eq!(
+            at("invitation.accepted").is_some(),
+            accepted == 204,
+            "{what}: {log:?}"
         );
+        assert_eq!(
+            at(admin_event).is_some(),
+            answered == 204,
+            "{what}: {log:?}"
+        );
+        match (accepted, answered) {
+            // Only a resend before the acceptance leaves both standing, and only when
+            // the acceptance names the invitation by id (the old secret is replaced).
+            (204, 204) => {
+                assert!(resending && !by_secret, "{what}");
+                assert!(
+                    at(admin_event) <= at("invitation.accepted"),
+                    "{what}: the resend came after the acceptance: {log:?}"
+                );
+            }
+            (204, _) => {}
+            (_, 204) => {}
+            _ => panic!("{what}: neither won"),
+        }
     }
     assert_counts_are_recounts(&app).await;
+}
+
+/// The audit log's events about `target` in acme, oldest first: (event, at).
+async fn audit_of(app: &TestApp, target: &str) -> Vec<(String, i64)> {
+    sqlx::query_as(
+        "SELECT a.event, a.at FROM audit_log a JOIN organizations o ON o.id = a.org_id \
+         WHERE o.name = 'acme' AND a.target = $1 ORDER BY a.at, a.event",
+    )
+    .bind(target)
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
 }

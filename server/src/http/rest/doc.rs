@@ -147,6 +147,12 @@ fn response_property(schema: &str, property: &str) -> Option<Constraint> {
         // A link invitation's `email` is empty (Pulumi's schema requires the field).
         "email" if schema != "InviteResponse" => Some(Format("email")),
         "url" => Some(Format("uri")),
+        "code" if schema == "FailedInvite" => Some(OneOf(
+            purser_core::invitations::InviteRefusal::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect(),
+        )),
         "role" => Some(OneOf(Role::ALL.iter().map(|r| r.as_str()).collect())),
         "edition" => Some(OneOf(Edition::ALL.iter().map(|e| e.as_str()).collect())),
         "identityProvider" => Some(OneOf(

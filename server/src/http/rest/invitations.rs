@@ -147,7 +147,7 @@ pub async fn list_invites(
 }
 
 /// `CreateOrganizationInviteRequest` in a batch: one invitation by email.
-#[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InviteRequest {
     pub email: String,
@@ -191,18 +191,37 @@ pub struct CreatedInvite {
     pub accept_invite_url: String,
 }
 
-/// `BatchCreateOrganizationInviteResponse`: who was invited, and who could not be (an
-/// address that already has a role or a pending invitation, or a billing manager beyond
-/// the edition's allowance).
+/// An invitation of a batch that was not sent: the request's `email` and `role` (as
+/// Pulumi's `failedInvites`), and Purser's additions saying why.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedInvite {
+    pub email: String,
+    pub role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
+    /// Why it was not sent: `billing-manager-limit-reached` (the edition's allowance is
+    /// used up), `already-in-organization` (the address belongs to someone with a
+    /// role) or `already-invited` (it has a pending invitation: resend that one).
+    #[schema(example = "billing-manager-limit-reached")]
+    pub code: String,
+    /// The same, in words for a person.
+    pub message: String,
+}
+
+/// `BatchCreateOrganizationInviteResponse`: who was invited, and who could not be, with
+/// the reason for each.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchInviteResponse {
     pub sent_invites: Vec<CreatedInvite>,
-    pub failed_invites: Vec<InviteRequest>,
+    pub failed_invites: Vec<FailedInvite>,
 }
 
 /// Invites addresses by email; each gets a single-use, never-expiring accept link. A
-/// malformed address or a role the caller may not invite refuses the whole batch.
+/// malformed address or a role the caller may not invite refuses the whole batch; an
+/// address that cannot be invited now (see `FailedInvite.code`) is listed as failed and
+/// the others are sent.
 #[utoipa::path(post, path = "/api/orgs/{org}/invites/batch", tag = "invitations", request_body = BatchInviteRequest,
     params(("org" = String, Path)),
     responses((status = 200, body = BatchInviteResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
@@ -214,49 +233,51 @@ pub async fn invite_batch(
 ) -> Result<Json<BatchInviteResponse>> {
     // At most a batch's worth of invitations, counted as sent (repeats included).
     purser_core::invitations::check_batch_size(body.invites.len(), "invites")?;
-    let emails: Vec<String> = body.invites.iter().map(|i| i.email.clone()).collect();
-    // Every address and role is checked before anything is sent.
-    purser_core::invitations::parse_email_list(&emails)?;
-    let roles = body
+    let invites = body
         .invites
         .iter()
-        .map(|i| parse_role(&i.role))
+        .map(|i| Ok((i.email.clone(), parse_role(&i.role)?)))
         .collect::<Result<Vec<_>>>()?;
-    for role in &roles {
+    for (_, role) in &invites {
         access.require(purser_core::invitations::invite_action(*role), API)?;
     }
     // Each address is an email sent: the budget counts them, not requests.
-    state.throttle.check_account_n(
-        crate::throttle::Kind::Invitation,
-        &actor.id,
-        body.invites.len(),
-    )?;
+    state
+        .throttle
+        .check_account_n(
+            crate::throttle::Kind::Invitation,
+            &actor.id,
+            body.invites.len(),
+        )
+        .await?;
+    let outcomes = invitations::invite_each_by_email(
+        &state.db,
+        &access,
+        API,
+        &actor,
+        &invites,
+        &state.settings.base_url,
+    )
+    .await?;
     let mut answer = BatchInviteResponse {
         sent_invites: Vec::new(),
         failed_invites: Vec::new(),
     };
-    for (invite, role) in body.invites.into_iter().zip(roles) {
-        let sent = invitations::invite_by_email(
-            &state.db,
-            &access,
-            API,
-            &actor,
-            role,
-            std::slice::from_ref(&invite.email),
-            &state.settings.base_url,
-        )
-        .await;
-        match sent {
-            Ok(created) => {
-                answer
-                    .sent_invites
-                    .extend(created.into_iter().map(|(invitation, url)| CreatedInvite {
-                        id: invitation.id,
-                        accept_invite_url: url,
-                    }))
-            }
-            Err(Error::Conflict(_)) => answer.failed_invites.push(invite),
-            Err(e) => return Err(e),
+    for (request, outcome) in body.invites.into_iter().zip(outcomes) {
+        match outcome {
+            Ok((invitation, url)) => answer.sent_invites.push(CreatedInvite {
+                id: invitation.id,
+                accept_invite_url: url,
+            }),
+            Err(refused) => answer.failed_invites.push(FailedInvite {
+                // As it was invited: trimmed and lower-cased (it parsed above).
+                email: purser_core::Email::parse(&request.email)
+                    .map_or(request.email, |e| e.as_str().to_owned()),
+                role: request.role,
+                role_id: request.role_id,
+                code: refused.reason.as_str().to_owned(),
+                message: refused.message,
+            }),
         }
     }
     Ok(Json(answer))
@@ -274,7 +295,8 @@ pub async fn invite_link(
 ) -> Result<Json<CreatedInvite>> {
     state
         .throttle
-        .check_account(crate::throttle::Kind::Invitation, &actor.id)?;
+        .check_account(crate::throttle::Kind::Invitation, &actor.id)
+        .await?;
     let role = parse_role(&body.role)?;
     let (invitation, url) = invitations::invite_by_link(
         &state.db,
@@ -349,7 +371,8 @@ pub async fn accept_invite(
 ) -> Result<StatusCode> {
     state
         .throttle
-        .check_account(crate::throttle::Kind::Acceptance, &user.id)?;
+        .check_account(crate::throttle::Kind::Acceptance, &user.id)
+        .await?;
     invitations::accept(&state.db, &user, locate(&org, &invite)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -366,7 +389,8 @@ pub async fn resend_invite(
 ) -> Result<StatusCode> {
     state
         .throttle
-        .check_account(crate::throttle::Kind::Invitation, &actor.id)?;
+        .check_account(crate::throttle::Kind::Invitation, &actor.id)
+        .await?;
     invitations::resend(
         &state.db,
         &access,
