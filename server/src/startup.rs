@@ -201,7 +201,10 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     crate::billing::spawn_scheduler(db.clone(), processor.clone());
     crate::accounts::spawn_purge(db.clone(), settings.session_lifetimes());
     crate::secrets::bound_password_hashing(settings.limits.password_hashing_concurrency);
-    let throttle = Arc::new(crate::throttle::Throttle::new(settings.limits.clone()));
+    let throttle = Arc::new(crate::throttle::Throttle::for_database(
+        settings.limits.clone(),
+        &db,
+    ));
     crate::throttle::spawn_cleanup(throttle.clone());
     let state = AppState {
         throttle,

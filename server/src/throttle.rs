@@ -1,12 +1,18 @@
 //! Rate limits: how often one client address, or one account, may do the things an
 //! attacker repeats — sign in, sign up, ask for emails, send invitations, guess tokens.
 //!
-//! Counting per address and per account happens in memory, in each instance (a
-//! keyed GCRA limiter from `governor`): behind a balancer with N instances an address
-//! gets at most N times the budget, which still bounds it. The one limit that must
-//! hold across instances, the per-account sign-in lockout, lives in the database
-//! (`lockout`). Every refusal is a 429 with `Retry-After` and the usual error body.
+//! Every budget is a GCRA (generic cell rate algorithm): `per` requests at once, then
+//! one more each `period / per`. Where it is counted depends on the database:
+//! - PostgreSQL, which several instances behind a balancer share: in the database
+//!   (`shared`), one row a key, taken with one conditional upsert, so an address gets
+//!   the same budget from one instance or ten;
+//! - SQLite, where one instance serves: in that instance's memory (a keyed limiter
+//!   from `governor`), with the same arithmetic.
+//!
+//! The per-account sign-in lockout lives in the database on both (`lockout`). Every
+//! refusal is a 429 with `Retry-After` and the usual error body.
 
+use crate::db::{self, Db};
 use crate::error::Error;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method};
@@ -98,7 +104,24 @@ pub enum Kind {
     TokenFailure,
 }
 
+/// The key of an address's token block in the shared table.
+fn token_block_key(addr: IpAddr) -> String {
+    format!("token-block:ip:{addr}")
+}
+
 impl Kind {
+    /// The kind's prefix of its keys in the shared table.
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::SignIn => "sign-in",
+            Kind::SignUp => "sign-up",
+            Kind::Email => "email",
+            Kind::Invitation => "invitation",
+            Kind::Acceptance => "acceptance",
+            Kind::TokenFailure => "token-failure",
+        }
+    }
+
     fn message(self) -> &'static str {
         match self {
             Kind::SignIn => "Too many sign-in attempts from your address.",
@@ -135,30 +158,32 @@ fn kind_of(method: &Method, path: &str) -> Option<Kind> {
 
 type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
 
+/// One kind's budgets, by key.
 struct Limiter {
     kind: Kind,
     /// The budget per period (0: no limit).
     per: u32,
+    period: Duration,
+    /// This instance's counts; unused when the throttle counts in the database.
     keyed: Option<Keyed>,
 }
 
 impl Limiter {
-    fn new(kind: Kind, per: u32, period: fn(NonZeroU32) -> Quota) -> Limiter {
+    fn new(kind: Kind, per: u32, period: Duration) -> Limiter {
         Limiter {
             kind,
             per,
-            keyed: NonZeroU32::new(per).map(|n| RateLimiter::keyed(period(n))),
+            period,
+            keyed: NonZeroU32::new(per).map(|n| {
+                RateLimiter::keyed(Quota::with_period(period / n.get()).unwrap().allow_burst(n))
+            }),
         }
-    }
-
-    fn check(&self, key: &str) -> Result<(), Error> {
-        self.check_n(key, NonZeroU32::MIN)
     }
 
     /// Takes `n` from the key's budget at once, or nothing. More than the whole budget
     /// (only a batch asks for more than one) is refused as such, a 422: waiting would
     /// not help. (Checked here: governor's arithmetic overflows on such an `n`.)
-    fn check_n(&self, key: &str, n: NonZeroU32) -> Result<(), Error> {
+    async fn check_n(&self, shared: Option<&Db>, key: &str, n: NonZeroU32) -> Result<(), Error> {
         let Some(keyed) = &self.keyed else {
             return Ok(());
         };
@@ -170,6 +195,13 @@ impl Limiter {
                     self.per
                 ),
             }));
+        }
+        if let Some(db) = shared {
+            let key = format!("{}:{key}", self.kind.as_str());
+            return match shared::take(db, &key, self.per, self.period, n.get()).await? {
+                None => Ok(()),
+                Some(wait) => Err(too_many(self.kind.message(), wait)),
+            };
         }
         match keyed.check_key_n(&key.to_owned(), n) {
             Ok(Ok(())) => Ok(()),
@@ -190,6 +222,81 @@ impl Limiter {
     }
 }
 
+/// The budgets in the database, for instances that share it. A key's row holds its
+/// GCRA "theoretical arrival time" (Unix ms): the budget is whole again once it has
+/// passed, so such rows are dropped (`prune`).
+mod shared {
+    use crate::db::{self, Db};
+    use std::time::Duration;
+
+    /// Takes `n` of `per` from `key`'s budget in one statement, or nothing; `None`
+    /// when taken, else how long until it would be.
+    pub async fn take(
+        db: &Db,
+        key: &str,
+        per: u32,
+        period: Duration,
+        n: u32,
+    ) -> Result<Option<Duration>, sqlx::Error> {
+        let now = db::now_ms();
+        // One request's share of the period, at least a millisecond.
+        let interval = (period.as_millis() as i64 / i64::from(per)).max(1);
+        let cost = interval * i64::from(n);
+        let burst = interval * i64::from(per);
+        // Conflicting upserts of one key queue on its row, and each sees the one
+        // before: the budget is exact under any number of instances.
+        let taken: Option<(i64,)> = sqlx::query_as(
+            "INSERT INTO rate_limits (key, tat) VALUES ($1, $2 + $3) \
+             ON CONFLICT (key) DO UPDATE SET tat = GREATEST(rate_limits.tat, $2) + $3 \
+             WHERE GREATEST(rate_limits.tat, $2) + $3 - $2 <= $4 \
+             RETURNING tat",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(cost)
+        .bind(burst)
+        .fetch_optional(db)
+        .await?;
+        if taken.is_some() {
+            return Ok(None);
+        }
+        let tat = held_until(db, key).await?.unwrap_or(now);
+        let wait = tat.max(now) + cost - now - burst;
+        Ok(Some(Duration::from_millis(wait.max(1) as u64)))
+    }
+
+    /// The key's theoretical arrival time, if it has a row.
+    pub async fn held_until(db: &Db, key: &str) -> Result<Option<i64>, sqlx::Error> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT tat FROM rate_limits WHERE key = $1")
+            .bind(key)
+            .fetch_optional(db)
+            .await?;
+        Ok(row.map(|(tat,)| tat))
+    }
+
+    /// Sets a key's time outright (a block until then), keeping a later one.
+    pub async fn hold(db: &Db, key: &str, until: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO rate_limits (key, tat) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET tat = GREATEST(rate_limits.tat, $2)",
+        )
+        .bind(key)
+        .bind(until)
+        .execute(db)
+        .await?;
+        Ok(())
+    }
+
+    /// Drops the keys whose budget is whole again (or whose block has ended).
+    pub async fn prune(db: &Db) -> Result<u64, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM rate_limits WHERE tat < $1")
+            .bind(db::now_ms())
+            .execute(db)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+
 /// A 429 telling the caller when to come back (at least one second).
 pub fn too_many(message: &str, wait: Duration) -> Error {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -203,39 +310,56 @@ pub fn too_many(message: &str, wait: Duration) -> Error {
 /// The limiters of one server instance.
 pub struct Throttle {
     pub limits: Limits,
+    /// The database the budgets are counted in, when instances share it.
+    shared: Option<Db>,
     sign_in: Limiter,
     sign_up: Limiter,
     emails: Limiter,
     invitations: Limiter,
     acceptances: Limiter,
     token_failures: Limiter,
-    /// Addresses refused every token until then, after too many failures.
+    /// Addresses refused every token until then, after too many failures (in memory;
+    /// in the database when shared).
     token_blocks: Mutex<HashMap<IpAddr, Instant>>,
 }
 
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
+
 impl Throttle {
+    /// Budgets counted in this instance's memory (one instance serves the database).
     pub fn new(limits: Limits) -> Throttle {
         Throttle {
-            sign_in: Limiter::new(Kind::SignIn, limits.sign_in_per_minute, Quota::per_minute),
-            sign_up: Limiter::new(Kind::SignUp, limits.sign_up_per_hour, Quota::per_hour),
-            emails: Limiter::new(Kind::Email, limits.emails_per_hour, Quota::per_hour),
-            invitations: Limiter::new(
-                Kind::Invitation,
-                limits.invitations_per_hour,
-                Quota::per_hour,
-            ),
-            acceptances: Limiter::new(
-                Kind::Acceptance,
-                limits.acceptances_per_hour,
-                Quota::per_hour,
-            ),
+            sign_in: Limiter::new(Kind::SignIn, limits.sign_in_per_minute, MINUTE),
+            sign_up: Limiter::new(Kind::SignUp, limits.sign_up_per_hour, HOUR),
+            emails: Limiter::new(Kind::Email, limits.emails_per_hour, HOUR),
+            invitations: Limiter::new(Kind::Invitation, limits.invitations_per_hour, HOUR),
+            acceptances: Limiter::new(Kind::Acceptance, limits.acceptances_per_hour, HOUR),
             token_failures: Limiter::new(
                 Kind::TokenFailure,
                 limits.token_failures_per_minute,
-                Quota::per_minute,
+                MINUTE,
             ),
             token_blocks: Mutex::new(HashMap::new()),
+            shared: None,
             limits,
+        }
+    }
+
+    /// Budgets counted in `db`, which every instance serving it shares.
+    pub fn shared(limits: Limits, db: Db) -> Throttle {
+        Throttle {
+            shared: Some(db),
+            ..Throttle::new(limits)
+        }
+    }
+
+    /// Counted in the database for PostgreSQL (several instances may serve it), in
+    /// memory for SQLite (one does).
+    pub fn for_database(limits: Limits, db: &Db) -> Throttle {
+        match db::kind(db) {
+            db::Kind::Postgres => Throttle::shared(limits, db.clone()),
+            db::Kind::Sqlite => Throttle::new(limits),
         }
     }
 
@@ -251,26 +375,47 @@ impl Throttle {
     }
 
     /// Counts one `kind` request by this client address.
-    pub fn check_address(&self, kind: Kind, addr: IpAddr) -> Result<(), Error> {
-        self.limiter(kind).check(&format!("ip:{addr}"))
+    pub async fn check_address(&self, kind: Kind, addr: IpAddr) -> Result<(), Error> {
+        self.check_key(kind, &format!("ip:{addr}"), NonZeroU32::MIN)
+            .await
     }
 
     /// Counts one `kind` request by this account (its user id).
-    pub fn check_account(&self, kind: Kind, user_id: &str) -> Result<(), Error> {
-        self.limiter(kind).check(&format!("user:{user_id}"))
+    pub async fn check_account(&self, kind: Kind, user_id: &str) -> Result<(), Error> {
+        self.check_key(kind, &format!("user:{user_id}"), NonZeroU32::MIN)
+            .await
     }
 
     /// Counts `n` of `kind` by this account at once (the addresses of one batch of
     /// invitations): all of them fit in what is left of its budget, or none is sent.
     /// More than the whole budget is refused as such (422): waiting would not help.
-    pub fn check_account_n(&self, kind: Kind, user_id: &str, n: usize) -> Result<(), Error> {
+    pub async fn check_account_n(&self, kind: Kind, user_id: &str, n: usize) -> Result<(), Error> {
         let n = NonZeroU32::new(u32::try_from(n).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
-        self.limiter(kind).check_n(&format!("user:{user_id}"), n)
+        self.check_key(kind, &format!("user:{user_id}"), n).await
+    }
+
+    async fn check_key(&self, kind: Kind, key: &str, n: NonZeroU32) -> Result<(), Error> {
+        self.limiter(kind)
+            .check_n(self.shared.as_ref(), key, n)
+            .await
     }
 
     /// Refuses, before any lookup, an address that failed token authentication too
     /// often: the check comes first so that a right guess is refused like a wrong one.
-    pub fn check_token_allowed(&self, addr: IpAddr) -> Result<(), Error> {
+    pub async fn check_token_allowed(&self, addr: IpAddr) -> Result<(), Error> {
+        if self.token_failures.keyed.is_none() {
+            return Ok(());
+        }
+        if let Some(db) = &self.shared {
+            let now = db::now_ms();
+            return match shared::held_until(db, &token_block_key(addr)).await? {
+                Some(until) if until > now => Err(too_many(
+                    Kind::TokenFailure.message(),
+                    Duration::from_millis((until - now) as u64),
+                )),
+                _ => Ok(()),
+            };
+        }
         let mut blocks = self.token_blocks.lock().unwrap_or_else(|e| e.into_inner());
         match blocks.get(&addr) {
             Some(until) if *until > Instant::now() => Err(too_many(
@@ -286,19 +431,38 @@ impl Throttle {
     }
 
     /// Notes a failed token authentication; past the budget, blocks the address.
-    pub fn token_failed(&self, addr: IpAddr) {
+    pub async fn token_failed(&self, addr: IpAddr) -> Result<(), Error> {
+        let failure = self
+            .check_key(Kind::TokenFailure, &format!("ip:{addr}"), NonZeroU32::MIN)
+            .await;
         if let Err(Error::TooManyRequests {
             retry_after_secs, ..
-        }) = self.token_failures.check(&format!("ip:{addr}"))
+        }) = failure
         {
-            let mut blocks = self.token_blocks.lock().unwrap_or_else(|e| e.into_inner());
-            blocks.insert(addr, Instant::now() + Duration::from_secs(retry_after_secs));
+            let wait = Duration::from_secs(retry_after_secs);
+            match &self.shared {
+                Some(db) => {
+                    let until = db::now_ms() + wait.as_millis() as i64;
+                    shared::hold(db, &token_block_key(addr), until).await?;
+                }
+                None => {
+                    let mut blocks = self.token_blocks.lock().unwrap_or_else(|e| e.into_inner());
+                    blocks.insert(addr, Instant::now() + wait);
+                }
+            }
+            return Ok(());
         }
+        failure
     }
 
-    /// Drops the state of keys that are back to a full budget (memory stays bounded
-    /// by the recently active addresses and accounts).
-    pub fn forget_idle(&self) {
+    /// Drops the state of keys that are back to a full budget (memory, or the shared
+    /// table, stays bounded by the recently active addresses and accounts).
+    pub async fn forget_idle(&self) {
+        if let Some(db) = &self.shared {
+            if let Err(e) = shared::prune(db).await {
+                tracing::warn!(error = %e, "could not prune the rate limits' table");
+            }
+        }
         for kind in [
             Kind::SignIn,
             Kind::SignUp,
@@ -341,7 +505,7 @@ pub fn spawn_cleanup(throttle: std::sync::Arc<Throttle>) -> tokio::task::JoinHan
         let mut tick = tokio::time::interval(Duration::from_secs(300));
         loop {
             tick.tick().await;
-            throttle.forget_idle();
+            throttle.forget_idle().await;
         }
     })
 }
@@ -358,7 +522,7 @@ pub async fn limit_by_address(
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0);
         if let Some(addr) = throttle.client_address(req.headers(), peer) {
-            if let Err(e) = throttle.check_address(kind, addr) {
+            if let Err(e) = throttle.check_address(kind, addr).await {
                 tracing::warn!(%addr, ?kind, "rate limited");
                 return e.response_for(req.uri().path());
             }
@@ -409,8 +573,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_budget_runs_out_and_says_when_to_return() {
+    #[tokio::test]
+    async fn a_budget_runs_out_and_says_when_to_return() {
         let t = Throttle::new(Limits {
             sign_in_per_minute: 3,
             ..Limits::off()
@@ -418,36 +582,39 @@ mod tests {
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         for _ in 0..3 {
-            t.check_address(Kind::SignIn, a).unwrap();
+            t.check_address(Kind::SignIn, a).await.unwrap();
         }
-        match t.check_address(Kind::SignIn, a) {
+        match t.check_address(Kind::SignIn, a).await {
             Err(Error::TooManyRequests {
                 retry_after_secs, ..
             }) => assert!((1..=60).contains(&retry_after_secs)),
             other => panic!("expected 429, got {other:?}"),
         }
-        t.check_address(Kind::SignIn, b).unwrap();
+        t.check_address(Kind::SignIn, b).await.unwrap();
         // Off means off.
         for _ in 0..100 {
-            t.check_address(Kind::SignUp, a).unwrap();
+            t.check_address(Kind::SignUp, a).await.unwrap();
         }
     }
 
-    #[test]
-    fn token_failures_block_the_address_before_lookup() {
+    #[tokio::test]
+    async fn token_failures_block_the_address_before_lookup() {
         let t = Throttle::new(Limits {
             token_failures_per_minute: 2,
             ..Limits::off()
         });
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         for _ in 0..2 {
-            t.check_token_allowed(a).unwrap();
-            t.token_failed(a);
+            t.check_token_allowed(a).await.unwrap();
+            t.token_failed(a).await.unwrap();
         }
-        t.check_token_allowed(a).unwrap();
-        t.token_failed(a); // the third failure is over budget
-        assert!(t.check_token_allowed(a).is_err());
-        assert!(t.check_token_allowed("192.0.2.9".parse().unwrap()).is_ok());
+        t.check_token_allowed(a).await.unwrap();
+        t.token_failed(a).await.unwrap(); // the third failure is over budget
+        assert!(t.check_token_allowed(a).await.is_err());
+        assert!(t
+            .check_token_allowed("192.0.2.9".parse().unwrap())
+            .await
+            .is_ok());
     }
 
     #[test]
@@ -473,28 +640,32 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_batch_takes_one_invitation_per_address_or_none() {
+    #[tokio::test]
+    async fn a_batch_takes_one_invitation_per_address_or_none() {
         let t = Throttle::new(Limits {
             invitations_per_hour: 5,
             ..Limits::off()
         });
         let inv = Kind::Invitation;
         for (n, allowed) in [(3, true), (3, false), (2, true), (1, false)] {
-            assert_eq!(t.check_account_n(inv, "u1", n).is_ok(), allowed, "{n}");
+            assert_eq!(
+                t.check_account_n(inv, "u1", n).await.is_ok(),
+                allowed,
+                "{n}"
+            );
         }
         // More than the whole budget at once is refused as such, never a panic.
         assert!(matches!(
-            t.check_account_n(inv, "u2", 6),
+            t.check_account_n(inv, "u2", 6).await,
             Err(Error::Invalid(_))
         ));
-        assert!(t.check_account_n(inv, "u3", usize::MAX).is_err());
+        assert!(t.check_account_n(inv, "u3", usize::MAX).await.is_err());
         assert!(
-            t.check_account_n(inv, "u2", 5).is_ok(),
+            t.check_account_n(inv, "u2", 5).await.is_ok(),
             "the refusal took nothing"
         );
         // Off: anything goes.
         let off = Throttle::new(Limits::off());
-        assert!(off.check_account_n(inv, "u1", 10_000).is_ok());
+        assert!(off.check_account_n(inv, "u1", 10_000).await.is_ok());
     }
 }

@@ -47,13 +47,13 @@ impl FromRequestParts<AppState> for Caller {
                 .map(|c| c.0);
             let addr = state.throttle.client_address(&parts.headers, peer);
             if let Some(addr) = addr {
-                state.throttle.check_token_allowed(addr)?;
+                state.throttle.check_token_allowed(addr).await?;
             }
             return match accounts::user_for_token(&state.db, token).await? {
                 Some((user, with)) => Ok(Caller { user, with }),
                 None => {
                     if let Some(addr) = addr {
-                        state.throttle.token_failed(addr);
+                        state.throttle.token_failed(addr).await?;
                     }
                     Err(Error::Unauthenticated(
                         "The token is not valid; it may have been revoked.".into(),

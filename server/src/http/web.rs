@@ -106,10 +106,11 @@ impl ServerBackend {
     }
 
     /// The caller may invite (or send again) so many times a minute.
-    fn check_invitation_rate(&self, user: &User) -> Result<(), Error> {
+    async fn check_invitation_rate(&self, user: &User) -> Result<(), Error> {
         self.state
             .throttle
             .check_account(Limit::Invitation, &user.id)
+            .await
     }
 
     /// Carries out one `OrgChange` as `user`.
@@ -117,7 +118,7 @@ impl ServerBackend {
         let db = &self.state.db;
         match change {
             OrgChange::ResendInvite { id } => {
-                self.check_invitation_rate(user)?;
+                self.check_invitation_rate(user).await?;
                 invitations::resend(db, access, UI, user, &id, self.base_url()).await?;
             }
             OrgChange::RevokeInvite { id } => {
@@ -289,7 +290,10 @@ impl Backend for ServerBackend {
     async fn resend_verification(&self, session: Option<String>) -> Result<(), AppError> {
         ui(async {
             let user = self.user(session).await?;
-            self.state.throttle.check_account(Limit::Email, &user.id)?;
+            self.state
+                .throttle
+                .check_account(Limit::Email, &user.id)
+                .await?;
             accounts::resend_verification(&self.state.db, &user, &self.state.settings.base_url)
                 .await
         }
@@ -331,10 +335,13 @@ impl Backend for ServerBackend {
         ui(async {
             // Per address typed (existing account or not, so it reveals nothing): one
             // inbox cannot be flooded with reset emails from many client addresses.
-            self.state.throttle.check_account(
-                Limit::Email,
-                &format!("reset:{}", email.trim().to_lowercase()),
-            )?;
+            self.state
+                .throttle
+                .check_account(
+                    Limit::Email,
+                    &format!("reset:{}", email.trim().to_lowercase()),
+                )
+                .await?;
             accounts::request_password_reset(&self.state.db, &email, self.base_url()).await
         }
         .await)
@@ -492,7 +499,8 @@ impl Backend for ServerBackend {
             let user = self.user(session).await?;
             self.state
                 .throttle
-                .check_account(Limit::Acceptance, &user.id)?;
+                .check_account(Limit::Acceptance, &user.id)
+                .await?;
             let locator = invitations::Locator::Id { org: &org, id: &id };
             let (org, role) = invitations::accept(&self.state.db, &user, locator).await?;
             Ok((org.name, role))
@@ -509,7 +517,8 @@ impl Backend for ServerBackend {
             let user = self.user(session).await?;
             self.state
                 .throttle
-                .check_account(Limit::Acceptance, &user.id)?;
+                .check_account(Limit::Acceptance, &user.id)
+                .await?;
             let (org, role) = invitations::accept(
                 &self.state.db,
                 &user,
@@ -751,7 +760,8 @@ impl Backend for ServerBackend {
                 purser_core::invitations::parse_email_list(std::slice::from_ref(&emails))?;
             self.state
                 .throttle
-                .check_account_n(Limit::Invitation, &user.id, addresses.len())?;
+                .check_account_n(Limit::Invitation, &user.id, addresses.len())
+                .await?;
             let created = invitations::invite_by_email(
                 &self.state.db,
                 &access,
@@ -777,7 +787,8 @@ impl Backend for ServerBackend {
             let (user, access) = self.member(session, &org).await?;
             self.state
                 .throttle
-                .check_account(Limit::Invitation, &user.id)?;
+                .check_account(Limit::Invitation, &user.id)
+                .await?;
             let (_, url) = invitations::invite_by_link(
                 &self.state.db,
                 &access,
