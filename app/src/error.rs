@@ -26,7 +26,8 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
-    /// The request met others changing the same data, and lost each time: try again.
+    /// The server cannot answer now (the request met others changing the same data and
+    /// lost each time, or the database is briefly unreachable): try again shortly.
     #[error("{0}")]
     Busy(String),
     /// The request did not reach or leave the server function cleanly.

@@ -198,6 +198,21 @@ pub fn is_conflict(err: &sqlx::Error) -> bool {
         .is_some_and(|code| code == "40P01" || code == "40001")
 }
 
+/// Whether the database could not be reached, not that the request was wrong: the
+/// connection was closed under the query (a restart ends every session with 57P01,
+/// a crash with 57P02), a new one was refused or not made in time (57P03 while
+/// starting, class 08, an I/O error, the pool's timeout), or the server is out of
+/// connection slots (53300). Worth answering 503 and trying again shortly.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
+    }
+}
+
 /// Now, as Unix milliseconds: the one clock of the storage layer.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

@@ -40,6 +40,11 @@ pub enum Error {
     /// last attempt, 503 with `Retry-After`.
     #[error("transaction lost a conflict")]
     Conflicted(#[source] sqlx::Error),
+    /// The database could not be reached (`db::is_unavailable`: restarting, a
+    /// connection closed under the query): 503 with `Retry-After`; `http::retry` runs
+    /// a read once more first.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
     /// The database failed (500); the source is kept for the log, never returned.
     #[error("database error")]
     Database(#[source] sqlx::Error),
@@ -61,7 +66,7 @@ impl Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             // Still losing after `http::retry` ran it again: worth trying later.
-            Error::Conflicted(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Conflicted(_) | Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) | Error::Database(_) | Error::Migration(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -77,6 +82,11 @@ impl Error {
                 crate::http::retry::note_conflict();
                 tracing::warn!(error = %self.chain(), "transaction lost a conflict");
                 "The request met another one changing the same data. Please try again.".to_owned()
+            }
+            Error::Unavailable(_) => {
+                crate::http::retry::note_unavailable();
+                tracing::warn!(error = %self.chain(), "the database is unavailable");
+                "The service is briefly unavailable. Please try again in a few seconds.".to_owned()
             }
             Error::Internal(_) | Error::Database(_) | Error::Migration(_) => {
                 // Logged once, here, where it becomes an answer, with its whole chain.
@@ -110,6 +120,8 @@ impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
         if crate::db::is_conflict(&err) {
             Error::Conflicted(err)
+        } else if crate::db::is_unavailable(&err) {
+            Error::Unavailable(err)
         } else {
             Error::Database(err)
         }

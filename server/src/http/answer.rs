@@ -42,6 +42,8 @@ impl Error {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
             Error::Conflicted(_) => Some(1),
+            // About what a database restart takes.
+            Error::Unavailable(_) => Some(2),
             _ => None,
         }
     }
@@ -65,7 +67,9 @@ impl Error {
                 message,
                 retry_after_secs,
             },
-            busy @ Error::Conflicted(_) => AppError::Busy(busy.public_message()),
+            busy @ (Error::Conflicted(_) | Error::Unavailable(_)) => {
+                AppError::Busy(busy.public_message())
+            }
             internal @ (Error::Internal(_) | Error::Database(_) | Error::Migration(_)) => {
                 AppError::Server(internal.public_message())
             }

@@ -1,4 +1,5 @@
-//! Requests that lost a conflict with another transaction run again.
+//! Requests that lost a conflict with another transaction, or a read that met the
+//! database unreachable, run again.
 //!
 //! PostgreSQL may abort a transaction to end a deadlock (SQLSTATE 40P01) or a
 //! serialization conflict (40001); the transaction rolled back whole, so running the
@@ -7,6 +8,11 @@
 //! when it becomes an answer (`Error::public_message`), and the request runs again up
 //! to `ATTEMPTS` times with a short random pause. A request still failing after that
 //! answers 503 with `Retry-After`, never 500.
+//!
+//! A database restart closes every connection under the queries running on it. A read
+//! (`GET`, `HEAD`) that failed so runs once more, on a fresh connection; a write does
+//! not, since it may have committed before the connection went: it answers 503 with
+//! `Retry-After`, and the caller decides.
 //!
 //! Sits inside `input::guard`, which has already read the body into memory (at most
 //! `MAX_BODY_BYTES`), so keeping a copy for another attempt costs nothing.
@@ -25,14 +31,30 @@ use tower::{Layer, Service, ServiceExt};
 /// How many times a request runs at most.
 pub const ATTEMPTS: u32 = 4;
 
+/// How many times a read that met the database unreachable runs at most.
+const UNAVAILABLE_ATTEMPTS: u32 = 2;
+
+/// Why the attempt running in a task failed in a way worth another attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Failure {
+    Conflict,
+    Unavailable,
+}
+
 tokio::task_local! {
-    /// Set when the attempt running in this task failed on a conflict.
-    static CONFLICTED: Cell<bool>;
+    /// Set when the attempt running in this task failed on a conflict, or found the
+    /// database unreachable.
+    static FAILED: Cell<Option<Failure>>;
 }
 
 /// Notes that the request being answered lost a conflict (a no-op outside a request).
 pub fn note_conflict() {
-    let _ = CONFLICTED.try_with(|c| c.set(true));
+    let _ = FAILED.try_with(|c| c.set(Some(Failure::Conflict)));
+}
+
+/// Notes that the request being answered found the database unreachable.
+pub fn note_unavailable() {
+    let _ = FAILED.try_with(|c| c.set(Some(Failure::Unavailable)));
 }
 
 /// Wraps a service so requests that lost a conflict run again.
@@ -81,16 +103,23 @@ where
             loop {
                 let req = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
                 let service = inner.clone();
-                let (response, conflicted) = CONFLICTED
-                    .scope(Cell::new(false), async move {
+                let (response, failed) = FAILED
+                    .scope(Cell::new(None), async move {
                         let response = service.oneshot(req).await;
-                        (response, CONFLICTED.with(Cell::get))
+                        (response, FAILED.with(Cell::get))
                     })
                     .await;
-                if !conflicted || attempt == ATTEMPTS {
+                let again = match failed {
+                    None => false,
+                    Some(Failure::Conflict) => attempt < ATTEMPTS,
+                    Some(Failure::Unavailable) => {
+                        parts.method.is_safe() && attempt < UNAVAILABLE_ATTEMPTS
+                    }
+                };
+                if !again {
                     return response;
                 }
-                tracing::info!(attempt, path = %parts.uri.path(), "conflict with another transaction; running the request again");
+                tracing::info!(attempt, ?failed, path = %parts.uri.path(), "running the request again");
                 tokio::time::sleep(pause(attempt)).await;
                 attempt += 1;
             }

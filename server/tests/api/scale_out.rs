@@ -42,8 +42,12 @@ struct Cluster {
     _dir: tempfile::TempDir,
 }
 
+/// The rate limits an instance runs with: all off (the test is one address making
+/// thousands of requests), but for the overrides given (variable, value).
+const NO_LIMITS: &[(&str, &str)] = &[];
+
 impl Cluster {
-    async fn start() -> Cluster {
+    async fn start(limits: &[(&str, &str)]) -> Cluster {
         let (url, guard) = fresh_postgres().await;
         let db = purser_server::db::connect(&url).await.unwrap();
         purser_server::startup::migrate(&db).await.unwrap();
@@ -53,7 +57,7 @@ impl Cluster {
         let mut instances = Vec::new();
         for _ in 0..2 {
             let port = free_port();
-            instances.push((instance(&url, port, &base, &smtp.url()), port));
+            instances.push((instance(&url, port, &base, &smtp.url(), limits), port));
         }
         for (_, port) in &instances {
             crate::helpers::wait_ready(&format!("http://127.0.0.1:{port}")).await;
@@ -85,9 +89,15 @@ impl Cluster {
     }
 }
 
-/// `purser serve` from the release build, rate limits off (the test is one address
-/// making thousands of requests), mail to `smtp`.
-fn instance(database_url: &str, port: u16, base: &str, smtp: &str) -> Child {
+/// `purser serve` from the release build, rate limits off but for `limits`, mail to
+/// `smtp`.
+fn instance(
+    database_url: &str,
+    port: u16,
+    base: &str,
+    smtp: &str,
+    limits: &[(&str, &str)],
+) -> Child {
     let mut command = Command::new(release_binary());
     command
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
@@ -109,6 +119,7 @@ fn instance(database_url: &str, port: u16, base: &str, smtp: &str) -> Child {
     ] {
         command.env(limit, "0");
     }
+    command.envs(limits.iter().copied());
     command.spawn().unwrap()
 }
 
@@ -134,7 +145,7 @@ fn haproxy_config(port: u16, instances: &[(Child, u16)]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs the release build and HAProxy: `make scale-out`"]
 async fn two_instances_behind_haproxy_act_as_one() {
-    let mut cluster = Cluster::start().await;
+    let mut cluster = Cluster::start(NO_LIMITS).await;
     let demo = crate::helpers::demo_tokens(&cluster.app).await;
     a_session_made_on_one_instance_works_on_the_other(&cluster).await;
     one_link_accepted_200_times_makes_one_member(&cluster, &demo.admin).await;
@@ -142,6 +153,197 @@ async fn two_instances_behind_haproxy_act_as_one() {
     two_billing_runs_charge_once(&cluster).await;
     each_email_is_delivered_once(&cluster, &demo.admin).await;
     killing_an_instance_mid_load_loses_nothing(&mut cluster, &demo).await;
+    drop(cluster);
+    rate_limits_hold_across_instances().await;
+    // Last: it restarts the machine's PostgreSQL, which nothing else may be using
+    // (`make scale-out` runs this test alone).
+    let cluster = Cluster::start(NO_LIMITS).await;
+    a_database_restart_answers_503_never_500(&cluster).await;
+}
+
+/// The same sequence, sent alternately to both instances through the balancer, meets
+/// 429 exactly where one instance would: the budgets are counted in the database
+/// they share, not in each instance's memory.
+async fn rate_limits_hold_across_instances() {
+    let cluster = Cluster::start(&[
+        ("PURSER_LIMIT_TOKEN_FAILURES_PER_MINUTE", "5"),
+        ("PURSER_LIMIT_INVITATIONS_PER_HOUR", "4"),
+    ])
+    .await;
+    let app = &cluster.app;
+    let demo = crate::helpers::demo_tokens(app).await;
+    let client = crate::helpers::client();
+    let metadata = app.url("/api/orgs/acme/metadata");
+    let sequence = |n: usize, method: Method, url: String, token: String, body: Option<Value>| {
+        let client = client.clone();
+        async move {
+            let mut outcomes = Vec::new();
+            for _ in 0..n {
+                outcomes
+                    .push(send(&client, method.clone(), url.clone(), &token, body.clone()).await);
+            }
+            outcomes
+        }
+    };
+    let answered = |statuses: &[(u16, usize)]| -> Vec<Outcome> {
+        statuses
+            .iter()
+            .flat_map(|(status, n)| std::iter::repeat_n(Outcome::Answered(*status), *n))
+            .collect()
+    };
+
+    // An account's invitations: four an hour, the fifth refused.
+    let invitations = sequence(
+        6,
+        Method::POST,
+        app.url("/api/orgs/acme/invites/link"),
+        demo.admin.clone(),
+        Some(json!({"role": "member"})),
+    )
+    .await;
+    assert_eq!(
+        invitations,
+        answered(&[(200, 4), (429, 2)]),
+        "invitations, alternately on each instance"
+    );
+
+    // Failed tokens: five fit the address's budget, the sixth fails and blocks the
+    // address; from then on every token is refused before it is looked up, the right
+    // one too.
+    let bogus = "pul-0000000000000000000000000000000000000000".to_owned();
+    let failures = sequence(10, Method::GET, metadata.clone(), bogus, None).await;
+    assert_eq!(
+        failures,
+        answered(&[(401, 6), (429, 4)]),
+        "failed tokens, alternately on each instance"
+    );
+    let right = sequence(2, Method::GET, metadata, demo.admin.clone(), None).await;
+    assert_eq!(
+        right,
+        answered(&[(429, 2)]),
+        "the address is blocked on both"
+    );
+}
+
+/// PostgreSQL restarts under a steady load on both instances: whatever fails meanwhile
+/// answers 503 with `Retry-After` (or the balancer answers, while both instances report
+/// themselves not ready), never 500; afterwards everything answers again by itself.
+async fn a_database_restart_answers_503_never_500(cluster: &Cluster) {
+    let app = &cluster.app;
+    let demo = crate::helpers::demo_tokens(app).await;
+    let client = crate::helpers::client();
+    let start = Instant::now();
+    let load = Duration::from_secs(8);
+    let paths = [
+        (Method::GET, "/api/orgs/acme/metadata", None),
+        (Method::GET, "/api/orgs/acme/members?limit=10", None),
+        (Method::GET, "/api/orgs/acme/billing/subscription", None),
+        (
+            Method::POST,
+            "/api/orgs/acme/stacks/website/production/updates",
+            Some(json!({"resourceCount": 5})),
+        ),
+    ];
+    // Two of the workers load the Billing & usage page as its admin would, signed in.
+    let browser = crate::helpers::signed_in(app, "alice@acme.example", "alice-demo-password").await;
+    let workers: Vec<_> = (0..18)
+        .map(|i| {
+            let (method, path, body) = match i {
+                16.. => (Method::GET, "/acme/settings/billing", None),
+                _ => paths[i % paths.len()].clone(),
+            };
+            let client = if i >= 16 {
+                browser.clone()
+            } else {
+                client.clone()
+            };
+            let (url, token) = (app.url(path), (i < 16).then(|| demo.admin.clone()));
+            tokio::spawn(async move {
+                let mut outcomes = Vec::new();
+                while start.elapsed() < load {
+                    let mut request = client.request(method.clone(), &url);
+                    if let Some(token) = &token {
+                        request = request.header("Authorization", format!("token {token}"));
+                    }
+                    if let Some(body) = &body {
+                        request = request.json(body);
+                    }
+                    let outcome = match request.send().await {
+                        Ok(res) => {
+                            let json = res
+                                .headers()
+                                .get("content-type")
+                                .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+                            let retry_after = res.headers().contains_key("retry-after");
+                            (res.status().as_u16(), json, retry_after)
+                        }
+                        Err(_) => (0, false, false),
+                    };
+                    outcomes.push(outcome);
+                }
+                outcomes
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let version = std::fs::read_dir("/etc/postgresql")
+        .expect("Debian's PostgreSQL cluster")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .max()
+        .unwrap();
+    let restarted = std::process::Command::new("pg_ctlcluster")
+        .args(["--skip-systemctl-redirect", &version, "main", "restart"])
+        .status()
+        .expect("pg_ctlcluster");
+    assert!(restarted.success(), "PostgreSQL restarted");
+    let mut outcomes = Vec::new();
+    for worker in workers {
+        outcomes.extend(worker.await.unwrap());
+    }
+    let mut tally: HashMap<(u16, bool), usize> = HashMap::new();
+    for (status, json, _) in &outcomes {
+        *tally.entry((*status, *json)).or_default() += 1;
+    }
+    eprintln!("PostgreSQL restart under load: (status, from Purser) -> count: {tally:?}");
+    for (status, json, retry_after) in &outcomes {
+        assert!(
+            *status < 500 || *status == 503 || (!json && *status == 502),
+            "a {status} during the restart: {tally:?}"
+        );
+        if *status == 503 && *json {
+            assert!(retry_after, "Purser's 503 says when to retry");
+        }
+        assert!(
+            [0, 200, 201, 502, 503].contains(status),
+            "{status} during the restart: {tally:?}"
+        );
+    }
+    assert!(
+        outcomes
+            .iter()
+            .filter(|(s, ..)| *s == 200 || *s == 201)
+            .count()
+            > 100,
+        "the load ran before and after the restart: {tally:?}"
+    );
+
+    // Both instances are ready again and answer through the balancer, by themselves.
+    for i in 0..2 {
+        crate::helpers::wait_ready(&cluster.instance_base(i)).await;
+    }
+    for _ in 0..10 {
+        let outcome = send(
+            &client,
+            Method::GET,
+            app.url("/api/orgs/acme/metadata"),
+            &demo.admin,
+            None,
+        )
+        .await;
+        assert_eq!(outcome, Outcome::Answered(200));
+    }
+    assert_counts_are_recounts(app).await;
 }
 
 async fn a_session_made_on_one_instance_works_on_the_other(cluster: &Cluster) {
