@@ -6,7 +6,7 @@ export PATH := $(TOOLS)/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 ADDR ?= 127.0.0.1:3000
 DATA ?= data
 
-.PHONY: run setup setup-run build test lint unit bundle-budget scale-out fuzz-api e2e bench clean-test-dbs
+.PHONY: run setup setup-run build test lint unit bundle-budget scale-out fuzz-api e2e bench bench-first-load clean-test-dbs
 
 run: setup-run build
 	./target/release/purser --data-dir $(DATA) demo
@@ -54,6 +54,13 @@ fuzz-api: setup build
 e2e:
 	cd end2end && npx playwright test
 
-# The load benchmark (not part of `make test`): the release build on SQLite and on PostgreSQL, the demo organization and then a large one, each path under wrk (scripts/bench.sh).
+# The benchmarks (not part of `make test`): the load benchmark, the release build on SQLite
+# and on PostgreSQL, the demo organization and then a large one, each path under wrk
+# (scripts/bench.sh); then the first-load benchmark, each page in Chromium from navigation
+# to hydration, cold and warm, on localhost and two emulated networks (scripts/first-load.sh).
 bench: setup build
 	bash scripts/bench.sh
+	bash scripts/first-load.sh
+
+bench-first-load: setup build
+	bash scripts/first-load.sh
