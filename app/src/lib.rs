@@ -12,13 +12,12 @@ pub mod error;
 mod layout;
 pub mod model;
 mod pages;
-mod routes;
 mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, Lazy, SsrMode};
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -57,25 +56,25 @@ pub fn App() -> impl IntoView {
             <layout::Header/>
             <main class="page">
                 <Routes fallback=|| view! { <ui::NotFound/> }>
-                    <Route path=path!("/") ssr=SsrMode::Async view={Lazy::<routes::Home>::new()}/>
-                    <Route path=path!("/signup") ssr=SsrMode::Async view={Lazy::<routes::SignUpPage>::new()}/>
-                    <Route path=path!("/signin") ssr=SsrMode::Async view={Lazy::<routes::SignInPage>::new()}/>
-                    <Route path=path!("/verify-email") ssr=SsrMode::Async view={Lazy::<routes::VerifyEmailPage>::new()}/>
-                    <Route path=path!("/password/forgot") ssr=SsrMode::Async view={Lazy::<routes::ForgotPasswordPage>::new()}/>
-                    <Route path=path!("/password/reset") ssr=SsrMode::Async view={Lazy::<routes::ResetPasswordPage>::new()}/>
-                    <Route path=path!("/orgs/new") ssr=SsrMode::Async view={Lazy::<routes::NewOrgPage>::new()}/>
-                    <Route path=path!("/account/tokens") ssr=SsrMode::Async view={Lazy::<routes::TokensPage>::new()}/>
-                    <Route path=path!("/invites/:secret") ssr=SsrMode::Async view={Lazy::<routes::AcceptInvitePage>::new()}/>
-                    <Route path=path!("/:org/settings/members") ssr=SsrMode::Async view={Lazy::<routes::MembersPage>::new()}/>
-                    <Route path=path!("/:org/settings/billing") ssr=SsrMode::Async view={Lazy::<routes::BillingPage>::new()}/>
-                    <Route path=path!("/:org/settings/identity") ssr=SsrMode::Async view={Lazy::<routes::IdentityProviderPage>::new()}/>
-                    <Route path=path!("/:org/settings/tokens") ssr=SsrMode::Async view={Lazy::<routes::OrgTokensPage>::new()}/>
-                    <Route path=path!("/:org/settings/audit") ssr=SsrMode::Async view={Lazy::<routes::AuditLogPage>::new()}/>
-                    <Route path=path!("/:org/stacks") ssr=SsrMode::Async view={Lazy::<routes::StacksPage>::new()}/>
-                    <Route path=path!("/:org/teams") ssr=SsrMode::Async view={Lazy::<routes::TeamsPage>::new()}/>
-                    <Route path=path!("/:org/teams/:team") ssr=SsrMode::Async view={Lazy::<routes::TeamDetailPage>::new()}/>
-                    <Route path=path!("/:org/policies") ssr=SsrMode::Async view={Lazy::<routes::PoliciesPage>::new()}/>
-                    <Route path=path!("/:org") ssr=SsrMode::Async view={Lazy::<routes::OrgHome>::new()}/>
+                    <Route path=path!("/") ssr=SsrMode::Async view=pages::home::Home/>
+                    <Route path=path!("/signup") ssr=SsrMode::Async view=pages::auth::SignUpPage/>
+                    <Route path=path!("/signin") ssr=SsrMode::Async view=pages::auth::SignInPage/>
+                    <Route path=path!("/verify-email") ssr=SsrMode::Async view=pages::auth::VerifyEmailPage/>
+                    <Route path=path!("/password/forgot") ssr=SsrMode::Async view=pages::auth::ForgotPasswordPage/>
+                    <Route path=path!("/password/reset") ssr=SsrMode::Async view=pages::auth::ResetPasswordPage/>
+                    <Route path=path!("/orgs/new") ssr=SsrMode::Async view=pages::orgs::NewOrgPage/>
+                    <Route path=path!("/account/tokens") ssr=SsrMode::Async view=pages::tokens::TokensPage/>
+                    <Route path=path!("/invites/:secret") ssr=SsrMode::Async view=pages::invites::AcceptInvitePage/>
+                    <Route path=path!("/:org/settings/members") ssr=SsrMode::Async view=pages::orgs::MembersPage/>
+                    <Route path=path!("/:org/settings/billing") ssr=SsrMode::Async view=pages::billing::BillingPage/>
+                    <Route path=path!("/:org/settings/identity") ssr=SsrMode::Async view=pages::identity::IdentityProviderPage/>
+                    <Route path=path!("/:org/settings/tokens") ssr=SsrMode::Async view=pages::resources::OrgTokensPage/>
+                    <Route path=path!("/:org/settings/audit") ssr=SsrMode::Async view=pages::resources::AuditLogPage/>
+                    <Route path=path!("/:org/stacks") ssr=SsrMode::Async view=pages::resources::StacksPage/>
+                    <Route path=path!("/:org/teams") ssr=SsrMode::Async view=pages::resources::TeamsPage/>
+                    <Route path=path!("/:org/teams/:team") ssr=SsrMode::Async view=pages::team::TeamDetailPage/>
+                    <Route path=path!("/:org/policies") ssr=SsrMode::Async view=pages::resources::PoliciesPage/>
+                    <Route path=path!("/:org") ssr=SsrMode::Async view=pages::orgs::OrgHome/>
                 </Routes>
             </main>
         </Router>
@@ -87,15 +86,12 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Hydration waits for the page's lazy route module (which the server preloads).
-    wasm_bindgen_futures::spawn_local(async {
-        let body = leptos::prelude::document()
-            .body()
-            .expect("a page has a body");
-        leptos::mount::hydrate_from_async(body.clone(), App)
-            .await
-            .forget();
-        // Lets end-to-end tests wait for interactivity instead of sleeping.
+    leptos::mount::hydrate_body(App);
+    // Lets end-to-end tests wait for interactivity instead of sleeping.
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
         let _ = body.set_attribute("data-hydrated", "true");
-    });
+    }
 }
