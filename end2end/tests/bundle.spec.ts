@@ -56,3 +56,17 @@ test('a page needs at most 4 WASM files, and a second visit fetches none', async
     expect(warm, `${url}: WASM files fetched again on a second visit`).toBe(0);
   }
 });
+
+test('before the WASM arrives, the server-rendered sign-in form works on its own', async ({ browser, baseURL }) => {
+  // A browser that runs no script: what a person on a slow network has until the
+  // bundle arrives (the form posts to its server function, which answers with a page).
+  const context = await browser.newContext({ baseURL, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto('/signin');
+  await page.getByLabel('Email').fill('alice@acme.example');
+  await page.getByLabel('Password').fill('alice-demo-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // The server function answers the post with the page again, now signed in.
+  await expect(page.getByTestId('signed-in-as')).toBeVisible();
+  await context.close();
+});
