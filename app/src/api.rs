@@ -44,21 +44,14 @@ mod ssr {
     }
 
     /// Sets the response status from the error, so callers see a 4xx, and passes it on.
+    /// (`Retry-After`, where the kind has one, is added by the server as the answer
+    /// leaves, from the error in the body: `purser_server::http::answer`.)
     pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let Err(e) = &result {
             if let Some(res) = use_context::<ResponseOptions>() {
                 res.set_status(
                     StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 );
-                if let AppError::TooManyRequests {
-                    retry_after_secs, ..
-                } = e
-                {
-                    res.insert_header(
-                        http::header::RETRY_AFTER,
-                        HeaderValue::from(*retry_after_secs),
-                    );
-                }
             }
         }
         result

@@ -1,5 +1,7 @@
-//! The error every server function returns: typed, so pages can react to the kind
-//! (send a signed-out visitor to sign in, show "not allowed", mark a form field).
+//! The kinds of error a client may see, on both surfaces: every server function returns
+//! one (typed, so pages can react to the kind: send a signed-out visitor to sign in,
+//! show "not allowed", mark a form field), and the REST API answers with its status and
+//! message. Their one status table is [`AppError::status`].
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -28,8 +30,11 @@ pub enum AppError {
     },
     /// The server cannot answer now (the request met others changing the same data and
     /// lost each time, or the database is briefly unreachable): try again shortly.
-    #[error("{0}")]
-    Busy(String),
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// The request did not reach or leave the server function cleanly.
     #[error("{0}")]
     Server(String),
@@ -46,8 +51,21 @@ impl AppError {
             AppError::BadRequest(_) => 400,
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests { .. } => 429,
-            AppError::Busy(_) => 503,
+            AppError::Busy { .. } => 503,
             AppError::Server(_) => 500,
+        }
+    }
+
+    /// When to try again, in seconds (`Retry-After`), for the kinds that say so.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            }
+            | AppError::Busy {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 

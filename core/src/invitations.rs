@@ -170,7 +170,7 @@ impl InvitationStatus {
 
     /// The state after `event`. Only pending invitations change: a used or revoked
     /// invitation stays as it is forever, which is what makes links single use.
-    pub fn after(self, event: InvitationEvent) -> Result<InvitationStatus, NotPending> {
+    pub const fn after(self, event: InvitationEvent) -> Result<InvitationStatus, NotPending> {
         match (self, event) {
             (InvitationStatus::Pending, InvitationEvent::Accept) => Ok(InvitationStatus::Accepted),
             (InvitationStatus::Pending, InvitationEvent::Revoke) => Ok(InvitationStatus::Revoked),

@@ -51,14 +51,14 @@ impl CursorKey {
             .try_get("secret")?;
         let bytes = URL_SAFE_NO_PAD
             .decode(stored)
-            .map_err(|e| Error::Internal(format!("server key {KEY_NAME}: {e}")))?;
+            .map_err(|e| Error::internal("the cursor key does not decode", e))?;
         Self::from_bytes(&bytes)
     }
 
     fn from_bytes(bytes: &[u8]) -> Result<CursorKey> {
         XChaCha20Poly1305::new_from_slice(bytes)
             .map(CursorKey)
-            .map_err(|_| Error::Internal(format!("server key {KEY_NAME} has the wrong length")))
+            .map_err(|_| Error::bug("the cursor key has the wrong length"))
     }
 
     /// Seals `position` for the list named by `scope` (e.g. `members:<org id>`).
@@ -165,7 +165,7 @@ impl PageRequest {
             .filter(|t| !t.is_empty())
             .map(|t| -> Result<Position> {
                 let text = key.open(scope, t)?;
-                let bad = || Error::Internal(format!("a sealed cursor does not parse: {text:?}"));
+                let bad = || Error::bug("a sealed cursor does not parse");
                 let (at, id) = text.split_once(':').ok_or_else(bad)?;
                 Ok(Position {
                     at: at.parse().map_err(|_| bad())?,

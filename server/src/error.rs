@@ -4,7 +4,6 @@
 //! mistakes carry a message written for the person; internal causes are logged and
 //! never echoed.
 
-use axum::http::StatusCode;
 use purser_core::{Denied, ValueError};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,9 +31,14 @@ pub enum Error {
         message: String,
         retry_after_secs: u64,
     },
-    /// Something on our side failed; the cause is logged, never returned (500).
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Something on our side failed: what we were doing, and the cause when another
+    /// error is it; logged, never returned (500).
+    #[error("internal error: {context}")]
+    Internal {
+        context: &'static str,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
     /// PostgreSQL aborted the transaction to end a deadlock or a serialization
     /// conflict (`db::is_conflict`): `http::retry` runs the request again; after the
     /// last attempt, 503 with `Retry-After`.
@@ -56,44 +60,40 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            Error::Forbidden(_) => StatusCode::FORBIDDEN,
-            Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Conflict(_) => StatusCode::CONFLICT,
-            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            // Still losing after `http::retry` ran it again: worth trying later.
-            Error::Conflicted(_) | Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Internal(_) | Error::Database(_) | Error::Migration(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        }
-    }
-
-    /// The message safe to show the caller.
+    /// The message safe to show the caller: a client's mistake in its own words, a
+    /// failure on our side in general ones (its cause is logged where it becomes an
+    /// answer, `http::answer`).
     pub fn public_message(&self) -> String {
         match self {
             Error::Conflicted(_) => {
-                // Both surfaces' answers pass here: the one place to tell the retry
-                // layer that this request may run again.
-                crate::http::retry::note_conflict();
-                tracing::warn!(error = %self.chain(), "transaction lost a conflict");
                 "The request met another one changing the same data. Please try again.".to_owned()
             }
             Error::Unavailable(_) => {
-                crate::http::retry::note_unavailable();
-                tracing::warn!(error = %self.chain(), "the database is unavailable");
                 "The service is briefly unavailable. Please try again in a few seconds.".to_owned()
             }
-            Error::Internal(_) | Error::Database(_) | Error::Migration(_) => {
-                // Logged once, here, where it becomes an answer, with its whole chain.
-                tracing::error!(error = %self.chain(), "internal error");
+            Error::Internal { .. } | Error::Database(_) | Error::Migration(_) => {
                 "Something went wrong on our side. Please try again.".to_owned()
             }
             other => other.to_string(),
+        }
+    }
+
+    /// A failure on our side caused by `source`, while doing `context`.
+    pub fn internal(
+        context: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
+        Error::Internal {
+            context,
+            source: Some(source.into()),
+        }
+    }
+
+    /// A failure on our side with no other error behind it: a state that should not be.
+    pub fn bug(context: &'static str) -> Error {
+        Error::Internal {
+            context,
+            source: None,
         }
     }
 

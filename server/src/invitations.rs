@@ -373,6 +373,18 @@ pub async fn pending(
     }))
 }
 
+/// What a pending invitation becomes when it is revoked or accepted, by core's state
+/// machine, decided when this is compiled (a move it refused would not build).
+const REVOKED: InvitationStatus = pending_after(InvitationEvent::Revoke);
+const ACCEPTED: InvitationStatus = pending_after(InvitationEvent::Accept);
+
+const fn pending_after(event: InvitationEvent) -> InvitationStatus {
+    match InvitationStatus::Pending.after(event) {
+        Ok(status) => status,
+        Err(_) => panic!("a pending invitation is revoked or accepted"),
+    }
+}
+
 /// Refuses before any lookup those who may invite to no role at all, so that the
 /// answer (403) says nothing about whether the invitation exists.
 fn may_manage_some(access: &OrgAccess, surface: Surface) -> Result<()> {
@@ -492,10 +504,7 @@ pub async fn revoke(
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
     // Only a pending invitation moves (core's state machine); the condition in the
     // update is what makes that hold when requests race.
-    let from = InvitationStatus::Pending;
-    let to = from
-        .after(InvitationEvent::Revoke)
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let (from, to) = (InvitationStatus::Pending, REVOKED);
     let changed = sqlx::query(
         "UPDATE invitations SET status = $1 WHERE org_id = $2 AND id = $3 AND status = $4",
     )
@@ -703,10 +712,7 @@ pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, 
         }
         return Err(refusal(kind));
     }
-    let from = InvitationStatus::Pending;
-    let to = from
-        .after(InvitationEvent::Accept)
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let (from, to) = (InvitationStatus::Pending, ACCEPTED);
     // Consumed only as it was read: still pending, and by the same secret (or id).
     let consumed = sqlx::query(&format!(
         "UPDATE invitations SET status = $1, accepted_by = $2, accepted_at = $3 \

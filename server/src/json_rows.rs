@@ -53,6 +53,5 @@ pub fn page_sql(db: &Db, select: &str, fields: &[Field], order: &str) -> String 
 /// The rows of a page read with [`page_sql`]. A row that does not decode is a stored
 /// value this build does not know: an internal error, never a default.
 pub fn decode<T: DeserializeOwned>(json: &str) -> Result<Vec<T>> {
-    serde_json::from_str(json)
-        .map_err(|e| Error::Internal(format!("a page of rows does not decode: {e}")))
+    serde_json::from_str(json).map_err(|e| Error::internal("a page of rows does not decode", e))
 }

@@ -60,10 +60,10 @@ pub async fn hash_password(password: String) -> Result<String, crate::error::Err
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| crate::error::Error::Internal(format!("password hashing: {e}")))
+            .map_err(|e| crate::error::Error::internal("password hashing", e.to_string()))
     })
     .await
-    .map_err(|e| crate::error::Error::Internal(format!("password hashing task: {e}")))?
+    .map_err(|e| crate::error::Error::internal("password hashing task", e))?
 }
 
 /// Checks a password against a stored hash. With no stored hash, a dummy hash is

@@ -356,7 +356,7 @@ pub async fn run_cycle(
         let edition: Edition = org
             .try_get::<String, _>("edition")?
             .parse()
-            .map_err(|e| Error::Internal(format!("bad edition: {e}")))?;
+            .map_err(|e| Error::internal("a stored edition does not parse", e))?;
         let members = orgs::member_count(db, &org_id).await?.members;
         let amount = monthly_amount_cents(edition, members);
         let description = payment_description(edition, members, period);
@@ -374,12 +374,10 @@ pub async fn run_cycle(
             None => Err("no payment method on file".to_owned()),
             Some(token) => {
                 let expiry = Expiry {
-                    year: i32::try_from(org.try_get::<i64, _>("exp_year")?).map_err(|_| {
-                        Error::Internal("a stored expiry year is out of range".into())
-                    })?,
-                    month: u32::try_from(org.try_get::<i64, _>("exp_month")?).map_err(|_| {
-                        Error::Internal("a stored expiry month is out of range".into())
-                    })?,
+                    year: i32::try_from(org.try_get::<i64, _>("exp_year")?)
+                        .map_err(|e| Error::internal("a stored expiry year is out of range", e))?,
+                    month: u32::try_from(org.try_get::<i64, _>("exp_month")?)
+                        .map_err(|e| Error::internal("a stored expiry month is out of range", e))?,
                 };
                 // The card must still work in the month being billed.
                 if expiry.is_past((period.year, period.month)) {

@@ -34,7 +34,7 @@ const DOMAIN: &str = "large.acme.example";
 pub async fn grow(db: &Db) -> Result<()> {
     let org = orgs::find(db, ORG)
         .await?
-        .ok_or_else(|| Error::Internal("the demo organization is missing".into()))?;
+        .ok_or_else(|| Error::bug("the demo organization is missing"))?;
     let mut tx = db::begin_write(db).await?;
     // Written first, as every membership change does (the write lock on SQLite).
     orgs::lock_memberships(&mut tx, &org.id).await?;

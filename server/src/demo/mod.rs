@@ -94,12 +94,12 @@ pub async fn create(db: &Db) -> Result<Demo> {
         }
         users.push((user, password, role));
     }
-    let admin = admin.ok_or_else(|| Error::Internal("the demo has no admin".into()))?;
+    let admin = admin.ok_or_else(|| Error::bug("the demo has no admin"))?;
     let billing_manager = users
         .iter()
         .find(|(_, _, role)| *role == Role::BillingManager)
         .map(|(user, ..)| user.clone())
-        .ok_or_else(|| Error::Internal("the demo has no billing manager".into()))?;
+        .ok_or_else(|| Error::bug("the demo has no billing manager"))?;
     let org = match orgs::find(db, ORG).await? {
         Some(org) => org,
         None => {

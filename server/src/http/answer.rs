@@ -1,9 +1,12 @@
-//! How an `Error` becomes an answer: the REST API's `{code, message}` body, or the
-//! UI's `AppError`, with the status (and `Retry-After`) its kind calls for.
+//! How an `Error` becomes an answer: the kind the caller may see (`AppError`, the one
+//! vocabulary of both surfaces, with the one status table), then the REST API's
+//! `{code, message}` body or the UI's `AppError`, with `Retry-After` where the kind has
+//! one.
 
 use crate::error::Error;
+use crate::http::retry;
 use axum::http::header::RETRY_AFTER;
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use purser_app::error::AppError;
@@ -19,37 +22,40 @@ pub struct ErrorBody {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let retry_after = self.retry_after();
-        let body = ErrorBody {
-            code: status.as_u16(),
-            message: self.public_message(),
-        };
-        let mut response = (status, Json(body)).into_response();
-        if let Some(secs) = retry_after {
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(secs));
-        }
-        response
+        rest(self.to_app_error())
     }
 }
 
-impl Error {
-    fn retry_after(&self) -> Option<u64> {
-        match self {
-            Error::TooManyRequests {
-                retry_after_secs, ..
-            } => Some(*retry_after_secs),
-            Error::Conflicted(_) => Some(1),
-            // About what a database restart takes.
-            Error::Unavailable(_) => Some(2),
-            _ => None,
-        }
-    }
+/// The REST API's answer for an error the caller may see.
+fn rest(error: AppError) -> Response {
+    let body = ErrorBody {
+        code: error.status(),
+        message: error.to_string(),
+    };
+    answer(&error, Json(body))
+}
 
-    /// The UI's view of this error: the same kind and message, internals hidden.
+/// `body` with the error's status and, where its kind has one, `Retry-After`: the one
+/// place that header is written, for both surfaces.
+pub fn answer(error: &AppError, body: impl IntoResponse) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, body).into_response();
+    if let Some(secs) = error.retry_after() {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+impl Error {
+    /// What the caller may see of this error, on either surface: the same kind and
+    /// message, internals hidden. Every error answered passes here once, so this is
+    /// where a failure on our side is logged, and where a request worth running again
+    /// (a lost conflict; a read that found the database unreachable) is marked for
+    /// `http::retry`.
     pub fn to_app_error(self) -> AppError {
+        let message = self.public_message();
         match self {
             Error::Invalid(v) => AppError::Invalid {
                 field: v.field.to_owned(),
@@ -67,11 +73,26 @@ impl Error {
                 message,
                 retry_after_secs,
             },
-            busy @ (Error::Conflicted(_) | Error::Unavailable(_)) => {
-                AppError::Busy(busy.public_message())
+            Error::Conflicted(_) => {
+                retry::note_conflict();
+                tracing::warn!(error = %self.chain(), "transaction lost a conflict");
+                AppError::Busy {
+                    message,
+                    retry_after_secs: 1,
+                }
             }
-            internal @ (Error::Internal(_) | Error::Database(_) | Error::Migration(_)) => {
-                AppError::Server(internal.public_message())
+            Error::Unavailable(_) => {
+                retry::note_unavailable();
+                tracing::warn!(error = %self.chain(), "the database is unavailable");
+                AppError::Busy {
+                    message,
+                    // About what a database restart takes.
+                    retry_after_secs: 2,
+                }
+            }
+            Error::Internal { .. } | Error::Database(_) | Error::Migration(_) => {
+                tracing::error!(error = %self.chain(), "internal error");
+                AppError::Server(message)
             }
         }
     }
@@ -79,17 +100,11 @@ impl Error {
     /// The answer to a request refused before it reached a handler: the REST API's
     /// `{code, message}`, or for a server function (`/fn/…`) the error the UI decodes.
     pub fn response_for(self, path: &str) -> Response {
-        if !path.starts_with("/fn/") {
-            return self.into_response();
+        let error = self.to_app_error();
+        if path.starts_with("/fn/") {
+            answer(&error, Json(&error))
+        } else {
+            rest(error)
         }
-        let status = self.status();
-        let retry_after = self.retry_after();
-        let mut response = (status, Json(self.to_app_error())).into_response();
-        if let Some(secs) = retry_after {
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(secs));
-        }
-        response
     }
 }

@@ -101,7 +101,7 @@ impl FromRequestParts<AppState> for OrgCtx {
             .map_err(|_| Error::BadRequest("The path could not be read.".into()))?;
         let org = params
             .get("org")
-            .ok_or_else(|| Error::Internal("a route with OrgCtx has no {org}".into()))?;
+            .ok_or_else(|| Error::bug("a route with OrgCtx has no {org}"))?;
         let access = crate::orgs::access(&state.db, &user, org).await?;
         Ok(OrgCtx {
             actor: user,

@@ -4,8 +4,8 @@
 //! PostgreSQL may abort a transaction to end a deadlock (SQLSTATE 40P01) or a
 //! serialization conflict (40001); the transaction rolled back whole, so running the
 //! request again is what the caller would do, only sooner. This layer does it for every
-//! request, in one place, so no handler can forget: the services mark such a failure
-//! when it becomes an answer (`Error::public_message`), and the request runs again up
+//! request, in one place, so no handler can forget: such a failure is marked where it
+//! becomes an answer (`Error::to_app_error`, `http::answer`), and the request runs again up
 //! to `ATTEMPTS` times with a short random pause. A request still failing after that
 //! answers 503 with `Retry-After`, never 500.
 //!

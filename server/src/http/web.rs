@@ -39,25 +39,29 @@ fn listed<T>(page: crate::cursor::Page<T>) -> Listed<T> {
     }
 }
 
-/// Gives server-function errors that never reached our code (a missing or malformed
-/// argument) the status their kind calls for, instead of the framework's 500.
+/// Gives a server function's error the status its kind calls for, and `Retry-After`
+/// where it has one, from the error in its body: leptos answers 500 for errors that
+/// never reached our code (a missing or malformed argument), and knows no
+/// `Retry-After`.
 pub async fn server_fn_status(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let is_server_fn = req.uri().path().starts_with("/fn/");
     let res = next.run(req).await;
-    if !is_server_fn || res.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+    if !is_server_fn || res.status().as_u16() < 400 {
         return res;
     }
-    let (mut parts, body) = res.into_parts();
+    let (parts, body) = res.into_parts();
     let bytes = axum::body::to_bytes(body, 1 << 20)
         .await
         .unwrap_or_default();
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = axum::http::StatusCode::from_u16(error.status()).unwrap_or(parts.status);
+    let error = serde_json::from_slice::<AppError>(&bytes).ok();
+    let res = axum::response::Response::from_parts(parts, axum::body::Body::from(bytes));
+    match error {
+        Some(error) => crate::http::answer::answer(&error, res),
+        None => res,
     }
-    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 pub struct ServerBackend {

@@ -132,3 +132,52 @@ async fn a_request_that_keeps_losing_answers_503_and_changes_nothing() {
     assert_eq!(status, 503, "{body}");
     assert!(body.to_string().contains("try again"), "{body}");
 }
+
+/// A database that cannot be reached now (here PostgreSQL answers a write with
+/// 57P01, what a restart answers the statements running on it) is not the server's
+/// bug: 503 with `Retry-After` on both surfaces, never 500, and a write is not run again
+/// (it might have committed before its connection went).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_cannot_be_reached_answers_503_with_retry_after() {
+    let app = TestApp::postgres().await;
+    let t = demo_tokens(&app).await;
+    abort_inserts(&app, "stack_updates", 100, "57P01").await;
+    let res = crate::helpers::client()
+        .post(app.url("/api/orgs/acme/stacks/website/production/updates"))
+        .header("Authorization", format!("token {}", t.member))
+        .json(&json!({"resourceCount": 7}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 503);
+    assert_eq!(res.headers()["retry-after"], "2");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], 503);
+    assert!(
+        body["message"].as_str().unwrap().contains("try again"),
+        "{body}"
+    );
+    let used: i64 = count(&app, "SELECT last_value FROM injected_aborts").await;
+    assert_eq!(used, 1, "a write is not run again");
+
+    // A server function says the same, with the same header; and one that lost its
+    // conflicts each time says when to come back too.
+    for (code, retry_after) in [("57P01", "2"), ("40001", "1")] {
+        abort_inserts(&app, "users", 100, code).await;
+        let res = crate::helpers::client()
+            .post(app.url("/fn/sign_up"))
+            .header("origin", &app.base)
+            .form(&[
+                ("name", "Unreachable"),
+                ("email", "unreachable@example.com"),
+                ("password", "a long password"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 503, "{code}");
+        assert_eq!(res.headers()["retry-after"], retry_after, "{code}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(body.to_string().contains("try again"), "{code}: {body}");
+    }
+}

@@ -466,7 +466,7 @@ fn add_common_responses(op: &mut Operation, in_org: bool, has_params: bool) {
     );
     add(
         "503",
-        "PostgreSQL aborted the request's transaction for a conflict with concurrent ones (a deadlock or a serialization failure) on each of four attempts; nothing was written. Try again after `Retry-After`.",
+        "Try again after `Retry-After`: PostgreSQL aborted the request's transaction for a conflict with concurrent ones (a deadlock or a serialization failure) on each of four attempts, and nothing was written; or the database is briefly unreachable (restarting), and a write may or may not have been made.",
     );
     if in_org {
         add(
