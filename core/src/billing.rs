@@ -37,16 +37,6 @@ impl Brand {
         }
     }
 
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Brand::Visa => "visa",
-            Brand::Mastercard => "mastercard",
-            Brand::Amex => "amex",
-            Brand::Discover => "discover",
-            Brand::Other => "other",
-        }
-    }
-
     fn of(digits: &str) -> Brand {
         let prefix = |n: usize| {
             digits
@@ -72,20 +62,9 @@ impl Brand {
     }
 }
 
-impl std::str::FromStr for Brand {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            Brand::Visa,
-            Brand::Mastercard,
-            Brand::Amex,
-            Brand::Discover,
-            Brand::Other,
-        ]
-        .into_iter()
-        .find(|b| b.as_str() == s)
-        .ok_or_else(|| format!("unknown card brand {s:?}"))
-    }
+names! {
+    Brand { Visa => "visa", Mastercard => "mastercard", Amex => "amex", Discover => "discover", Other => "other" }
+    unknown: String = |s: &str| format!("unknown card brand {s:?}")
 }
 
 /// A card number that passed the Luhn check.

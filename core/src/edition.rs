@@ -1,8 +1,6 @@
 //! Editions and the billing-manager limit each one sets.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// The subscription edition of an organization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -22,21 +20,13 @@ pub struct EditionChangeError {
     pub must_remove: u32,
 }
 
+names! {
+    Edition { Team => "team", Enterprise => "enterprise", BusinessCritical => "business-critical" }
+    unknown: UnknownEdition = |s: &str| UnknownEdition(s.to_owned()),
+    Display
+}
+
 impl Edition {
-    pub const ALL: [Edition; 3] = [
-        Edition::Team,
-        Edition::Enterprise,
-        Edition::BusinessCritical,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Edition::Team => "team",
-            Edition::Enterprise => "enterprise",
-            Edition::BusinessCritical => "business-critical",
-        }
-    }
-
     pub const fn label(self) -> &'static str {
         match self {
             Edition::Team => "Team",
@@ -84,27 +74,10 @@ impl Edition {
     }
 }
 
-impl fmt::Display for Edition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The text was not the name of an edition.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Choose an edition: team, enterprise or business-critical.")]
 pub struct UnknownEdition(pub String);
-
-impl FromStr for Edition {
-    type Err = UnknownEdition;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Edition::ALL
-            .into_iter()
-            .find(|e| e.as_str() == s)
-            .ok_or_else(|| UnknownEdition(s.to_owned()))
-    }
-}
 
 #[cfg(test)]
 mod tests {

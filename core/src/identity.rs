@@ -1,8 +1,6 @@
 //! Identity providers: who may join or keep access to an organization.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// An admin tried to remove their own email from the directory that admits them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -19,16 +17,13 @@ pub enum IdentityProvider {
     Directory,
 }
 
+names! {
+    IdentityProvider { Open => "open", Directory => "directory" }
+    unknown: UnknownIdentityProvider = |s: &str| UnknownIdentityProvider(s.to_owned()),
+    Display
+}
+
 impl IdentityProvider {
-    pub const ALL: [IdentityProvider; 2] = [IdentityProvider::Open, IdentityProvider::Directory];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            IdentityProvider::Open => "open",
-            IdentityProvider::Directory => "directory",
-        }
-    }
-
     /// Whether `actor_email` may take `email` off the directory: not their own while
     /// the directory decides access, or they would shut themselves out at once.
     pub fn check_directory_removal(
@@ -52,27 +47,10 @@ impl IdentityProvider {
     }
 }
 
-impl fmt::Display for IdentityProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The text was not the name of an identity provider.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Choose an identity provider: open or directory.")]
 pub struct UnknownIdentityProvider(pub String);
-
-impl FromStr for IdentityProvider {
-    type Err = UnknownIdentityProvider;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        IdentityProvider::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| UnknownIdentityProvider(s.to_owned()))
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -9,8 +9,6 @@ use crate::permissions::{allows, Action, Surface};
 use crate::role::Role;
 use crate::values::{Email, ValueError};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// At most this many addresses in one invitation request.
 pub const MAX_BATCH: usize = 50;
@@ -66,19 +64,20 @@ pub enum InvitedRole {
 #[error("An invitation is for the role member or billing-manager.")]
 pub struct NotInvitable(pub String);
 
-impl InvitedRole {
-    pub const ALL: [InvitedRole; 2] = [InvitedRole::Member, InvitedRole::BillingManager];
+// (The same names as the roles they grant: `role()`.)
+names! {
+    InvitedRole { Member => "member", BillingManager => "billing-manager" }
+    unknown: NotInvitable = |s: &str| NotInvitable(s.to_owned()),
+    Display
+}
 
+impl InvitedRole {
     /// The role the invitee gets on acceptance.
     pub const fn role(self) -> Role {
         match self {
             InvitedRole::Member => Role::Member,
             InvitedRole::BillingManager => Role::BillingManager,
         }
-    }
-
-    pub const fn as_str(self) -> &'static str {
-        self.role().as_str()
     }
 }
 
@@ -100,23 +99,6 @@ impl TryFrom<Role> for InvitedRole {
     }
 }
 
-impl FromStr for InvitedRole {
-    type Err = NotInvitable;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        InvitedRole::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| NotInvitable(s.to_owned()))
-    }
-}
-
-impl fmt::Display for InvitedRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// How an invitation reaches its invitee.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -127,13 +109,9 @@ pub enum InvitationKind {
     Link,
 }
 
-impl InvitationKind {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            InvitationKind::Email => "email",
-            InvitationKind::Link => "link",
-        }
-    }
+names! {
+    InvitationKind { Email => "email", Link => "link" }
+    unknown: String = |s: &str| format!("unknown invitation kind {s:?}")
 }
 
 /// Where an invitation is in its life. Invitations never expire; they are used once or revoked.
@@ -159,15 +137,13 @@ pub enum InvitationEvent {
 #[error("this invitation is no longer valid: it has been {}", .0.as_str())]
 pub struct NotPending(pub InvitationStatus);
 
-impl InvitationStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            InvitationStatus::Pending => "pending",
-            InvitationStatus::Accepted => "accepted",
-            InvitationStatus::Revoked => "revoked",
-        }
-    }
+names! {
+    InvitationStatus { Pending => "pending", Accepted => "accepted", Revoked => "revoked" }
+    unknown: String = |s: &str| format!("unknown invitation status {s:?}"),
+    Display
+}
 
+impl InvitationStatus {
     /// The state after `event`. Only pending invitations change: a used or revoked
     /// invitation stays as it is forever, which is what makes links single use.
     pub const fn after(self, event: InvitationEvent) -> Result<InvitationStatus, NotPending> {
@@ -185,32 +161,6 @@ impl InvitationStatus {
     }
 }
 
-impl FromStr for InvitationStatus {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            InvitationStatus::Pending,
-            InvitationStatus::Accepted,
-            InvitationStatus::Revoked,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .ok_or_else(|| format!("unknown invitation status {s:?}"))
-    }
-}
-
-impl FromStr for InvitationKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [InvitationKind::Email, InvitationKind::Link]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| format!("unknown invitation kind {s:?}"))
-    }
-}
-
 /// Why an address was not invited: each refuses that address alone (409), and a batch
 /// lists it among its failed invitations with this code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -224,21 +174,14 @@ pub enum InviteRefusal {
     AlreadyInvited,
 }
 
-impl InviteRefusal {
-    pub const ALL: [InviteRefusal; 3] = [
-        InviteRefusal::BillingManagerLimitReached,
-        InviteRefusal::AlreadyInOrganization,
-        InviteRefusal::AlreadyInvited,
-    ];
-
-    /// The code a failed invitation carries on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            InviteRefusal::BillingManagerLimitReached => "billing-manager-limit-reached",
-            InviteRefusal::AlreadyInOrganization => "already-in-organization",
-            InviteRefusal::AlreadyInvited => "already-invited",
-        }
+// (Its name is the code a failed invitation carries on the wire.)
+names! {
+    InviteRefusal {
+        BillingManagerLimitReached => "billing-manager-limit-reached",
+        AlreadyInOrganization => "already-in-organization",
+        AlreadyInvited => "already-invited",
     }
+    unknown: String = |s: &str| format!("unknown invitation refusal {s:?}")
 }
 
 /// Why an acceptance failed.
@@ -260,46 +203,24 @@ pub enum AcceptError {
     EmailNotVerified,
 }
 
-impl AcceptError {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            AcceptError::NoLongerValid => "no-longer-valid",
-            AcceptError::NotInIdentityProvider => "not-in-identity-provider",
-            AcceptError::BillingManagerLimitReached => "billing-manager-limit-reached",
-            AcceptError::AlreadyInOrganization => "already-in-organization",
-            AcceptError::EmailMismatch => "email-mismatch",
-            AcceptError::EmailNotVerified => "email-not-verified",
-        }
+// (Its `Display` is the message for a person; its name is the kind stored and sent.)
+names! {
+    AcceptError {
+        NoLongerValid => "no-longer-valid",
+        NotInIdentityProvider => "not-in-identity-provider",
+        BillingManagerLimitReached => "billing-manager-limit-reached",
+        AlreadyInOrganization => "already-in-organization",
+        EmailMismatch => "email-mismatch",
+        EmailNotVerified => "email-not-verified",
     }
+    unknown: String = |s: &str| format!("unknown acceptance error {s:?}")
+}
 
+impl AcceptError {
     /// Whether the failure is written on the invitation for admins to see. A used or
     /// revoked invitation has nothing left to record on.
     pub const fn is_recorded(self) -> bool {
         !matches!(self, AcceptError::NoLongerValid)
-    }
-}
-
-impl FromStr for AcceptError {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            AcceptError::NoLongerValid,
-            AcceptError::NotInIdentityProvider,
-            AcceptError::BillingManagerLimitReached,
-            AcceptError::AlreadyInOrganization,
-            AcceptError::EmailMismatch,
-            AcceptError::EmailNotVerified,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .ok_or_else(|| format!("unknown acceptance error {s:?}"))
-    }
-}
-
-impl fmt::Display for InvitationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

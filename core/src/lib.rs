@@ -4,6 +4,9 @@
 //! decided here is decided once: the UI asks it what to show, the server asks it
 //! what to allow, and the two cannot drift apart.
 
+#[macro_use]
+mod names;
+
 pub mod billing;
 pub mod edition;
 pub mod identity;

@@ -1,8 +1,6 @@
 //! The roles a person can hold in an organization.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// A person's one role in one organization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -16,19 +14,14 @@ pub enum Role {
     BillingManager,
 }
 
+// (`ALL` is in the order the permission matrix prints them.)
+names! {
+    Role { Admin => "admin", Member => "member", BillingManager => "billing-manager" }
+    unknown: UnknownRole = |s: &str| UnknownRole(s.to_owned()),
+    Display
+}
+
 impl Role {
-    /// Every role, in the order the permission matrix prints them.
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Member, Role::BillingManager];
-
-    /// The name used in the API, the CLI and the database.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Member => "member",
-            Role::BillingManager => "billing-manager",
-        }
-    }
-
     /// A label for people.
     pub const fn label(self) -> &'static str {
         match self {
@@ -45,27 +38,10 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The text was not the name of a role.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Choose a role: admin, member or billing-manager.")]
 pub struct UnknownRole(pub String);
-
-impl FromStr for Role {
-    type Err = UnknownRole;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_owned()))
-    }
-}
 
 #[cfg(test)]
 mod tests {
