@@ -738,22 +738,43 @@ impl SignedInWith {
     }
 }
 
+/// What a token's lookup found: the account and the token, and whether the caller's
+/// address was blocked from token authentication meanwhile (read in the same
+/// statement, `throttle`: then the token is not used, found or not).
+pub struct TokenLookup {
+    pub found: Option<(User, SignedInWith)>,
+    /// Unix ms until which the block lasts.
+    pub blocked_until: Option<i64>,
+}
+
 /// The account a personal access token belongs to, and the token (its id and expiry);
 /// notes the token's last use (to the minute). An expired token is as unknown as a
-/// made-up one.
-pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<(User, SignedInWith)>> {
+/// made-up one. With `block`, the key of the caller's address in the shared rate-limit
+/// table, whether that address is blocked is read in the same statement: every
+/// token-authenticated request pays one round trip to the database, not two.
+pub async fn user_for_token(db: &Db, token: &str, block: Option<&str>) -> Result<TokenLookup> {
     let hash = secrets::hash(token);
     let now = db::now_ms();
-    let Some(row) = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS}, t.id AS token_id, t.last_used_at, t.expires_at FROM personal_access_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.secret_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
+    // One row always: the block (if any) beside the token (if any).
+    let row = sqlx::query(&format!(
+        "SELECT b.tat AS blocked_until, t.id AS token_id, t.last_used_at, t.expires_at, {USER_COLUMNS} \
+         FROM (SELECT 1 AS one) q \
+         LEFT JOIN rate_limits b ON b.key = $3 AND b.tat > $2 \
+         LEFT JOIN personal_access_tokens t ON t.secret_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2) \
+         LEFT JOIN users u ON u.id = t.user_id"
     ))
     .bind(&hash)
     .bind(now)
-    .fetch_optional(db)
-    .await?
-    else {
-        return Ok(None);
+    .bind(block.unwrap_or_default())
+    .fetch_one(db)
+    .await?;
+    let blocked_until: Option<i64> = row.try_get("blocked_until")?;
+    let token_id: Option<String> = row.try_get("token_id")?;
+    let (Some(token_id), None) = (token_id, blocked_until) else {
+        return Ok(TokenLookup {
+            found: None,
+            blocked_until,
+        });
     };
     let last_used_at: Option<i64> = row.try_get("last_used_at")?;
     let stale = now - TOKEN_TOUCH_AFTER_MS;
@@ -769,10 +790,13 @@ pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<(User, Signed
         .await?;
     }
     let with = SignedInWith::Token {
-        id: row.try_get("token_id")?,
+        id: token_id,
         expires_at: row.try_get("expires_at")?,
     };
-    Ok(Some((User::from_row(&row)?, with)))
+    Ok(TokenLookup {
+        found: Some((User::from_row(&row)?, with)),
+        blocked_until: None,
+    })
 }
 
 /// Looks an account up by email (used by the demo and the CLI).

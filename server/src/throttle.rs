@@ -297,6 +297,12 @@ mod shared {
     }
 }
 
+/// The refusal of every token from an address blocked until `until` (Unix ms).
+pub fn token_blocked(until: i64) -> Error {
+    let wait = (until - db::now_ms()).max(1) as u64;
+    too_many(Kind::TokenFailure.message(), Duration::from_millis(wait))
+}
+
 /// A 429 telling the caller when to come back (at least one second).
 pub fn too_many(message: &str, wait: Duration) -> Error {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -400,19 +406,24 @@ impl Throttle {
             .await
     }
 
+    /// The key of the address's token block in the shared table, when blocks are kept
+    /// there (and token failures are limited at all): the token lookup reads it in the
+    /// same statement (`accounts::user_for_token`), and `token_blocked` answers it.
+    pub fn shared_token_block(&self, addr: IpAddr) -> Option<String> {
+        (self.shared.is_some() && self.token_failures.keyed.is_some())
+            .then(|| token_block_key(addr))
+    }
+
     /// Refuses, before any lookup, an address that failed token authentication too
     /// often: the check comes first so that a right guess is refused like a wrong one.
+    /// (With the shared table, the lookup reads the block itself: `shared_token_block`.)
     pub async fn check_token_allowed(&self, addr: IpAddr) -> Result<(), Error> {
         if self.token_failures.keyed.is_none() {
             return Ok(());
         }
         if let Some(db) = &self.shared {
-            let now = db::now_ms();
             return match shared::held_until(db, &token_block_key(addr)).await? {
-                Some(until) if until > now => Err(too_many(
-                    Kind::TokenFailure.message(),
-                    Duration::from_millis((until - now) as u64),
-                )),
+                Some(until) if until > db::now_ms() => Err(token_blocked(until)),
                 _ => Ok(()),
             };
         }

@@ -46,10 +46,18 @@ impl FromRequestParts<AppState> for Caller {
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|c| c.0);
             let addr = state.throttle.client_address(&parts.headers, peer);
-            if let Some(addr) = addr {
+            // A block kept in memory is checked here; one in the shared table is read
+            // with the token, in the same statement.
+            let shared_block = addr.and_then(|a| state.throttle.shared_token_block(a));
+            if let (Some(addr), None) = (addr, &shared_block) {
                 state.throttle.check_token_allowed(addr).await?;
             }
-            return match accounts::user_for_token(&state.db, token).await? {
+            let lookup =
+                accounts::user_for_token(&state.db, token, shared_block.as_deref()).await?;
+            if let Some(until) = lookup.blocked_until {
+                return Err(crate::throttle::token_blocked(until));
+            }
+            return match lookup.found {
                 Some((user, with)) => Ok(Caller { user, with }),
                 None => {
                     if let Some(addr) = addr {
