@@ -755,20 +755,43 @@ pub struct TokenLookup {
 pub async fn user_for_token(db: &Db, token: &str, block: Option<&str>) -> Result<TokenLookup> {
     let hash = secrets::hash(token);
     let now = db::now_ms();
-    // One row always: the block (if any) beside the token (if any).
-    let row = sqlx::query(&format!(
-        "SELECT b.tat AS blocked_until, t.id AS token_id, t.last_used_at, t.expires_at, {USER_COLUMNS} \
-         FROM (SELECT 1 AS one) q \
-         LEFT JOIN rate_limits b ON b.key = $3 AND b.tat > $2 \
-         LEFT JOIN personal_access_tokens t ON t.secret_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2) \
-         LEFT JOIN users u ON u.id = t.user_id"
-    ))
-    .bind(&hash)
-    .bind(now)
-    .bind(block.unwrap_or_default())
-    .fetch_one(db)
-    .await?;
-    let blocked_until: Option<i64> = row.try_get("blocked_until")?;
+    let (row, blocked_until) = match block {
+        // One row always: the block (if any) beside the token (if any).
+        Some(block) => {
+            let row = sqlx::query(&format!(
+                "SELECT b.tat AS blocked_until, t.id AS token_id, t.last_used_at, t.expires_at, {USER_COLUMNS} \
+                 FROM (SELECT 1 AS one) q \
+                 LEFT JOIN rate_limits b ON b.key = $3 AND b.tat > $2 \
+                 LEFT JOIN personal_access_tokens t ON t.secret_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2) \
+                 LEFT JOIN users u ON u.id = t.user_id"
+            ))
+            .bind(&hash)
+            .bind(now)
+            .bind(block)
+            .fetch_one(db)
+            .await?;
+            let blocked_until: Option<i64> = row.try_get("blocked_until")?;
+            (Some(row), blocked_until)
+        }
+        None => {
+            let row = sqlx::query(&format!(
+                "SELECT t.id AS token_id, t.last_used_at, t.expires_at, {USER_COLUMNS} \
+                 FROM personal_access_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.secret_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
+            ))
+            .bind(&hash)
+            .bind(now)
+            .fetch_optional(db)
+            .await?;
+            (row, None)
+        }
+    };
+    let Some(row) = row else {
+        return Ok(TokenLookup {
+            found: None,
+            blocked_until: None,
+        });
+    };
     let token_id: Option<String> = row.try_get("token_id")?;
     let (Some(token_id), None) = (token_id, blocked_until) else {
         return Ok(TokenLookup {

@@ -197,7 +197,7 @@ impl Limiter {
             }));
         }
         if let Some(db) = shared {
-            let key = format!("{}:{key}", self.kind.as_str());
+            let key = shared::key(self.kind, key);
             return match shared::take(db, &key, self.per, self.period, n.get()).await? {
                 None => Ok(()),
                 Some(wait) => Err(too_many(self.kind.message(), wait)),
@@ -226,8 +226,23 @@ impl Limiter {
 /// GCRA "theoretical arrival time" (Unix ms): the budget is whole again once it has
 /// passed, so such rows are dropped (`prune`).
 mod shared {
+    use super::Kind;
     use crate::db::{self, Db};
     use std::time::Duration;
+
+    /// Keys longer than this are stored as their hash: a key may hold what a person
+    /// typed (the address of a password-reset request), and an index entry has a
+    /// bounded size.
+    const LONGEST_KEY: usize = 128;
+
+    /// A key of `kind` in the table: the kind, then the key, or its SHA-256 when long.
+    pub fn key(kind: Kind, key: &str) -> String {
+        if key.len() <= LONGEST_KEY {
+            format!("{}:{key}", kind.as_str())
+        } else {
+            format!("{}:sha256:{}", kind.as_str(), crate::secrets::hash(key))
+        }
+    }
 
     /// Takes `n` of `per` from `key`'s budget in one statement, or nothing; `None`
     /// when taken, else how long until it would be.

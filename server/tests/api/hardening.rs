@@ -742,6 +742,31 @@ mod limits {
         assert_eq!(res.status(), 429);
     }
 
+    /// What a person types becomes part of a budget's key (a password reset counts per
+    /// address typed): a very long one is counted like any other, never a 5xx.
+    async fn a_long_address_is_counted_not_failed_on(kind: Database) {
+        let app = app_with(
+            kind,
+            Limits {
+                emails_per_hour: 1,
+                ..Limits::off()
+            },
+        )
+        .await;
+        let long = format!("{}@example.com", "a".repeat(100_000));
+        let request = || {
+            crate::helpers::client()
+                .post(app.url("/fn/request_password_reset"))
+                .header("origin", &app.base)
+                .form(&[("email", long.as_str())])
+                .send()
+        };
+        let first = request().await.unwrap().status().as_u16();
+        assert!(first < 500, "{first}");
+        let second = request().await.unwrap();
+        assert_eq!(second.status(), 429, "the same address, counted");
+    }
+
     macro_rules! both {
         ($($name:ident),*) => {
             mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Database::Sqlite).await } )* }
@@ -754,6 +779,7 @@ mod limits {
         invitations_per_account,
         acceptances_per_account,
         token_guessing_per_address,
-        reset_emails_per_address_whatever_the_client
+        reset_emails_per_address_whatever_the_client,
+        a_long_address_is_counted_not_failed_on
     );
 }
