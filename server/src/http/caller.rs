@@ -7,7 +7,6 @@ use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Path};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use purser_core::Surface;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -87,13 +86,11 @@ impl FromRequestParts<AppState> for Caller {
 /// The caller and their standing in the organization the path names (`{org}`), found
 /// once per request before the handler runs: 401 without a caller, 404 when the
 /// organization does not exist or the caller holds no role in it. Handlers then ask
-/// `access` what the role may do from `surface`, and act as `actor`.
+/// `access` what the role may do from the REST API (`rest::API`), and act as `actor`.
 #[derive(Debug, Clone)]
 pub struct OrgCtx {
     pub actor: User,
     pub access: OrgAccess,
-    /// Where the request came in: the REST API for this extractor.
-    pub surface: Surface,
 }
 
 impl FromRequestParts<AppState> for OrgCtx {
@@ -114,7 +111,6 @@ impl FromRequestParts<AppState> for OrgCtx {
         Ok(OrgCtx {
             actor: user,
             access,
-            surface: Surface::Api,
         })
     }
 }

@@ -10,12 +10,11 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use purser_core::views::AuditEntry;
-use purser_core::Surface;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-const API: Surface = Surface::Api;
+use super::API;
 
 /// The most audit-log entries one request returns.
 pub const MAX_AUDIT_PAGE: i64 = audit::MAX_PAGE as i64;

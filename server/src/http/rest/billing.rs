@@ -12,12 +12,12 @@ use axum::extract::State;
 use axum::Json;
 use purser_core::billing::CardInput;
 use purser_core::views::{CardView, PaymentView, SubscriptionView};
-use purser_core::{Edition, Surface};
+use purser_core::Edition;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-const API: Surface = Surface::Api;
+use super::API;
 
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {

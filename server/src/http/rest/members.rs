@@ -12,12 +12,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use purser_core::permissions::allows;
-use purser_core::{Action, Edition, IdentityProvider, MemberView, Role, Surface};
+use purser_core::{Action, Edition, IdentityProvider, MemberView, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-const API: Surface = Surface::Api;
+use super::API;
 
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -165,17 +165,17 @@ async fn org_metadata(
     State(state): State<AppState>,
     OrgCtx { access, .. }: OrgCtx,
 ) -> Result<Json<OrgMetadata>> {
-    access.require(Action::MembersViewCount, Surface::Api)?;
+    access.require(Action::MembersViewCount, API)?;
     let count = orgs::member_count(&state.db, &access.org.id).await?;
     // What each role sees is filtered by its role: Pulumi's schema requires
     // `stackCount`, so a role that may not list stacks (a billing manager) reads 0.
-    let may = |action| allows(access.role, action, Surface::Api);
+    let may = |action| allows(access.role, action, API);
     let stack_count = match may(Action::StacksList) {
         true => orgs::stack_count(&state.db, &access.org.id).await?,
         false => 0,
     };
     let identity_provider = may(Action::SettingsView).then_some(access.org.identity_provider);
-    let members_may = |action| allows(Role::Member, action, Surface::Api);
+    let members_may = |action| allows(Role::Member, action, API);
     let org = access.org;
     Ok(Json(OrgMetadata {
         id: org.id,
@@ -288,7 +288,7 @@ async fn list_members(
     let page = orgs::members(
         &state.db,
         &access,
-        Surface::Api,
+        API,
         &state.cursors,
         q.continuation_token.as_deref(),
         q.limit,

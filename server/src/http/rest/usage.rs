@@ -12,12 +12,11 @@ use axum::http::StatusCode;
 use axum::Json;
 use purser_core::usage::Granularity;
 use purser_core::views::StackView;
-use purser_core::Surface;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-const API: Surface = Surface::Api;
+use super::API;
 
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {
