@@ -101,12 +101,13 @@ pub async fn remove(
 ) -> Result<()> {
     access.require(Action::SettingsUpdate, surface)?;
     let email = Email::parse(email)?;
-    access
-        .org
-        .identity_provider
+    let mut tx = db::begin_write(db).await?;
+    // The provider as it is now, not as the request found it: a switch to `directory`
+    // committed meanwhile must stop an admin from removing their own address.
+    provider_now(&mut tx, &access.org.id)
+        .await?
         .check_directory_removal(&email, &actor.email)
         .map_err(|e| Error::Conflict(e.to_string()))?;
-    let mut tx = db::begin_write(db).await?;
     let done = sqlx::query("DELETE FROM directory_entries WHERE org_id = $1 AND email = $2")
         .bind(&access.org.id)
         .bind(email.as_str())
@@ -128,6 +129,18 @@ pub async fn remove(
     Ok(())
 }
 
+/// The organization's identity provider, with its row written first: changes of the
+/// provider and of the directory queue behind each other, and each sees the one before.
+async fn provider_now(conn: &mut Conn, org_id: &str) -> Result<IdentityProvider> {
+    crate::orgs::lock(conn, org_id).await?;
+    let (provider,): (IdentityProvider,) =
+        sqlx::query_as("SELECT identity_provider FROM organizations WHERE id = $1")
+            .bind(org_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(provider)
+}
+
 /// Changes the identity provider. Moving to `directory` first lists everyone who holds
 /// a role now, so the change itself locks nobody out; admins then remove entries.
 pub async fn set_identity_provider(
@@ -139,6 +152,8 @@ pub async fn set_identity_provider(
 ) -> Result<()> {
     access.require(Action::SettingsUpdate, surface)?;
     let mut tx = db::begin_write(db).await?;
+    // What it was, read under the lock: the audit entry names the provider replaced.
+    let from = provider_now(&mut tx, &access.org.id).await?;
     sqlx::query("UPDATE organizations SET identity_provider = $1 WHERE id = $2")
         .bind(to.as_str())
         .bind(&access.org.id)
@@ -163,7 +178,7 @@ pub async fn set_identity_provider(
         actor.into(),
         Event::IdentityProviderChanged,
         to.as_str(),
-        &format!("from {}", access.org.identity_provider),
+        &format!("from {from}"),
     )
     .await?;
     tx.commit().await?;

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 on_both_databases!(
     concurrent_writes_never_fail_for_each_other,
     resend_and_revoke_racing_accept_answer_cleanly,
+    removing_your_own_address_racing_a_switch_to_directory_never_locks_you_out,
 );
 
 /// Sends `n` copies of a request at once; returns each status.
@@ -179,4 +180,59 @@ async fn audit_of(app: &TestApp, target: &str) -> Vec<(String, i64)> {
     .fetch_all(&app.db)
     .await
     .unwrap()
+}
+
+/// An admin removes their own address from the directory while another switches the
+/// organization to `directory`: whichever comes first, the admin is still listed once
+/// the directory decides (a removal that read the provider from before the switch used
+/// to go through and lock them out).
+async fn removing_your_own_address_racing_a_switch_to_directory_never_locks_you_out(app: TestApp) {
+    let t = crate::helpers::demo_tokens(&app).await;
+    let own = "alice@acme.example";
+    let provider = |to: &str| {
+        (
+            Method::PUT,
+            "/api/orgs/acme/identity-provider".to_owned(),
+            t.admin.clone(),
+            Some(json!({"identityProvider": to})),
+        )
+    };
+    for round in 0..20 {
+        let statuses = crate::helpers::all_at_once(&app, vec![provider("open")]).await;
+        assert!(
+            statuses.iter().all(|s| (200..300).contains(s)),
+            "{statuses:?}"
+        );
+        let add = (
+            Method::POST,
+            "/api/orgs/acme/identity-provider/emails".to_owned(),
+            t.admin.clone(),
+            Some(json!({"email": own})),
+        );
+        let added = crate::helpers::all_at_once(&app, vec![add]).await;
+        assert!(
+            added.iter().all(|s| [201, 204, 409].contains(s)),
+            "{added:?}"
+        );
+        let remove = (
+            Method::DELETE,
+            format!("/api/orgs/acme/identity-provider/emails/{own}"),
+            t.admin.clone(),
+            None,
+        );
+        let raced = crate::helpers::all_at_once(&app, vec![remove, provider("directory")]).await;
+        assert!(raced.iter().all(|s| *s < 500), "round {round}: {raced:?}");
+        let listed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM directory_entries d JOIN organizations o ON o.id = d.org_id \
+             WHERE o.name = 'acme' AND d.email = $1",
+        )
+        .bind(own)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        assert_eq!(
+            listed, 1,
+            "round {round}: {raced:?}: the admin is locked out"
+        );
+    }
 }
