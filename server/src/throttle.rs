@@ -431,9 +431,17 @@ impl Throttle {
 
     /// Refuses, before any lookup, an address that failed token authentication too
     /// often: the check comes first so that a right guess is refused like a wrong one.
-    /// (Blocks in memory only; with the shared table, the lookup reads the block
-    /// itself: `shared_token_block`.)
+    /// (With the shared table, the lookup reads the block itself: `shared_token_block`.)
     pub async fn check_token_allowed(&self, addr: IpAddr) -> Result<(), Error> {
+        if self.token_failures.keyed.is_none() {
+            return Ok(());
+        }
+        if let Some(db) = &self.shared {
+            return match shared::held_until(db, &token_block_key(addr)).await? {
+                Some(until) if until > db::now_ms() => Err(token_blocked(until)),
+                _ => Ok(()),
+            };
+        }
         let mut blocks = self.token_blocks.lock().unwrap_or_else(|e| e.into_inner());
         match blocks.get(&addr) {
             Some(until) if *until > Instant::now() => Err(too_many(

@@ -73,19 +73,21 @@ impl Error {
                 message,
                 retry_after_secs,
             },
-            Error::Conflicted(_) | Error::Unavailable(_) => {
-                let retry_after_secs = if matches!(self, Error::Conflicted(_)) {
-                    retry::note_conflict();
-                    1
-                } else {
-                    retry::note_unavailable();
-                    // About what a database restart takes.
-                    2
-                };
-                tracing::warn!(error = %self.chain(), "the request may run again later");
+            Error::Conflicted(_) => {
+                retry::note_conflict();
+                tracing::warn!(error = %self.chain(), "transaction lost a conflict");
                 AppError::Busy {
                     message,
-                    retry_after_secs,
+                    retry_after_secs: 1,
+                }
+            }
+            Error::Unavailable(_) => {
+                retry::note_unavailable();
+                tracing::warn!(error = %self.chain(), "the database is unavailable");
+                AppError::Busy {
+                    message,
+                    // About what a database restart takes.
+                    retry_after_secs: 2,
                 }
             }
             Error::Internal { .. } | Error::Database(_) | Error::Migration(_) => {
