@@ -5,10 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod backend;
 mod components;
-pub mod error;
 mod layout;
 pub mod model;
 mod pages;
@@ -42,7 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 // reflects its data: 403 for a role that may not see it, 404 for an unknown organization.
 
 /// The signed-in account, loaded once per page and shared through context.
-pub type MeResource = Resource<Result<Option<model::Me>, error::AppError>>;
+pub type MeResource = Resource<Result<Option<model::Me>, purser_core::error::AppError>>;
 
 #[component]
 pub fn App() -> impl IntoView {

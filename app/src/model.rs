@@ -8,9 +8,6 @@ pub use purser_core::views::{
 };
 use serde::{Deserialize, Serialize};
 
-/// The name of the session cookie.
-pub const SESSION_COOKIE: &str = "purser_session";
-
 /// The signed-in account and the organizations it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {

@@ -1,7 +1,7 @@
 //! Small pieces shared by the pages.
 
-use crate::error::AppError;
 use leptos::prelude::*;
+use purser_core::error::AppError;
 
 /// A Unix-millisecond time as `YYYY-MM-DD` (UTC); the calendar lives in core.
 pub use purser_core::usage::{format_date, format_date_time};

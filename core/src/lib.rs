@@ -9,6 +9,7 @@ mod names;
 
 pub mod billing;
 pub mod edition;
+pub mod error;
 pub mod identity;
 pub mod invitations;
 pub mod members;

@@ -1,11 +1,11 @@
 //! The `purser` command line: serve, migrate, demo, permissions.
 
 use crate::startup::{self, Settings};
-use crate::throttle::Limits;
-use crate::{db, demo};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use purser_core::permissions::{grants, matrix, Action};
 use purser_core::Role;
+use purser_services::throttle::Limits;
+use purser_services::{db, demo};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -254,7 +254,7 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
             Ok(())
         }
         Command::Backup { path } => {
-            let bytes = crate::backup::sqlite(&database_url, &path)
+            let bytes = purser_services::backup::sqlite(&database_url, &path)
                 .await
                 .map_err(|e| e.to_string())?;
             emit(&format!(
@@ -268,9 +268,9 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
         } => {
             let period = purser_core::billing::Period::parse(&period).map_err(|e| e.to_string())?;
             let pool = prepared(&database_url).await?;
-            let report = crate::billing::run_cycle(
+            let report = purser_services::billing::run_cycle(
                 &pool,
-                &crate::billing::processor::BuiltInProcessor,
+                &purser_services::billing::processor::BuiltInProcessor,
                 period,
             )
             .await

@@ -1,16 +1,15 @@
 //! The router, and serving: connect, migrate, start the background work, listen.
 //! Settings and the application state live in `state`.
 
-use crate::db::{self, Db};
-use crate::email::{delivery, mailbox};
-use crate::http::{assets, csrf, health, rest, web};
-use crate::shutdown;
-use crate::state::leptos_options;
-pub use crate::state::{AppState, Settings};
+use crate::http::{assets, csrf, health, rest};
 use axum::serve::ListenerExt;
 use axum::Router;
+use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use purser_app::backend::SharedBackend;
+use purser_services::db::{self, Db};
+use purser_services::email::{delivery, mailbox};
+use purser_services::shutdown;
+pub use purser_services::state::{AppState, Settings};
 use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,16 +31,17 @@ fn routes() -> Vec<leptos_axum::AxumRouteListing> {
 
 /// The whole application: REST API, server functions, pages and static files.
 pub fn router(state: AppState) -> Router {
-    let backend: SharedBackend = Arc::new(web::ServerBackend::new(state.clone()));
     let routes = routes();
     let options = state.leptos.clone();
+    let context = state.clone();
     let mut router = Router::new()
         .merge(rest::router())
         .leptos_routes_with_context(
             &state,
             routes,
             move || {
-                leptos::prelude::provide_context(backend.clone());
+                // Server functions reach the services through the one state.
+                leptos::prelude::provide_context(context.clone());
                 crate::http::headers::provide_nonce();
             },
             move || purser_app::shell(options.clone()),
@@ -56,12 +56,12 @@ pub fn router(state: AppState) -> Router {
         router = router.merge(mailbox::routes());
     }
     let router = router
-        .layer(axum::middleware::from_fn(web::server_fn_status))
+        .layer(axum::middleware::from_fn(crate::http::server_fns::status))
         .layer(crate::http::retry::RetryConflictsLayer)
         .layer(axum::middleware::from_fn(crate::http::input::guard))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::throttle::limit_by_address,
+            purser_services::throttle::limit_by_address,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -100,7 +100,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .merge(router);
     match state.settings.metrics_addr {
-        Some(_) => app.layer(axum::middleware::from_fn(crate::monitoring::track)),
+        Some(_) => app.layer(axum::middleware::from_fn(crate::http::monitoring::track)),
         None => app,
     }
 }
@@ -110,9 +110,9 @@ pub enum StartError {
     #[error(transparent)]
     Database(#[from] db::ConnectError),
     #[error("cannot prepare the database: {}", .0.chain())]
-    Migrate(crate::error::Error),
+    Migrate(purser_services::error::Error),
     #[error("cannot load the server's keys: {0}")]
-    Keys(#[from] crate::error::Error),
+    Keys(#[from] purser_services::error::Error),
     #[error(transparent)]
     Mailer(#[from] delivery::MailerError),
     #[error("cannot serve metrics on {addr}: {source}")]
@@ -141,9 +141,9 @@ pub struct Running {
 
 /// Applies the migrations, then what SQL alone cannot do portably (logins made from
 /// the email addresses of accounts older than logins).
-pub async fn migrate(db: &Db) -> Result<(), crate::error::Error> {
+pub async fn migrate(db: &Db) -> Result<(), purser_services::error::Error> {
     db::MIGRATOR.run(db).await?;
-    crate::accounts::backfill_logins(db).await?;
+    purser_services::accounts::backfill_logins(db).await?;
     db::refresh_statistics(db).await?;
     Ok(())
 }
@@ -159,8 +159,8 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
             // The development mailbox shows bodies, so it keeps them; otherwise a
             // delivered message's links are erased.
             let bodies = match settings.dev_mailbox {
-                true => crate::email::outbox::Bodies::Keep,
-                false => crate::email::outbox::Bodies::Erase,
+                true => purser_services::email::outbox::Bodies::Keep,
+                false => purser_services::email::outbox::Bodies::Erase,
             };
             Some(delivery::spawn(
                 db.clone(),
@@ -196,19 +196,19 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     if settings.base_url.is_empty() {
         settings.base_url = format!("http://{addr}");
     }
-    let processor: Arc<dyn crate::billing::processor::PaymentProcessor> =
-        Arc::new(crate::billing::processor::BuiltInProcessor);
-    crate::billing::spawn_scheduler(db.clone(), processor.clone());
-    crate::accounts::spawn_purge(db.clone(), settings.session_lifetimes());
-    crate::secrets::bound_password_hashing(settings.limits.password_hashing_concurrency);
-    let throttle = Arc::new(crate::throttle::Throttle::for_database(
+    let processor: Arc<dyn purser_services::billing::processor::PaymentProcessor> =
+        Arc::new(purser_services::billing::processor::BuiltInProcessor);
+    purser_services::billing::spawn_scheduler(db.clone(), processor.clone());
+    purser_services::accounts::spawn_purge(db.clone(), settings.session_lifetimes());
+    purser_services::secrets::bound_password_hashing(settings.limits.password_hashing_concurrency);
+    let throttle = Arc::new(purser_services::throttle::Throttle::for_database(
         settings.limits.clone(),
         &db,
     ));
-    crate::throttle::spawn_cleanup(throttle.clone());
+    purser_services::throttle::spawn_cleanup(throttle.clone());
     let state = AppState {
         throttle,
-        cursors: Arc::new(crate::cursor::CursorKey::load(&db).await?),
+        cursors: Arc::new(purser_services::cursor::CursorKey::load(&db).await?),
         db: db.clone(),
         processor,
         leptos: leptos_options(&settings),
@@ -216,7 +216,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     };
     let metrics_addr = match state.settings.metrics_addr {
         Some(addr) => Some(
-            crate::monitoring::serve(addr, db.clone())
+            crate::http::monitoring::serve(addr, db.clone())
                 .await
                 .map_err(|source| StartError::Metrics { addr, source })?,
         ),
@@ -276,6 +276,22 @@ async fn serve(
     }
     tracing::info!("stopped");
     outcome
+}
+
+/// Pages link to the content-hashed names the build lists in `pkg/hash.txt`, when
+/// there is one (the release build); otherwise to the plain names.
+fn leptos_options(settings: &Settings) -> LeptosOptions {
+    // Leptos joins this to the executable's directory; an absolute path replaces it.
+    let hashes = std::path::absolute(settings.site_root.join("pkg").join("hash.txt"))
+        .unwrap_or_else(|_| settings.site_root.join("pkg").join("hash.txt"));
+    LeptosOptions::builder()
+        .output_name("purser")
+        .site_root(settings.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.addr)
+        .hash_files(hashes.is_file())
+        .hash_file(std::sync::Arc::from(hashes.to_string_lossy()))
+        .build()
 }
 
 #[cfg(test)]

@@ -4,13 +4,13 @@ use crate::api::{
     check_password_reset, check_verification, RequestPasswordReset, ResetPassword, VerifyEmail,
 };
 use crate::api::{SignIn, SignUp};
-use crate::error::AppError;
 use crate::ui::{
     any_error, field_error, form_error, href_with, use_soft_navigate, ErrorText, SubmitButton,
 };
 use crate::MeResource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use purser_core::error::AppError;
 use purser_core::ReturnPath;
 
 /// Where to go after signing in: only a path on this site, never another origin

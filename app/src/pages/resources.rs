@@ -4,7 +4,6 @@
 
 use crate::api::{load_audit, load_resources, CreateResource, RevokeOrgToken};
 use crate::components::settings_nav::{SettingsNav, Tab};
-use crate::error::AppError;
 use crate::model::{OrgResources, ResourceKind, ResourceSection};
 use crate::ui::{
     any_error, format_date, format_date_time, href_with, ErrorPanel, ErrorText, NextPage,
@@ -12,6 +11,7 @@ use crate::ui::{
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use purser_core::error::AppError;
 use purser_core::navigation::{team_href, OrgPage};
 use purser_core::permissions::allows;
 use purser_core::{Action, Surface};

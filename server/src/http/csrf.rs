@@ -13,13 +13,13 @@
 //! and a request with no session cookie has nothing to forge. A session cookie on a
 //! REST write, though, must come from this site like any server function call.
 
-use crate::error::Error;
-use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, HOST, ORIGIN};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::Response;
+use purser_services::error::Error;
+use purser_services::state::AppState;
 
 pub async fn refuse_cross_origin(
     State(state): State<AppState>,
@@ -42,7 +42,7 @@ fn is_refused(req: &Request, base_url: &str) -> bool {
     }
     let headers = req.headers();
     if !req.uri().path().starts_with("/fn/")
-        && (has_api_token(headers) || purser_app::backend::session_cookie(headers).is_none())
+        && (has_api_token(headers) || purser_services::caller::session_cookie(headers).is_none())
     {
         return false;
     }

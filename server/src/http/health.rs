@@ -2,11 +2,11 @@
 //! answers) and `GET /readyz` (it can serve: the database answers and holds every
 //! migration this build knows). Neither needs a session or reveals anything else.
 
-use crate::db::{self, Db};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
+use purser_services::db::{self, Db};
 
 pub fn routes(db: Db) -> Router {
     Router::new()

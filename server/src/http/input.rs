@@ -9,8 +9,6 @@
 //! fields that take several lines. Refusals are 4xx with a message that says what was
 //! wrong and never repeats the value.
 
-use crate::error::Error;
-use crate::http::answer::ErrorBody;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
@@ -18,8 +16,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use purser_app::error::AppError;
+use purser_core::error::AppError;
+use purser_core::error::ErrorBody;
 use purser_core::values::allowed_in_input;
+use purser_services::error::Error;
 use serde::de::DeserializeOwned;
 
 /// The largest request body accepted, in bytes. Purser's largest legitimate bodies (a

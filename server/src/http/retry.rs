@@ -5,7 +5,7 @@
 //! serialization conflict (40001); the transaction rolled back whole, so running the
 //! request again is what the caller would do, only sooner. This layer does it for every
 //! request, in one place, so no handler can forget: such a failure is marked where it
-//! becomes an answer (`Error::to_app_error`, `http::answer`), and the request runs again up
+//! becomes an answer (`purser_services::answer`), and the request runs again up
 //! to `ATTEMPTS` times with a short random pause. A request still failing after that
 //! answers 503 with `Retry-After`, never 500.
 //!
@@ -20,7 +20,7 @@
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
-use std::cell::Cell;
+use purser_services::answer::{watch, Failure};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -33,29 +33,6 @@ pub const ATTEMPTS: u32 = 4;
 
 /// How many times a read that met the database unreachable runs at most.
 const UNAVAILABLE_ATTEMPTS: u32 = 2;
-
-/// Why the attempt running in a task failed in a way worth another attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Failure {
-    Conflict,
-    Unavailable,
-}
-
-tokio::task_local! {
-    /// Set when the attempt running in this task failed on a conflict, or found the
-    /// database unreachable.
-    static FAILED: Cell<Option<Failure>>;
-}
-
-/// Notes that the request being answered lost a conflict (a no-op outside a request).
-pub fn note_conflict() {
-    let _ = FAILED.try_with(|c| c.set(Some(Failure::Conflict)));
-}
-
-/// Notes that the request being answered found the database unreachable.
-pub fn note_unavailable() {
-    let _ = FAILED.try_with(|c| c.set(Some(Failure::Unavailable)));
-}
 
 /// Wraps a service so requests that lost a conflict run again.
 #[derive(Clone, Copy, Default)]
@@ -94,7 +71,7 @@ where
             let (parts, body) = req.into_parts();
             // Already in memory (see the module's note): this only takes it.
             let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-                return Ok(crate::error::Error::BadRequest(
+                return Ok(purser_services::error::Error::BadRequest(
                     "The request body could not be read.".into(),
                 )
                 .response_for(parts.uri.path()));
@@ -103,12 +80,7 @@ where
             loop {
                 let req = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
                 let service = inner.clone();
-                let (response, failed) = FAILED
-                    .scope(Cell::new(None), async move {
-                        let response = service.oneshot(req).await;
-                        (response, FAILED.with(Cell::get))
-                    })
-                    .await;
+                let (response, failed) = watch(service.oneshot(req)).await;
                 let again = match failed {
                     None => false,
                     Some(Failure::Conflict) => attempt < ATTEMPTS,

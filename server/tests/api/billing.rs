@@ -1,7 +1,7 @@
 use crate::helpers::{api, TestApp};
 use crate::on_both_databases;
 use purser_core::billing::Period;
-use purser_server::billing::{self, processor::BuiltInProcessor};
+use purser_services::billing::{self, processor::BuiltInProcessor};
 use reqwest::Method;
 use serde_json::json;
 use sqlx::Row;

@@ -146,7 +146,7 @@ async fn a_message_given_up_keeps_no_body() {
         .await;
         // One attempt short of giving up, and due now.
         sqlx::query("UPDATE outbox SET attempts = $1, next_attempt_at = 0")
-            .bind(purser_server::email::outbox::MAX_ATTEMPTS - 1)
+            .bind(purser_services::email::outbox::MAX_ATTEMPTS - 1)
             .execute(&app.db)
             .await
             .unwrap();

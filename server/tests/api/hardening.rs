@@ -4,7 +4,7 @@ use crate::helpers::{api, demo_tokens, org_with_admin, secret_of, verified_users
 use crate::on_both_databases;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use purser_server::throttle::Limits;
+use purser_services::throttle::Limits;
 use reqwest::Method;
 use serde_json::json;
 use sqlx::Row;
@@ -386,7 +386,7 @@ async fn team_memberships_end_with_the_role(app: TestApp) {
 
 async fn a_payment_left_processing_is_finished_once(app: TestApp) {
     use purser_core::billing::Period;
-    use purser_server::billing::{self, processor::BuiltInProcessor};
+    use purser_services::billing::{self, processor::BuiltInProcessor};
     let tokens = demo_tokens(&app).await;
     let (status, body) = api(
         &app,
@@ -444,7 +444,7 @@ async fn a_payment_left_processing_is_finished_once(app: TestApp) {
     )
     .bind(&org_id)
     .bind(next.to_string())
-    .bind(purser_server::db::now_ms() + 60_000)
+    .bind(purser_services::db::now_ms() + 60_000)
     .execute(&app.db)
     .await
     .unwrap();

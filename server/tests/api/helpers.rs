@@ -1,8 +1,8 @@
 //! Spawns the real server on a fresh database (a SQLite file in a temp directory, or
 //! a new PostgreSQL database that is dropped afterwards) on port 0, and talks HTTP to it.
 
-use purser_server::db::Db;
 use purser_server::startup::{self, Settings};
+use purser_services::db::Db;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -96,7 +96,7 @@ pub fn settings(database_url: String) -> Settings {
         site_root: "target/site".into(),
         mail_interval: Duration::from_millis(200),
         // Tests create accounts and sign in at volume; the rate-limit tests set their own.
-        limits: purser_server::throttle::Limits::off(),
+        limits: purser_services::throttle::Limits::off(),
         session_idle: Duration::from_secs(7 * 24 * 3600),
         session_max: Duration::from_secs(30 * 24 * 3600),
         metrics_addr: None,
@@ -363,14 +363,14 @@ pub async fn verified_users(
     app: &TestApp,
     prefix: &str,
     n: usize,
-) -> Vec<(purser_server::accounts::User, String)> {
-    let hash = purser_server::secrets::hash_password("a long password".into())
+) -> Vec<(purser_services::accounts::User, String)> {
+    let hash = purser_services::secrets::hash_password("a long password".into())
         .await
         .unwrap();
-    let now = purser_server::db::now_ms();
+    let now = purser_services::db::now_ms();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
-        let user = purser_server::accounts::User {
+        let user = purser_services::accounts::User {
             id: uuid::Uuid::new_v4().to_string(),
             login: format!("{prefix}{i}"),
             name: format!("{prefix} {i}"),
@@ -387,10 +387,10 @@ pub async fn verified_users(
             .execute(&app.db)
             .await
             .unwrap();
-        let token = purser_server::tokens::create(
+        let token = purser_services::tokens::create(
             &app.db,
             &user,
-            &purser_server::accounts::SignedInWith::Session,
+            &purser_services::accounts::SignedInWith::Session,
             "test",
             0,
         )
@@ -488,7 +488,7 @@ impl DemoTokens {
 }
 
 pub async fn demo_tokens(app: &TestApp) -> DemoTokens {
-    let demo = purser_server::demo::create(&app.db).await.unwrap();
+    let demo = purser_services::demo::create(&app.db).await.unwrap();
     let token = |role: purser_core::Role| {
         demo.users
             .iter()

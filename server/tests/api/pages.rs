@@ -4,7 +4,7 @@
 
 use crate::helpers::{api, assert_counts_are_recounts, assert_rollups_are_rebuilds, TestApp};
 use crate::on_both_databases;
-use purser_server::demo::large;
+use purser_services::demo::large;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -335,7 +335,7 @@ async fn every_list_walks_page_by_page(app: TestApp) {
 }
 
 async fn is_sqlite(app: &TestApp) -> bool {
-    purser_server::db::kind(&app.db) == purser_server::db::Kind::Sqlite
+    purser_services::db::kind(&app.db) == purser_services::db::Kind::Sqlite
 }
 
 /// The benchmark's organization: seeded in one go, every count equal to a recount,

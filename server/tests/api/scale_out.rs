@@ -49,7 +49,7 @@ const NO_LIMITS: &[(&str, &str)] = &[];
 impl Cluster {
     async fn start(limits: &[(&str, &str)]) -> Cluster {
         let (url, guard) = fresh_postgres().await;
-        let db = purser_server::db::connect(&url).await.unwrap();
+        let db = purser_services::db::connect(&url).await.unwrap();
         purser_server::startup::migrate(&db).await.unwrap();
         let smtp = SmtpServer::planned().start().await;
         let lb_port = free_port();
@@ -413,8 +413,8 @@ async fn fifty_billing_managers_on_team_make_one(cluster: &Cluster) {
     let app = &cluster.app;
     let (admin_user, admin) = verified_users(app, "teamadmin", 1).await.remove(0);
     let edition = purser_core::Edition::Team;
-    let new = purser_server::orgs::NewOrg::parse("teamco", "Team Co", edition).unwrap();
-    purser_server::orgs::create(&app.db, &admin_user, new)
+    let new = purser_services::orgs::NewOrg::parse("teamco", "Team Co", edition).unwrap();
+    purser_services::orgs::create(&app.db, &admin_user, new)
         .await
         .unwrap();
     let mut requests = Vec::new();

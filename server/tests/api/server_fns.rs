@@ -295,7 +295,7 @@ async fn every_server_function_answers_as_the_matrix_decides(app: TestApp) {
         "every server function needs a row in the proof, and every row a server function"
     );
 
-    purser_server::demo::create(&app.db).await.unwrap();
+    purser_services::demo::create(&app.db).await.unwrap();
     let signed_in = |email, password| crate::helpers::signed_in(&app, email, password);
     // (Verified, as any account that has been around: some functions need it.)
     let olivia = app.sign_up("Olivia Outsider", "olivia@example.com").await;

@@ -3,8 +3,8 @@
 
 use crate::helpers::{new_browser, try_sign_in, Database, TestApp};
 use crate::on_both_databases;
-use purser_server::accounts::{purge_expired, Purged, SessionLifetimes};
-use purser_server::db::now_ms;
+use purser_services::accounts::{purge_expired, Purged, SessionLifetimes};
+use purser_services::db::now_ms;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -182,10 +182,10 @@ async fn lifetimes_come_from_the_settings(kind: Database) {
 /// A reset ends a sign-in lockout: the owner of the mailbox chose the new password.
 async fn a_reset_ends_a_sign_in_lockout(kind: Database) {
     let app = TestApp::with(kind, |s| purser_server::startup::Settings {
-        limits: purser_server::throttle::Limits {
+        limits: purser_services::throttle::Limits {
             lockout_failures: 2,
             lockout_minutes: 15,
-            ..purser_server::throttle::Limits::off()
+            ..purser_services::throttle::Limits::off()
         },
         ..s
     })
@@ -381,7 +381,7 @@ async fn password_reset_by_email_works_once_and_ends_every_session(app: TestApp)
         .unwrap();
     assert_eq!(stored.len(), 2);
     assert!(
-        !stored.contains(&first) && stored.contains(&purser_server::secrets::hash(&first)),
+        !stored.contains(&first) && stored.contains(&purser_services::secrets::hash(&first)),
         "only a hash is stored"
     );
 

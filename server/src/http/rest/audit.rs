@@ -1,15 +1,15 @@
 //! The audit log (admins).
 
 use super::{ApiQuery, UserInfo};
-use crate::audit;
-use crate::db::rfc3339;
-use crate::error::{Error, Result};
-use crate::http::answer::ErrorBody;
-use crate::http::caller::OrgCtx;
-use crate::state::AppState;
+use crate::http::org_ctx::OrgCtx;
 use axum::extract::State;
 use axum::Json;
+use purser_core::error::ErrorBody;
 use purser_core::views::AuditEntry;
+use purser_services::audit;
+use purser_services::db::rfc3339;
+use purser_services::error::{Error, Result};
+use purser_services::state::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};

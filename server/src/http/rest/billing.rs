@@ -1,18 +1,18 @@
 //! Billing: the payment method, the subscription and the payments.
 
 use super::{ApiJson, ApiQuery, ListQuery};
-use crate::billing;
-use crate::db::rfc3339;
-use crate::error::{Error, Result};
-use crate::http::answer::ErrorBody;
-use crate::http::caller::OrgCtx;
-use crate::orgs;
-use crate::state::AppState;
+use crate::http::org_ctx::OrgCtx;
 use axum::extract::State;
 use axum::Json;
 use purser_core::billing::CardInput;
+use purser_core::error::ErrorBody;
 use purser_core::views::{CardView, PaymentView, SubscriptionView};
 use purser_core::Edition;
+use purser_services::billing;
+use purser_services::db::rfc3339;
+use purser_services::error::{Error, Result};
+use purser_services::orgs;
+use purser_services::state::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};

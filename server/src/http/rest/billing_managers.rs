@@ -1,16 +1,16 @@
 //! Billing managers: listed and removed by those the matrix allows.
 
 use super::{ApiQuery, ListQuery};
-use crate::db::rfc3339;
-use crate::error::Result;
-use crate::http::answer::ErrorBody;
-use crate::http::caller::OrgCtx;
-use crate::orgs;
-use crate::state::AppState;
+use crate::http::org_ctx::OrgCtx;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use purser_core::error::ErrorBody;
 use purser_core::members::BillingManagerView;
+use purser_services::db::rfc3339;
+use purser_services::error::Result;
+use purser_services::orgs;
+use purser_services::state::AppState;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};

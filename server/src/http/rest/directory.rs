@@ -1,16 +1,16 @@
 //! The identity provider and its directory of addresses.
 
 use super::{ApiJson, ApiQuery, ListQuery};
-use crate::db::rfc3339;
-use crate::directory;
-use crate::error::{Error, Result};
-use crate::http::answer::ErrorBody;
-use crate::http::caller::OrgCtx;
-use crate::state::AppState;
+use crate::http::org_ctx::OrgCtx;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use purser_core::error::ErrorBody;
 use purser_core::IdentityProvider;
+use purser_services::db::rfc3339;
+use purser_services::directory;
+use purser_services::error::{Error, Result};
+use purser_services::state::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};

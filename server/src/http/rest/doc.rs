@@ -8,9 +8,9 @@
 //! schema-invalid input refused.
 
 use crate::http::input::MAX_BODY_BYTES;
-use crate::{orgs, stacks};
 use purser_core::values::{Charset, TextRule};
 use purser_core::{Edition, IdentityProvider, InvitedRole, Role};
+use purser_services::{orgs, stacks};
 use serde_json::Value;
 use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
 use utoipa::openapi::schema::{

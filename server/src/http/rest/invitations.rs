@@ -1,17 +1,18 @@
 //! Invitations: by email in batches or by link, accepting, resending, revoking, and an account's own pending invitations.
 
 use super::{ApiJson, ApiQuery, UserInfo};
-use crate::db::rfc3339;
-use crate::error::{Error, Result};
-use crate::http::answer::ErrorBody;
-use crate::http::caller::{Caller, OrgCtx};
-use crate::invitations;
-use crate::invitations::{Invitation, Locator};
-use crate::state::AppState;
+use crate::http::org_ctx::OrgCtx;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use purser_core::error::ErrorBody;
 use purser_core::{InvitationStatus, InvitedRole, Role};
+use purser_services::caller::Caller;
+use purser_services::db::rfc3339;
+use purser_services::error::{Error, Result};
+use purser_services::invitations;
+use purser_services::invitations::{Invitation, Locator};
+use purser_services::state::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -245,7 +246,7 @@ pub async fn invite_batch(
     state
         .throttle
         .check_account_n(
-            crate::throttle::Kind::Invitation,
+            purser_services::throttle::Kind::Invitation,
             &actor.id,
             body.invites.len(),
         )
@@ -295,7 +296,7 @@ pub async fn invite_link(
 ) -> Result<Json<CreatedInvite>> {
     state
         .throttle
-        .check_account(crate::throttle::Kind::Invitation, &actor.id)
+        .check_account(purser_services::throttle::Kind::Invitation, &actor.id)
         .await?;
     let role = parse_role(&body.role)?;
     let (invitation, url) = invitations::invite_by_link(
@@ -371,7 +372,7 @@ pub async fn accept_invite(
 ) -> Result<StatusCode> {
     state
         .throttle
-        .check_account(crate::throttle::Kind::Acceptance, &user.id)
+        .check_account(purser_services::throttle::Kind::Acceptance, &user.id)
         .await?;
     invitations::accept(&state.db, &user, locate(&org, &invite)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -389,7 +390,7 @@ pub async fn resend_invite(
 ) -> Result<StatusCode> {
     state
         .throttle
-        .check_account(crate::throttle::Kind::Invitation, &actor.id)
+        .check_account(purser_services::throttle::Kind::Invitation, &actor.id)
         .await?;
     invitations::resend(
         &state.db,

@@ -2,17 +2,17 @@
 
 use super::UserInfo;
 use super::{ApiJson, ApiQuery, PageQuery};
-use crate::db::rfc3339;
-use crate::error::{Error, Result};
-use crate::http::answer::ErrorBody;
-use crate::http::caller::OrgCtx;
-use crate::orgs;
-use crate::state::AppState;
+use crate::http::org_ctx::OrgCtx;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use purser_core::error::ErrorBody;
 use purser_core::permissions::allows;
 use purser_core::{Action, Edition, IdentityProvider, MemberView, Role};
+use purser_services::db::rfc3339;
+use purser_services::error::{Error, Result};
+use purser_services::orgs;
+use purser_services::state::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};

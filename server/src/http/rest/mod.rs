@@ -2,18 +2,18 @@
 //! `Authorization: token <token>`, errors as `{code, message}`, lists paginated with
 //! `continuationToken`.
 
-use crate::db::rfc3339;
-use crate::error::{Error, Result};
-use crate::http::answer::ErrorBody;
 use crate::http::input;
-use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::routing::{any, get};
 use axum::{Json, Router};
+use purser_core::error::ErrorBody;
 use purser_core::tokens::TokenFilter;
 use purser_core::views::{OrgTokenView, TokenView};
+use purser_services::db::rfc3339;
+use purser_services::error::{Error, Result};
+use purser_services::state::AppState;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -248,11 +248,11 @@ impl TokensQuery {
             .map(|n| {
                 u32::try_from(n)
                     .ok()
-                    .filter(|n| (1..=crate::cursor::MAX_PAGE).contains(n))
+                    .filter(|n| (1..=purser_services::cursor::MAX_PAGE).contains(n))
                     .ok_or_else(|| {
                         Error::BadRequest(format!(
                             "maxResults must be between 1 and {}.",
-                            crate::cursor::MAX_PAGE
+                            purser_services::cursor::MAX_PAGE
                         ))
                     })
             })

@@ -3,14 +3,14 @@
 use super::{
     AccessToken, AccessTokensResponse, ApiJson, ApiQuery, CreateTokenResponse, TokensQuery,
 };
-use crate::error::Result;
-use crate::http::answer::ErrorBody;
-use crate::http::caller::OrgCtx;
-use crate::org_resources::{self as res};
-use crate::state::AppState;
+use crate::http::org_ctx::OrgCtx;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use purser_core::error::ErrorBody;
+use purser_services::error::Result;
+use purser_services::org_resources::{self as res};
+use purser_services::state::AppState;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};

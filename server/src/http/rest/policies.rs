@@ -1,15 +1,15 @@
 //! Policy groups and policy packs.
 
 use super::{ApiJson, ApiQuery, ListQuery};
-use crate::db::rfc3339;
-use crate::error::{Error, Result};
-use crate::http::answer::ErrorBody;
-use crate::http::caller::OrgCtx;
-use crate::org_resources::{self as res, PolicyKind, PolicyList};
-use crate::state::AppState;
+use crate::http::org_ctx::OrgCtx;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use purser_core::error::ErrorBody;
+use purser_services::db::rfc3339;
+use purser_services::error::{Error, Result};
+use purser_services::org_resources::{self as res, PolicyKind, PolicyList};
+use purser_services::state::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};

@@ -1,16 +1,16 @@
 //! Teams and who is on them.
 
 use super::{ApiJson, ApiQuery, ListQuery};
-use crate::error::{Error, Result};
-use crate::http::answer::ErrorBody;
-use crate::http::caller::OrgCtx;
-use crate::org_resources::{self as res};
-use crate::orgs;
-use crate::state::AppState;
+use crate::http::org_ctx::OrgCtx;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use purser_core::error::ErrorBody;
 use purser_core::views::TeamView;
+use purser_services::error::{Error, Result};
+use purser_services::org_resources::{self as res};
+use purser_services::orgs;
+use purser_services::state::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};

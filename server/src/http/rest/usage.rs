@@ -1,17 +1,17 @@
 //! Stacks and resources under management.
 
 use super::{ApiJson, ApiQuery, ListQuery};
-use crate::db::rfc3339;
-use crate::error::{Error, Result};
-use crate::http::answer::ErrorBody;
-use crate::http::caller::OrgCtx;
-use crate::stacks;
-use crate::state::AppState;
+use crate::http::org_ctx::OrgCtx;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use purser_core::error::ErrorBody;
 use purser_core::usage::Granularity;
 use purser_core::views::StackView;
+use purser_services::db::rfc3339;
+use purser_services::error::{Error, Result};
+use purser_services::stacks;
+use purser_services::state::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -155,7 +155,7 @@ impl SummaryQuery {
             (Some(days), None) => Ok(days),
             (None, None) => Ok(30),
             (None, Some(start)) => {
-                let now = crate::db::now_ms().div_euclid(1000);
+                let now = purser_services::db::now_ms().div_euclid(1000);
                 // Whole days from the start's day through today.
                 Ok(now
                     .saturating_sub(start)

@@ -3,15 +3,15 @@
 use super::{
     AccessToken, AccessTokensResponse, ApiJson, ApiQuery, CreateTokenResponse, TokensQuery,
 };
-use crate::error::Result;
-use crate::http::answer::ErrorBody;
-use crate::http::caller::Caller;
-use crate::state::AppState;
-use crate::{orgs, tokens};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use purser_core::error::ErrorBody;
 use purser_core::{Edition, Role};
+use purser_services::caller::Caller;
+use purser_services::error::Result;
+use purser_services::state::AppState;
+use purser_services::{orgs, tokens};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};

@@ -78,19 +78,3 @@ impl FromRef<AppState> for LeptosOptions {
         state.leptos.clone()
     }
 }
-
-/// Pages link to the content-hashed names the build lists in `pkg/hash.txt`, when
-/// there is one (the release build); otherwise to the plain names.
-pub(crate) fn leptos_options(settings: &Settings) -> LeptosOptions {
-    // Leptos joins this to the executable's directory; an absolute path replaces it.
-    let hashes = std::path::absolute(settings.site_root.join("pkg").join("hash.txt"))
-        .unwrap_or_else(|_| settings.site_root.join("pkg").join("hash.txt"));
-    LeptosOptions::builder()
-        .output_name("purser")
-        .site_root(settings.site_root.to_string_lossy().into_owned())
-        .site_pkg_dir("pkg")
-        .site_addr(settings.addr)
-        .hash_files(hashes.is_file())
-        .hash_file(std::sync::Arc::from(hashes.to_string_lossy()))
-        .build()
-}

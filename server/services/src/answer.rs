@@ -1,23 +1,47 @@
-//! How an `Error` becomes an answer: the kind the caller may see (`AppError`, the one
+//! How an `Error` becomes an answer: the kind the caller may see (`AppError`, core's one
 //! vocabulary of both surfaces, with the one status table), then the REST API's
-//! `{code, message}` body or the UI's `AppError`, with `Retry-After` where the kind has
-//! one.
+//! `{code, message}` body or a server function's `AppError`, with `Retry-After` where
+//! the kind has one. Both surfaces end here: REST handlers and extractors through
+//! `IntoResponse`, server functions through `From<Error> for AppError`.
 
 use crate::error::Error;
-use crate::http::retry;
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use purser_app::error::AppError;
-use serde::Serialize;
+use purser_core::error::{AppError, ErrorBody};
+use std::cell::Cell;
+use std::future::Future;
 
-/// The JSON error body of the REST API, as Pulumi Cloud's: `{code, message}`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// The HTTP status code.
-    pub code: u16,
-    pub message: String,
+/// Why the attempt running in a task failed in a way worth another attempt
+/// (the server's retry layer runs such a request again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The transaction lost a conflict with another one.
+    Conflict,
+    /// The database could not be reached.
+    Unavailable,
+}
+
+tokio::task_local! {
+    /// Set when the attempt running in this task failed on a conflict, or found the
+    /// database unreachable.
+    static FAILED: Cell<Option<Failure>>;
+}
+
+/// Runs `attempt`, and tells how it failed if it failed in a way worth running again.
+pub async fn watch<F: Future>(attempt: F) -> (F::Output, Option<Failure>) {
+    FAILED
+        .scope(Cell::new(None), async move {
+            let output = attempt.await;
+            (output, FAILED.with(Cell::get))
+        })
+        .await
+}
+
+/// Notes how the request being answered failed (a no-op outside `watch`).
+fn note(failure: Failure) {
+    let _ = FAILED.try_with(|c| c.set(Some(failure)));
 }
 
 impl IntoResponse for Error {
@@ -28,11 +52,7 @@ impl IntoResponse for Error {
 
 /// The REST API's answer for an error the caller may see.
 fn rest(error: AppError) -> Response {
-    let body = ErrorBody {
-        code: error.status(),
-        message: error.to_string(),
-    };
-    answer(&error, Json(body))
+    answer(&error, Json(ErrorBody::from(&error)))
 }
 
 /// `body` with the error's status and, where its kind has one, `Retry-After`: the one
@@ -48,12 +68,18 @@ pub fn answer(error: &AppError, body: impl IntoResponse) -> Response {
     response
 }
 
+impl From<Error> for AppError {
+    fn from(error: Error) -> AppError {
+        error.to_app_error()
+    }
+}
+
 impl Error {
     /// What the caller may see of this error, on either surface: the same kind and
     /// message, internals hidden. Every error answered passes here once, so this is
     /// where a failure on our side is logged, and where a request worth running again
-    /// (a lost conflict; a read that found the database unreachable) is marked for
-    /// `http::retry`.
+    /// (a lost conflict; a read that found the database unreachable) is noted for
+    /// the retry layer ([`watch`]).
     pub fn to_app_error(self) -> AppError {
         let message = self.public_message();
         match self {
@@ -74,7 +100,7 @@ impl Error {
                 retry_after_secs,
             },
             Error::Conflicted(_) => {
-                retry::note_conflict();
+                note(Failure::Conflict);
                 tracing::warn!(error = %self.chain(), "transaction lost a conflict");
                 AppError::Busy {
                     message,
@@ -82,7 +108,7 @@ impl Error {
                 }
             }
             Error::Unavailable(_) => {
-                retry::note_unavailable();
+                note(Failure::Unavailable);
                 tracing::warn!(error = %self.chain(), "the database is unavailable");
                 AppError::Busy {
                     message,

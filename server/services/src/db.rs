@@ -14,7 +14,7 @@ pub type Db = sqlx::AnyPool;
 pub type Conn = sqlx::AnyConnection;
 
 /// The portable migrations in `migrations/`, compiled into the binary.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,8 +3,6 @@
 //! show "not allowed", mark a form field), and the REST API answers with its status and
 //! message. Their one status table is [`AppError::status`].
 
-use leptos::server_fn::codec::JsonEncoding;
-use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -78,15 +76,42 @@ impl AppError {
     }
 }
 
-impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+/// The JSON error body of the REST API, as Pulumi Cloud's: `{code, message}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// The HTTP status code.
+    pub code: u16,
+    pub message: String,
+}
 
-    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
-                AppError::BadRequest(m)
+impl From<&AppError> for ErrorBody {
+    fn from(error: &AppError) -> Self {
+        ErrorBody {
+            code: error.status(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// Server functions answer with an `AppError` (the browser decodes it whole), and one
+/// that never reached our code (a missing or malformed argument) becomes one too.
+#[cfg(feature = "server-fn")]
+mod server_fn_error {
+    use super::AppError;
+    use server_fn::codec::JsonEncoding;
+    use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+    impl FromServerFnError for AppError {
+        type Encoder = JsonEncoding;
+
+        fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+            match value {
+                ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
+                    AppError::BadRequest(m)
+                }
+                other => AppError::Server(other.to_string()),
             }
-            other => AppError::Server(other.to_string()),
         }
     }
 }

@@ -640,6 +640,43 @@ pub async fn reset_password(
     Ok((user, session))
 }
 
+/// Signs in with an email address and password, and returns a new session secret.
+/// A locked address is refused before its password is even checked; a wrong password
+/// counts toward the lockout (`lockout`), a right one clears it.
+pub async fn sign_in(
+    db: &Db,
+    limits: &crate::throttle::Limits,
+    lifetimes: SessionLifetimes,
+    email: &str,
+    password: &str,
+) -> Result<String> {
+    crate::lockout::ensure_unlocked(db, email).await?;
+    let user = match check_credentials(db, email, password).await {
+        Ok(user) => user,
+        Err(e @ Error::Unauthenticated(_)) => {
+            crate::lockout::record_failure(db, email, limits).await?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    crate::lockout::clear(db, email).await?;
+    create_session(db, lifetimes, &user).await
+}
+
+/// Uses a reset link ([`reset_password`]) and returns the new session. Whoever reads
+/// the mailbox chose this password: a sign-in lockout from earlier failures (perhaps
+/// someone else's guesses) ends with it.
+pub async fn reset_password_and_sign_in(
+    db: &Db,
+    lifetimes: SessionLifetimes,
+    secret: &str,
+    password: &str,
+) -> Result<String> {
+    let (user, session) = reset_password(db, lifetimes, secret, password).await?;
+    crate::lockout::clear(db, &user.email).await?;
+    Ok(session)
+}
+
 /// Changes the password of a signed-in account that knows its current one, and ends
 /// every other session of the account (and any pending reset link); `session` is
 /// the caller's own, which stays.

@@ -15,12 +15,12 @@
 //! Counters are recorded through the `metrics` facade, which does nothing until this
 //! module installs the Prometheus recorder; the request layer is only added then.
 
-use crate::db::Db;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use purser_services::db::Db;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -68,7 +68,7 @@ async fn scrape(State((handle, db)): State<(PrometheusHandle, Db)>) -> Response 
         .set(f64::from(db.size()) - idle);
     metrics::gauge!("purser_db_pool_max_connections")
         .set(f64::from(db.options().get_max_connections()));
-    match crate::email::outbox::backlog(&db).await {
+    match purser_services::email::outbox::backlog(&db).await {
         Ok(n) => metrics::gauge!("purser_outbox_backlog").set(n as f64),
         Err(e) => tracing::warn!(error = %e.chain(), "cannot count the outbox backlog"),
     }

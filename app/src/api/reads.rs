@@ -1,0 +1,278 @@
+//! The pages' reads: each gathers, from the services, what one page shows, as the
+//! caller's role may see it. A page reads a page of each list, never a whole list.
+
+use super::ssr::{InOrg, SignedIn, UI};
+use crate::model::{
+    AuditPage, BillingPage, IdentityPage, Listed, Me, MembersPage, MyInvitation, OrgResources,
+    PaymentMethodSection, PendingInvitations, ResourceSection, TeamPage,
+};
+use purser_core::invitations::may_view_invitations;
+use purser_core::permissions::allows;
+use purser_core::tokens::TokenFilter;
+use purser_core::usage::Granularity;
+use purser_core::views::TokenView;
+use purser_core::{Action, InvitedRole};
+use purser_services::access::OrgAccess;
+use purser_services::error::Error;
+use purser_services::org_resources::{self as resources, PolicyList};
+use purser_services::state::AppState;
+use purser_services::{accounts, audit, billing, directory, invitations, orgs, stacks, tokens};
+
+/// How many rows a page of the UI lists (the REST API pages through the rest), and
+/// how many payments Billing & usage shows (two years).
+const UI_PAGE: u32 = 25;
+/// The audit log's page in the UI: its entries are one line each.
+const AUDIT_UI_PAGE: u32 = 100;
+const UI_PAYMENTS: u32 = 24;
+
+/// The first page of a list as the UI shows it.
+fn listed<T>(page: purser_services::cursor::Page<T>) -> Listed<T> {
+    Listed {
+        next: page.continuation_token,
+        items: page.items,
+    }
+}
+
+/// `Some(read)` when the caller's role may see it from the UI, `None` when not.
+async fn when_allowed<T>(
+    access: &OrgAccess,
+    action: Action,
+    read: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<Option<T>, Error> {
+    match allows(access.role, action, UI) {
+        true => read.await.map(Some),
+        false => Ok(None),
+    }
+}
+
+/// The signed-in account and its organizations; `None` when nobody is signed in.
+pub async fn me(state: &AppState) -> Result<Option<Me>, Error> {
+    let Some(caller) = super::ssr::caller(state).await? else {
+        return Ok(None);
+    };
+    let user = caller.user;
+    let orgs = orgs::list_for_user(&state.db, &user).await?;
+    Ok(Some(Me {
+        name: user.name,
+        login: user.login,
+        email: user.email,
+        email_verified: user.email_verified,
+        orgs: orgs.iter().map(OrgAccess::entry).collect(),
+    }))
+}
+
+/// The account's tokens, a page from `after`.
+pub async fn tokens(at: &SignedIn, after: Option<String>) -> Result<Listed<TokenView>, Error> {
+    let (db, key) = (&at.state.db, &at.state.cursors);
+    let page = tokens::list(
+        db,
+        &at.user,
+        TokenFilter::All,
+        key,
+        after.as_deref(),
+        Some(UI_PAGE),
+    );
+    Ok(listed(page.await?))
+}
+
+/// The email invitations waiting for the account's address.
+pub async fn my_invitations(at: &SignedIn) -> Result<Vec<MyInvitation>, Error> {
+    let list = invitations::pending_for_user(&at.state.db, &at.user).await?;
+    Ok(list
+        .into_iter()
+        .map(|i| MyInvitation {
+            id: i.id,
+            org_name: i.org_name,
+            org_display_name: i.org_display_name,
+            role: i.role,
+            sent_at: i.sent_at,
+            sent_by: i.sent_by_name,
+        })
+        .collect())
+}
+
+/// A page of pending invitations to `role` from `after`, for those who may see them.
+async fn pending_invitations(
+    at: &InOrg,
+    role: InvitedRole,
+    after: Option<&str>,
+) -> Result<Option<PendingInvitations>, Error> {
+    let access = &at.access;
+    if !may_view_invitations(access.role, role, UI) {
+        return Ok(None);
+    }
+    let (db, key) = (&at.state.db, &at.state.cursors);
+    let page = invitations::pending(db, access, UI, Some(role), key, after, Some(UI_PAGE)).await?;
+    Ok(Some(PendingInvitations {
+        total: invitations::pending_count(db, &access.org.id, role).await?,
+        items: page.items,
+        next: page.continuation_token,
+    }))
+}
+
+/// Settings → Members: a page of members from `after`, and of pending invitations
+/// from `invites_after`.
+pub async fn members(
+    at: &InOrg,
+    after: Option<String>,
+    invites_after: Option<String>,
+) -> Result<MembersPage, Error> {
+    let (db, key, access) = (&at.state.db, &at.state.cursors, &at.access);
+    let page = orgs::members(db, access, UI, key, after.as_deref(), Some(UI_PAGE)).await?;
+    Ok(MembersPage {
+        org: access.entry(),
+        count: orgs::member_count(db, &access.org.id).await?,
+        members: page.items,
+        next: page.continuation_token,
+        invitations: pending_invitations(at, InvitedRole::Member, invites_after.as_deref()).await?,
+    })
+}
+
+/// Settings → Billing & usage: each part as the caller's role may see it.
+pub async fn billing(
+    at: &InOrg,
+    after: Option<String>,
+    invites_after: Option<String>,
+) -> Result<BillingPage, Error> {
+    let (db, key, access) = (&at.state.db, &at.state.cursors, &at.access);
+    let managers =
+        orgs::billing_managers(db, access, UI, key, after.as_deref(), Some(UI_PAGE)).await?;
+    let invites_after = invites_after.as_deref();
+    Ok(BillingPage {
+        org: access.entry(),
+        count: orgs::member_count(db, &access.org.id).await?,
+        billing_managers: managers.items,
+        billing_managers_next: managers.continuation_token,
+        invitations: pending_invitations(at, InvitedRole::BillingManager, invites_after).await?,
+        subscription: when_allowed(
+            access,
+            Action::SubscriptionView,
+            billing::subscription(db, access, UI),
+        )
+        .await?,
+        card: when_allowed(access, Action::CreditCardView, async {
+            let card = billing::payment_method(db, access, UI).await?;
+            Ok(PaymentMethodSection { card })
+        })
+        .await?,
+        payments: when_allowed(access, Action::PaymentsView, async {
+            let page = billing::payments(db, access, UI, key, None, Some(UI_PAYMENTS)).await?;
+            Ok(listed(page))
+        })
+        .await?,
+        usage: when_allowed(
+            access,
+            Action::RumViewSummary,
+            stacks::summary(db, access, UI, Granularity::Day, 30),
+        )
+        .await?,
+    })
+}
+
+/// Settings → Identity provider: the provider and a page of the directory.
+pub async fn identity(at: &InOrg, after: Option<String>) -> Result<IdentityPage, Error> {
+    let (db, key, access) = (&at.state.db, &at.state.cursors, &at.access);
+    let page = directory::list(db, access, UI, key, after.as_deref(), Some(UI_PAGE)).await?;
+    Ok(IdentityPage {
+        provider: access.org.identity_provider,
+        org: access.entry(),
+        emails: page.items.into_iter().map(|e| e.email).collect(),
+        next: page.continuation_token,
+        your_email: at.user.email.clone(),
+    })
+}
+
+/// One of the organization's other pages: only its lists are read, a page of each.
+pub async fn resources(
+    at: &InOrg,
+    section: ResourceSection,
+    after: Option<String>,
+    packs_after: Option<String>,
+) -> Result<OrgResources, Error> {
+    let (db, key, access) = (&at.state.db, &at.state.cursors, &at.access);
+    let shows =
+        |s: ResourceSection, action: Action| s == section && allows(access.role, action, UI);
+    let (after, packs_after) = (after.as_deref(), packs_after.as_deref());
+    let size = Some(UI_PAGE);
+    let mut page = OrgResources {
+        org: access.entry(),
+        stacks: None,
+        teams: None,
+        policy_groups: None,
+        policy_packs: None,
+        tokens: None,
+    };
+    if shows(ResourceSection::Stacks, Action::StacksList) {
+        let stacks = stacks::list(db, access, UI, key, after, size).await?;
+        page.stacks = Some(listed(stacks));
+    }
+    if shows(ResourceSection::Teams, Action::TeamsList) {
+        let teams = resources::list_teams(db, access, UI, key, after, size).await?;
+        page.teams = Some(listed(teams));
+    }
+    if shows(ResourceSection::Policies, Action::PolicyGroupsList) {
+        let groups = PolicyList::Groups;
+        let groups = resources::list_policies(db, access, UI, groups, key, after, size);
+        page.policy_groups = Some(listed(groups.await?));
+    }
+    if shows(ResourceSection::Policies, Action::PolicyPacksList) {
+        let packs = PolicyList::Packs;
+        let packs = resources::list_policies(db, access, UI, packs, key, packs_after, size);
+        page.policy_packs = Some(listed(packs.await?));
+    }
+    if shows(ResourceSection::Tokens, Action::TokensList) {
+        let all = TokenFilter::All;
+        let tokens = resources::list_tokens(db, access, UI, all, key, after, size);
+        page.tokens = Some(listed(tokens.await?));
+    }
+    Ok(page)
+}
+
+/// Teams → a team: a page of its members.
+pub async fn team(at: &InOrg, team: String, after: Option<String>) -> Result<TeamPage, Error> {
+    let (db, key, access) = (&at.state.db, &at.state.cursors, &at.access);
+    let (team, next) =
+        resources::team(db, access, UI, &team, key, after.as_deref(), Some(UI_PAGE)).await?;
+    Ok(TeamPage {
+        team,
+        next,
+        org: access.entry(),
+    })
+}
+
+/// Settings → Audit log: a page of entries, optionally of one event.
+pub async fn audit(
+    at: &InOrg,
+    event: Option<String>,
+    after: Option<String>,
+) -> Result<AuditPage, Error> {
+    let (db, key, access) = (&at.state.db, &at.state.cursors, &at.access);
+    let filter = audit::Filter {
+        event: event.as_deref().filter(|e| !e.is_empty()),
+        ..Default::default()
+    };
+    let page = audit::list(
+        db,
+        access,
+        UI,
+        filter,
+        key,
+        after.as_deref(),
+        Some(AUDIT_UI_PAGE),
+    );
+    let page = page.await?;
+    Ok(AuditPage {
+        entries: page.items,
+        next: page.continuation_token,
+        org: access.entry(),
+    })
+}
+
+/// Whether the signed-in account may use a verification link (nothing changes);
+/// `Ok` when signed out, as there is nobody yet to check it for.
+pub async fn check_verification(state: &AppState, token: &str) -> Result<(), Error> {
+    match super::ssr::caller(state).await? {
+        Some(caller) => accounts::check_verification(&state.db, &caller.user, token).await,
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,109 @@
+//! What every server function does around its call to the services: find the state
+//! and the caller (the same way the REST API does, `purser_services::caller`), and
+//! turn the services' error into the `AppError` the page receives, with its status.
+
+use http::header::SET_COOKIE;
+use http::{HeaderValue, StatusCode};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use purser_core::error::AppError;
+use purser_services::access::OrgAccess;
+use purser_services::accounts::User;
+use purser_services::caller::{Caller, SESSION_COOKIE};
+use purser_services::error::Error;
+use purser_services::state::AppState;
+use std::future::Future;
+
+/// The surface server functions act on.
+pub const UI: purser_core::Surface = purser_core::Surface::Ui;
+
+/// The services' state, which the server provides to every server function.
+pub fn state() -> Result<AppState, Error> {
+    use_context::<AppState>().ok_or_else(|| Error::bug("the state is missing from context"))
+}
+
+/// The account calling, if any: a session cookie (or a token) on the request.
+pub async fn caller(state: &AppState) -> Result<Option<Caller>, Error> {
+    let parts = use_context::<http::request::Parts>()
+        .ok_or_else(|| Error::bug("the request is missing from context"))?;
+    Caller::find(&parts, state).await
+}
+
+/// A signed-in account, acting on its own behalf.
+pub struct SignedIn {
+    pub state: AppState,
+    pub user: User,
+}
+
+/// A signed-in account acting in one organization, and its standing there.
+pub struct InOrg {
+    pub state: AppState,
+    pub user: User,
+    pub access: OrgAccess,
+}
+
+/// The signed-in caller; 401 without one.
+pub async fn signed_in() -> Result<SignedIn, Error> {
+    let state = state()?;
+    let user = caller(&state).await?.ok_or_else(not_signed_in)?.user;
+    Ok(SignedIn { state, user })
+}
+
+/// The signed-in caller and their standing in `org`: 401 without a caller, 404 when
+/// the organization does not exist or the caller holds no role in it.
+pub async fn in_org(org: &str) -> Result<InOrg, Error> {
+    let SignedIn { state, user } = signed_in().await?;
+    let access = purser_services::orgs::access(&state.db, &user, org).await?;
+    Ok(InOrg {
+        state,
+        user,
+        access,
+    })
+}
+
+/// The session cookie's secret on the request, if it carries one.
+pub fn session_secret() -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    purser_services::caller::session_cookie(&parts.headers)
+}
+
+pub fn not_signed_in() -> Error {
+    Error::Unauthenticated("Sign in to continue.".into())
+}
+
+/// Runs a server function's work: its error becomes the `AppError` the page receives,
+/// and the answer's status the one its kind calls for (a 4xx for bad input, never a
+/// 500). `Retry-After`, where the kind has one, is added as the answer leaves
+/// (`purser_server::http::server_fns`).
+pub async fn run<T>(work: impl Future<Output = Result<T, Error>>) -> Result<T, AppError> {
+    let result = work.await.map_err(AppError::from);
+    if let (Err(e), Some(res)) = (&result, use_context::<ResponseOptions>()) {
+        res.set_status(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        );
+    }
+    result
+}
+
+/// Sets (or, with `None`, clears) the session cookie.
+pub fn set_session_cookie(state: &AppState, secret: Option<&str>) {
+    let Some(res) = use_context::<ResponseOptions>() else {
+        return;
+    };
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    // The browser keeps the cookie as long as the session may last at most.
+    let max_age = state.settings.session_max.as_secs();
+    let cookie = match secret {
+        Some(s) => format!(
+            "{SESSION_COOKIE}={s}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        ),
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    };
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        res.append_header(SET_COOKIE, value);
+    }
+}
