@@ -17,7 +17,7 @@ use {
     purser_services::org_resources as resources,
     purser_services::throttle::Kind as Limit,
     purser_services::{accounts, billing, directory, invitations, orgs, stacks, tokens},
-    ssr::{in_org, run, signed_in, UI},
+    ssr::{in_org, run, signed_in},
 };
 
 #[cfg(feature = "ssr")]
@@ -84,8 +84,8 @@ pub async fn check_verification(token: String) -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "verify_email")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
     run(async {
-        let at = signed_in().await?;
-        accounts::verify_email(&at.state.db, &at.user, &token).await
+        let (state, user) = signed_in().await?;
+        accounts::verify_email(&state.db, &user, &token).await
     })
     .await
 }
@@ -93,12 +93,9 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "resend_verification")]
 pub async fn resend_verification() -> Result<(), AppError> {
     run(async {
-        let at = signed_in().await?;
-        at.state
-            .throttle
-            .check_account(Limit::Email, &at.user.id)
-            .await?;
-        accounts::resend_verification(&at.state.db, &at.user, &at.state.settings.base_url).await
+        let (state, user) = signed_in().await?;
+        state.throttle.check_account(Limit::Email, &user.id).await?;
+        accounts::resend_verification(&state.db, &user, &state.settings.base_url).await
     })
     .await
 }
@@ -106,9 +103,9 @@ pub async fn resend_verification() -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
     run(async {
-        let at = signed_in().await?;
-        accounts::end_all_sessions(&at.state.db, &at.user.id, None).await?;
-        ssr::set_session_cookie(&at.state, None);
+        let (state, user) = signed_in().await?;
+        accounts::end_all_sessions(&state.db, &user.id, None).await?;
+        ssr::set_session_cookie(&state, None);
         Ok(())
     })
     .await
@@ -117,10 +114,10 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "change_password")]
 pub async fn change_password(current_password: String, password: String) -> Result<(), AppError> {
     run(async {
-        let at = signed_in().await?;
+        let (state, user) = signed_in().await?;
         let session = ssr::session_secret().unwrap_or_default();
-        let db = &at.state.db;
-        accounts::change_password(db, &at.user, &session, &current_password, &password).await
+        let db = &state.db;
+        accounts::change_password(db, &user, &session, &current_password, &password).await
     })
     .await
 }
@@ -163,9 +160,9 @@ pub async fn create_org(
     edition: Edition,
 ) -> Result<String, AppError> {
     run(async {
-        let at = signed_in().await?;
+        let (state, user) = signed_in().await?;
         let new = orgs::NewOrg::parse(&name, &display_name, edition)?;
-        Ok(orgs::create(&at.state.db, &at.user, new).await?.name)
+        Ok(orgs::create(&state.db, &user, new).await?.name)
     })
     .await
 }
@@ -176,20 +173,28 @@ pub async fn org_members(
     after: Option<String>,
     invites_after: Option<String>,
 ) -> Result<MembersPage, AppError> {
-    run(async { reads::members(&in_org(&org).await?, after, invites_after).await }).await
+    run(async {
+        let (state, at) = in_org(&org).await?;
+        reads::members(&state, &at, after, invites_after).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "list_tokens")]
 pub async fn list_tokens(after: Option<String>) -> Result<Listed<TokenView>, AppError> {
-    run(async { reads::tokens(&signed_in().await?, after).await }).await
+    run(async {
+        let (state, user) = signed_in().await?;
+        reads::tokens(&state, &user, after).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "create_token")]
 pub async fn create_token(description: String) -> Result<CreatedToken, AppError> {
     run(async {
-        let at = signed_in().await?;
+        let (state, user) = signed_in().await?;
         let with = accounts::SignedInWith::Session;
-        let t = tokens::create(&at.state.db, &at.user, &with, &description, 0).await?;
+        let t = tokens::create(&state.db, &user, &with, &description, 0).await?;
         Ok(CreatedToken {
             id: t.id,
             value: t.value,
@@ -201,8 +206,8 @@ pub async fn create_token(description: String) -> Result<CreatedToken, AppError>
 #[server(prefix = "/fn", endpoint = "revoke_token")]
 pub async fn revoke_token(id: String) -> Result<(), AppError> {
     run(async {
-        let at = signed_in().await?;
-        tokens::revoke(&at.state.db, &at.user, &id).await
+        let (state, user) = signed_in().await?;
+        tokens::revoke(&state.db, &user, &id).await
     })
     .await
 }
@@ -224,17 +229,16 @@ pub async fn preview_invite(secret: String) -> Result<InvitePreview, AppError> {
 #[server(prefix = "/fn", endpoint = "accept_invite")]
 pub async fn accept_invite(secret: String) -> Result<(String, Role), AppError> {
     run(async {
-        let at = signed_in().await?;
+        let (state, user) = signed_in().await?;
         let locator = invitations::Locator::Secret {
             org: None,
             secret: &secret,
         };
-        let (state, user) = (&at.state, &at.user);
         state
             .throttle
             .check_account(Limit::Acceptance, &user.id)
             .await?;
-        let (org, role) = invitations::accept(&state.db, user, locator).await?;
+        let (org, role) = invitations::accept(&state.db, &user, locator).await?;
         Ok((org.name, role))
     })
     .await
@@ -242,20 +246,23 @@ pub async fn accept_invite(secret: String) -> Result<(String, Role), AppError> {
 
 #[server(prefix = "/fn", endpoint = "my_invitations")]
 pub async fn my_invitations() -> Result<Vec<MyInvitation>, AppError> {
-    run(async { reads::my_invitations(&signed_in().await?).await }).await
+    run(async {
+        let (state, user) = signed_in().await?;
+        reads::my_invitations(&state, &user).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "accept_invitation")]
 pub async fn accept_invitation(org: String, id: String) -> Result<(String, Role), AppError> {
     run(async {
-        let at = signed_in().await?;
+        let (state, user) = signed_in().await?;
         let locator = invitations::Locator::Id { org: &org, id: &id };
-        let (state, user) = (&at.state, &at.user);
         state
             .throttle
             .check_account(Limit::Acceptance, &user.id)
             .await?;
-        let (org, role) = invitations::accept(&state.db, user, locator).await?;
+        let (org, role) = invitations::accept(&state.db, &user, locator).await?;
         Ok((org.name, role))
     })
     .await
@@ -267,7 +274,11 @@ pub async fn load_billing(
     after: Option<String>,
     invites_after: Option<String>,
 ) -> Result<BillingPage, AppError> {
-    run(async { reads::billing(&in_org(&org).await?, after, invites_after).await }).await
+    run(async {
+        let (state, at) = in_org(&org).await?;
+        reads::billing(&state, &at, after, invites_after).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "invite_by_email")]
@@ -277,21 +288,19 @@ pub async fn invite_by_email(
     emails: String,
 ) -> Result<usize, AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        let (state, access, user) = (&at.state, &at.access, &at.user);
+        let (state, at) = in_org(&org).await?;
         // A refused role takes nothing of the budget; then each address is an email
         // sent: the budget counts them, not requests.
-        access.require(purser_core::invitations::invite_action(role), UI)?;
+        at.require(purser_core::invitations::invite_action(role))?;
         let addresses = purser_core::invitations::parse_email_list(std::slice::from_ref(&emails))?;
         let n = addresses.len();
         state
             .throttle
-            .check_account_n(Limit::Invitation, &user.id, n)
+            .check_account_n(Limit::Invitation, &at.actor.id, n)
             .await?;
         let base_url = &state.settings.base_url;
         let emails = [emails];
-        let created =
-            invitations::invite_by_email(&state.db, access, UI, user, role, &emails, base_url);
+        let created = invitations::invite_by_email(&state.db, &at, role, &emails, base_url);
         Ok(created.await?.len())
     })
     .await
@@ -300,14 +309,13 @@ pub async fn invite_by_email(
 #[server(prefix = "/fn", endpoint = "invite_link")]
 pub async fn invite_link(org: String, role: InvitedRole) -> Result<String, AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        let (state, user) = (&at.state, &at.user);
+        let (state, at) = in_org(&org).await?;
         state
             .throttle
-            .check_account(Limit::Invitation, &user.id)
+            .check_account(Limit::Invitation, &at.actor.id)
             .await?;
         let base_url = &state.settings.base_url;
-        let link = invitations::invite_by_link(&state.db, &at.access, UI, user, role, base_url);
+        let link = invitations::invite_by_link(&state.db, &at, role, base_url);
         Ok(link.await?.1)
     })
     .await
@@ -316,14 +324,13 @@ pub async fn invite_link(org: String, role: InvitedRole) -> Result<String, AppEr
 #[server(prefix = "/fn", endpoint = "resend_invite")]
 pub async fn resend_invite(org: String, id: String) -> Result<(), AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        let (state, user) = (&at.state, &at.user);
+        let (state, at) = in_org(&org).await?;
         state
             .throttle
-            .check_account(Limit::Invitation, &user.id)
+            .check_account(Limit::Invitation, &at.actor.id)
             .await?;
         let base_url = &state.settings.base_url;
-        invitations::resend(&state.db, &at.access, UI, user, &id, base_url).await?;
+        invitations::resend(&state.db, &at, &id, base_url).await?;
         Ok(())
     })
     .await
@@ -332,8 +339,8 @@ pub async fn resend_invite(org: String, id: String) -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "revoke_invite")]
 pub async fn revoke_invite(org: String, id: String) -> Result<(), AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        invitations::revoke(&at.state.db, &at.access, UI, &at.user, &id).await
+        let (state, at) = in_org(&org).await?;
+        invitations::revoke(&state.db, &at, &id).await
     })
     .await
 }
@@ -341,8 +348,8 @@ pub async fn revoke_invite(org: String, id: String) -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "remove_billing_manager")]
 pub async fn remove_billing_manager(org: String, user_id: String) -> Result<(), AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        orgs::remove_billing_manager(&at.state.db, &at.access, UI, &at.user, &user_id).await
+        let (state, at) = in_org(&org).await?;
+        orgs::remove_billing_manager(&state.db, &at, &user_id).await
     })
     .await
 }
@@ -350,8 +357,8 @@ pub async fn remove_billing_manager(org: String, user_id: String) -> Result<(), 
 #[server(prefix = "/fn", endpoint = "change_member_role")]
 pub async fn change_member_role(org: String, user_id: String, role: Role) -> Result<(), AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        orgs::change_role(&at.state.db, &at.access, UI, &at.user, &user_id, role).await?;
+        let (state, at) = in_org(&org).await?;
+        orgs::change_role(&state.db, &at, &user_id, role).await?;
         Ok(())
     })
     .await
@@ -360,15 +367,19 @@ pub async fn change_member_role(org: String, user_id: String, role: Role) -> Res
 #[server(prefix = "/fn", endpoint = "remove_member")]
 pub async fn remove_member(org: String, user_id: String) -> Result<(), AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        orgs::remove_member(&at.state.db, &at.access, UI, &at.user, &user_id).await
+        let (state, at) = in_org(&org).await?;
+        orgs::remove_member(&state.db, &at, &user_id).await
     })
     .await
 }
 
 #[server(prefix = "/fn", endpoint = "load_identity")]
 pub async fn load_identity(org: String, after: Option<String>) -> Result<IdentityPage, AppError> {
-    run(async { reads::identity(&in_org(&org).await?, after).await }).await
+    run(async {
+        let (state, at) = in_org(&org).await?;
+        reads::identity(&state, &at, after).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "set_identity_provider")]
@@ -377,8 +388,8 @@ pub async fn set_identity_provider(
     provider: IdentityProvider,
 ) -> Result<(), AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        directory::set_identity_provider(&at.state.db, &at.access, UI, &at.user, provider).await
+        let (state, at) = in_org(&org).await?;
+        directory::set_identity_provider(&state.db, &at, provider).await
     })
     .await
 }
@@ -386,8 +397,8 @@ pub async fn set_identity_provider(
 #[server(prefix = "/fn", endpoint = "add_directory_email")]
 pub async fn add_directory_email(org: String, email: String) -> Result<(), AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        directory::add(&at.state.db, &at.access, UI, &at.user, &email).await
+        let (state, at) = in_org(&org).await?;
+        directory::add(&state.db, &at, &email).await
     })
     .await
 }
@@ -395,8 +406,8 @@ pub async fn add_directory_email(org: String, email: String) -> Result<(), AppEr
 #[server(prefix = "/fn", endpoint = "remove_directory_email")]
 pub async fn remove_directory_email(org: String, email: String) -> Result<(), AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        directory::remove(&at.state.db, &at.access, UI, &at.user, &email).await
+        let (state, at) = in_org(&org).await?;
+        directory::remove(&state.db, &at, &email).await
     })
     .await
 }
@@ -410,15 +421,15 @@ pub async fn update_card(
     cvc: String,
 ) -> Result<(), AppError> {
     run(async {
-        let at = in_org(&org).await?;
+        let (state, at) = in_org(&org).await?;
         let card = purser_core::billing::CardInput {
             holder,
             number,
             expiry,
             cvc,
         };
-        let (db, processor) = (&at.state.db, at.state.processor.as_ref());
-        billing::update_payment_method(db, processor, &at.access, UI, &at.user, &card).await?;
+        let (db, processor) = (&state.db, state.processor.as_ref());
+        billing::update_payment_method(db, processor, &at, &card).await?;
         Ok(())
     })
     .await
@@ -427,8 +438,8 @@ pub async fn update_card(
 #[server(prefix = "/fn", endpoint = "change_edition")]
 pub async fn change_edition(org: String, edition: Edition) -> Result<(), AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        billing::change_edition(&at.state.db, &at.access, UI, &at.user, edition).await
+        let (state, at) = in_org(&org).await?;
+        billing::change_edition(&state.db, &at, edition).await
     })
     .await
 }
@@ -440,7 +451,11 @@ pub async fn load_resources(
     after: Option<String>,
     packs_after: Option<String>,
 ) -> Result<OrgResources, AppError> {
-    run(async { reads::resources(&in_org(&org).await?, section, after, packs_after).await }).await
+    run(async {
+        let (state, at) = in_org(&org).await?;
+        reads::resources(&state, &at, section, after, packs_after).await
+    })
+    .await
 }
 
 /// Makes one of the one-line create forms' resources; an organization token's value
@@ -453,22 +468,22 @@ pub async fn create_resource(
     extra: String,
 ) -> Result<Option<String>, AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        let (db, access, user) = (&at.state.db, &at.access, &at.user);
+        let (state, at) = in_org(&org).await?;
+        let db = &state.db;
         match kind {
             ResourceKind::Stack => {
-                stacks::create(db, access, UI, &name, &extra).await?;
+                stacks::create(db, &at, &name, &extra).await?;
             }
             ResourceKind::Team => {
-                resources::create_team(db, access, UI, user, &name, &extra).await?;
+                resources::create_team(db, &at, &name, &extra).await?;
             }
             ResourceKind::PolicyGroup => {
                 let kind = resources::PolicyKind::Groups;
-                resources::create_policy(db, access, UI, user, kind, &name).await?;
+                resources::create_policy(db, &at, kind, &name).await?;
             }
             ResourceKind::PolicyPack => {
                 let kind = resources::PolicyKind::Packs;
-                resources::create_policy(db, access, UI, user, kind, &name).await?;
+                resources::create_policy(db, &at, kind, &name).await?;
             }
             ResourceKind::OrgToken => {
                 let new = resources::NewOrgToken {
@@ -477,7 +492,7 @@ pub async fn create_resource(
                     admin: false,
                     expires_secs: 0,
                 };
-                let (_, value) = resources::create_token(db, access, UI, user, new).await?;
+                let (_, value) = resources::create_token(db, &at, new).await?;
                 return Ok(Some(value));
             }
         };
@@ -489,8 +504,8 @@ pub async fn create_resource(
 #[server(prefix = "/fn", endpoint = "revoke_org_token")]
 pub async fn revoke_org_token(org: String, id: String) -> Result<(), AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        resources::revoke_token(&at.state.db, &at.access, UI, &at.user, &id).await
+        let (state, at) = in_org(&org).await?;
+        resources::revoke_token(&state.db, &at, &id).await
     })
     .await
 }
@@ -501,18 +516,22 @@ pub async fn load_team(
     team: String,
     after: Option<String>,
 ) -> Result<TeamPage, AppError> {
-    run(async { reads::team(&in_org(&org).await?, team, after).await }).await
+    run(async {
+        let (state, at) = in_org(&org).await?;
+        reads::team(&state, &at, team, after).await
+    })
+    .await
 }
 
 /// Adds the organization's member with this email address to the team.
 #[server(prefix = "/fn", endpoint = "add_team_member")]
 pub async fn add_team_member(org: String, team: String, email: String) -> Result<(), AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        let (db, access, user) = (&at.state.db, &at.access, &at.user);
-        access.require(purser_core::Action::TeamsManage, UI)?;
-        let id = resources::member_id_by_email(db, access, &email).await?;
-        resources::manage_team(db, access, UI, user, &team, &id, true).await
+        let (state, at) = in_org(&org).await?;
+        let db = &state.db;
+        at.require(purser_core::Action::TeamsManage)?;
+        let id = resources::member_id_by_email(db, &at.access, &email).await?;
+        resources::manage_team(db, &at, &team, &id, true).await
     })
     .await
 }
@@ -524,9 +543,9 @@ pub async fn remove_team_member(
     user_id: String,
 ) -> Result<(), AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        let (db, access, user) = (&at.state.db, &at.access, &at.user);
-        resources::manage_team(db, access, UI, user, &team, &user_id, false).await
+        let (state, at) = in_org(&org).await?;
+        let db = &state.db;
+        resources::manage_team(db, &at, &team, &user_id, false).await
     })
     .await
 }
@@ -538,8 +557,8 @@ pub async fn load_usage(
     lookback_days: i64,
 ) -> Result<UsageView, AppError> {
     run(async {
-        let at = in_org(&org).await?;
-        stacks::summary(&at.state.db, &at.access, UI, granularity, lookback_days).await
+        let (state, at) = in_org(&org).await?;
+        stacks::summary(&state.db, &at, granularity, lookback_days).await
     })
     .await
 }
@@ -550,5 +569,9 @@ pub async fn load_audit(
     event: Option<String>,
     after: Option<String>,
 ) -> Result<AuditPage, AppError> {
-    run(async { reads::audit(&in_org(&org).await?, event, after).await }).await
+    run(async {
+        let (state, at) = in_org(&org).await?;
+        reads::audit(&state, &at, event, after).await
+    })
+    .await
 }

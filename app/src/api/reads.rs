@@ -1,18 +1,17 @@
 //! The pages' reads: each gathers, from the services, what one page shows, as the
 //! caller's role may see it. A page reads a page of each list, never a whole list.
 
-use super::ssr::{InOrg, SignedIn, UI};
 use crate::model::{
     AuditPage, BillingPage, IdentityPage, Listed, Me, MembersPage, MyInvitation, OrgResources,
     PaymentMethodSection, PendingInvitations, ResourceSection, TeamPage,
 };
 use purser_core::invitations::may_view_invitations;
-use purser_core::permissions::allows;
 use purser_core::tokens::TokenFilter;
 use purser_core::usage::Granularity;
 use purser_core::views::TokenView;
 use purser_core::{Action, InvitedRole};
-use purser_services::access::OrgAccess;
+use purser_services::access::{Acting, OrgAccess};
+use purser_services::accounts::User;
 use purser_services::error::Error;
 use purser_services::org_resources::{self as resources, PolicyList};
 use purser_services::state::AppState;
@@ -35,11 +34,11 @@ fn listed<T>(page: purser_services::cursor::Page<T>) -> Listed<T> {
 
 /// `Some(read)` when the caller's role may see it from the UI, `None` when not.
 async fn when_allowed<T>(
-    access: &OrgAccess,
+    at: &Acting,
     action: Action,
     read: impl std::future::Future<Output = Result<T, Error>>,
 ) -> Result<Option<T>, Error> {
-    match allows(access.role, action, UI) {
+    match at.allows(action) {
         true => read.await.map(Some),
         false => Ok(None),
     }
@@ -62,11 +61,15 @@ pub async fn me(state: &AppState) -> Result<Option<Me>, Error> {
 }
 
 /// The account's tokens, a page from `after`.
-pub async fn tokens(at: &SignedIn, after: Option<String>) -> Result<Listed<TokenView>, Error> {
-    let (db, key) = (&at.state.db, &at.state.cursors);
+pub async fn tokens(
+    state: &AppState,
+    user: &User,
+    after: Option<String>,
+) -> Result<Listed<TokenView>, Error> {
+    let (db, key) = (&state.db, &state.cursors);
     let page = tokens::list(
         db,
-        &at.user,
+        user,
         TokenFilter::All,
         key,
         after.as_deref(),
@@ -76,8 +79,8 @@ pub async fn tokens(at: &SignedIn, after: Option<String>) -> Result<Listed<Token
 }
 
 /// The email invitations waiting for the account's address.
-pub async fn my_invitations(at: &SignedIn) -> Result<Vec<MyInvitation>, Error> {
-    let list = invitations::pending_for_user(&at.state.db, &at.user).await?;
+pub async fn my_invitations(state: &AppState, user: &User) -> Result<Vec<MyInvitation>, Error> {
+    let list = invitations::pending_for_user(&state.db, user).await?;
     Ok(list
         .into_iter()
         .map(|i| MyInvitation {
@@ -93,18 +96,18 @@ pub async fn my_invitations(at: &SignedIn) -> Result<Vec<MyInvitation>, Error> {
 
 /// A page of pending invitations to `role` from `after`, for those who may see them.
 async fn pending_invitations(
-    at: &InOrg,
+    state: &AppState,
+    at: &Acting,
     role: InvitedRole,
     after: Option<&str>,
 ) -> Result<Option<PendingInvitations>, Error> {
-    let access = &at.access;
-    if !may_view_invitations(access.role, role, UI) {
+    if !may_view_invitations(at.access.role, role, at.surface) {
         return Ok(None);
     }
-    let (db, key) = (&at.state.db, &at.state.cursors);
-    let page = invitations::pending(db, access, UI, Some(role), key, after, Some(UI_PAGE)).await?;
+    let (db, key) = (&state.db, &state.cursors);
+    let page = invitations::pending(db, at, Some(role), key, after, Some(UI_PAGE)).await?;
     Ok(Some(PendingInvitations {
-        total: invitations::pending_count(db, &access.org.id, role).await?,
+        total: invitations::pending_count(db, &at.access.org.id, role).await?,
         items: page.items,
         next: page.continuation_token,
     }))
@@ -113,89 +116,92 @@ async fn pending_invitations(
 /// Settings → Members: a page of members from `after`, and of pending invitations
 /// from `invites_after`.
 pub async fn members(
-    at: &InOrg,
+    state: &AppState,
+    at: &Acting,
     after: Option<String>,
     invites_after: Option<String>,
 ) -> Result<MembersPage, Error> {
-    let (db, key, access) = (&at.state.db, &at.state.cursors, &at.access);
-    let page = orgs::members(db, access, UI, key, after.as_deref(), Some(UI_PAGE)).await?;
+    let (db, key) = (&state.db, &state.cursors);
+    let page = orgs::members(db, at, key, after.as_deref(), Some(UI_PAGE)).await?;
     Ok(MembersPage {
-        org: access.entry(),
-        count: orgs::member_count(db, &access.org.id).await?,
+        org: at.access.entry(),
+        count: orgs::member_count(db, &at.access.org.id).await?,
         members: page.items,
         next: page.continuation_token,
-        invitations: pending_invitations(at, InvitedRole::Member, invites_after.as_deref()).await?,
+        invitations: pending_invitations(state, at, InvitedRole::Member, invites_after.as_deref())
+            .await?,
     })
 }
 
 /// Settings → Billing & usage: each part as the caller's role may see it.
 pub async fn billing(
-    at: &InOrg,
+    state: &AppState,
+    at: &Acting,
     after: Option<String>,
     invites_after: Option<String>,
 ) -> Result<BillingPage, Error> {
-    let (db, key, access) = (&at.state.db, &at.state.cursors, &at.access);
-    let managers =
-        orgs::billing_managers(db, access, UI, key, after.as_deref(), Some(UI_PAGE)).await?;
+    let (db, key) = (&state.db, &state.cursors);
+    let managers = orgs::billing_managers(db, at, key, after.as_deref(), Some(UI_PAGE)).await?;
     let invites_after = invites_after.as_deref();
     Ok(BillingPage {
-        org: access.entry(),
-        count: orgs::member_count(db, &access.org.id).await?,
+        org: at.access.entry(),
+        count: orgs::member_count(db, &at.access.org.id).await?,
         billing_managers: managers.items,
         billing_managers_next: managers.continuation_token,
-        invitations: pending_invitations(at, InvitedRole::BillingManager, invites_after).await?,
-        subscription: when_allowed(
-            access,
-            Action::SubscriptionView,
-            billing::subscription(db, access, UI),
-        )
-        .await?,
-        card: when_allowed(access, Action::CreditCardView, async {
-            let card = billing::payment_method(db, access, UI).await?;
+        invitations: pending_invitations(state, at, InvitedRole::BillingManager, invites_after)
+            .await?,
+        subscription: when_allowed(at, Action::SubscriptionView, billing::subscription(db, at))
+            .await?,
+        card: when_allowed(at, Action::CreditCardView, async {
+            let card = billing::payment_method(db, at).await?;
             Ok(PaymentMethodSection { card })
         })
         .await?,
-        payments: when_allowed(access, Action::PaymentsView, async {
-            let page = billing::payments(db, access, UI, key, None, Some(UI_PAYMENTS)).await?;
+        payments: when_allowed(at, Action::PaymentsView, async {
+            let page = billing::payments(db, at, key, None, Some(UI_PAYMENTS)).await?;
             Ok(listed(page))
         })
         .await?,
         usage: when_allowed(
-            access,
+            at,
             Action::RumViewSummary,
-            stacks::summary(db, access, UI, Granularity::Day, 30),
+            stacks::summary(db, at, Granularity::Day, 30),
         )
         .await?,
     })
 }
 
 /// Settings → Identity provider: the provider and a page of the directory.
-pub async fn identity(at: &InOrg, after: Option<String>) -> Result<IdentityPage, Error> {
-    let (db, key, access) = (&at.state.db, &at.state.cursors, &at.access);
-    let page = directory::list(db, access, UI, key, after.as_deref(), Some(UI_PAGE)).await?;
+pub async fn identity(
+    state: &AppState,
+    at: &Acting,
+    after: Option<String>,
+) -> Result<IdentityPage, Error> {
+    let (db, key) = (&state.db, &state.cursors);
+    let page = directory::list(db, at, key, after.as_deref(), Some(UI_PAGE)).await?;
     Ok(IdentityPage {
-        provider: access.org.identity_provider,
-        org: access.entry(),
+        provider: at.access.org.identity_provider,
+        org: at.access.entry(),
         emails: page.items.into_iter().map(|e| e.email).collect(),
         next: page.continuation_token,
-        your_email: at.user.email.clone(),
+        your_email: at.actor.email.clone(),
     })
 }
 
 /// One of the organization's other pages: only its lists are read, a page of each.
 pub async fn resources(
-    at: &InOrg,
+    state: &AppState,
+    at: &Acting,
     section: ResourceSection,
     after: Option<String>,
     packs_after: Option<String>,
 ) -> Result<OrgResources, Error> {
-    let (db, key, access) = (&at.state.db, &at.state.cursors, &at.access);
-    let shows =
-        |s: ResourceSection, action: Action| s == section && allows(access.role, action, UI);
+    let (db, key) = (&state.db, &state.cursors);
+    let shows = |s: ResourceSection, action: Action| s == section && at.allows(action);
     let (after, packs_after) = (after.as_deref(), packs_after.as_deref());
     let size = Some(UI_PAGE);
     let mut page = OrgResources {
-        org: access.entry(),
+        org: at.access.entry(),
         stacks: None,
         teams: None,
         policy_groups: None,
@@ -203,68 +209,65 @@ pub async fn resources(
         tokens: None,
     };
     if shows(ResourceSection::Stacks, Action::StacksList) {
-        let stacks = stacks::list(db, access, UI, key, after, size).await?;
+        let stacks = stacks::list(db, at, key, after, size).await?;
         page.stacks = Some(listed(stacks));
     }
     if shows(ResourceSection::Teams, Action::TeamsList) {
-        let teams = resources::list_teams(db, access, UI, key, after, size).await?;
+        let teams = resources::list_teams(db, at, key, after, size).await?;
         page.teams = Some(listed(teams));
     }
     if shows(ResourceSection::Policies, Action::PolicyGroupsList) {
         let groups = PolicyList::Groups;
-        let groups = resources::list_policies(db, access, UI, groups, key, after, size);
+        let groups = resources::list_policies(db, at, groups, key, after, size);
         page.policy_groups = Some(listed(groups.await?));
     }
     if shows(ResourceSection::Policies, Action::PolicyPacksList) {
         let packs = PolicyList::Packs;
-        let packs = resources::list_policies(db, access, UI, packs, key, packs_after, size);
+        let packs = resources::list_policies(db, at, packs, key, packs_after, size);
         page.policy_packs = Some(listed(packs.await?));
     }
     if shows(ResourceSection::Tokens, Action::TokensList) {
         let all = TokenFilter::All;
-        let tokens = resources::list_tokens(db, access, UI, all, key, after, size);
+        let tokens = resources::list_tokens(db, at, all, key, after, size);
         page.tokens = Some(listed(tokens.await?));
     }
     Ok(page)
 }
 
 /// Teams → a team: a page of its members.
-pub async fn team(at: &InOrg, team: String, after: Option<String>) -> Result<TeamPage, Error> {
-    let (db, key, access) = (&at.state.db, &at.state.cursors, &at.access);
-    let (team, next) =
-        resources::team(db, access, UI, &team, key, after.as_deref(), Some(UI_PAGE)).await?;
+pub async fn team(
+    state: &AppState,
+    at: &Acting,
+    team: String,
+    after: Option<String>,
+) -> Result<TeamPage, Error> {
+    let (db, key) = (&state.db, &state.cursors);
+    let (team, next) = resources::team(db, at, &team, key, after.as_deref(), Some(UI_PAGE)).await?;
     Ok(TeamPage {
         team,
         next,
-        org: access.entry(),
+        org: at.access.entry(),
     })
 }
 
 /// Settings → Audit log: a page of entries, optionally of one event.
 pub async fn audit(
-    at: &InOrg,
+    state: &AppState,
+    at: &Acting,
     event: Option<String>,
     after: Option<String>,
 ) -> Result<AuditPage, Error> {
-    let (db, key, access) = (&at.state.db, &at.state.cursors, &at.access);
+    let (db, key) = (&state.db, &state.cursors);
     let filter = audit::Filter {
         event: event.as_deref().filter(|e| !e.is_empty()),
         ..Default::default()
     };
-    let page = audit::list(
-        db,
-        access,
-        UI,
-        filter,
-        key,
-        after.as_deref(),
-        Some(AUDIT_UI_PAGE),
-    );
+    let page = audit::list(db, at, filter, key, after.as_deref(), Some(AUDIT_UI_PAGE));
     let page = page.await?;
     Ok(AuditPage {
         entries: page.items,
         next: page.continuation_token,
-        org: access.entry(),
+        org: at.access.entry(),
     })
 }
 

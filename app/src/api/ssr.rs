@@ -7,7 +7,7 @@ use http::{HeaderValue, StatusCode};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use purser_core::error::AppError;
-use purser_services::access::OrgAccess;
+use purser_services::access::Acting;
 use purser_services::accounts::User;
 use purser_services::caller::{Caller, SESSION_COOKIE};
 use purser_services::error::Error;
@@ -29,36 +29,20 @@ pub async fn caller(state: &AppState) -> Result<Option<Caller>, Error> {
     Caller::find(&parts, state).await
 }
 
-/// A signed-in account, acting on its own behalf.
-pub struct SignedIn {
-    pub state: AppState,
-    pub user: User,
-}
-
-/// A signed-in account acting in one organization, and its standing there.
-pub struct InOrg {
-    pub state: AppState,
-    pub user: User,
-    pub access: OrgAccess,
-}
-
-/// The signed-in caller; 401 without one.
-pub async fn signed_in() -> Result<SignedIn, Error> {
+/// The signed-in caller, and the state to act with; 401 without a caller.
+pub async fn signed_in() -> Result<(AppState, User), Error> {
     let state = state()?;
     let user = caller(&state).await?.ok_or_else(not_signed_in)?.user;
-    Ok(SignedIn { state, user })
+    Ok((state, user))
 }
 
-/// The signed-in caller and their standing in `org`: 401 without a caller, 404 when
-/// the organization does not exist or the caller holds no role in it.
-pub async fn in_org(org: &str) -> Result<InOrg, Error> {
-    let SignedIn { state, user } = signed_in().await?;
-    let access = purser_services::orgs::access(&state.db, &user, org).await?;
-    Ok(InOrg {
-        state,
-        user,
-        access,
-    })
+/// The signed-in caller acting in `org` through the UI, as a REST request's
+/// (`purser_server::http::org_ctx`): 401 without a caller, 404 when the organization
+/// does not exist or the caller holds no role in it.
+pub async fn in_org(org: &str) -> Result<(AppState, Acting), Error> {
+    let (state, user) = signed_in().await?;
+    let at = Acting::in_org(&state.db, user, org, UI).await?;
+    Ok((state, at))
 }
 
 /// The session cookie's secret on the request, if it carries one.

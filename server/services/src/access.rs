@@ -1,8 +1,11 @@
-//! An organization and a caller's standing in it (`OrgAccess`): what every service
-//! receives before it reads or writes anything of an organization. Its own module so
-//! that the services (`audit`, `orgs`, `billing`, …) share it without importing each
-//! other.
+//! Who is acting in an organization (`Acting`): the caller, their standing in it
+//! (`OrgAccess`) and the surface they came through. Every service of an organization
+//! receives one before it reads or writes anything of it, and asks it what the role may
+//! do (`Acting::require`). Its own module so that the services (`audit`, `orgs`,
+//! `billing`, …) share it without importing each other.
 
+use crate::accounts::User;
+use crate::db::Db;
 use crate::error::{Error, Result};
 use purser_core::permissions::authorize;
 use purser_core::views::OrgEntry;
@@ -30,12 +33,42 @@ pub struct OrgAccess {
     pub role: Role,
 }
 
-impl OrgAccess {
-    /// Refuses unless the caller's role allows `action` from `surface`.
-    pub fn require(&self, action: Action, surface: Surface) -> Result<()> {
-        authorize(self.role, action, surface).map_err(Error::from)
+/// The acting context: built once per request, from the REST path's organization
+/// (`purser_server::http::org_ctx`) or a server function's (`purser_app::api`), by
+/// [`Acting::in_org`]; nothing else makes one, so a service that receives it knows the
+/// caller was found and holds a role in the organization.
+#[derive(Debug, Clone)]
+pub struct Acting {
+    pub actor: User,
+    pub access: OrgAccess,
+    pub surface: Surface,
+}
+
+impl Acting {
+    /// `actor` acting in the organization named `org` through a surface: 404 when it
+    /// does not exist or the actor holds no role in it, 403 when its identity provider
+    /// does not admit the actor's address.
+    pub async fn in_org(db: &Db, actor: User, org: &str, through: Surface) -> Result<Acting> {
+        let access = crate::orgs::access(db, &actor, org).await?;
+        Ok(Acting {
+            actor,
+            access,
+            surface: through,
+        })
     }
 
+    /// Refuses unless the actor's role allows `action` from this surface.
+    pub fn require(&self, action: Action) -> Result<()> {
+        authorize(self.access.role, action, self.surface).map_err(Error::from)
+    }
+
+    /// Whether the actor's role allows `action` from this surface.
+    pub fn allows(&self, action: Action) -> bool {
+        purser_core::permissions::allows(self.access.role, action, self.surface)
+    }
+}
+
+impl OrgAccess {
     /// The organization and the caller's role, as pages show them.
     pub fn entry(&self) -> OrgEntry {
         OrgEntry {

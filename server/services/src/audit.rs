@@ -1,13 +1,13 @@
 //! The audit log: who did what to whom, and when. Written in the same transaction as
 //! the change it records, so the log cannot claim a change that rolled back.
 
-use crate::access::OrgAccess;
+use crate::access::Acting;
 use crate::accounts::User;
 use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Conn, Db};
 use crate::error::Result;
 use purser_core::views::AuditEntry;
-use purser_core::{Action, Surface};
+use purser_core::Action;
 
 /// The kinds of event, as stored and as the API filters them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,14 +123,14 @@ pub const MAX_PAGE: u32 = 1000;
 /// admins only.
 pub async fn list(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
+    at: &Acting,
     filter: Filter<'_>,
     key: &CursorKey,
     continuation: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<AuditEntry>> {
-    access.require(Action::AuditLogsView, surface)?;
+    let access = &at.access;
+    at.require(Action::AuditLogsView)?;
     let scope = format!("audit:{}", access.org.id);
     let request = PageRequest::open_up_to(key, &scope, continuation, limit, MAX_PAGE)?;
     // An empty filter (`eventFilter=`) is no filter.

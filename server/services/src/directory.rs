@@ -2,14 +2,13 @@
 //! Removing an email ends that person's access at once, because every request checks it
 //! (see `orgs::access`).
 
-use crate::accounts::User;
+use crate::access::Acting;
 use crate::audit::{self, Event};
 use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
-use crate::orgs::OrgAccess;
 use purser_core::views::DirectoryEntry;
-use purser_core::{Action, Email, IdentityProvider, Surface};
+use purser_core::{Action, Email, IdentityProvider};
 
 pub async fn is_listed(conn: &mut Conn, org_id: &str, email: &str) -> Result<bool> {
     Ok(
@@ -26,13 +25,13 @@ pub async fn is_listed(conn: &mut Conn, org_id: &str, email: &str) -> Result<boo
 /// the same however many addresses are listed).
 pub async fn list(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
+    at: &Acting,
     key: &CursorKey,
     continuation: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<DirectoryEntry>> {
-    access.require(Action::SettingsView, surface)?;
+    let access = &at.access;
+    at.require(Action::SettingsView)?;
     let scope = format!("directory:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
     let rows: Vec<DirectoryEntry> = sqlx::query_as(
@@ -50,14 +49,9 @@ pub async fn list(
     }))
 }
 
-pub async fn add(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
-    email: &str,
-) -> Result<()> {
-    access.require(Action::SettingsUpdate, surface)?;
+pub async fn add(db: &Db, at: &Acting, email: &str) -> Result<()> {
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::SettingsUpdate)?;
     let email = Email::parse(email)?;
     let mut tx = db::begin_write(db).await?;
     let inserted = insert(&mut tx, &access.org.id, email.as_str(), Some(&actor.id)).await?;
@@ -92,14 +86,9 @@ async fn insert(conn: &mut Conn, org_id: &str, email: &str, by: Option<&str>) ->
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn remove(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
-    email: &str,
-) -> Result<()> {
-    access.require(Action::SettingsUpdate, surface)?;
+pub async fn remove(db: &Db, at: &Acting, email: &str) -> Result<()> {
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::SettingsUpdate)?;
     let email = Email::parse(email)?;
     let mut tx = db::begin_write(db).await?;
     // The provider as it is now, not as the request found it: a switch to `directory`
@@ -143,14 +132,9 @@ async fn provider_now(conn: &mut Conn, org_id: &str) -> Result<IdentityProvider>
 
 /// Changes the identity provider. Moving to `directory` first lists everyone who holds
 /// a role now, so the change itself locks nobody out; admins then remove entries.
-pub async fn set_identity_provider(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
-    to: IdentityProvider,
-) -> Result<()> {
-    access.require(Action::SettingsUpdate, surface)?;
+pub async fn set_identity_provider(db: &Db, at: &Acting, to: IdentityProvider) -> Result<()> {
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::SettingsUpdate)?;
     let mut tx = db::begin_write(db).await?;
     // What it was, read under the lock: the audit entry names the provider replaced.
     let from = provider_now(&mut tx, &access.org.id).await?;

@@ -7,6 +7,7 @@
 //! then grants the role and consumes the invitation. A refusal rolls that back and is
 //! recorded on the invitation, which stays pending.
 
+use crate::access::Acting;
 use crate::accounts::User;
 use crate::audit::{self, Actor, Event};
 use crate::cursor::{CursorKey, Page, PageRequest, Position};
@@ -23,7 +24,6 @@ use purser_core::invitations::{
 use purser_core::views::InvitationView;
 use purser_core::{
     AcceptError, AcceptanceFacts, Email, InvitationKind, InvitationStatus, InvitedRole, Role,
-    Surface,
 };
 
 /// An invitation is read as the view its managers see.
@@ -210,14 +210,13 @@ async fn send_email(
 /// all of them, or (on the first refusal, a 409 naming the address) none.
 pub async fn invite_by_email(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
+    at: &Acting,
     role: InvitedRole,
     emails: &[String],
     base_url: &str,
 ) -> Result<Vec<(Invitation, String)>> {
-    access.require(invite_action(role), surface)?;
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(invite_action(role))?;
     let parsed = parse_email_list(emails)?;
     let mut tx = db::begin_write(db).await?;
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
@@ -234,16 +233,15 @@ pub async fn invite_by_email(
 /// address and role is checked before anything is sent.
 pub async fn invite_each_by_email(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
+    at: &Acting,
     invites: &[(String, InvitedRole)],
     base_url: &str,
 ) -> Result<Vec<Result<(Invitation, String), Refused>>> {
+    let (access, actor) = (&at.access, &at.actor);
     let emails: Vec<&str> = invites.iter().map(|(email, _)| email.as_str()).collect();
     parse_email_list(&emails)?;
     for (_, role) in invites {
-        access.require(invite_action(*role), surface)?;
+        at.require(invite_action(*role))?;
     }
     let mut outcomes = Vec::with_capacity(invites.len());
     for (email, role) in invites {
@@ -292,13 +290,12 @@ async fn invite_one(
 /// Creates a link invitation and returns it with its URL, shown this once.
 pub async fn invite_by_link(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
+    at: &Acting,
     role: InvitedRole,
     base_url: &str,
 ) -> Result<(Invitation, String)> {
-    access.require(invite_action(role), surface)?;
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(invite_action(role))?;
     let mut tx = db::begin_write(db).await?;
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
     if let Some(refused) = room_for(&mut tx, &access.org, role).await? {
@@ -322,18 +319,18 @@ pub async fn invite_by_link(
 /// may invite to that role (to every role, without one).
 pub async fn pending(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
+    at: &Acting,
     role: Option<InvitedRole>,
     key: &CursorKey,
     continuation: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<Invitation>> {
+    let access = &at.access;
     match role {
-        Some(role) => access.require(invite_action(role), surface)?,
+        Some(role) => at.require(invite_action(role))?,
         None => {
             for role in InvitedRole::ALL {
-                access.require(invite_action(role), surface)?;
+                at.require(invite_action(role))?;
             }
         }
     }
@@ -387,10 +384,9 @@ const fn pending_after(event: InvitationEvent) -> InvitationStatus {
 
 /// Refuses before any lookup those who may invite to no role at all, so that the
 /// answer (403) says nothing about whether the invitation exists.
-fn may_manage_some(access: &OrgAccess, surface: Surface) -> Result<()> {
-    access
-        .require(invite_action(InvitedRole::Member), surface)
-        .or_else(|_| access.require(invite_action(InvitedRole::BillingManager), surface))
+fn may_manage_some(at: &Acting) -> Result<()> {
+    at.require(invite_action(InvitedRole::Member))
+        .or_else(|_| at.require(invite_action(InvitedRole::BillingManager)))
 }
 
 async fn find(conn: &mut Conn, org_id: &str, id: &str) -> Result<Invitation> {
@@ -427,15 +423,9 @@ async fn not_pending(conn: &mut Conn, org_id: &str, id: &str) -> Error {
 /// the same): whichever comes second sees what the first did. A resend that comes
 /// after an acceptance or revocation answers 409 and sends and records nothing; an
 /// acceptance by the old link after a resend finds the link no longer valid.
-pub async fn resend(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
-    id: &str,
-    base_url: &str,
-) -> Result<Invitation> {
-    may_manage_some(access, surface)?;
+pub async fn resend(db: &Db, at: &Acting, id: &str, base_url: &str) -> Result<Invitation> {
+    let (access, actor) = (&at.access, &at.actor);
+    may_manage_some(at)?;
     let secret = secrets::generate("");
     let now = db::now_ms();
     let mut tx = db::begin_write(db).await?;
@@ -465,7 +455,7 @@ pub async fn resend(
     }
     let invitation = find(&mut tx, &access.org.id, id).await?;
     let role = invited_role(&invitation)?;
-    access.require(invite_action(role), surface)?;
+    at.require(invite_action(role))?;
     let email = invitation.email.clone().unwrap_or_default();
     send_email(
         &mut tx,
@@ -491,14 +481,9 @@ pub async fn resend(
 
 /// Revokes a pending invitation. An invitation accepted (or revoked) a moment earlier
 /// answers 409 and leaves nothing in the audit log.
-pub async fn revoke(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
-    id: &str,
-) -> Result<()> {
-    may_manage_some(access, surface)?;
+pub async fn revoke(db: &Db, at: &Acting, id: &str) -> Result<()> {
+    let (access, actor) = (&at.access, &at.actor);
+    may_manage_some(at)?;
     let mut tx = db::begin_write(db).await?;
     // The organization's row first, as acceptances do: the pending count changes below.
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
@@ -522,7 +507,7 @@ pub async fn revoke(
     let invitation = find(&mut tx, &access.org.id, id).await?;
     count_pending(&mut tx, &access.org.id, invitation.role, -1).await?;
     let role = invited_role(&invitation)?;
-    access.require(invite_action(role), surface)?;
+    at.require(invite_action(role))?;
     let target = invitation.email.as_deref().unwrap_or("invite link");
     audit::record(
         &mut tx,

@@ -2,7 +2,7 @@
 //! with list and create (and, where natural, manage or revoke) operations, each guarded
 //! by its row of the permission matrix.
 
-use crate::accounts::User;
+use crate::access::Acting;
 use crate::audit::{self, Event};
 use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Db};
@@ -13,7 +13,7 @@ use crate::tokens;
 use purser_core::tokens::TokenFilter;
 use purser_core::values::TextRule;
 use purser_core::views::{OrgTokenView, PolicyView, TeamDetail, TeamMemberView, TeamView};
-use purser_core::{Action, Surface};
+use purser_core::Action;
 use sqlx::Row;
 
 /// The organization's teams by name, with their sizes (kept on each team's row), a
@@ -21,13 +21,13 @@ use sqlx::Row;
 /// those who may see member names.
 pub async fn list_teams(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
+    at: &Acting,
     key: &CursorKey,
     continuation: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<TeamView>> {
-    access.require(Action::TeamsList, surface)?;
+    let access = &at.access;
+    at.require(Action::TeamsList)?;
     let scope = format!("teams:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
     let rows: Vec<TeamView> = sqlx::query_as(
@@ -45,15 +45,9 @@ pub async fn list_teams(
     }))
 }
 
-pub async fn create_team(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
-    name: &str,
-    description: &str,
-) -> Result<()> {
-    access.require(Action::TeamsCreate, surface)?;
+pub async fn create_team(db: &Db, at: &Acting, name: &str, description: &str) -> Result<()> {
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::TeamsCreate)?;
     let name = TextRule::TEAM_NAME.parse(name)?.into_string();
     let description = TextRule::TEAM_DESCRIPTION.parse(description)?;
     let mut tx = db::begin_write(db).await?;
@@ -85,15 +79,15 @@ pub async fn create_team(
 /// added (`continuation` is where the previous page ended), and where the next starts.
 pub async fn team(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
+    at: &Acting,
     name: &str,
     key: &CursorKey,
     continuation: Option<&str>,
     limit: Option<u32>,
 ) -> Result<(TeamDetail, Option<String>)> {
-    access.require(Action::TeamsList, surface)?;
-    access.require(Action::MembersViewNames, surface)?;
+    let access = &at.access;
+    at.require(Action::TeamsList)?;
+    at.require(Action::MembersViewNames)?;
     let row = sqlx::query(
         "SELECT id, name, description, member_count FROM teams WHERE org_id = $1 AND name = $2",
     )
@@ -171,15 +165,9 @@ pub async fn member_id_by_email(db: &Db, access: &OrgAccess, email: &str) -> Res
 }
 
 /// Gives a team a new description (admins).
-pub async fn describe_team(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
-    team: &str,
-    description: &str,
-) -> Result<()> {
-    access.require(Action::TeamsManage, surface)?;
+pub async fn describe_team(db: &Db, at: &Acting, team: &str, description: &str) -> Result<()> {
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::TeamsManage)?;
     let description = TextRule::TEAM_DESCRIPTION.parse(description)?.into_string();
     let mut tx = db::begin_write(db).await?;
     let changed = sqlx::query("UPDATE teams SET description = $1 WHERE org_id = $2 AND name = $3")
@@ -205,16 +193,9 @@ pub async fn describe_team(
 }
 
 /// Adds (`add = true`) or removes a member of the organization to or from a team.
-pub async fn manage_team(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
-    team: &str,
-    user_id: &str,
-    add: bool,
-) -> Result<()> {
-    access.require(Action::TeamsManage, surface)?;
+pub async fn manage_team(db: &Db, at: &Acting, team: &str, user_id: &str, add: bool) -> Result<()> {
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::TeamsManage)?;
     let mut tx = db::begin_write(db).await?;
     // Memberships first, as removing someone from the organization does: on
     // PostgreSQL that queues the two, so a person leaving is never added to a team
@@ -296,14 +277,14 @@ impl From<OrgTokenRow> for OrgTokenView {
 /// The organization's tokens, newest first, a keyset page at a time.
 pub async fn list_tokens(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
+    at: &Acting,
     filter: TokenFilter,
     key: &CursorKey,
     continuation: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<OrgTokenView>> {
-    access.require(Action::TokensList, surface)?;
+    let access = &at.access;
+    at.require(Action::TokensList)?;
     let scope = format!("org-tokens:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
     let rows: Vec<OrgTokenRow> = sqlx::query_as(&format!(
@@ -341,12 +322,11 @@ pub struct NewOrgToken<'a> {
 /// Creates an organization access token; its value is returned this once.
 pub async fn create_token(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
+    at: &Acting,
     new: NewOrgToken<'_>,
 ) -> Result<(OrgTokenView, String)> {
-    access.require(Action::TokensCreate, surface)?;
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::TokensCreate)?;
     let name = TextRule::ORG_TOKEN_NAME.parse(new.name)?.into_string();
     let description = crate::tokens::parse_description(new.description)?;
     let now = db::now_ms();
@@ -392,14 +372,9 @@ pub async fn create_token(
     Ok((token, value))
 }
 
-pub async fn revoke_token(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
-    id: &str,
-) -> Result<()> {
-    access.require(Action::TokensRevoke, surface)?;
+pub async fn revoke_token(db: &Db, at: &Acting, id: &str) -> Result<()> {
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::TokensRevoke)?;
     let mut tx = db::begin_write(db).await?;
     let row = sqlx::query("DELETE FROM org_tokens WHERE org_id = $1 AND id = $2 RETURNING name")
         .bind(&access.org.id)
@@ -467,14 +442,14 @@ impl PolicyList<'_> {
 /// A keyset page of policies (on their unique indexes).
 pub async fn list_policies(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
+    at: &Acting,
     list: PolicyList<'_>,
     key: &CursorKey,
     continuation: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<PolicyView>> {
-    access.require(list.kind().list_action(), surface)?;
+    let access = &at.access;
+    at.require(list.kind().list_action())?;
     let org = &access.org.id;
     let scope = match list {
         PolicyList::Groups => format!("policy-groups:{org}"),
@@ -516,13 +491,12 @@ pub async fn list_policies(
 /// Creates a policy group, or publishes the next version of a policy pack.
 pub async fn create_policy(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
+    at: &Acting,
     kind: PolicyKind,
     name: &str,
 ) -> Result<PolicyView> {
-    access.require(kind.manage_action(), surface)?;
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(kind.manage_action())?;
     let name = TextRule::POLICY_NAME.parse(name)?.into_string();
     let now = db::now_ms();
     let mut tx = db::begin_write(db).await?;

@@ -1,5 +1,6 @@
 //! Organizations: creating them, who belongs to them, and what a caller may see.
 
+use crate::access::Acting;
 use crate::accounts::User;
 use crate::cursor::{CursorKey, PageRequest, Position};
 use crate::db::{self, Conn, Db};
@@ -10,7 +11,7 @@ use purser_core::members::{
 };
 use purser_core::{
     Action, DisplayName, Edition, IdentityProvider, MemberCount, MemberRecord, MemberView, OrgName,
-    Role, Surface,
+    Role,
 };
 use sqlx::Row;
 
@@ -310,13 +311,13 @@ fn members_select() -> String {
 /// a request costs the same in a small or a large organization.
 pub async fn members(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
+    at: &Acting,
     key: &CursorKey,
     continuation: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<MemberView>> {
-    access.require(Action::MembersList, surface)?;
+    let access = &at.access;
+    at.require(Action::MembersList)?;
     let scope = format!("members:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
     let json: String = sqlx::query_scalar(&json_rows::page_sql(
@@ -340,7 +341,7 @@ pub async fn members(
         items: page
             .items
             .iter()
-            .filter_map(|r| r.view_for(access.role, surface))
+            .filter_map(|r| r.view_for(access.role, at.surface))
             .collect(),
         continuation_token: page.continuation_token,
     })
@@ -382,13 +383,13 @@ pub async fn billing_manager_count(conn: &mut Conn, org_id: &str) -> Result<u32>
 /// order they accepted.
 pub async fn billing_managers(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
+    at: &Acting,
     key: &CursorKey,
     continuation: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<BillingManagerView>> {
-    access.require(Action::BillingManagersViewNames, surface)?;
+    let access = &at.access;
+    at.require(Action::BillingManagersViewNames)?;
     let scope = format!("billing-managers:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
     const FIELDS: [Field; 5] = [
@@ -427,33 +428,23 @@ pub async fn billing_managers(
         items: page
             .items
             .iter()
-            .filter_map(|r| r.view_for(access.role, surface))
+            .filter_map(|r| r.view_for(access.role, at.surface))
             .collect(),
         continuation_token: page.continuation_token,
     })
 }
 
 /// Removes a billing manager; their access ends with this transaction.
-pub async fn remove_billing_manager(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
-    user_id: &str,
-) -> Result<()> {
-    access.require(Action::BillingManagersRemove, surface)?;
+pub async fn remove_billing_manager(db: &Db, at: &Acting, user_id: &str) -> Result<()> {
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::BillingManagersRemove)?;
     remove_role(db, access, actor, user_id, Some(Role::BillingManager)).await
 }
 
 /// Removes a member (or admin); an organization always keeps at least one admin.
-pub async fn remove_member(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
-    user_id: &str,
-) -> Result<()> {
-    access.require(Action::MembersRemove, surface)?;
+pub async fn remove_member(db: &Db, at: &Acting, user_id: &str) -> Result<()> {
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::MembersRemove)?;
     remove_role(db, access, actor, user_id, None).await
 }
 
@@ -558,15 +549,9 @@ async fn remove_role(
 }
 
 /// Changes a member's role (admin ⇄ member); an organization always keeps an admin.
-pub async fn change_role(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
-    user_id: &str,
-    to: Role,
-) -> Result<Role> {
-    access.require(Action::MembersChangeRole, surface)?;
+pub async fn change_role(db: &Db, at: &Acting, user_id: &str, to: Role) -> Result<Role> {
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::MembersChangeRole)?;
     let mut tx = db::begin_write(db).await?;
     lock_memberships(&mut tx, &access.org.id).await?;
     let Some((email, current)) = target(&mut tx, &access.org.id, user_id)

@@ -1,27 +1,26 @@
 //! Stacks, and the resource counts their updates report: the source of resources
 //! under management.
 
-use crate::accounts::User;
+use crate::access::Acting;
 use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
-use crate::orgs::OrgAccess;
 use purser_core::usage::{self, DayRollup, Granularity, DAY_MS};
 use purser_core::values::TextRule;
 use purser_core::views::{StackView, UsageView};
-use purser_core::{Action, Surface, ValueError};
+use purser_core::{Action, ValueError};
 use sqlx::Row;
 
 /// The organization's stacks by project and name, a keyset page at a time.
 pub async fn list(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
+    at: &Acting,
     key: &CursorKey,
     continuation: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<StackView>> {
-    access.require(Action::StacksList, surface)?;
+    let access = &at.access;
+    at.require(Action::StacksList)?;
     let scope = format!("stacks:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
     // The position is `project` NUL `name` (neither may hold a control character).
@@ -43,14 +42,9 @@ pub async fn list(
     }))
 }
 
-pub async fn create(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    project: &str,
-    name: &str,
-) -> Result<StackView> {
-    access.require(Action::StacksCreate, surface)?;
+pub async fn create(db: &Db, at: &Acting, project: &str, name: &str) -> Result<StackView> {
+    let access = &at.access;
+    at.require(Action::StacksCreate)?;
     let project = TextRule::PROJECT_NAME.parse(project)?.into_string();
     let name = TextRule::STACK_NAME.parse(name)?.into_string();
     // The organization's row first (its count), as every write here begins.
@@ -80,14 +74,13 @@ pub const MAX_RESOURCE_COUNT: i64 = 10_000_000;
 /// Records an update's resource count, as a deployment tool reports it afterwards.
 pub async fn report_update(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
+    at: &Acting,
     project: &str,
     name: &str,
     resources: i64,
 ) -> Result<()> {
-    access.require(Action::StacksUpdate, surface)?;
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::StacksUpdate)?;
     if !(0..=MAX_RESOURCE_COUNT).contains(&resources) {
         return Err(Error::Invalid(ValueError {
             field: "resourceCount",
@@ -237,12 +230,12 @@ pub const MAX_LOOKBACK_DAYS: i64 = 731;
 
 pub async fn summary(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
+    at: &Acting,
     granularity: Granularity,
     lookback_days: i64,
 ) -> Result<UsageView> {
-    access.require(Action::RumViewSummary, surface)?;
+    let access = &at.access;
+    at.require(Action::RumViewSummary)?;
     if !(1..=MAX_LOOKBACK_DAYS).contains(&lookback_days) {
         return Err(Error::BadRequest(format!(
             "lookbackDays must be between 1 and {MAX_LOOKBACK_DAYS}."

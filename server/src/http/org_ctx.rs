@@ -1,22 +1,21 @@
-//! The caller and their standing in the organization a REST path names (`{org}`).
+//! The acting context of a REST request: the caller, acting in the organization its
+//! path names (`{org}`), through the REST API.
 
+use super::rest::API;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use purser_services::access::OrgAccess;
-use purser_services::accounts::User;
+use purser_services::access::Acting;
 use purser_services::caller::Caller;
 use purser_services::error::Error;
 use purser_services::state::AppState;
 use std::collections::HashMap;
 
-/// Found once per request before the handler runs: 401 without a caller, 404 when the
-/// organization does not exist or the caller holds no role in it. Handlers then ask
-/// `access` what the role may do from the REST API (`rest::API`), and act as `actor`.
+/// Found once per request before the handler runs, the way a server function finds
+/// its own (`Caller`, then `Acting::in_org`): 401 without a caller, 404 when the
+/// organization does not exist or the caller holds no role in it. Handlers pass it to
+/// the services, which ask it what the role may do.
 #[derive(Debug, Clone)]
-pub struct OrgCtx {
-    pub actor: User,
-    pub access: OrgAccess,
-}
+pub struct OrgCtx(pub Acting);
 
 impl FromRequestParts<AppState> for OrgCtx {
     type Rejection = Error;
@@ -32,10 +31,6 @@ impl FromRequestParts<AppState> for OrgCtx {
         let org = params
             .get("org")
             .ok_or_else(|| Error::bug("a route with OrgCtx has no {org}"))?;
-        let access = purser_services::orgs::access(&state.db, &user, org).await?;
-        Ok(OrgCtx {
-            actor: user,
-            access,
-        })
+        Ok(OrgCtx(Acting::in_org(&state.db, user, org, API).await?))
     }
 }

@@ -3,7 +3,7 @@
 
 pub mod processor;
 
-use crate::accounts::User;
+use crate::access::Acting;
 use crate::audit::{self, Actor, Event};
 use crate::cursor::{CursorKey, Page, PageRequest, Position};
 use crate::db::{self, Db};
@@ -15,7 +15,7 @@ use purser_core::billing::{
     monthly_amount_cents, price_per_member_cents, CardInput, Expiry, NewCard, Period,
 };
 use purser_core::views::{CardView, PaymentView, SubscriptionView};
-use purser_core::{Action, Edition, Surface};
+use purser_core::{Action, Edition};
 use sqlx::Row;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,12 +41,9 @@ pub fn period_start_ms(p: Period) -> i64 {
         .unwrap_or_default()
 }
 
-pub async fn payment_method(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-) -> Result<Option<CardView>> {
-    access.require(Action::CreditCardView, surface)?;
+pub async fn payment_method(db: &Db, at: &Acting) -> Result<Option<CardView>> {
+    let access = &at.access;
+    at.require(Action::CreditCardView)?;
     Ok(sqlx::query_as(
         "SELECT brand, last4, exp_month, exp_year, holder, updated_at FROM payment_methods WHERE org_id = $1",
     )
@@ -60,12 +57,11 @@ pub async fn payment_method(
 pub async fn update_payment_method(
     db: &Db,
     processor: &dyn PaymentProcessor,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
+    at: &Acting,
     input: &CardInput,
 ) -> Result<CardView> {
-    access.require(Action::CreditCardUpdate, surface)?;
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::CreditCardUpdate)?;
     let card = NewCard::parse(input, this_month())?;
     let stored = processor
         .store_card(&card)
@@ -116,12 +112,9 @@ pub async fn update_payment_method(
     Ok(method)
 }
 
-pub async fn subscription(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-) -> Result<SubscriptionView> {
-    access.require(Action::SubscriptionView, surface)?;
+pub async fn subscription(db: &Db, at: &Acting) -> Result<SubscriptionView> {
+    let access = &at.access;
+    at.require(Action::SubscriptionView)?;
     let status: String = sqlx::query("SELECT subscription_status FROM organizations WHERE id = $1")
         .bind(&access.org.id)
         .fetch_one(db)
@@ -143,14 +136,9 @@ pub async fn subscription(
 
 /// Changes the edition. Moving to Team with more billing managers than it allows is
 /// refused with the number to remove first.
-pub async fn change_edition(
-    db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
-    actor: &User,
-    to: Edition,
-) -> Result<()> {
-    access.require(Action::SubscriptionUpdate, surface)?;
+pub async fn change_edition(db: &Db, at: &Acting, to: Edition) -> Result<()> {
+    let (access, actor) = (&at.access, &at.actor);
+    at.require(Action::SubscriptionUpdate)?;
     let mut tx = db::begin_write(db).await?;
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
     let billing_managers = orgs::billing_manager_count(&mut tx, &access.org.id).await?;
@@ -190,13 +178,13 @@ fn capitalise(s: &str) -> String {
 /// period, so the period is the position).
 pub async fn payments(
     db: &Db,
-    access: &OrgAccess,
-    surface: Surface,
+    at: &Acting,
     key: &CursorKey,
     continuation: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<PaymentView>> {
-    access.require(Action::PaymentsView, surface)?;
+    let access = &at.access;
+    at.require(Action::PaymentsView)?;
     let scope = format!("payments:{}", access.org.id);
     let request = PageRequest::open(key, &scope, continuation, limit)?;
     // The first page from the newest, a later one from where the last ended: each a

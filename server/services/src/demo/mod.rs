@@ -4,6 +4,7 @@
 //! customer sees. Running it again changes nothing but each user's demo token, which
 //! is replaced by a fresh one.
 
+use crate::access::Acting;
 use crate::accounts::{self, SignUp, SignedInWith, User};
 use crate::billing::{self, processor::BuiltInProcessor};
 use crate::db::{self, Db};
@@ -184,11 +185,8 @@ async fn ensure_pending_invitation(conn: &mut db::Conn, org: &Org, admin: &User)
 /// entered by the billing manager, and the three months before last paid with it; the
 /// scheduler then bills last month with the card as it would for a customer.
 async fn ensure_billing_history(db: &Db, billing_manager: &User) -> Result<()> {
-    let access = orgs::access(db, billing_manager, ORG).await?;
-    if billing::payment_method(db, &access, Surface::Api)
-        .await?
-        .is_none()
-    {
+    let at = Acting::in_org(db, billing_manager.clone(), ORG, Surface::Api).await?;
+    if billing::payment_method(db, &at).await?.is_none() {
         let current = billing::current_period();
         // Far enough out that the tests' billing periods (up to 2031) find it valid.
         let expiry = format!("12/{}", current.year + 8);
@@ -198,20 +196,12 @@ async fn ensure_billing_history(db: &Db, billing_manager: &User) -> Result<()> {
             expiry,
             cvc: "123".into(),
         };
-        billing::update_payment_method(
-            db,
-            &BuiltInProcessor,
-            &access,
-            Surface::Api,
-            billing_manager,
-            &card,
-        )
-        .await?;
+        billing::update_payment_method(db, &BuiltInProcessor, &at, &card).await?;
     }
     let mut period = billing::current_period().previous();
     for _ in 0..3 {
         period = period.previous();
-        billing::record_paid_period(db, &access, period).await?;
+        billing::record_paid_period(db, &at.access, period).await?;
     }
     Ok(())
 }

@@ -14,8 +14,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::API;
-
 /// The most audit-log entries one request returns.
 pub const MAX_AUDIT_PAGE: i64 = audit::MAX_PAGE as i64;
 
@@ -130,7 +128,7 @@ impl From<AuditEntry> for AuditEntryResponse {
     security(("token" = [])))]
 pub async fn audit_log(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditLogResponse>> {
     let limit = q.limit.unwrap_or(100);
@@ -150,8 +148,7 @@ pub async fn audit_log(
     };
     let page = audit::list(
         &state.db,
-        &access,
-        API,
+        &at,
         filter,
         &state.cursors,
         q.continuation_token.as_deref(),

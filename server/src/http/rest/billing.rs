@@ -8,16 +8,14 @@ use purser_core::billing::CardInput;
 use purser_core::error::ErrorBody;
 use purser_core::views::{CardView, PaymentView, SubscriptionView};
 use purser_core::Edition;
+use purser_services::access::Acting;
 use purser_services::billing;
 use purser_services::db::rfc3339;
 use purser_services::error::{Error, Result};
-use purser_services::orgs;
 use purser_services::state::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-
-use super::API;
 
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -65,9 +63,9 @@ pub struct PaymentMethodResponse {
     security(("token" = [])))]
 pub async fn get_payment_method(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
 ) -> Result<Json<PaymentMethodResponse>> {
-    let method = billing::payment_method(&state.db, &access, API).await?;
+    let method = billing::payment_method(&state.db, &at).await?;
     Ok(Json(PaymentMethodResponse {
         payment_method: method.map(Into::into),
     }))
@@ -80,12 +78,11 @@ pub async fn get_payment_method(
     security(("token" = [])))]
 pub async fn put_payment_method(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiJson(card): ApiJson<CardInput>,
 ) -> Result<Json<PaymentMethodResponse>> {
     let processor = state.processor.as_ref();
-    let method =
-        billing::update_payment_method(&state.db, processor, &access, API, &actor, &card).await?;
+    let method = billing::update_payment_method(&state.db, processor, &at, &card).await?;
     Ok(Json(PaymentMethodResponse {
         payment_method: Some(method.into()),
     }))
@@ -127,9 +124,9 @@ impl From<SubscriptionView> for SubscriptionResponse {
     security(("token" = [])))]
 pub async fn get_subscription(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
 ) -> Result<Json<SubscriptionResponse>> {
-    let subscription = billing::subscription(&state.db, &access, API).await?;
+    let subscription = billing::subscription(&state.db, &at).await?;
     Ok(Json(subscription.into()))
 }
 
@@ -147,7 +144,7 @@ pub struct SubscriptionRequest {
     security(("token" = [])))]
 pub async fn patch_subscription(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<SubscriptionRequest>,
 ) -> Result<Json<SubscriptionResponse>> {
     let edition: Edition =
@@ -159,10 +156,11 @@ pub async fn patch_subscription(
                     message: e.to_string(),
                 })
             })?;
-    billing::change_edition(&state.db, &access, API, &actor, edition).await?;
+    billing::change_edition(&state.db, &at, edition).await?;
     // Read again: the answer shows the new edition.
-    let access = orgs::access(&state.db, &actor, &access.org.name).await?;
-    let subscription = billing::subscription(&state.db, &access, API).await?;
+    let org = at.access.org.name.clone();
+    let at = Acting::in_org(&state.db, at.actor, &org, at.surface).await?;
+    let subscription = billing::subscription(&state.db, &at).await?;
     Ok(Json(subscription.into()))
 }
 
@@ -212,13 +210,12 @@ impl From<PaymentView> for PaymentResponse {
     security(("token" = [])))]
 pub async fn list_payments(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<PaymentsResponse>> {
     let page = billing::payments(
         &state.db,
-        &access,
-        API,
+        &at,
         &state.cursors,
         q.continuation_token.as_deref(),
         q.limit,

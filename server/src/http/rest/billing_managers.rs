@@ -15,8 +15,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::API;
-
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -65,13 +63,12 @@ pub struct BillingManagersResponse {
     security(("token" = [])))]
 pub async fn list_billing_managers(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<BillingManagersResponse>> {
     let page = orgs::billing_managers(
         &state.db,
-        &access,
-        API,
+        &at,
         &state.cursors,
         q.continuation_token.as_deref(),
         q.limit,
@@ -90,9 +87,9 @@ pub async fn list_billing_managers(
     security(("token" = [])))]
 pub async fn remove_billing_manager(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     Path((_org, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    orgs::remove_billing_manager(&state.db, &access, API, &actor, &user_id).await?;
+    orgs::remove_billing_manager(&state.db, &at, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -15,8 +15,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::API;
-
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -56,20 +54,19 @@ pub struct DirectoryEntryResponse {
     security(("token" = [])))]
 pub async fn get_identity_provider(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<DirectoryResponse>> {
     let page = directory::list(
         &state.db,
-        &access,
-        API,
+        &at,
         &state.cursors,
         q.continuation_token.as_deref(),
         q.limit,
     )
     .await?;
     Ok(Json(DirectoryResponse {
-        identity_provider: access.org.identity_provider.as_str().to_owned(),
+        identity_provider: at.access.org.identity_provider.as_str().to_owned(),
         continuation_token: page.continuation_token,
         emails: page
             .items
@@ -89,7 +86,7 @@ pub async fn get_identity_provider(
     security(("token" = [])))]
 pub async fn set_identity_provider(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<IdentityProviderBody>,
 ) -> Result<StatusCode> {
     let to: IdentityProvider = body.identity_provider.parse().map_err(
@@ -100,7 +97,7 @@ pub async fn set_identity_provider(
             })
         },
     )?;
-    directory::set_identity_provider(&state.db, &access, API, &actor, to).await?;
+    directory::set_identity_provider(&state.db, &at, to).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -117,10 +114,10 @@ pub struct DirectoryEmailBody {
     security(("token" = [])))]
 pub async fn add_directory_email(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<DirectoryEmailBody>,
 ) -> Result<StatusCode> {
-    directory::add(&state.db, &access, API, &actor, &body.email).await?;
+    directory::add(&state.db, &at, &body.email).await?;
     Ok(StatusCode::CREATED)
 }
 
@@ -131,9 +128,9 @@ pub async fn add_directory_email(
     security(("token" = [])))]
 pub async fn remove_directory_email(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     Path((_org, email)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    directory::remove(&state.db, &access, API, &actor, &email).await?;
+    directory::remove(&state.db, &at, &email).await?;
     Ok(StatusCode::NO_CONTENT)
 }

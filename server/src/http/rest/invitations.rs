@@ -17,8 +17,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::API;
-
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -127,14 +125,13 @@ fn parse_role(role: &str) -> Result<InvitedRole> {
     security(("token" = [])))]
 pub async fn list_invites(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<RoleQuery>,
 ) -> Result<Json<InvitesResponse>> {
     let role = q.role.as_deref().map(parse_role).transpose()?;
     let page = invitations::pending(
         &state.db,
-        &access,
-        API,
+        &at,
         role,
         &state.cursors,
         q.continuation_token.as_deref(),
@@ -229,7 +226,7 @@ pub struct BatchInviteResponse {
     security(("token" = [])))]
 pub async fn invite_batch(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<BatchInviteRequest>,
 ) -> Result<Json<BatchInviteResponse>> {
     // At most a batch's worth of invitations, counted as sent (repeats included).
@@ -240,26 +237,20 @@ pub async fn invite_batch(
         .map(|i| Ok((i.email.clone(), parse_role(&i.role)?)))
         .collect::<Result<Vec<_>>>()?;
     for (_, role) in &invites {
-        access.require(purser_core::invitations::invite_action(*role), API)?;
+        at.require(purser_core::invitations::invite_action(*role))?;
     }
     // Each address is an email sent: the budget counts them, not requests.
     state
         .throttle
         .check_account_n(
             purser_services::throttle::Kind::Invitation,
-            &actor.id,
+            &at.actor.id,
             body.invites.len(),
         )
         .await?;
-    let outcomes = invitations::invite_each_by_email(
-        &state.db,
-        &access,
-        API,
-        &actor,
-        &invites,
-        &state.settings.base_url,
-    )
-    .await?;
+    let outcomes =
+        invitations::invite_each_by_email(&state.db, &at, &invites, &state.settings.base_url)
+            .await?;
     let mut answer = BatchInviteResponse {
         sent_invites: Vec::new(),
         failed_invites: Vec::new(),
@@ -291,23 +282,16 @@ pub async fn invite_batch(
     security(("token" = [])))]
 pub async fn invite_link(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<LinkInviteRequest>,
 ) -> Result<Json<CreatedInvite>> {
     state
         .throttle
-        .check_account(purser_services::throttle::Kind::Invitation, &actor.id)
+        .check_account(purser_services::throttle::Kind::Invitation, &at.actor.id)
         .await?;
     let role = parse_role(&body.role)?;
-    let (invitation, url) = invitations::invite_by_link(
-        &state.db,
-        &access,
-        API,
-        &actor,
-        role,
-        &state.settings.base_url,
-    )
-    .await?;
+    let (invitation, url) =
+        invitations::invite_by_link(&state.db, &at, role, &state.settings.base_url).await?;
     Ok(Json(CreatedInvite {
         id: invitation.id,
         accept_invite_url: url,
@@ -385,22 +369,14 @@ pub async fn accept_invite(
     security(("token" = [])))]
 pub async fn resend_invite(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     Path((_org, id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
     state
         .throttle
-        .check_account(purser_services::throttle::Kind::Invitation, &actor.id)
+        .check_account(purser_services::throttle::Kind::Invitation, &at.actor.id)
         .await?;
-    invitations::resend(
-        &state.db,
-        &access,
-        API,
-        &actor,
-        &id,
-        &state.settings.base_url,
-    )
-    .await?;
+    invitations::resend(&state.db, &at, &id, &state.settings.base_url).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -411,10 +387,10 @@ pub async fn resend_invite(
     security(("token" = [])))]
 pub async fn revoke_invite(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     Path((_org, id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    invitations::revoke(&state.db, &access, API, &actor, &id).await?;
+    invitations::revoke(&state.db, &at, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

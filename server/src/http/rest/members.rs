@@ -163,20 +163,20 @@ fn product(edition: Edition) -> &'static str {
     security(("token" = [])))]
 async fn org_metadata(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
 ) -> Result<Json<OrgMetadata>> {
-    access.require(Action::MembersViewCount, API)?;
-    let count = orgs::member_count(&state.db, &access.org.id).await?;
+    at.require(Action::MembersViewCount)?;
+    let count = orgs::member_count(&state.db, &at.access.org.id).await?;
     // What each role sees is filtered by its role: Pulumi's schema requires
     // `stackCount`, so a role that may not list stacks (a billing manager) reads 0.
-    let may = |action| allows(access.role, action, API);
+    let may = |action| at.allows(action);
     let stack_count = match may(Action::StacksList) {
-        true => orgs::stack_count(&state.db, &access.org.id).await?,
+        true => orgs::stack_count(&state.db, &at.access.org.id).await?,
         false => 0,
     };
-    let identity_provider = may(Action::SettingsView).then_some(access.org.identity_provider);
+    let identity_provider = may(Action::SettingsView).then_some(at.access.org.identity_provider);
     let members_may = |action| allows(Role::Member, action, API);
-    let org = access.org;
+    let org = at.access.org;
     Ok(Json(OrgMetadata {
         id: org.id,
         kind: "pulumi",
@@ -185,7 +185,7 @@ async fn org_metadata(
         stack_count,
         account_count: 0,
         environment_count: 0,
-        user_role: access.role,
+        user_role: at.access.role,
         audit_logs_enabled: true,
         webhooks_enabled: false,
         members_can_create_stacks: members_may(Action::StacksCreate),
@@ -212,7 +212,7 @@ async fn org_metadata(
         edition: org.edition,
         identity_provider,
         billing_manager_count: count.billing_managers,
-        role: access.role,
+        role: at.access.role,
     }))
 }
 
@@ -282,13 +282,12 @@ pub struct MembersResponse {
     security(("token" = [])))]
 async fn list_members(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<MembersResponse>> {
     let page = orgs::members(
         &state.db,
-        &access,
-        API,
+        &at,
         &state.cursors,
         q.continuation_token.as_deref(),
         q.limit,
@@ -307,12 +306,12 @@ async fn list_members(
     security(("token" = [])))]
 pub async fn remove_member(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     Path((_org, login)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    access.require(Action::MembersRemove, API)?;
-    let user_id = orgs::member_id_by_login(&state.db, &access, &login).await?;
-    orgs::remove_member(&state.db, &access, API, &actor, &user_id).await?;
+    at.require(Action::MembersRemove)?;
+    let user_id = orgs::member_id_by_login(&state.db, &at.access, &login).await?;
+    orgs::remove_member(&state.db, &at, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -334,12 +333,12 @@ pub struct ChangeRoleRequest {
     security(("token" = [])))]
 pub async fn change_member_role(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     Path((_org, login)): Path<(String, String)>,
     ApiJson(body): ApiJson<ChangeRoleRequest>,
 ) -> Result<StatusCode> {
-    access.require(Action::MembersChangeRole, API)?;
-    let user_id = orgs::member_id_by_login(&state.db, &access, &login).await?;
+    at.require(Action::MembersChangeRole)?;
+    let user_id = orgs::member_id_by_login(&state.db, &at.access, &login).await?;
     // As in Pulumi: `fgaRoleId`, when given, decides (Purser's role ids are the role
     // names); with neither, there is nothing to change.
     let Some(named) = body.fga_role_id.or(body.role) else {
@@ -351,6 +350,6 @@ pub async fn change_member_role(
             message: e.to_string(),
         })
     })?;
-    orgs::change_role(&state.db, &access, API, &actor, &user_id, to).await?;
+    orgs::change_role(&state.db, &at, &user_id, to).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -22,7 +22,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
 /// The surface every REST handler acts from, for `core`'s permission rules.
-const API: purser_core::Surface = purser_core::Surface::Api;
+pub(crate) const API: purser_core::Surface = purser_core::Surface::Api;
 
 mod audit;
 mod billing;

@@ -15,8 +15,6 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::API;
-
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -30,13 +28,12 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = AccessTokensResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_org_tokens(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<TokensQuery>,
 ) -> Result<Json<AccessTokensResponse>> {
     let page = res::list_tokens(
         &state.db,
-        &access,
-        API,
+        &at,
         q.filter()?,
         &state.cursors,
         q.continuation_token.as_deref(),
@@ -76,7 +73,7 @@ pub struct CreateOrgTokenRequest {
     responses((status = 200, body = CreateTokenResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_org_token(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<CreateOrgTokenRequest>,
 ) -> Result<Json<CreateTokenResponse>> {
     let new = res::NewOrgToken {
@@ -85,7 +82,7 @@ pub async fn create_org_token(
         admin: body.admin,
         expires_secs: body.expires,
     };
-    let (token, value) = res::create_token(&state.db, &access, API, &actor, new).await?;
+    let (token, value) = res::create_token(&state.db, &at, new).await?;
     Ok(Json(CreateTokenResponse {
         id: token.id,
         token_value: value,
@@ -97,9 +94,9 @@ pub async fn create_org_token(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
 pub async fn revoke_org_token(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     Path((_org, id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    res::revoke_token(&state.db, &access, API, &actor, &id).await?;
+    res::revoke_token(&state.db, &at, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

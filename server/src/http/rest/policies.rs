@@ -14,8 +14,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::API;
-
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -52,20 +50,11 @@ pub struct PolicyGroupsResponse {
     responses((status = 200, body = PolicyGroupsResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_policy_groups(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<PolicyGroupsResponse>> {
     let (key, after) = (&state.cursors, q.continuation_token.as_deref());
-    let list = res::list_policies(
-        &state.db,
-        &access,
-        API,
-        PolicyList::Groups,
-        key,
-        after,
-        q.limit,
-    )
-    .await?;
+    let list = res::list_policies(&state.db, &at, PolicyList::Groups, key, after, q.limit).await?;
     Ok(Json(PolicyGroupsResponse {
         continuation_token: list.continuation_token,
         policy_groups: list
@@ -102,7 +91,7 @@ pub struct NewPolicyGroupRequest {
     responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_policy_group(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<NewPolicyGroupRequest>,
 ) -> Result<StatusCode> {
     let refuse = |field, message: &str| {
@@ -121,7 +110,7 @@ pub async fn create_policy_group(
         ));
     }
     let db = &state.db;
-    res::create_policy(db, &access, API, &actor, PolicyKind::Groups, &body.name).await?;
+    res::create_policy(db, &at, PolicyKind::Groups, &body.name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -163,7 +152,7 @@ pub struct PolicyPackQuery {
     responses((status = 200, body = PolicyPacksResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_policy_packs(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<PolicyPackQuery>,
 ) -> Result<Json<PolicyPacksResponse>> {
     let which = q
@@ -171,7 +160,7 @@ pub async fn list_policy_packs(
         .as_deref()
         .map_or(PolicyList::Packs, PolicyList::Pack);
     let (key, after) = (&state.cursors, q.continuation_token.as_deref());
-    let list = res::list_policies(&state.db, &access, API, which, key, after, q.limit).await?;
+    let list = res::list_policies(&state.db, &at, which, key, after, q.limit).await?;
     // The page is ordered by name, then version: one entry per name.
     let mut packs: Vec<PolicyPackVersions> = Vec::new();
     for version in list.items {
@@ -222,7 +211,7 @@ pub struct CreatePolicyPackResponse {
     responses((status = 201, body = CreatePolicyPackResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_policy_pack(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<CreatePolicyPackRequest>,
 ) -> Result<(StatusCode, Json<CreatePolicyPackResponse>)> {
     if body.policies.is_empty() {
@@ -237,7 +226,7 @@ pub async fn create_policy_pack(
         )));
     }
     let db = &state.db;
-    let pack = res::create_policy(db, &access, API, &actor, PolicyKind::Packs, &body.name).await?;
+    let pack = res::create_policy(db, &at, PolicyKind::Packs, &body.name).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatePolicyPackResponse {

@@ -15,8 +15,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::API;
-
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -86,13 +84,12 @@ pub struct TeamsResponse {
     responses((status = 200, body = TeamsResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_teams(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<TeamsResponse>> {
     let page = res::list_teams(
         &state.db,
-        &access,
-        API,
+        &at,
         &state.cursors,
         q.continuation_token.as_deref(),
         q.limit,
@@ -111,14 +108,13 @@ pub async fn list_teams(
     responses((status = 200, body = TeamResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
 pub async fn get_team(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     Path((_org, team)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<TeamResponse>> {
     let (team, continuation_token) = res::team(
         &state.db,
-        &access,
-        API,
+        &at,
         &team,
         &state.cursors,
         q.continuation_token.as_deref(),
@@ -186,11 +182,11 @@ fn unsupported(field: &'static str, what: &str) -> Error {
     responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn update_team(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     Path((_org, team)): Path<(String, String)>,
     ApiJson(body): ApiJson<UpdateTeamRequest>,
 ) -> Result<StatusCode> {
-    access.require(purser_core::Action::TeamsManage, API)?;
+    at.require(purser_core::Action::TeamsManage)?;
     if body.new_display_name.is_some() {
         return Err(unsupported("newDisplayName", "display names"));
     }
@@ -210,8 +206,8 @@ pub async fn update_team(
     match (body.member_action.as_deref(), body.member.as_deref()) {
         (None, None) => {}
         (Some(action @ ("add" | "remove")), Some(login)) => {
-            let user_id = orgs::member_id_by_login(db, &access, login).await?;
-            res::manage_team(db, &access, API, &actor, &team, &user_id, action == "add").await?;
+            let user_id = orgs::member_id_by_login(db, &at.access, login).await?;
+            res::manage_team(db, &at, &team, &user_id, action == "add").await?;
         }
         (Some("promote" | "demote"), _) => return Err(unsupported("memberAction", "team roles")),
         (Some(_), Some(_)) => {
@@ -228,7 +224,7 @@ pub async fn update_team(
         }
     }
     if let Some(description) = &body.new_description {
-        res::describe_team(db, &access, API, &actor, &team, description).await?;
+        res::describe_team(db, &at, &team, description).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -246,18 +242,10 @@ pub struct CreateTeamRequest {
     responses((status = 201), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
 pub async fn create_team(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<CreateTeamRequest>,
 ) -> Result<StatusCode> {
-    res::create_team(
-        &state.db,
-        &access,
-        API,
-        &actor,
-        &body.name,
-        &body.description,
-    )
-    .await?;
+    res::create_team(&state.db, &at, &body.name, &body.description).await?;
     Ok(StatusCode::CREATED)
 }
 
@@ -273,11 +261,11 @@ pub struct TeamMemberRequest {
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
 pub async fn add_team_member(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     Path((_org, team)): Path<(String, String)>,
     ApiJson(body): ApiJson<TeamMemberRequest>,
 ) -> Result<StatusCode> {
-    res::manage_team(&state.db, &access, API, &actor, &team, &body.user_id, true).await?;
+    res::manage_team(&state.db, &at, &team, &body.user_id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -287,9 +275,9 @@ pub async fn add_team_member(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
 pub async fn remove_team_member(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     Path((_org, team, user_id)): Path<(String, String, String)>,
 ) -> Result<StatusCode> {
-    res::manage_team(&state.db, &access, API, &actor, &team, &user_id, false).await?;
+    res::manage_team(&state.db, &at, &team, &user_id, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -16,8 +16,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::API;
-
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -63,13 +61,12 @@ impl From<StackView> for StackResponse {
     security(("token" = [])))]
 pub async fn list_stacks(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<StacksResponse>> {
     let page = stacks::list(
         &state.db,
-        &access,
-        API,
+        &at,
         &state.cursors,
         q.continuation_token.as_deref(),
         q.limit,
@@ -95,10 +92,10 @@ pub struct CreateStackRequest {
     security(("token" = [])))]
 pub async fn create_stack(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<CreateStackRequest>,
 ) -> Result<(StatusCode, Json<StackResponse>)> {
-    let stack = stacks::create(&state.db, &access, API, &body.project, &body.name).await?;
+    let stack = stacks::create(&state.db, &at, &body.project, &body.name).await?;
     Ok((StatusCode::CREATED, Json(stack.into())))
 }
 
@@ -116,20 +113,11 @@ pub struct UpdateReport {
     security(("token" = [])))]
 pub async fn report_update(
     State(state): State<AppState>,
-    OrgCtx { actor, access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     Path((_org, project, stack)): Path<(String, String, String)>,
     ApiJson(body): ApiJson<UpdateReport>,
 ) -> Result<StatusCode> {
-    stacks::report_update(
-        &state.db,
-        &access,
-        API,
-        &actor,
-        &project,
-        &stack,
-        body.resource_count,
-    )
-    .await?;
+    stacks::report_update(&state.db, &at, &project, &stack, body.resource_count).await?;
     Ok(StatusCode::CREATED)
 }
 
@@ -193,7 +181,7 @@ pub struct SummaryResponse {
     security(("token" = [])))]
 pub async fn resources_summary(
     State(state): State<AppState>,
-    OrgCtx { access, .. }: OrgCtx,
+    OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<SummaryQuery>,
 ) -> Result<Json<SummaryResponse>> {
     let granularity: Granularity = q
@@ -202,7 +190,7 @@ pub async fn resources_summary(
         .unwrap_or("day")
         .parse()
         .map_err(Error::BadRequest)?;
-    let summary = stacks::summary(&state.db, &access, API, granularity, q.lookback_days()?).await?;
+    let summary = stacks::summary(&state.db, &at, granularity, q.lookback_days()?).await?;
     Ok(Json(SummaryResponse {
         current_resource_count: summary.current_resources,
         summary: summary
