@@ -2,6 +2,7 @@
 
 use purser_core::{MemberCount, MemberView, Role};
 
+pub use purser_core::page::Page;
 pub use purser_core::views::{
     AuditEntry, CardView, InvitationView, OrgEntry, OrgTokenView, PaymentView, PolicyView,
     StackView, SubscriptionView, TeamDetail, TeamView, TokenView, UsageView,
@@ -62,32 +63,8 @@ pub struct BillingPage {
     pub subscription: Option<SubscriptionView>,
     /// (A struct, not `Option<Option<…>>`: JSON would turn "no card" into "may not see".)
     pub card: Option<PaymentMethodSection>,
-    pub payments: Option<Listed<PaymentView>>,
+    pub payments: Option<Page<PaymentView>>,
     pub usage: Option<UsageView>,
-}
-
-/// A page of a list, and where the next page starts when more follow: a page of the
-/// UI costs the same however long the list is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Listed<T> {
-    pub items: Vec<T>,
-    pub next: Option<String>,
-}
-
-impl<T> Listed<T> {
-    /// Whether more entries follow this page.
-    pub fn more(&self) -> bool {
-        self.next.is_some()
-    }
-}
-
-impl<T> Default for Listed<T> {
-    fn default() -> Self {
-        Listed {
-            items: Vec::new(),
-            next: None,
-        }
-    }
 }
 
 /// The payment-method section: the card on file, if there is one.
@@ -159,11 +136,11 @@ impl ResourceKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgResources {
     pub org: OrgEntry,
-    pub stacks: Option<Listed<StackView>>,
-    pub teams: Option<Listed<TeamView>>,
-    pub policy_groups: Option<Listed<PolicyView>>,
-    pub policy_packs: Option<Listed<PolicyView>>,
-    pub tokens: Option<Listed<OrgTokenView>>,
+    pub stacks: Option<Page<StackView>>,
+    pub teams: Option<Page<TeamView>>,
+    pub policy_groups: Option<Page<PolicyView>>,
+    pub policy_packs: Option<Page<PolicyView>>,
+    pub tokens: Option<Page<OrgTokenView>>,
 }
 
 /// Which page of [`OrgResources`] is shown: only its lists are read (the others stay

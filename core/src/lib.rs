@@ -14,6 +14,7 @@ pub mod identity;
 pub mod invitations;
 pub mod members;
 pub mod navigation;
+pub mod page;
 pub mod permissions;
 pub mod redirect;
 pub mod role;

@@ -6,10 +6,10 @@ use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use purser_services::db::{self, Db};
 use purser_services::email::{delivery, mailbox};
 use purser_services::shutdown;
 pub use purser_services::state::{AppState, Settings};
+use purser_services::storage::db::{self, Db};
 use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -61,7 +61,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::http::input::guard))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            purser_services::throttle::limit_by_address,
+            crate::http::throttle::limit_by_address,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -208,7 +208,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     purser_services::throttle::spawn_cleanup(throttle.clone());
     let state = AppState {
         throttle,
-        cursors: Arc::new(purser_services::cursor::CursorKey::load(&db).await?),
+        cursors: Arc::new(purser_services::storage::cursor::CursorKey::load(&db).await?),
         db: db.clone(),
         processor,
         leptos: leptos_options(&settings),

@@ -3,7 +3,7 @@
 //! a page's read through `reads`, which gathers what one page shows.
 
 use crate::model::ResourceKind;
-use crate::model::{AuditPage, Listed, OrgResources, ResourceSection, TeamPage, UsageView};
+use crate::model::{AuditPage, OrgResources, Page, ResourceSection, TeamPage, UsageView};
 use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, MyInvitation,
     TokenView,
@@ -14,9 +14,8 @@ use purser_core::usage::Granularity;
 use purser_core::{Edition, IdentityProvider, InvitedRole, Role};
 #[cfg(feature = "ssr")]
 use {
-    purser_services::org_resources as resources,
-    purser_services::throttle::Kind as Limit,
     purser_services::{accounts, billing, directory, invitations, orgs, stacks, tokens},
+    purser_services::{org_tokens, policies, teams},
     ssr::{in_org, run, signed_in},
 };
 
@@ -94,8 +93,7 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 pub async fn resend_verification() -> Result<(), AppError> {
     run(async {
         let (state, user) = signed_in().await?;
-        state.throttle.check_account(Limit::Email, &user.id).await?;
-        accounts::resend_verification(&state.db, &user, &state.settings.base_url).await
+        accounts::resend_verification(&state, &user).await
     })
     .await
 }
@@ -124,15 +122,7 @@ pub async fn change_password(current_password: String, password: String) -> Resu
 
 #[server(prefix = "/fn", endpoint = "request_password_reset")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    run(async {
-        let state = ssr::state()?;
-        // Per address typed (existing account or not, so it reveals nothing): one
-        // inbox cannot be flooded with reset emails from many client addresses.
-        let key = format!("reset:{}", email.trim().to_lowercase());
-        state.throttle.check_account(Limit::Email, &key).await?;
-        accounts::request_password_reset(&state.db, &email, &state.settings.base_url).await
-    })
-    .await
+    run(async { accounts::request_password_reset(&ssr::state()?, &email).await }).await
 }
 
 #[server(prefix = "/fn", endpoint = "check_password_reset")]
@@ -181,7 +171,7 @@ pub async fn org_members(
 }
 
 #[server(prefix = "/fn", endpoint = "list_tokens")]
-pub async fn list_tokens(after: Option<String>) -> Result<Listed<TokenView>, AppError> {
+pub async fn list_tokens(after: Option<String>) -> Result<Page<TokenView>, AppError> {
     run(async {
         let (state, user) = signed_in().await?;
         reads::tokens(&state, &user, after).await
@@ -234,11 +224,7 @@ pub async fn accept_invite(secret: String) -> Result<(String, Role), AppError> {
             org: None,
             secret: &secret,
         };
-        state
-            .throttle
-            .check_account(Limit::Acceptance, &user.id)
-            .await?;
-        let (org, role) = invitations::accept(&state.db, &user, locator).await?;
+        let (org, role) = invitations::accept(&state, &user, locator).await?;
         Ok((org.name, role))
     })
     .await
@@ -258,11 +244,7 @@ pub async fn accept_invitation(org: String, id: String) -> Result<(String, Role)
     run(async {
         let (state, user) = signed_in().await?;
         let locator = invitations::Locator::Id { org: &org, id: &id };
-        state
-            .throttle
-            .check_account(Limit::Acceptance, &user.id)
-            .await?;
-        let (org, role) = invitations::accept(&state.db, &user, locator).await?;
+        let (org, role) = invitations::accept(&state, &user, locator).await?;
         Ok((org.name, role))
     })
     .await
@@ -289,19 +271,8 @@ pub async fn invite_by_email(
 ) -> Result<usize, AppError> {
     run(async {
         let (state, at) = in_org(&org).await?;
-        // A refused role takes nothing of the budget; then each address is an email
-        // sent: the budget counts them, not requests.
-        at.require(purser_core::invitations::invite_action(role))?;
-        let addresses = purser_core::invitations::parse_email_list(std::slice::from_ref(&emails))?;
-        let n = addresses.len();
-        state
-            .throttle
-            .check_account_n(Limit::Invitation, &at.actor.id, n)
-            .await?;
-        let base_url = &state.settings.base_url;
-        let emails = [emails];
-        let created = invitations::invite_by_email(&state.db, &at, role, &emails, base_url);
-        Ok(created.await?.len())
+        let created = invitations::invite_by_email(&state, &at, role, &[emails]).await?;
+        Ok(created.len())
     })
     .await
 }
@@ -310,13 +281,8 @@ pub async fn invite_by_email(
 pub async fn invite_link(org: String, role: InvitedRole) -> Result<String, AppError> {
     run(async {
         let (state, at) = in_org(&org).await?;
-        state
-            .throttle
-            .check_account(Limit::Invitation, &at.actor.id)
-            .await?;
-        let base_url = &state.settings.base_url;
-        let link = invitations::invite_by_link(&state.db, &at, role, base_url);
-        Ok(link.await?.1)
+        let (_, url) = invitations::invite_by_link(&state, &at, role).await?;
+        Ok(url)
     })
     .await
 }
@@ -325,12 +291,7 @@ pub async fn invite_link(org: String, role: InvitedRole) -> Result<String, AppEr
 pub async fn resend_invite(org: String, id: String) -> Result<(), AppError> {
     run(async {
         let (state, at) = in_org(&org).await?;
-        state
-            .throttle
-            .check_account(Limit::Invitation, &at.actor.id)
-            .await?;
-        let base_url = &state.settings.base_url;
-        invitations::resend(&state.db, &at, &id, base_url).await?;
+        invitations::resend(&state, &at, &id).await?;
         Ok(())
     })
     .await
@@ -475,24 +436,24 @@ pub async fn create_resource(
                 stacks::create(db, &at, &name, &extra).await?;
             }
             ResourceKind::Team => {
-                resources::create_team(db, &at, &name, &extra).await?;
+                teams::create(db, &at, &name, &extra).await?;
             }
             ResourceKind::PolicyGroup => {
-                let kind = resources::PolicyKind::Groups;
-                resources::create_policy(db, &at, kind, &name).await?;
+                let kind = policies::PolicyKind::Groups;
+                policies::create(db, &at, kind, &name).await?;
             }
             ResourceKind::PolicyPack => {
-                let kind = resources::PolicyKind::Packs;
-                resources::create_policy(db, &at, kind, &name).await?;
+                let kind = policies::PolicyKind::Packs;
+                policies::create(db, &at, kind, &name).await?;
             }
             ResourceKind::OrgToken => {
-                let new = resources::NewOrgToken {
+                let new = org_tokens::NewOrgToken {
                     name: &name,
                     description: "",
                     admin: false,
                     expires_secs: 0,
                 };
-                let (_, value) = resources::create_token(db, &at, new).await?;
+                let (_, value) = org_tokens::create(db, &at, new).await?;
                 return Ok(Some(value));
             }
         };
@@ -505,7 +466,7 @@ pub async fn create_resource(
 pub async fn revoke_org_token(org: String, id: String) -> Result<(), AppError> {
     run(async {
         let (state, at) = in_org(&org).await?;
-        resources::revoke_token(&state.db, &at, &id).await
+        org_tokens::revoke(&state.db, &at, &id).await
     })
     .await
 }
@@ -530,8 +491,8 @@ pub async fn add_team_member(org: String, team: String, email: String) -> Result
         let (state, at) = in_org(&org).await?;
         let db = &state.db;
         at.require(purser_core::Action::TeamsManage)?;
-        let id = resources::member_id_by_email(db, &at.access, &email).await?;
-        resources::manage_team(db, &at, &team, &id, true).await
+        let id = teams::member_id_by_email(db, &at, &email).await?;
+        teams::manage(db, &at, &team, &id, true).await
     })
     .await
 }
@@ -545,7 +506,7 @@ pub async fn remove_team_member(
     run(async {
         let (state, at) = in_org(&org).await?;
         let db = &state.db;
-        resources::manage_team(db, &at, &team, &user_id, false).await
+        teams::manage(db, &at, &team, &user_id, false).await
     })
     .await
 }

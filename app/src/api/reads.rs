@@ -2,7 +2,7 @@
 //! caller's role may see it. A page reads a page of each list, never a whole list.
 
 use crate::model::{
-    AuditPage, BillingPage, IdentityPage, Listed, Me, MembersPage, MyInvitation, OrgResources,
+    AuditPage, BillingPage, IdentityPage, Me, MembersPage, MyInvitation, OrgResources, Page,
     PaymentMethodSection, PendingInvitations, ResourceSection, TeamPage,
 };
 use purser_core::invitations::may_view_invitations;
@@ -13,9 +13,11 @@ use purser_core::{Action, InvitedRole};
 use purser_services::access::{Acting, OrgAccess};
 use purser_services::accounts::User;
 use purser_services::error::Error;
-use purser_services::org_resources::{self as resources, PolicyList};
+use purser_services::policies::{self, PolicyList};
 use purser_services::state::AppState;
+use purser_services::storage::cursor::{CursorKey, PageAsk};
 use purser_services::{accounts, audit, billing, directory, invitations, orgs, stacks, tokens};
+use purser_services::{org_tokens, teams};
 
 /// How many rows a page of the UI lists (the REST API pages through the rest), and
 /// how many payments Billing & usage shows (two years).
@@ -24,12 +26,10 @@ const UI_PAGE: u32 = 25;
 const AUDIT_UI_PAGE: u32 = 100;
 const UI_PAYMENTS: u32 = 24;
 
-/// The first page of a list as the UI shows it.
-fn listed<T>(page: purser_services::cursor::Page<T>) -> Listed<T> {
-    Listed {
-        next: page.continuation_token,
-        items: page.items,
-    }
+/// The page of a list a UI page asks for: from `after` (where the previous one ended),
+/// `limit` rows.
+fn ask<'a>(key: &'a CursorKey, after: Option<&'a str>, limit: Option<u32>) -> PageAsk<'a> {
+    PageAsk { key, after, limit }
 }
 
 /// `Some(read)` when the caller's role may see it from the UI, `None` when not.
@@ -65,17 +65,9 @@ pub async fn tokens(
     state: &AppState,
     user: &User,
     after: Option<String>,
-) -> Result<Listed<TokenView>, Error> {
-    let (db, key) = (&state.db, &state.cursors);
-    let page = tokens::list(
-        db,
-        user,
-        TokenFilter::All,
-        key,
-        after.as_deref(),
-        Some(UI_PAGE),
-    );
-    Ok(listed(page.await?))
+) -> Result<Page<TokenView>, Error> {
+    let page = ask(&state.cursors, after.as_deref(), Some(UI_PAGE));
+    tokens::list(&state.db, user, TokenFilter::All, page).await
 }
 
 /// The email invitations waiting for the account's address.
@@ -105,11 +97,11 @@ async fn pending_invitations(
         return Ok(None);
     }
     let (db, key) = (&state.db, &state.cursors);
-    let page = invitations::pending(db, at, Some(role), key, after, Some(UI_PAGE)).await?;
+    let page = invitations::pending(db, at, Some(role), ask(key, after, Some(UI_PAGE))).await?;
     Ok(Some(PendingInvitations {
         total: invitations::pending_count(db, &at.access.org.id, role).await?,
         items: page.items,
-        next: page.continuation_token,
+        next: page.next,
     }))
 }
 
@@ -122,12 +114,12 @@ pub async fn members(
     invites_after: Option<String>,
 ) -> Result<MembersPage, Error> {
     let (db, key) = (&state.db, &state.cursors);
-    let page = orgs::members(db, at, key, after.as_deref(), Some(UI_PAGE)).await?;
+    let page = orgs::members(db, at, ask(key, after.as_deref(), Some(UI_PAGE))).await?;
     Ok(MembersPage {
         org: at.access.entry(),
-        count: orgs::member_count(db, &at.access.org.id).await?,
+        count: orgs::member_count(db, at).await?,
         members: page.items,
-        next: page.continuation_token,
+        next: page.next,
         invitations: pending_invitations(state, at, InvitedRole::Member, invites_after.as_deref())
             .await?,
     })
@@ -141,13 +133,14 @@ pub async fn billing(
     invites_after: Option<String>,
 ) -> Result<BillingPage, Error> {
     let (db, key) = (&state.db, &state.cursors);
-    let managers = orgs::billing_managers(db, at, key, after.as_deref(), Some(UI_PAGE)).await?;
+    let managers =
+        orgs::billing_managers(db, at, ask(key, after.as_deref(), Some(UI_PAGE))).await?;
     let invites_after = invites_after.as_deref();
     Ok(BillingPage {
         org: at.access.entry(),
-        count: orgs::member_count(db, &at.access.org.id).await?,
+        count: orgs::member_count(db, at).await?,
         billing_managers: managers.items,
-        billing_managers_next: managers.continuation_token,
+        billing_managers_next: managers.next,
         invitations: pending_invitations(state, at, InvitedRole::BillingManager, invites_after)
             .await?,
         subscription: when_allowed(at, Action::SubscriptionView, billing::subscription(db, at))
@@ -158,8 +151,8 @@ pub async fn billing(
         })
         .await?,
         payments: when_allowed(at, Action::PaymentsView, async {
-            let page = billing::payments(db, at, key, None, Some(UI_PAYMENTS)).await?;
-            Ok(listed(page))
+            let page = billing::payments(db, at, ask(key, None, Some(UI_PAYMENTS))).await?;
+            Ok(page)
         })
         .await?,
         usage: when_allowed(
@@ -178,12 +171,12 @@ pub async fn identity(
     after: Option<String>,
 ) -> Result<IdentityPage, Error> {
     let (db, key) = (&state.db, &state.cursors);
-    let page = directory::list(db, at, key, after.as_deref(), Some(UI_PAGE)).await?;
+    let page = directory::list(db, at, ask(key, after.as_deref(), Some(UI_PAGE))).await?;
     Ok(IdentityPage {
         provider: at.access.org.identity_provider,
         org: at.access.entry(),
         emails: page.items.into_iter().map(|e| e.email).collect(),
-        next: page.continuation_token,
+        next: page.next,
         your_email: at.actor.email.clone(),
     })
 }
@@ -209,27 +202,27 @@ pub async fn resources(
         tokens: None,
     };
     if shows(ResourceSection::Stacks, Action::StacksList) {
-        let stacks = stacks::list(db, at, key, after, size).await?;
-        page.stacks = Some(listed(stacks));
+        let stacks = stacks::list(db, at, ask(key, after, size)).await?;
+        page.stacks = Some(stacks);
     }
     if shows(ResourceSection::Teams, Action::TeamsList) {
-        let teams = resources::list_teams(db, at, key, after, size).await?;
-        page.teams = Some(listed(teams));
+        let teams = teams::list(db, at, ask(key, after, size)).await?;
+        page.teams = Some(teams);
     }
     if shows(ResourceSection::Policies, Action::PolicyGroupsList) {
         let groups = PolicyList::Groups;
-        let groups = resources::list_policies(db, at, groups, key, after, size);
-        page.policy_groups = Some(listed(groups.await?));
+        let groups = policies::list(db, at, groups, ask(key, after, size));
+        page.policy_groups = Some(groups.await?);
     }
     if shows(ResourceSection::Policies, Action::PolicyPacksList) {
         let packs = PolicyList::Packs;
-        let packs = resources::list_policies(db, at, packs, key, packs_after, size);
-        page.policy_packs = Some(listed(packs.await?));
+        let packs = policies::list(db, at, packs, ask(key, packs_after, size));
+        page.policy_packs = Some(packs.await?);
     }
     if shows(ResourceSection::Tokens, Action::TokensList) {
         let all = TokenFilter::All;
-        let tokens = resources::list_tokens(db, at, all, key, after, size);
-        page.tokens = Some(listed(tokens.await?));
+        let tokens = org_tokens::list(db, at, all, ask(key, after, size));
+        page.tokens = Some(tokens.await?);
     }
     Ok(page)
 }
@@ -242,7 +235,7 @@ pub async fn team(
     after: Option<String>,
 ) -> Result<TeamPage, Error> {
     let (db, key) = (&state.db, &state.cursors);
-    let (team, next) = resources::team(db, at, &team, key, after.as_deref(), Some(UI_PAGE)).await?;
+    let (team, next) = teams::get(db, at, &team, ask(key, after.as_deref(), Some(UI_PAGE))).await?;
     Ok(TeamPage {
         team,
         next,
@@ -262,11 +255,16 @@ pub async fn audit(
         event: event.as_deref().filter(|e| !e.is_empty()),
         ..Default::default()
     };
-    let page = audit::list(db, at, filter, key, after.as_deref(), Some(AUDIT_UI_PAGE));
+    let page = audit::list(
+        db,
+        at,
+        filter,
+        ask(key, after.as_deref(), Some(AUDIT_UI_PAGE)),
+    );
     let page = page.await?;
     Ok(AuditPage {
         entries: page.items,
-        next: page.continuation_token,
+        next: page.next,
         org: at.access.entry(),
     })
 }

@@ -8,7 +8,7 @@ use crate::components::dialog::{self, Dialog, DialogRef, RowMenu};
 use crate::components::invitations::{CopyInviteLink, InvitationsTable, InviteDialog};
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::components::usage_chart::UsageChart;
-use crate::model::{BillingPage, Listed, UsageView};
+use crate::model::{BillingPage, Page, UsageView};
 use crate::ui::{
     any_error, field_error, form_error, format_date, format_money, href_with, ErrorPanel,
     ErrorText, MoreNote, NextPage, SubmitButton,
@@ -310,7 +310,7 @@ fn PaymentMethodSection(
 }
 
 #[component]
-fn PaymentsSection(payments: Listed<crate::model::PaymentView>) -> impl IntoView {
+fn PaymentsSection(payments: Page<crate::model::PaymentView>) -> impl IntoView {
     let (more, shown) = (payments.more(), payments.items.len());
     let payments = payments.items;
     view! {

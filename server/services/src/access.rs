@@ -5,8 +5,8 @@
 //! `billing`, …) share it without importing each other.
 
 use crate::accounts::User;
-use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::storage::db::Db;
 use purser_core::permissions::authorize;
 use purser_core::views::OrgEntry;
 use purser_core::{Action, Edition, IdentityProvider, Role, Surface};

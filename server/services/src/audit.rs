@@ -3,9 +3,9 @@
 
 use crate::access::Acting;
 use crate::accounts::User;
-use crate::cursor::{CursorKey, Page, PageRequest, Position};
-use crate::db::{self, Conn, Db};
 use crate::error::Result;
+use crate::storage::cursor::{Page, PageAsk, Position};
+use crate::storage::db::{self, Conn, Db};
 use purser_core::views::AuditEntry;
 use purser_core::Action;
 
@@ -125,70 +125,64 @@ pub async fn list(
     db: &Db,
     at: &Acting,
     filter: Filter<'_>,
-    key: &CursorKey,
-    continuation: Option<&str>,
-    limit: Option<u32>,
+    ask: PageAsk<'_>,
 ) -> Result<Page<AuditEntry>> {
     let access = &at.access;
     at.require(Action::AuditLogsView)?;
     let scope = format!("audit:{}", access.org.id);
-    let request = PageRequest::open_up_to(key, &scope, continuation, limit, MAX_PAGE)?;
-    // An empty filter (`eventFilter=`) is no filter.
-    let filter = Filter {
-        event: filter.event.filter(|e| !e.is_empty()),
-        user: filter.user.filter(|u| !u.is_empty()),
-        ..filter
-    };
-    // The actor by login, once; an unknown login has done nothing here.
-    let actor = match filter.user {
-        None => None,
-        Some(login) => {
-            let id: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
-                .bind(login.to_lowercase())
-                .fetch_optional(db)
-                .await?;
-            match id {
-                Some(id) => Some(id),
-                None => {
-                    return Ok(Page {
-                        items: Vec::new(),
-                        continuation_token: None,
-                    })
+    ask.read_up_to(MAX_PAGE, &scope, async |request| {
+        // An empty filter (`eventFilter=`) is no filter.
+        let filter = Filter {
+            event: filter.event.filter(|e| !e.is_empty()),
+            user: filter.user.filter(|u| !u.is_empty()),
+            ..filter
+        };
+        // The actor by login, once; an unknown login has done nothing here.
+        let actor = match filter.user {
+            None => None,
+            Some(login) => {
+                let id: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
+                    .bind(login.to_lowercase())
+                    .fetch_optional(db)
+                    .await?;
+                match id {
+                    Some(id) => Some(id),
+                    None => return Ok(Vec::new()),
                 }
             }
+        };
+        // A statement per filter, each walking the index that starts with it
+        // (`audit_log_org`, `audit_log_event`, `audit_log_actor`): a filter written as
+        // `($n = '' OR …)` would be checked row by row along the whole log.
+        let only = match (filter.event.is_some(), actor.is_some()) {
+            (false, false) => "",
+            (true, false) => "AND a.event = $7",
+            (false, true) => "AND a.actor_id = $7",
+            (true, true) => "AND a.event = $7 AND a.actor_id = $8",
+        };
+        let sql = format!(
+            "SELECT a.id, a.at, a.actor, u.name AS actor_name, u.login AS actor_login, a.event, a.target, a.details \
+             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
+             WHERE a.org_id = $1 AND a.at >= $2 AND a.at < $3 AND (a.at, a.id) < ($4, $5) {only} \
+             ORDER BY a.at DESC, a.id DESC LIMIT $6"
+        );
+        let mut query = sqlx::query_as(&sql)
+            .bind(&access.org.id)
+            .bind(filter.since.unwrap_or(i64::MIN))
+            .bind(filter.until.unwrap_or(i64::MAX))
+            .bind(request.after_at(i64::MAX))
+            .bind(request.after_id())
+            .bind(request.fetch());
+        if let Some(event) = filter.event {
+            query = query.bind(event);
         }
-    };
-    // A statement per filter, each walking the index that starts with it
-    // (`audit_log_org`, `audit_log_event`, `audit_log_actor`): a filter written as
-    // `($n = '' OR …)` would be checked row by row along the whole log.
-    let only = match (filter.event.is_some(), actor.is_some()) {
-        (false, false) => "",
-        (true, false) => "AND a.event = $7",
-        (false, true) => "AND a.actor_id = $7",
-        (true, true) => "AND a.event = $7 AND a.actor_id = $8",
-    };
-    let sql = format!(
-        "SELECT a.id, a.at, a.actor, u.name AS actor_name, u.login AS actor_login, a.event, a.target, a.details \
-         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
-         WHERE a.org_id = $1 AND a.at >= $2 AND a.at < $3 AND (a.at, a.id) < ($4, $5) {only} \
-         ORDER BY a.at DESC, a.id DESC LIMIT $6"
-    );
-    let mut query = sqlx::query_as(&sql)
-        .bind(&access.org.id)
-        .bind(filter.since.unwrap_or(i64::MIN))
-        .bind(filter.until.unwrap_or(i64::MAX))
-        .bind(request.after_at(i64::MAX))
-        .bind(request.after_id())
-        .bind(request.fetch());
-    if let Some(event) = filter.event {
-        query = query.bind(event);
-    }
-    if let Some(actor) = &actor {
-        query = query.bind(actor);
-    }
-    let rows: Vec<AuditEntry> = query.fetch_all(db).await?;
-    Ok(request.page(key, &scope, rows, |e| Position {
+        if let Some(actor) = &actor {
+            query = query.bind(actor);
+        }
+        let rows: Vec<AuditEntry> = query.fetch_all(db).await?;
+        Ok(rows)
+    }, |e| Position {
         at: e.at,
         id: e.id.clone(),
-    }))
+    }).await
 }

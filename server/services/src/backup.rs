@@ -4,7 +4,7 @@
 //! restoring is putting it in the old one's place while the server is stopped.
 //! PostgreSQL has its own tools for this (`pg_dump`), named in the error.
 
-use crate::db::{self, Kind};
+use crate::storage::db::{self, Kind};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]

@@ -4,9 +4,9 @@
 
 use crate::access::Acting;
 use crate::audit::{self, Event};
-use crate::cursor::{CursorKey, Page, PageRequest, Position};
-use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
+use crate::storage::cursor::{Page, PageAsk, Position};
+use crate::storage::db::{self, Conn, Db};
 use purser_core::views::DirectoryEntry;
 use purser_core::{Action, Email, IdentityProvider};
 
@@ -23,30 +23,30 @@ pub async fn is_listed(conn: &mut Conn, org_id: &str, email: &str) -> Result<boo
 
 /// The directory by address, a keyset page at a time (on its primary key: a page costs
 /// the same however many addresses are listed).
-pub async fn list(
-    db: &Db,
-    at: &Acting,
-    key: &CursorKey,
-    continuation: Option<&str>,
-    limit: Option<u32>,
-) -> Result<Page<DirectoryEntry>> {
+pub async fn list(db: &Db, at: &Acting, ask: PageAsk<'_>) -> Result<Page<DirectoryEntry>> {
     let access = &at.access;
     at.require(Action::SettingsView)?;
     let scope = format!("directory:{}", access.org.id);
-    let request = PageRequest::open(key, &scope, continuation, limit)?;
-    let rows: Vec<DirectoryEntry> = sqlx::query_as(
-        "SELECT email, added_at FROM directory_entries WHERE org_id = $1 AND email > $2 \
-         ORDER BY email LIMIT $3",
+    ask.read(
+        &scope,
+        async |request| {
+            let rows: Vec<DirectoryEntry> = sqlx::query_as(
+                "SELECT email, added_at FROM directory_entries WHERE org_id = $1 AND email > $2 \
+             ORDER BY email LIMIT $3",
+            )
+            .bind(&access.org.id)
+            .bind(request.after_id())
+            .bind(request.fetch())
+            .fetch_all(db)
+            .await?;
+            Ok(rows)
+        },
+        |e| Position {
+            at: 0,
+            id: e.email.clone(),
+        },
     )
-    .bind(&access.org.id)
-    .bind(request.after_id())
-    .bind(request.fetch())
-    .fetch_all(db)
-    .await?;
-    Ok(request.page(key, &scope, rows, |e| Position {
-        at: 0,
-        id: e.email.clone(),
-    }))
+    .await
 }
 
 pub async fn add(db: &Db, at: &Acting, email: &str) -> Result<()> {

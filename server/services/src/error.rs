@@ -104,7 +104,7 @@ impl Error {
     /// A write's error: a unique-constraint violation is the caller's duplicate (409,
     /// with `message`); anything else is ours.
     pub fn on_duplicate(err: sqlx::Error, message: impl FnOnce() -> String) -> Error {
-        if crate::db::is_unique_violation(&err) {
+        if crate::storage::db::is_unique_violation(&err) {
             Error::Conflict(message())
         } else {
             err.into()
@@ -118,9 +118,9 @@ impl Error {
 
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
-        if crate::db::is_conflict(&err) {
+        if crate::storage::db::is_conflict(&err) {
             Error::Conflicted(err)
-        } else if crate::db::is_unavailable(&err) {
+        } else if crate::storage::db::is_unavailable(&err) {
             Error::Unavailable(err)
         } else {
             Error::Database(err)

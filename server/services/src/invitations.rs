@@ -10,14 +10,16 @@
 use crate::access::Acting;
 use crate::accounts::User;
 use crate::audit::{self, Actor, Event};
-use crate::cursor::{CursorKey, Page, PageRequest, Position};
-use crate::db::{self, Conn, Db};
 use crate::directory;
 use crate::email::outbox;
 use crate::error::{Error, Result};
-use crate::json_rows::{self, Field};
 use crate::orgs::{self, Org, OrgAccess};
 use crate::secrets;
+use crate::state::AppState;
+use crate::storage::cursor::{Page, PageAsk, Position};
+use crate::storage::db::{self, Conn, Db};
+use crate::storage::json_rows::{self, Field};
+use crate::throttle::Kind as Limit;
 use purser_core::invitations::{
     check_acceptance, invite_action, parse_email_list, InvitationEvent, InviteRefusal, NotPending,
 };
@@ -209,15 +211,21 @@ async fn send_email(
 /// Invites each address to `role`, sending each an email with its own accept link:
 /// all of them, or (on the first refusal, a 409 naming the address) none.
 pub async fn invite_by_email(
-    db: &Db,
+    state: &AppState,
     at: &Acting,
     role: InvitedRole,
     emails: &[String],
-    base_url: &str,
 ) -> Result<Vec<(Invitation, String)>> {
+    let (db, base_url) = (&state.db, state.settings.base_url.as_str());
     let (access, actor) = (&at.access, &at.actor);
     at.require(invite_action(role))?;
     let parsed = parse_email_list(emails)?;
+    // A refused role or list takes nothing of the budget; then each address is an
+    // email sent: the budget counts them, not requests.
+    let budget = state
+        .throttle
+        .check_account_n(Limit::Invitation, &actor.id, parsed.len());
+    budget.await?;
     let mut tx = db::begin_write(db).await?;
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
     let mut created = Vec::new();
@@ -232,17 +240,24 @@ pub async fn invite_by_email(
 /// (each with its own accept link), the others are returned with the reason. Every
 /// address and role is checked before anything is sent.
 pub async fn invite_each_by_email(
-    db: &Db,
+    state: &AppState,
     at: &Acting,
     invites: &[(String, InvitedRole)],
-    base_url: &str,
 ) -> Result<Vec<Result<(Invitation, String), Refused>>> {
+    let (db, base_url) = (&state.db, state.settings.base_url.as_str());
     let (access, actor) = (&at.access, &at.actor);
-    let emails: Vec<&str> = invites.iter().map(|(email, _)| email.as_str()).collect();
-    parse_email_list(&emails)?;
+    // At most a batch's worth of invitations, counted as sent (repeats included).
+    purser_core::invitations::check_batch_size(invites.len(), "invites")?;
     for (_, role) in invites {
         at.require(invite_action(*role))?;
     }
+    let emails: Vec<&str> = invites.iter().map(|(email, _)| email.as_str()).collect();
+    parse_email_list(&emails)?;
+    // Each address is an email sent: the budget counts them, not requests.
+    let budget = state
+        .throttle
+        .check_account_n(Limit::Invitation, &actor.id, invites.len());
+    budget.await?;
     let mut outcomes = Vec::with_capacity(invites.len());
     for (email, role) in invites {
         let email = Email::parse(email)?;
@@ -289,12 +304,16 @@ async fn invite_one(
 
 /// Creates a link invitation and returns it with its URL, shown this once.
 pub async fn invite_by_link(
-    db: &Db,
+    state: &AppState,
     at: &Acting,
     role: InvitedRole,
-    base_url: &str,
 ) -> Result<(Invitation, String)> {
+    let (db, base_url) = (&state.db, state.settings.base_url.as_str());
     let (access, actor) = (&at.access, &at.actor);
+    state
+        .throttle
+        .check_account(Limit::Invitation, &actor.id)
+        .await?;
     at.require(invite_action(role))?;
     let mut tx = db::begin_write(db).await?;
     orgs::lock_memberships(&mut tx, &access.org.id).await?;
@@ -321,9 +340,7 @@ pub async fn pending(
     db: &Db,
     at: &Acting,
     role: Option<InvitedRole>,
-    key: &CursorKey,
-    continuation: Option<&str>,
-    limit: Option<u32>,
+    ask: PageAsk<'_>,
 ) -> Result<Page<Invitation>> {
     let access = &at.access;
     match role {
@@ -336,38 +353,44 @@ pub async fn pending(
     }
     let role_name = role.map(InvitedRole::as_str).unwrap_or_default();
     let scope = format!("invites:{}:{role_name}", access.org.id);
-    let request = PageRequest::open(key, &scope, continuation, limit)?;
-    // Two statements rather than `($3 = '' OR i.role = $3)`, which no index serves.
-    let role_is = match role {
-        Some(_) => "i.role = $3",
-        None => "$3 = ''",
-    };
-    let select = format!(
-        "SELECT {} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
-         WHERE i.org_id = $1 AND i.status = $2 AND {role_is} \
-           AND (i.created_at, i.id) < ($4, $5) \
-         ORDER BY i.created_at DESC, i.id DESC LIMIT $6",
-        json_rows::select_list(&FIELDS)
-    );
-    let json: String = sqlx::query_scalar(&json_rows::page_sql(
-        db,
-        &select,
-        &FIELDS,
-        "created_at DESC, id DESC",
-    ))
-    .bind(&access.org.id)
-    .bind(InvitationStatus::Pending.as_str())
-    .bind(role_name)
-    .bind(request.after_at(i64::MAX))
-    .bind(request.after_id())
-    .bind(request.fetch())
-    .fetch_one(db)
-    .await?;
-    let rows: Vec<Invitation> = json_rows::decode(&json)?;
-    Ok(request.page(key, &scope, rows, |i| Position {
-        at: i.created_at,
-        id: i.id.clone(),
-    }))
+    ask.read(
+        &scope,
+        async |request| {
+            // Two statements rather than `($3 = '' OR i.role = $3)`, which no index serves.
+            let role_is = match role {
+                Some(_) => "i.role = $3",
+                None => "$3 = ''",
+            };
+            let select = format!(
+                "SELECT {} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
+             WHERE i.org_id = $1 AND i.status = $2 AND {role_is} \
+               AND (i.created_at, i.id) < ($4, $5) \
+             ORDER BY i.created_at DESC, i.id DESC LIMIT $6",
+                json_rows::select_list(&FIELDS)
+            );
+            let json: String = sqlx::query_scalar(&json_rows::page_sql(
+                db,
+                &select,
+                &FIELDS,
+                "created_at DESC, id DESC",
+            ))
+            .bind(&access.org.id)
+            .bind(InvitationStatus::Pending.as_str())
+            .bind(role_name)
+            .bind(request.after_at(i64::MAX))
+            .bind(request.after_id())
+            .bind(request.fetch())
+            .fetch_one(db)
+            .await?;
+            let rows: Vec<Invitation> = json_rows::decode(&json)?;
+            Ok(rows)
+        },
+        |i| Position {
+            at: i.created_at,
+            id: i.id.clone(),
+        },
+    )
+    .await
 }
 
 /// What a pending invitation becomes when it is revoked or accepted, by core's state
@@ -423,8 +446,13 @@ async fn not_pending(conn: &mut Conn, org_id: &str, id: &str) -> Error {
 /// the same): whichever comes second sees what the first did. A resend that comes
 /// after an acceptance or revocation answers 409 and sends and records nothing; an
 /// acceptance by the old link after a resend finds the link no longer valid.
-pub async fn resend(db: &Db, at: &Acting, id: &str, base_url: &str) -> Result<Invitation> {
+pub async fn resend(state: &AppState, at: &Acting, id: &str) -> Result<Invitation> {
+    let (db, base_url) = (&state.db, state.settings.base_url.as_str());
     let (access, actor) = (&at.access, &at.actor);
+    state
+        .throttle
+        .check_account(Limit::Invitation, &actor.id)
+        .await?;
     may_manage_some(at)?;
     let secret = secrets::generate("");
     let now = db::now_ms();
@@ -628,7 +656,12 @@ struct Accepting {
 }
 
 /// Accepts an invitation for `user`; returns the organization and the role granted.
-pub async fn accept(db: &Db, user: &User, locator: Locator<'_>) -> Result<(Org, Role)> {
+pub async fn accept(state: &AppState, user: &User, locator: Locator<'_>) -> Result<(Org, Role)> {
+    state
+        .throttle
+        .check_account(Limit::Acceptance, &user.id)
+        .await?;
+    let db = &state.db;
     let Located {
         column,
         key,

@@ -4,8 +4,8 @@
 //! it holds across every instance sharing it, and it counts addresses with no account
 //! too, so that a lockout says nothing about whether an account exists.
 
-use crate::db::{self, Db};
 use crate::error::Result;
+use crate::storage::db::{self, Db};
 use crate::throttle::{too_many, Limits};
 use sqlx::Row;
 use std::time::Duration;

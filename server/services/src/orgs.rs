@@ -2,10 +2,10 @@
 
 use crate::access::Acting;
 use crate::accounts::User;
-use crate::cursor::{CursorKey, PageRequest, Position};
-use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
-use crate::json_rows::{self, Field};
+use crate::storage::cursor::{PageAsk, PageRequest, Position};
+use crate::storage::db::{self, Conn, Db};
+use crate::storage::json_rows::{self, Field};
 use purser_core::members::{
     check_role_change, BillingManagerRecord, BillingManagerView, RoleChange, RoleChangeError,
 };
@@ -83,7 +83,12 @@ pub async fn create(db: &Db, creator: &User, new: NewOrg) -> Result<Org> {
 }
 
 /// Gives a person a role; the primary key refuses a second role in the same organization.
-pub async fn add_member(conn: &mut Conn, org_id: &str, user_id: &str, role: Role) -> Result<()> {
+pub(crate) async fn add_member(
+    conn: &mut Conn,
+    org_id: &str,
+    user_id: &str,
+    role: Role,
+) -> Result<()> {
     let inserted = sqlx::query(
         "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)",
     )
@@ -116,7 +121,7 @@ pub async fn find(db: &Db, name: &str) -> Result<Option<Org>> {
 /// no role in is "not found", so its existence is not revealed to outsiders. With the
 /// `directory` identity provider, a person whose email has left the directory keeps
 /// their role but is refused, at once, on every request.
-pub async fn access(db: &Db, user: &User, org_name: &str) -> Result<OrgAccess> {
+pub(crate) async fn access(db: &Db, user: &User, org_name: &str) -> Result<OrgAccess> {
     #[derive(sqlx::FromRow)]
     struct Standing {
         #[sqlx(flatten)]
@@ -157,7 +162,12 @@ pub async fn list_for_user(db: &Db, user: &User) -> Result<Vec<OrgAccess>> {
 }
 
 /// The organization's counts, as its row keeps them: one read, whatever its size.
-pub async fn member_count(db: &Db, org_id: &str) -> Result<MemberCount> {
+pub async fn member_count(db: &Db, at: &Acting) -> Result<MemberCount> {
+    counts(db, &at.access.org.id).await
+}
+
+/// [`member_count`] for the services' own work (billing a period), where no one acts.
+pub(crate) async fn counts(db: &Db, org_id: &str) -> Result<MemberCount> {
     let (members, billing_managers): (i64, i64) = sqlx::query_as(
         "SELECT member_count, billing_manager_count FROM organizations WHERE id = $1",
     )
@@ -210,7 +220,7 @@ impl Counter {
 /// Adds `by` (1 or -1) to one of the organization's counts, in the transaction that
 /// makes the change counted. Every such transaction writes the organization's row
 /// first (`lock_memberships`), so the update never waits while holding another row.
-pub async fn count(conn: &mut Conn, org_id: &str, counter: Counter, by: i64) -> Result<()> {
+pub(crate) async fn count(conn: &mut Conn, org_id: &str, counter: Counter, by: i64) -> Result<()> {
     let column = counter.column();
     sqlx::query(&format!(
         "UPDATE organizations SET {column} = {column} + $1 WHERE id = $2"
@@ -223,7 +233,7 @@ pub async fn count(conn: &mut Conn, org_id: &str, counter: Counter, by: i64) -> 
 }
 
 /// Reads one of the organization's counts.
-pub async fn counted(conn: &mut Conn, org_id: &str, counter: Counter) -> Result<u64> {
+pub(crate) async fn counted(conn: &mut Conn, org_id: &str, counter: Counter) -> Result<u64> {
     let (n,): (i64,) = sqlx::query_as(&format!(
         "SELECT {} FROM organizations WHERE id = $1",
         counter.column()
@@ -235,16 +245,16 @@ pub async fn counted(conn: &mut Conn, org_id: &str, counter: Counter) -> Result<
 }
 
 /// How many stacks the organization has (kept on its row: `count_stacks`).
-pub async fn stack_count(db: &Db, org_id: &str) -> Result<u64> {
+pub async fn stack_count(db: &Db, at: &Acting) -> Result<u64> {
     let (n,): (i64,) = sqlx::query_as("SELECT stack_count FROM organizations WHERE id = $1")
-        .bind(org_id)
+        .bind(&at.access.org.id)
         .fetch_one(db)
         .await?;
     Ok(n.max(0) as u64)
 }
 
 /// Adds `added` stacks to the organization's count, in the transaction that adds them.
-pub async fn count_stacks(conn: &mut Conn, org_id: &str, added: i64) -> Result<()> {
+pub(crate) async fn count_stacks(conn: &mut Conn, org_id: &str, added: i64) -> Result<()> {
     sqlx::query("UPDATE organizations SET stack_count = stack_count + $1 WHERE id = $2")
         .bind(added)
         .bind(org_id)
@@ -256,7 +266,8 @@ pub async fn count_stacks(conn: &mut Conn, org_id: &str, added: i64) -> Result<(
 /// The id of the account with this login if it holds any role in the organization
 /// (Pulumi's paths name people by login). The caller's permission to act on them is
 /// checked by the service that acts.
-pub async fn member_id_by_login(db: &Db, access: &OrgAccess, login: &str) -> Result<String> {
+pub async fn member_id_by_login(db: &Db, at: &Acting, login: &str) -> Result<String> {
+    let access = &at.access;
     let row: Option<(String,)> = sqlx::query_as(
         "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = $1 \
          WHERE u.login = $2",
@@ -281,7 +292,7 @@ fn counted_roles_sql() -> String {
         .join(", ")
 }
 
-pub use crate::cursor::{Page, DEFAULT_PAGE, MAX_PAGE};
+pub use crate::storage::cursor::{Page, DEFAULT_PAGE, MAX_PAGE};
 
 /// What a page of members reads of each.
 const MEMBER_FIELDS: [Field; 6] = [
@@ -309,49 +320,34 @@ fn members_select() -> String {
 /// The organization's members (admins and members; billing managers are listed on
 /// Billing & usage), redacted for the caller by `core`, one keyset page at a time so
 /// a request costs the same in a small or a large organization.
-pub async fn members(
-    db: &Db,
-    at: &Acting,
-    key: &CursorKey,
-    continuation: Option<&str>,
-    limit: Option<u32>,
-) -> Result<Page<MemberView>> {
+pub async fn members(db: &Db, at: &Acting, ask: PageAsk<'_>) -> Result<Page<MemberView>> {
     let access = &at.access;
     at.require(Action::MembersList)?;
     let scope = format!("members:{}", access.org.id);
-    let request = PageRequest::open(key, &scope, continuation, limit)?;
-    let json: String = sqlx::query_scalar(&json_rows::page_sql(
-        db,
-        &members_select(),
-        &MEMBER_FIELDS,
-        "joined_at, user_id",
-    ))
-    .bind(&access.org.id)
-    .bind(request.after_at(i64::MIN))
-    .bind(request.after_id())
-    .bind(request.fetch())
-    .fetch_one(db)
-    .await?;
-    let records: Vec<MemberRecord> = json_rows::decode(&json)?;
-    let page = request.page(key, &scope, records, |r| Position {
+    let sql = json_rows::page_sql(db, &members_select(), &MEMBER_FIELDS, "joined_at, user_id");
+    let read = async |request: &PageRequest| {
+        let json: String = sqlx::query_scalar(&sql)
+            .bind(&access.org.id)
+            .bind(request.after_at(i64::MIN))
+            .bind(request.after_id())
+            .bind(request.fetch())
+            .fetch_one(db)
+            .await?;
+        json_rows::decode::<MemberRecord>(&json)
+    };
+    let position = |r: &MemberRecord| Position {
         at: r.joined_at,
         id: r.user_id.clone(),
-    });
-    Ok(Page {
-        items: page
-            .items
-            .iter()
-            .filter_map(|r| r.view_for(access.role, at.surface))
-            .collect(),
-        continuation_token: page.continuation_token,
-    })
+    };
+    let page = ask.read(&scope, read, position).await?;
+    Ok(page.filter_map(|r| r.view_for(access.role, at.surface)))
 }
 
 /// Writes the organization's membership row first in a transaction. On PostgreSQL the
 /// row lock queues concurrent acceptances and removals for one organization; on
 /// SQLite, a write as the first statement takes the database's write lock before
 /// anything is read. Either way, what the transaction reads next is current.
-pub async fn lock_memberships(conn: &mut Conn, org_id: &str) -> Result<bool> {
+pub(crate) async fn lock_memberships(conn: &mut Conn, org_id: &str) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE organizations SET membership_version = membership_version + 1 WHERE id = $1",
     )
@@ -364,7 +360,7 @@ pub async fn lock_memberships(conn: &mut Conn, org_id: &str) -> Result<bool> {
 /// Writes the organization's row and nothing else, first in a transaction whose next
 /// read must see every earlier change of the same kind: on PostgreSQL the row lock
 /// queues such transactions of one organization behind each other.
-pub async fn lock(conn: &mut Conn, org_id: &str) -> Result<()> {
+pub(crate) async fn lock(conn: &mut Conn, org_id: &str) -> Result<()> {
     sqlx::query("UPDATE organizations SET id = id WHERE id = $1")
         .bind(org_id)
         .execute(conn)
@@ -373,7 +369,7 @@ pub async fn lock(conn: &mut Conn, org_id: &str) -> Result<()> {
 }
 
 /// Number of accepted billing managers, read inside a transaction.
-pub async fn billing_manager_count(conn: &mut Conn, org_id: &str) -> Result<u32> {
+pub(crate) async fn billing_manager_count(conn: &mut Conn, org_id: &str) -> Result<u32> {
     let n = counted(conn, org_id, Counter::BillingManagers).await?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
@@ -384,14 +380,11 @@ pub async fn billing_manager_count(conn: &mut Conn, org_id: &str) -> Result<u32>
 pub async fn billing_managers(
     db: &Db,
     at: &Acting,
-    key: &CursorKey,
-    continuation: Option<&str>,
-    limit: Option<u32>,
+    ask: PageAsk<'_>,
 ) -> Result<Page<BillingManagerView>> {
     let access = &at.access;
     at.require(Action::BillingManagersViewNames)?;
     let scope = format!("billing-managers:{}", access.org.id);
-    let request = PageRequest::open(key, &scope, continuation, limit)?;
     const FIELDS: [Field; 5] = [
         ("u.id", "user_id"),
         ("u.login", "login"),
@@ -406,32 +399,24 @@ pub async fn billing_managers(
          ORDER BY m.joined_at, m.user_id LIMIT $5",
         json_rows::select_list(&FIELDS)
     );
-    let json: String = sqlx::query_scalar(&json_rows::page_sql(
-        db,
-        &select,
-        &FIELDS,
-        "accepted_at, user_id",
-    ))
-    .bind(&access.org.id)
-    .bind(Role::BillingManager.as_str())
-    .bind(request.after_at(i64::MIN))
-    .bind(request.after_id())
-    .bind(request.fetch())
-    .fetch_one(db)
-    .await?;
-    let records: Vec<BillingManagerRecord> = json_rows::decode(&json)?;
-    let page = request.page(key, &scope, records, |r| Position {
+    let sql = json_rows::page_sql(db, &select, &FIELDS, "accepted_at, user_id");
+    let read = async |request: &PageRequest| {
+        let json: String = sqlx::query_scalar(&sql)
+            .bind(&access.org.id)
+            .bind(Role::BillingManager.as_str())
+            .bind(request.after_at(i64::MIN))
+            .bind(request.after_id())
+            .bind(request.fetch())
+            .fetch_one(db)
+            .await?;
+        json_rows::decode::<BillingManagerRecord>(&json)
+    };
+    let position = |r: &BillingManagerRecord| Position {
         at: r.accepted_at,
         id: r.user_id.clone(),
-    });
-    Ok(Page {
-        items: page
-            .items
-            .iter()
-            .filter_map(|r| r.view_for(access.role, at.surface))
-            .collect(),
-        continuation_token: page.continuation_token,
-    })
+    };
+    let page = ask.read(&scope, read, position).await?;
+    Ok(page.filter_map(|r| r.view_for(access.role, at.surface)))
 }
 
 /// Removes a billing manager; their access ends with this transaction.
@@ -448,7 +433,7 @@ pub async fn remove_member(db: &Db, at: &Acting, user_id: &str) -> Result<()> {
     remove_role(db, access, actor, user_id, None).await
 }
 
-pub async fn role_of(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Option<Role>> {
+pub(crate) async fn role_of(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Option<Role>> {
     let row: Option<(Role,)> =
         sqlx::query_as("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
             .bind(org_id)
@@ -585,7 +570,7 @@ pub async fn change_role(db: &Db, at: &Acting, user_id: &str, to: Role) -> Resul
     Ok(to)
 }
 
-pub async fn find_by_id(conn: &mut Conn, id: &str) -> Result<Org> {
+pub(crate) async fn find_by_id(conn: &mut Conn, id: &str) -> Result<Org> {
     Ok(sqlx::query_as(&format!(
         "SELECT {ORG_COLUMNS} FROM organizations o WHERE o.id = $1"
     ))
@@ -602,8 +587,8 @@ mod tests {
     async fn a_page_of_members_walks_the_members_index() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("plan.db").display());
-        let db = crate::db::connect(&url).await.unwrap();
-        crate::db::MIGRATOR.run(&db).await.unwrap();
+        let db = crate::storage::db::connect(&url).await.unwrap();
+        crate::storage::db::MIGRATOR.run(&db).await.unwrap();
         let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {}", super::members_select()))
             .bind("org")
             .bind(0_i64)

@@ -2,9 +2,9 @@
 //! under management.
 
 use crate::access::Acting;
-use crate::cursor::{CursorKey, Page, PageRequest, Position};
-use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
+use crate::storage::cursor::{Page, PageAsk, Position};
+use crate::storage::db::{self, Conn, Db};
 use purser_core::usage::{self, DayRollup, Granularity, DAY_MS};
 use purser_core::values::TextRule;
 use purser_core::views::{StackView, UsageView};
@@ -12,34 +12,34 @@ use purser_core::{Action, ValueError};
 use sqlx::Row;
 
 /// The organization's stacks by project and name, a keyset page at a time.
-pub async fn list(
-    db: &Db,
-    at: &Acting,
-    key: &CursorKey,
-    continuation: Option<&str>,
-    limit: Option<u32>,
-) -> Result<Page<StackView>> {
+pub async fn list(db: &Db, at: &Acting, ask: PageAsk<'_>) -> Result<Page<StackView>> {
     let access = &at.access;
     at.require(Action::StacksList)?;
     let scope = format!("stacks:{}", access.org.id);
-    let request = PageRequest::open(key, &scope, continuation, limit)?;
-    // The position is `project` NUL `name` (neither may hold a control character).
-    let (project, name) = request.after_id().split_once('\0').unwrap_or(("", ""));
-    let rows: Vec<StackView> = sqlx::query_as(
-        "SELECT project, name, resource_count, last_report_at AS last_update FROM stacks \
-         WHERE org_id = $1 AND (project, name) > ($2, $3) \
-         ORDER BY project, name LIMIT $4",
+    ask.read(
+        &scope,
+        async |request| {
+            // The position is `project` NUL `name` (neither may hold a control character).
+            let (project, name) = request.after_id().split_once('\0').unwrap_or(("", ""));
+            let rows: Vec<StackView> = sqlx::query_as(
+                "SELECT project, name, resource_count, last_report_at AS last_update FROM stacks \
+             WHERE org_id = $1 AND (project, name) > ($2, $3) \
+             ORDER BY project, name LIMIT $4",
+            )
+            .bind(&access.org.id)
+            .bind(project)
+            .bind(name)
+            .bind(request.fetch())
+            .fetch_all(db)
+            .await?;
+            Ok(rows)
+        },
+        |s| Position {
+            at: 0,
+            id: format!("{}\0{}", s.project, s.name),
+        },
     )
-    .bind(&access.org.id)
-    .bind(project)
-    .bind(name)
-    .bind(request.fetch())
-    .fetch_all(db)
-    .await?;
-    Ok(request.page(key, &scope, rows, |s| Position {
-        at: 0,
-        id: format!("{}\0{}", s.project, s.name),
-    }))
+    .await
 }
 
 pub async fn create(db: &Db, at: &Acting, project: &str, name: &str) -> Result<StackView> {

@@ -2,7 +2,7 @@
 //! shares (`AppState`). Its own module so that the surfaces (`api`, `web`, `csrf`, …)
 //! depend on it without depending on `startup`, which depends on them.
 
-use crate::db::Db;
+use crate::storage::db::Db;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::net::SocketAddr;
@@ -52,7 +52,7 @@ impl Settings {
 pub struct AppState {
     pub db: Db,
     /// Seals continuation tokens (shared by every instance through the database).
-    pub cursors: Arc<crate::cursor::CursorKey>,
+    pub cursors: Arc<crate::storage::cursor::CursorKey>,
     pub processor: Arc<dyn crate::billing::processor::PaymentProcessor>,
     pub throttle: Arc<crate::throttle::Throttle>,
     pub settings: Arc<Settings>,

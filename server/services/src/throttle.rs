@@ -12,12 +12,9 @@
 //! The per-account sign-in lockout lives in the database on both (`lockout`). Every
 //! refusal is a 429 with `Retry-After` and the usual error body.
 
-use crate::db::{self, Db};
 use crate::error::Error;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, Method};
-use axum::middleware::Next;
-use axum::response::Response;
+use crate::storage::db::{self, Db};
+use axum::http::HeaderMap;
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
@@ -134,28 +131,6 @@ impl Kind {
     }
 }
 
-/// Which limited action a request is, by its method and path (both surfaces).
-fn kind_of(method: &Method, path: &str) -> Option<Kind> {
-    if method != Method::POST {
-        return None;
-    }
-    if let Some(name) = path.strip_prefix("/fn/") {
-        return match name {
-            "sign_in" | "change_password" => Some(Kind::SignIn),
-            "sign_up" => Some(Kind::SignUp),
-            "resend_verification" | "request_password_reset" => Some(Kind::Email),
-            "invite_by_email" | "invite_link" | "resend_invite" => Some(Kind::Invitation),
-            _ => None,
-        };
-    }
-    let rest = path.strip_prefix("/api/orgs/")?;
-    let segments: Vec<&str> = rest.split('/').collect();
-    match segments.as_slice() {
-        [_, "invites", "batch" | "link"] | [_, "invites", _, "resend"] => Some(Kind::Invitation),
-        _ => None,
-    }
-}
-
 type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
 
 /// One kind's budgets, by key.
@@ -227,7 +202,7 @@ impl Limiter {
 /// passed, so such rows are dropped (`prune`).
 mod shared {
     use super::Kind;
-    use crate::db::{self, Db};
+    use crate::storage::db::{self, Db};
     use std::time::Duration;
 
     /// Keys longer than this are stored as their hash: a key may hold what a person
@@ -536,68 +511,9 @@ pub fn spawn_cleanup(throttle: std::sync::Arc<Throttle>) -> tokio::task::JoinHan
     })
 }
 
-/// The per-address limits of both surfaces, by path, before anything else runs.
-pub async fn limit_by_address(
-    State(throttle): State<std::sync::Arc<Throttle>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    if let Some(kind) = kind_of(req.method(), req.uri().path()) {
-        let peer = req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0);
-        if let Some(addr) = throttle.client_address(req.headers(), peer) {
-            if let Err(e) = throttle.check_address(kind, addr).await {
-                tracing::warn!(%addr, ?kind, "rate limited");
-                return e.response_for(req.uri().path());
-            }
-        }
-    }
-    next.run(req).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn requests_are_classified_on_both_surfaces() {
-        let table = [
-            (Method::POST, "/fn/sign_in", Some(Kind::SignIn)),
-            (Method::POST, "/fn/sign_up", Some(Kind::SignUp)),
-            (Method::POST, "/fn/resend_verification", Some(Kind::Email)),
-            (
-                Method::POST,
-                "/fn/request_password_reset",
-                Some(Kind::Email),
-            ),
-            (Method::POST, "/fn/invite_by_email", Some(Kind::Invitation)),
-            (Method::POST, "/fn/resend_invite", Some(Kind::Invitation)),
-            (
-                Method::POST,
-                "/api/orgs/acme/invites/batch",
-                Some(Kind::Invitation),
-            ),
-            (
-                Method::POST,
-                "/api/orgs/acme/invites/link",
-                Some(Kind::Invitation),
-            ),
-            (
-                Method::POST,
-                "/api/orgs/acme/invites/x/resend",
-                Some(Kind::Invitation),
-            ),
-            (Method::PATCH, "/api/orgs/acme/invites/x", None),
-            (Method::GET, "/fn/sign_in", None),
-            (Method::POST, "/fn/current_user", None),
-            (Method::POST, "/api/orgs/acme/teams", None),
-        ];
-        for (method, path, kind) in table {
-            assert_eq!(kind_of(&method, path), kind, "{method} {path}");
-        }
-    }
 
     #[tokio::test]
     async fn a_budget_runs_out_and_says_when_to_return() {

@@ -3,10 +3,10 @@
 //! A token is shown once, when created, and stored only as a hash.
 
 use crate::accounts::{SignedInWith, User};
-use crate::cursor::{CursorKey, Page, PageRequest, Position};
-use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::secrets;
+use crate::storage::cursor::{Page, PageAsk, Position};
+use crate::storage::db::{self, Db};
 use purser_core::tokens::{self, TokenFilter};
 use purser_core::verification::{check_verified, NeedsVerifiedEmail};
 use purser_core::views::TokenView;
@@ -68,30 +68,29 @@ pub async fn list(
     db: &Db,
     user: &User,
     filter: TokenFilter,
-    key: &CursorKey,
-    continuation: Option<&str>,
-    limit: Option<u32>,
+    ask: PageAsk<'_>,
 ) -> Result<Page<TokenView>> {
     let scope = format!("personal-tokens:{}", user.id);
-    let request = PageRequest::open(key, &scope, continuation, limit)?;
-    let rows: Vec<TokenView> = sqlx::query_as(&format!(
-        "SELECT id, description, created_at, last_used_at, expires_at FROM personal_access_tokens \
-         WHERE user_id = $1 AND {} AND (created_at, id) < ($4, $5) \
-         ORDER BY created_at DESC, id DESC LIMIT $6",
-        shown_sql("expires_at", "$2", "$3")
-    ))
-    .bind(&user.id)
-    .bind(shows_active(filter))
-    .bind(db::now_ms())
-    .bind(request.after_at(i64::MAX))
-    .bind(request.after_id())
-    .bind(request.fetch())
-    .fetch_all(db)
-    .await?;
-    Ok(request.page(key, &scope, rows, |t| Position {
+    ask.read(&scope, async |request| {
+        let rows: Vec<TokenView> = sqlx::query_as(&format!(
+            "SELECT id, description, created_at, last_used_at, expires_at FROM personal_access_tokens \
+             WHERE user_id = $1 AND {} AND (created_at, id) < ($4, $5) \
+             ORDER BY created_at DESC, id DESC LIMIT $6",
+            shown_sql("expires_at", "$2", "$3")
+        ))
+        .bind(&user.id)
+        .bind(shows_active(filter))
+        .bind(db::now_ms())
+        .bind(request.after_at(i64::MAX))
+        .bind(request.after_id())
+        .bind(request.fetch())
+        .fetch_all(db)
+        .await?;
+        Ok(rows)
+    }, |t| Position {
         at: t.created_at,
         id: t.id.clone(),
-    }))
+    }).await
 }
 
 /// What a list's filter keeps, as the parameter [`shown_sql`] takes: only active

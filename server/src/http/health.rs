@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use purser_services::db::{self, Db};
+use purser_services::storage::db::{self, Db};
 
 pub fn routes(db: Db) -> Router {
     Router::new()

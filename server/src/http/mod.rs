@@ -3,7 +3,8 @@
 //! passes through (`server_fns.rs`; the functions themselves are `purser-app`'s), and
 //! what both surfaces share: the cross-site request check (`csrf.rs`), the input guard
 //! (`input.rs`), requests run again after a lost conflict (`retry.rs`), security
-//! headers (`headers.rs`), metrics (`monitoring.rs`) and the bundle (`assets.rs`).
+//! headers (`headers.rs`), per-address rate limits (`throttle.rs`), metrics
+//! (`monitoring.rs`) and the bundle (`assets.rs`).
 //! Who is calling, and how an error becomes an answer, are the services'
 //! (`purser_services::caller`, `purser_services::answer`), the same for both surfaces.
 
@@ -17,3 +18,4 @@ pub mod org_ctx;
 pub mod rest;
 pub mod retry;
 pub mod server_fns;
+pub mod throttle;

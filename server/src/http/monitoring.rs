@@ -20,7 +20,7 @@ use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use purser_services::db::Db;
+use purser_services::storage::db::Db;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;

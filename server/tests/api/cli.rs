@@ -99,7 +99,7 @@ fn demo_twice_duplicates_nothing_and_prints_fresh_tokens() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let db = purser_services::db::connect(&url).await.unwrap();
+        let db = purser_services::storage::db::connect(&url).await.unwrap();
         for (table, count) in [
             ("users", 4),
             ("organizations", 1),

@@ -444,7 +444,7 @@ async fn a_payment_left_processing_is_finished_once(app: TestApp) {
     )
     .bind(&org_id)
     .bind(next.to_string())
-    .bind(purser_services::db::now_ms() + 60_000)
+    .bind(purser_services::storage::db::now_ms() + 60_000)
     .execute(&app.db)
     .await
     .unwrap();

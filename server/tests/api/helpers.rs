@@ -2,7 +2,7 @@
 //! a new PostgreSQL database that is dropped afterwards) on port 0, and talks HTTP to it.
 
 use purser_server::startup::{self, Settings};
-use purser_services::db::Db;
+use purser_services::storage::db::Db;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -367,7 +367,7 @@ pub async fn verified_users(
     let hash = purser_services::secrets::hash_password("a long password".into())
         .await
         .unwrap();
-    let now = purser_services::db::now_ms();
+    let now = purser_services::storage::db::now_ms();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let user = purser_services::accounts::User {

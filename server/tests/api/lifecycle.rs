@@ -241,7 +241,7 @@ async fn sqlite_survives_kill_9_during_writes() {
     let invited = invites.await.unwrap();
     assert!(reported > 0 && invited > 0, "writes were under way");
 
-    let db = purser_services::db::connect(&url).await.unwrap();
+    let db = purser_services::storage::db::connect(&url).await.unwrap();
     let check: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&db)
         .await

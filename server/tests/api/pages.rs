@@ -335,7 +335,7 @@ async fn every_list_walks_page_by_page(app: TestApp) {
 }
 
 async fn is_sqlite(app: &TestApp) -> bool {
-    purser_services::db::kind(&app.db) == purser_services::db::Kind::Sqlite
+    purser_services::storage::db::kind(&app.db) == purser_services::storage::db::Kind::Sqlite
 }
 
 /// The benchmark's organization: seeded in one go, every count equal to a recount,

@@ -188,7 +188,7 @@ async fn the_account_and_its_tokens_speak_pulumi(app: TestApp) {
     .await;
     assert_eq!(status, 422, "{body}");
     sqlx::query("UPDATE personal_access_tokens SET expires_at = $1 WHERE id = $2")
-        .bind(purser_services::db::now_ms() - 1)
+        .bind(purser_services::storage::db::now_ms() - 1)
         .bind(created["id"].as_str().unwrap())
         .execute(&app.db)
         .await

@@ -49,7 +49,7 @@ const NO_LIMITS: &[(&str, &str)] = &[];
 impl Cluster {
     async fn start(limits: &[(&str, &str)]) -> Cluster {
         let (url, guard) = fresh_postgres().await;
-        let db = purser_services::db::connect(&url).await.unwrap();
+        let db = purser_services::storage::db::connect(&url).await.unwrap();
         purser_server::startup::migrate(&db).await.unwrap();
         let smtp = SmtpServer::planned().start().await;
         let lb_port = free_port();

@@ -4,7 +4,7 @@
 use crate::helpers::{new_browser, try_sign_in, Database, TestApp};
 use crate::on_both_databases;
 use purser_services::accounts::{purge_expired, Purged, SessionLifetimes};
-use purser_services::db::now_ms;
+use purser_services::storage::db::now_ms;
 use serde_json::Value;
 use std::time::Duration;
 

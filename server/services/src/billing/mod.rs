@@ -5,10 +5,10 @@ pub mod processor;
 
 use crate::access::Acting;
 use crate::audit::{self, Actor, Event};
-use crate::cursor::{CursorKey, Page, PageRequest, Position};
-use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::orgs::{self, OrgAccess};
+use crate::storage::cursor::{Page, PageAsk, Position};
+use crate::storage::db::{self, Db};
 use chrono::{Datelike, TimeZone, Utc};
 use processor::{ChargeError, PaymentProcessor};
 use purser_core::billing::{
@@ -120,7 +120,7 @@ pub async fn subscription(db: &Db, at: &Acting) -> Result<SubscriptionView> {
         .fetch_one(db)
         .await?
         .try_get("subscription_status")?;
-    let members = orgs::member_count(db, &access.org.id).await?.members;
+    let members = orgs::member_count(db, at).await?.members;
     let period = current_period();
     Ok(SubscriptionView {
         edition: access.org.edition,
@@ -176,38 +176,33 @@ fn capitalise(s: &str) -> String {
 
 /// Payment history, newest period first, a keyset page at a time (one payment per
 /// period, so the period is the position).
-pub async fn payments(
-    db: &Db,
-    at: &Acting,
-    key: &CursorKey,
-    continuation: Option<&str>,
-    limit: Option<u32>,
-) -> Result<Page<PaymentView>> {
+pub async fn payments(db: &Db, at: &Acting, ask: PageAsk<'_>) -> Result<Page<PaymentView>> {
     let access = &at.access;
     at.require(Action::PaymentsView)?;
     let scope = format!("payments:{}", access.org.id);
-    let request = PageRequest::open(key, &scope, continuation, limit)?;
-    // The first page from the newest, a later one from where the last ended: each a
-    // plain range of the index (a sentinel period would sort by the database's
-    // collation, and `($2 = '' OR …)` is no range at all).
-    let query = match request.after_id() {
-        "" => sqlx::query_as(
-            "SELECT id, period, created_at, description, amount_cents, currency, status, failure \
-             FROM payments WHERE org_id = $1 ORDER BY period DESC LIMIT $2",
-        )
-        .bind(&access.org.id),
-        after => sqlx::query_as(
-            "SELECT id, period, created_at, description, amount_cents, currency, status, failure \
-             FROM payments WHERE org_id = $1 AND period < $2 ORDER BY period DESC LIMIT $3",
-        )
-        .bind(&access.org.id)
-        .bind(after),
-    };
-    let rows: Vec<PaymentView> = query.bind(request.fetch()).fetch_all(db).await?;
-    Ok(request.page(key, &scope, rows, |p| Position {
+    ask.read(&scope, async |request| {
+        // The first page from the newest, a later one from where the last ended: each a
+        // plain range of the index (a sentinel period would sort by the database's
+        // collation, and `($2 = '' OR …)` is no range at all).
+        let query = match request.after_id() {
+            "" => sqlx::query_as(
+                "SELECT id, period, created_at, description, amount_cents, currency, status, failure \
+                 FROM payments WHERE org_id = $1 ORDER BY period DESC LIMIT $2",
+            )
+            .bind(&access.org.id),
+            after => sqlx::query_as(
+                "SELECT id, period, created_at, description, amount_cents, currency, status, failure \
+                 FROM payments WHERE org_id = $1 AND period < $2 ORDER BY period DESC LIMIT $3",
+            )
+            .bind(&access.org.id)
+            .bind(after),
+        };
+        let rows: Vec<PaymentView> = query.bind(request.fetch()).fetch_all(db).await?;
+        Ok(rows)
+    }, |p| Position {
         at: 0,
         id: p.period.clone(),
-    }))
+    }).await
 }
 
 /// How long a run holds a payment it is charging. A run that dies mid-charge (a
@@ -292,7 +287,7 @@ pub fn payment_description(edition: Edition, members: u64, period: Period) -> St
 /// history, which starts before the server first ran. A period already billed stays as
 /// it is.
 pub async fn record_paid_period(db: &Db, access: &OrgAccess, period: Period) -> Result<()> {
-    let members = orgs::member_count(db, &access.org.id).await?.members;
+    let members = orgs::counts(db, &access.org.id).await?.members;
     let at = period_start_ms(period.next()) + 3_600_000;
     sqlx::query(
         "INSERT INTO payments (id, org_id, period, created_at, description, amount_cents, currency, status) \
@@ -345,7 +340,7 @@ pub async fn run_cycle(
             .try_get::<String, _>("edition")?
             .parse()
             .map_err(|e| Error::internal("a stored edition does not parse", e))?;
-        let members = orgs::member_count(db, &org_id).await?.members;
+        let members = orgs::counts(db, &org_id).await?.members;
         let amount = monthly_amount_cents(edition, members);
         let description = payment_description(edition, members, period);
         let Some(claim) = claim_payment(db, &org_id, period, &description, amount).await? else {

@@ -10,10 +10,10 @@
 //! same rules the server keeps them by; the tests compare both with a recount.
 
 use super::ORG;
-use crate::db::{self, Conn, Db};
 use crate::error::{Error, Result};
 use crate::orgs::{self, Counter};
 use crate::secrets;
+use crate::storage::db::{self, Conn, Db};
 use purser_core::usage::{self, Sample, DAY_MS};
 use purser_core::{Edition, InvitationKind, InvitationStatus, Role};
 use sqlx::any::AnyArguments;

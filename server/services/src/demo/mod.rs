@@ -7,9 +7,9 @@
 use crate::access::Acting;
 use crate::accounts::{self, SignUp, SignedInWith, User};
 use crate::billing::{self, processor::BuiltInProcessor};
-use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::orgs::{self, NewOrg, Org};
+use crate::storage::db::{self, Db};
 use crate::{invitations, tokens};
 use purser_core::billing::CardInput;
 use purser_core::{Email, InvitationStatus, InvitedRole, Role, Surface};

@@ -1,8 +1,8 @@
 //! Delivers the outbox over SMTP, retrying failures with backoff.
 
 use super::outbox;
-use crate::db::Db;
 use crate::shutdown::Stop;
+use crate::storage::db::Db;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncTransport, Message, Tokio1Executor};

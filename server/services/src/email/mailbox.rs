@@ -3,8 +3,8 @@
 //! server is started with `--dev-mailbox`.
 
 use super::outbox;
-use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::storage::db::Db;
 use axum::extract::{ConnectInfo, FromRef, Request, State};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
@@ -112,7 +112,7 @@ pub async fn page(State(db): State<Db>) -> Result<Html<String>> {
             "<article class=\"card mail\"><h2>{}</h2><p class=\"muted\">To <span class=\"mail-to\">{}</span> · {}</p><pre>{}</pre></article>",
             escape(&m.subject),
             escape(&m.to),
-            crate::db::rfc3339(m.created_at),
+            crate::storage::db::rfc3339(m.created_at),
             linkify(&escape(&m.body)),
         ));
     }

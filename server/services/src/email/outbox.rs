@@ -7,8 +7,8 @@
 //! and when, and an empty body. (With `--dev-mailbox` nothing is delivered over SMTP
 //! and bodies stay readable there; that mode is for development only.)
 
-use crate::db::{self, Conn, Db};
 use crate::error::Result;
+use crate::storage::db::{self, Conn, Db};
 use sqlx::Row;
 
 pub async fn enqueue(conn: &mut Conn, to: &str, subject: &str, body: &str) -> Result<()> {

@@ -7,9 +7,10 @@ use axum::Json;
 use purser_core::error::ErrorBody;
 use purser_core::views::AuditEntry;
 use purser_services::audit;
-use purser_services::db::rfc3339;
 use purser_services::error::{Error, Result};
 use purser_services::state::AppState;
+use purser_services::storage::cursor::PageAsk;
+use purser_services::storage::db::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -150,13 +151,15 @@ pub async fn audit_log(
         &state.db,
         &at,
         filter,
-        &state.cursors,
-        q.continuation_token.as_deref(),
-        u32::try_from(limit).ok(),
+        PageAsk {
+            key: &state.cursors,
+            after: q.continuation_token.as_deref(),
+            limit: u32::try_from(limit).ok(),
+        },
     )
     .await?;
     Ok(Json(AuditLogResponse {
         audit_log_events: page.items.into_iter().map(Into::into).collect(),
-        continuation_token: page.continuation_token,
+        continuation_token: page.next,
     }))
 }

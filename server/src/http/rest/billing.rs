@@ -10,9 +10,9 @@ use purser_core::views::{CardView, PaymentView, SubscriptionView};
 use purser_core::Edition;
 use purser_services::access::Acting;
 use purser_services::billing;
-use purser_services::db::rfc3339;
 use purser_services::error::{Error, Result};
 use purser_services::state::AppState;
+use purser_services::storage::db::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -213,16 +213,9 @@ pub async fn list_payments(
     OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<PaymentsResponse>> {
-    let page = billing::payments(
-        &state.db,
-        &at,
-        &state.cursors,
-        q.continuation_token.as_deref(),
-        q.limit,
-    )
-    .await?;
+    let page = billing::payments(&state.db, &at, q.ask(&state.cursors)).await?;
     Ok(Json(PaymentsResponse {
         payments: page.items.into_iter().map(Into::into).collect(),
-        continuation_token: page.continuation_token,
+        continuation_token: page.next,
     }))
 }

@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use purser_core::error::ErrorBody;
 use purser_core::members::BillingManagerView;
-use purser_services::db::rfc3339;
 use purser_services::error::Result;
 use purser_services::orgs;
 use purser_services::state::AppState;
+use purser_services::storage::db::rfc3339;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -66,17 +66,10 @@ pub async fn list_billing_managers(
     OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<BillingManagersResponse>> {
-    let page = orgs::billing_managers(
-        &state.db,
-        &at,
-        &state.cursors,
-        q.continuation_token.as_deref(),
-        q.limit,
-    )
-    .await?;
+    let page = orgs::billing_managers(&state.db, &at, q.ask(&state.cursors)).await?;
     Ok(Json(BillingManagersResponse {
         billing_managers: page.items.into_iter().map(Into::into).collect(),
-        continuation_token: page.continuation_token,
+        continuation_token: page.next,
     }))
 }
 

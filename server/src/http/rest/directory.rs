@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use purser_core::error::ErrorBody;
 use purser_core::IdentityProvider;
-use purser_services::db::rfc3339;
 use purser_services::directory;
 use purser_services::error::{Error, Result};
 use purser_services::state::AppState;
+use purser_services::storage::db::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -57,17 +57,10 @@ pub async fn get_identity_provider(
     OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<DirectoryResponse>> {
-    let page = directory::list(
-        &state.db,
-        &at,
-        &state.cursors,
-        q.continuation_token.as_deref(),
-        q.limit,
-    )
-    .await?;
+    let page = directory::list(&state.db, &at, q.ask(&state.cursors)).await?;
     Ok(Json(DirectoryResponse {
         identity_provider: at.access.org.identity_provider.as_str().to_owned(),
-        continuation_token: page.continuation_token,
+        continuation_token: page.next,
         emails: page
             .items
             .into_iter()

@@ -8,11 +8,11 @@ use axum::Json;
 use purser_core::error::ErrorBody;
 use purser_core::{InvitationStatus, InvitedRole, Role};
 use purser_services::caller::Caller;
-use purser_services::db::rfc3339;
 use purser_services::error::{Error, Result};
 use purser_services::invitations;
 use purser_services::invitations::{Invitation, Locator};
 use purser_services::state::AppState;
+use purser_services::storage::db::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -129,18 +129,10 @@ pub async fn list_invites(
     ApiQuery(q): ApiQuery<RoleQuery>,
 ) -> Result<Json<InvitesResponse>> {
     let role = q.role.as_deref().map(parse_role).transpose()?;
-    let page = invitations::pending(
-        &state.db,
-        &at,
-        role,
-        &state.cursors,
-        q.continuation_token.as_deref(),
-        q.limit,
-    )
-    .await?;
+    let page = invitations::pending(&state.db, &at, role, q.ask(&state.cursors)).await?;
     Ok(Json(InvitesResponse {
         invites: page.items.into_iter().map(Into::into).collect(),
-        continuation_token: page.continuation_token,
+        continuation_token: page.next,
     }))
 }
 
@@ -229,28 +221,12 @@ pub async fn invite_batch(
     OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<BatchInviteRequest>,
 ) -> Result<Json<BatchInviteResponse>> {
-    // At most a batch's worth of invitations, counted as sent (repeats included).
-    purser_core::invitations::check_batch_size(body.invites.len(), "invites")?;
     let invites = body
         .invites
         .iter()
         .map(|i| Ok((i.email.clone(), parse_role(&i.role)?)))
         .collect::<Result<Vec<_>>>()?;
-    for (_, role) in &invites {
-        at.require(purser_core::invitations::invite_action(*role))?;
-    }
-    // Each address is an email sent: the budget counts them, not requests.
-    state
-        .throttle
-        .check_account_n(
-            purser_services::throttle::Kind::Invitation,
-            &at.actor.id,
-            body.invites.len(),
-        )
-        .await?;
-    let outcomes =
-        invitations::invite_each_by_email(&state.db, &at, &invites, &state.settings.base_url)
-            .await?;
+    let outcomes = invitations::invite_each_by_email(&state, &at, &invites).await?;
     let mut answer = BatchInviteResponse {
         sent_invites: Vec::new(),
         failed_invites: Vec::new(),
@@ -285,13 +261,8 @@ pub async fn invite_link(
     OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<LinkInviteRequest>,
 ) -> Result<Json<CreatedInvite>> {
-    state
-        .throttle
-        .check_account(purser_services::throttle::Kind::Invitation, &at.actor.id)
-        .await?;
     let role = parse_role(&body.role)?;
-    let (invitation, url) =
-        invitations::invite_by_link(&state.db, &at, role, &state.settings.base_url).await?;
+    let (invitation, url) = invitations::invite_by_link(&state, &at, role).await?;
     Ok(Json(CreatedInvite {
         id: invitation.id,
         accept_invite_url: url,
@@ -354,11 +325,7 @@ pub async fn accept_invite(
     Caller { user, .. }: Caller,
     Path((org, invite)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    state
-        .throttle
-        .check_account(purser_services::throttle::Kind::Acceptance, &user.id)
-        .await?;
-    invitations::accept(&state.db, &user, locate(&org, &invite)).await?;
+    invitations::accept(&state, &user, locate(&org, &invite)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -372,11 +339,7 @@ pub async fn resend_invite(
     OrgCtx(at): OrgCtx,
     Path((_org, id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    state
-        .throttle
-        .check_account(purser_services::throttle::Kind::Invitation, &at.actor.id)
-        .await?;
-    invitations::resend(&state.db, &at, &id, &state.settings.base_url).await?;
+    invitations::resend(&state, &at, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

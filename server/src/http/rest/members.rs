@@ -9,10 +9,10 @@ use axum::Json;
 use purser_core::error::ErrorBody;
 use purser_core::permissions::allows;
 use purser_core::{Action, Edition, IdentityProvider, MemberView, Role};
-use purser_services::db::rfc3339;
 use purser_services::error::{Error, Result};
 use purser_services::orgs;
 use purser_services::state::AppState;
+use purser_services::storage::db::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -166,12 +166,12 @@ async fn org_metadata(
     OrgCtx(at): OrgCtx,
 ) -> Result<Json<OrgMetadata>> {
     at.require(Action::MembersViewCount)?;
-    let count = orgs::member_count(&state.db, &at.access.org.id).await?;
+    let count = orgs::member_count(&state.db, &at).await?;
     // What each role sees is filtered by its role: Pulumi's schema requires
     // `stackCount`, so a role that may not list stacks (a billing manager) reads 0.
     let may = |action| at.allows(action);
     let stack_count = match may(Action::StacksList) {
-        true => orgs::stack_count(&state.db, &at.access.org.id).await?,
+        true => orgs::stack_count(&state.db, &at).await?,
         false => 0,
     };
     let identity_provider = may(Action::SettingsView).then_some(at.access.org.identity_provider);
@@ -285,17 +285,10 @@ async fn list_members(
     OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<MembersResponse>> {
-    let page = orgs::members(
-        &state.db,
-        &at,
-        &state.cursors,
-        q.continuation_token.as_deref(),
-        q.limit,
-    )
-    .await?;
+    let page = orgs::members(&state.db, &at, q.ask(&state.cursors)).await?;
     Ok(Json(MembersResponse {
         members: page.items.into_iter().map(MemberResponse::from).collect(),
-        continuation_token: page.continuation_token,
+        continuation_token: page.next,
     }))
 }
 
@@ -310,7 +303,7 @@ pub async fn remove_member(
     Path((_org, login)): Path<(String, String)>,
 ) -> Result<StatusCode> {
     at.require(Action::MembersRemove)?;
-    let user_id = orgs::member_id_by_login(&state.db, &at.access, &login).await?;
+    let user_id = orgs::member_id_by_login(&state.db, &at, &login).await?;
     orgs::remove_member(&state.db, &at, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -338,7 +331,7 @@ pub async fn change_member_role(
     ApiJson(body): ApiJson<ChangeRoleRequest>,
 ) -> Result<StatusCode> {
     at.require(Action::MembersChangeRole)?;
-    let user_id = orgs::member_id_by_login(&state.db, &at.access, &login).await?;
+    let user_id = orgs::member_id_by_login(&state.db, &at, &login).await?;
     // As in Pulumi: `fgaRoleId`, when given, decides (Purser's role ids are the role
     // names); with neither, there is nothing to change.
     let Some(named) = body.fga_role_id.or(body.role) else {

@@ -11,9 +11,10 @@ use axum::{Json, Router};
 use purser_core::error::ErrorBody;
 use purser_core::tokens::TokenFilter;
 use purser_core::views::{OrgTokenView, TokenView};
-use purser_services::db::rfc3339;
 use purser_services::error::{Error, Result};
 use purser_services::state::AppState;
+use purser_services::storage::cursor::{CursorKey, PageAsk};
+use purser_services::storage::db::rfc3339;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -33,6 +34,7 @@ mod invitations;
 mod members;
 mod org_tokens;
 mod policies;
+mod stacks;
 mod teams;
 mod usage;
 mod user;
@@ -47,6 +49,7 @@ fn routes_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(directory::router())
         .merge(audit::router())
         .merge(billing::router())
+        .merge(stacks::router())
         .merge(usage::router())
         .merge(teams::router())
         .merge(org_tokens::router())
@@ -248,11 +251,11 @@ impl TokensQuery {
             .map(|n| {
                 u32::try_from(n)
                     .ok()
-                    .filter(|n| (1..=purser_services::cursor::MAX_PAGE).contains(n))
+                    .filter(|n| (1..=purser_services::storage::cursor::MAX_PAGE).contains(n))
                     .ok_or_else(|| {
                         Error::BadRequest(format!(
                             "maxResults must be between 1 and {}.",
-                            purser_services::cursor::MAX_PAGE
+                            purser_services::storage::cursor::MAX_PAGE
                         ))
                     })
             })
@@ -283,6 +286,29 @@ pub struct PageQuery {
     /// Entries per page, 1–500 (default 100).
     pub limit: Option<u32>,
 }
+
+/// `ask`, the page a list's query asks for, for each query that pages a list.
+macro_rules! asks_for_a_page {
+    ($($query:ty),*) => {$(
+        impl $query {
+            /// The page this query asks for.
+            pub fn ask<'a>(&'a self, key: &'a CursorKey) -> PageAsk<'a> {
+                PageAsk {
+                    key,
+                    after: self.continuation_token.as_deref(),
+                    limit: self.limit,
+                }
+            }
+        }
+    )*};
+}
+
+asks_for_a_page!(
+    ListQuery,
+    PageQuery,
+    invitations::RoleQuery,
+    policies::PolicyPackQuery
+);
 
 #[derive(OpenApi)]
 #[openapi(

@@ -9,8 +9,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use purser_core::error::ErrorBody;
 use purser_services::error::Result;
-use purser_services::org_resources::{self as res};
+
+use purser_services::org_tokens;
 use purser_services::state::AppState;
+use purser_services::storage::cursor::PageAsk;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -31,13 +33,15 @@ pub async fn list_org_tokens(
     OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<TokensQuery>,
 ) -> Result<Json<AccessTokensResponse>> {
-    let page = res::list_tokens(
+    let page = org_tokens::list(
         &state.db,
         &at,
         q.filter()?,
-        &state.cursors,
-        q.continuation_token.as_deref(),
-        q.limit()?,
+        PageAsk {
+            key: &state.cursors,
+            after: q.continuation_token.as_deref(),
+            limit: q.limit()?,
+        },
     )
     .await?;
     Ok(Json(AccessTokensResponse {
@@ -46,7 +50,7 @@ pub async fn list_org_tokens(
             .into_iter()
             .map(AccessToken::organization)
             .collect(),
-        continuation_token: page.continuation_token,
+        continuation_token: page.next,
     }))
 }
 
@@ -76,13 +80,13 @@ pub async fn create_org_token(
     OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<CreateOrgTokenRequest>,
 ) -> Result<Json<CreateTokenResponse>> {
-    let new = res::NewOrgToken {
+    let new = org_tokens::NewOrgToken {
         name: &body.name,
         description: &body.description,
         admin: body.admin,
         expires_secs: body.expires,
     };
-    let (token, value) = res::create_token(&state.db, &at, new).await?;
+    let (token, value) = org_tokens::create(&state.db, &at, new).await?;
     Ok(Json(CreateTokenResponse {
         id: token.id,
         token_value: value,
@@ -97,6 +101,6 @@ pub async fn revoke_org_token(
     OrgCtx(at): OrgCtx,
     Path((_org, id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    res::revoke_token(&state.db, &at, &id).await?;
+    org_tokens::revoke(&state.db, &at, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

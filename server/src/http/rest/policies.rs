@@ -6,10 +6,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use purser_core::error::ErrorBody;
-use purser_services::db::rfc3339;
 use purser_services::error::{Error, Result};
-use purser_services::org_resources::{self as res, PolicyKind, PolicyList};
+use purser_services::policies::{self, PolicyKind, PolicyList};
 use purser_services::state::AppState;
+use purser_services::storage::db::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -53,10 +53,10 @@ pub async fn list_policy_groups(
     OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<PolicyGroupsResponse>> {
-    let (key, after) = (&state.cursors, q.continuation_token.as_deref());
-    let list = res::list_policies(&state.db, &at, PolicyList::Groups, key, after, q.limit).await?;
+    let ask = q.ask(&state.cursors);
+    let list = policies::list(&state.db, &at, PolicyList::Groups, ask).await?;
     Ok(Json(PolicyGroupsResponse {
-        continuation_token: list.continuation_token,
+        continuation_token: list.next,
         policy_groups: list
             .items
             .into_iter()
@@ -110,7 +110,7 @@ pub async fn create_policy_group(
         ));
     }
     let db = &state.db;
-    res::create_policy(db, &at, PolicyKind::Groups, &body.name).await?;
+    policies::create(db, &at, PolicyKind::Groups, &body.name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -159,8 +159,7 @@ pub async fn list_policy_packs(
         .policypack
         .as_deref()
         .map_or(PolicyList::Packs, PolicyList::Pack);
-    let (key, after) = (&state.cursors, q.continuation_token.as_deref());
-    let list = res::list_policies(&state.db, &at, which, key, after, q.limit).await?;
+    let list = policies::list(&state.db, &at, which, q.ask(&state.cursors)).await?;
     // The page is ordered by name, then version: one entry per name.
     let mut packs: Vec<PolicyPackVersions> = Vec::new();
     for version in list.items {
@@ -177,7 +176,7 @@ pub async fn list_policy_packs(
     }
     Ok(Json(PolicyPacksResponse {
         policy_packs: packs,
-        continuation_token: list.continuation_token,
+        continuation_token: list.next,
     }))
 }
 
@@ -226,7 +225,7 @@ pub async fn create_policy_pack(
         )));
     }
     let db = &state.db;
-    let pack = res::create_policy(db, &at, PolicyKind::Packs, &body.name).await?;
+    let pack = policies::create(db, &at, PolicyKind::Packs, &body.name).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatePolicyPackResponse {

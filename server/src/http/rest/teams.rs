@@ -8,9 +8,9 @@ use axum::Json;
 use purser_core::error::ErrorBody;
 use purser_core::views::TeamView;
 use purser_services::error::{Error, Result};
-use purser_services::org_resources::{self as res};
-use purser_services::orgs;
+
 use purser_services::state::AppState;
+use purser_services::{orgs, teams};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -87,17 +87,10 @@ pub async fn list_teams(
     OrgCtx(at): OrgCtx,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<TeamsResponse>> {
-    let page = res::list_teams(
-        &state.db,
-        &at,
-        &state.cursors,
-        q.continuation_token.as_deref(),
-        q.limit,
-    )
-    .await?;
+    let page = teams::list(&state.db, &at, q.ask(&state.cursors)).await?;
     Ok(Json(TeamsResponse {
         teams: page.items.into_iter().map(Into::into).collect(),
-        continuation_token: page.continuation_token,
+        continuation_token: page.next,
     }))
 }
 
@@ -112,15 +105,8 @@ pub async fn get_team(
     Path((_org, team)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<TeamResponse>> {
-    let (team, continuation_token) = res::team(
-        &state.db,
-        &at,
-        &team,
-        &state.cursors,
-        q.continuation_token.as_deref(),
-        q.limit,
-    )
-    .await?;
+    let (team, continuation_token) =
+        teams::get(&state.db, &at, &team, q.ask(&state.cursors)).await?;
     let members: Vec<TeamMember> = team
         .members
         .into_iter()
@@ -206,8 +192,8 @@ pub async fn update_team(
     match (body.member_action.as_deref(), body.member.as_deref()) {
         (None, None) => {}
         (Some(action @ ("add" | "remove")), Some(login)) => {
-            let user_id = orgs::member_id_by_login(db, &at.access, login).await?;
-            res::manage_team(db, &at, &team, &user_id, action == "add").await?;
+            let user_id = orgs::member_id_by_login(db, &at, login).await?;
+            teams::manage(db, &at, &team, &user_id, action == "add").await?;
         }
         (Some("promote" | "demote"), _) => return Err(unsupported("memberAction", "team roles")),
         (Some(_), Some(_)) => {
@@ -224,7 +210,7 @@ pub async fn update_team(
         }
     }
     if let Some(description) = &body.new_description {
-        res::describe_team(db, &at, &team, description).await?;
+        teams::describe(db, &at, &team, description).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -245,7 +231,7 @@ pub async fn create_team(
     OrgCtx(at): OrgCtx,
     ApiJson(body): ApiJson<CreateTeamRequest>,
 ) -> Result<StatusCode> {
-    res::create_team(&state.db, &at, &body.name, &body.description).await?;
+    teams::create(&state.db, &at, &body.name, &body.description).await?;
     Ok(StatusCode::CREATED)
 }
 
@@ -265,7 +251,7 @@ pub async fn add_team_member(
     Path((_org, team)): Path<(String, String)>,
     ApiJson(body): ApiJson<TeamMemberRequest>,
 ) -> Result<StatusCode> {
-    res::manage_team(&state.db, &at, &team, &body.user_id, true).await?;
+    teams::manage(&state.db, &at, &team, &body.user_id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -278,6 +264,6 @@ pub async fn remove_team_member(
     OrgCtx(at): OrgCtx,
     Path((_org, team, user_id)): Path<(String, String, String)>,
 ) -> Result<StatusCode> {
-    res::manage_team(&state.db, &at, &team, &user_id, false).await?;
+    teams::manage(&state.db, &at, &team, &user_id, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,14 +1,11 @@
-//! Stacks and resources under management.
+//! Resources under management: the usage summary over time.
 
-use super::{ApiJson, ApiQuery, ListQuery};
+use super::ApiQuery;
 use crate::http::org_ctx::OrgCtx;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::Json;
 use purser_core::error::ErrorBody;
 use purser_core::usage::Granularity;
-use purser_core::views::StackView;
-use purser_services::db::rfc3339;
 use purser_services::error::{Error, Result};
 use purser_services::stacks;
 use purser_services::state::AppState;
@@ -18,107 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_stacks, create_stack))
-        .routes(routes!(report_update))
-        .routes(routes!(resources_summary))
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct StackResponse {
-    pub project: String,
-    pub name: String,
-    pub resource_count: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_update: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct StacksResponse {
-    pub stacks: Vec<StackResponse>,
-    /// Where the next page starts; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub continuation_token: Option<String>,
-}
-
-impl From<StackView> for StackResponse {
-    fn from(s: StackView) -> Self {
-        StackResponse {
-            project: s.project,
-            name: s.name,
-            resource_count: s.resource_count,
-            last_update: s.last_update.map(rfc3339),
-        }
-    }
-}
-
-/// The organization's stacks (admins and members).
-#[utoipa::path(get, path = "/api/orgs/{org}/stacks", tag = "stacks",
-    params(("org" = String, Path), ListQuery),
-    responses((status = 200, body = StacksResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
-    security(("token" = [])))]
-pub async fn list_stacks(
-    State(state): State<AppState>,
-    OrgCtx(at): OrgCtx,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<StacksResponse>> {
-    let page = stacks::list(
-        &state.db,
-        &at,
-        &state.cursors,
-        q.continuation_token.as_deref(),
-        q.limit,
-    )
-    .await?;
-    Ok(Json(StacksResponse {
-        stacks: page.items.into_iter().map(Into::into).collect(),
-        continuation_token: page.continuation_token,
-    }))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateStackRequest {
-    pub project: String,
-    pub name: String,
-}
-
-/// Creates a stack (admins and members).
-#[utoipa::path(post, path = "/api/orgs/{org}/stacks", tag = "stacks", request_body = CreateStackRequest,
-    params(("org" = String, Path)),
-    responses((status = 201, body = StackResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
-    security(("token" = [])))]
-pub async fn create_stack(
-    State(state): State<AppState>,
-    OrgCtx(at): OrgCtx,
-    ApiJson(body): ApiJson<CreateStackRequest>,
-) -> Result<(StatusCode, Json<StackResponse>)> {
-    let stack = stacks::create(&state.db, &at, &body.project, &body.name).await?;
-    Ok((StatusCode::CREATED, Json(stack.into())))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UpdateReport {
-    #[serde(deserialize_with = "super::whole_number")]
-    pub resource_count: i64,
-}
-
-/// Reports an update's resource count, as a deployment tool does after an update.
-#[utoipa::path(post, path = "/api/orgs/{org}/stacks/{project}/{stack}/updates", tag = "stacks", request_body = UpdateReport,
-    params(("org" = String, Path), ("project" = String, Path), ("stack" = String, Path)),
-    responses((status = 201), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
-    security(("token" = [])))]
-pub async fn report_update(
-    State(state): State<AppState>,
-    OrgCtx(at): OrgCtx,
-    Path((_org, project, stack)): Path<(String, String, String)>,
-    ApiJson(body): ApiJson<UpdateReport>,
-) -> Result<StatusCode> {
-    stacks::report_update(&state.db, &at, &project, &stack, body.resource_count).await?;
-    Ok(StatusCode::CREATED)
+    OpenApiRouter::new().routes(routes!(resources_summary))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -143,7 +40,7 @@ impl SummaryQuery {
             (Some(days), None) => Ok(days),
             (None, None) => Ok(30),
             (None, Some(start)) => {
-                let now = purser_services::db::now_ms().div_euclid(1000);
+                let now = purser_services::storage::db::now_ms().div_euclid(1000);
                 // Whole days from the start's day through today.
                 Ok(now
                     .saturating_sub(start)

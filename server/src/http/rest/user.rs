@@ -11,6 +11,7 @@ use purser_core::{Edition, Role};
 use purser_services::caller::Caller;
 use purser_services::error::Result;
 use purser_services::state::AppState;
+use purser_services::storage::cursor::PageAsk;
 use purser_services::{orgs, tokens};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -107,9 +108,11 @@ async fn list_tokens(
         &state.db,
         &user,
         q.filter()?,
-        &state.cursors,
-        q.continuation_token.as_deref(),
-        q.limit()?,
+        PageAsk {
+            key: &state.cursors,
+            after: q.continuation_token.as_deref(),
+            limit: q.limit()?,
+        },
     )
     .await?;
     Ok(Json(AccessTokensResponse {
@@ -118,7 +121,7 @@ async fn list_tokens(
             .into_iter()
             .map(|t| AccessToken::personal(t, &user.login))
             .collect(),
-        continuation_token: page.continuation_token,
+        continuation_token: page.next,
     }))
 }
 

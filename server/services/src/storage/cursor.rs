@@ -7,8 +7,8 @@
 //! belongs to as associated data: a token is opaque, and one altered, forged, or
 //! carried to another list or organization fails to open.
 
-use crate::db::{self, Db};
 use crate::error::{Error, Result};
+use crate::storage::db::{self, Db};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -105,19 +105,43 @@ impl CursorKey {
 pub const MAX_PAGE: u32 = 500;
 pub const DEFAULT_PAGE: u32 = 100;
 
-/// A page of a list, and where the next one starts (sealed), if there is one.
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub continuation_token: Option<String>,
+/// A page of a list; its `next` is sealed here.
+pub use purser_core::page::Page;
+
+/// Which page of a list a caller asks for, on either surface: where the previous page
+/// said the next one starts (its sealed continuation token), and how many rows.
+#[derive(Clone, Copy)]
+pub struct PageAsk<'a> {
+    pub key: &'a CursorKey,
+    pub after: Option<&'a str>,
+    pub limit: Option<u32>,
 }
 
-impl<T> Page<T> {
-    /// The same page with each item converted (to a view, or to a wire shape).
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            continuation_token: self.continuation_token,
-        }
+impl PageAsk<'_> {
+    /// Reads one page of the list named by `scope` the one way every list is read:
+    /// opens the request (a token sealed for another list or organization is a 400),
+    /// reads one row more than the page with `read`, cuts the page and seals where the
+    /// next one starts, from the last row's `position`.
+    pub async fn read<T>(
+        self,
+        scope: &str,
+        read: impl AsyncFnOnce(&PageRequest) -> Result<Vec<T>>,
+        position: impl Fn(&T) -> Position,
+    ) -> Result<Page<T>> {
+        self.read_up_to(MAX_PAGE, scope, read, position).await
+    }
+
+    /// As [`PageAsk::read`], for a list whose pages may hold up to `max` rows.
+    pub async fn read_up_to<T>(
+        self,
+        max: u32,
+        scope: &str,
+        read: impl AsyncFnOnce(&PageRequest) -> Result<Vec<T>>,
+        position: impl Fn(&T) -> Position,
+    ) -> Result<Page<T>> {
+        let request = PageRequest::open_up_to(self.key, scope, self.after, self.limit, max)?;
+        let rows = read(&request).await?;
+        Ok(request.page(self.key, scope, rows, position))
     }
 }
 
@@ -203,14 +227,11 @@ impl PageRequest {
     ) -> Page<T> {
         let more = rows.len() > self.limit as usize;
         rows.truncate(self.limit as usize);
-        let continuation_token = more
+        let next = more
             .then(|| rows.last().map(&position))
             .flatten()
             .map(|p| key.seal(scope, &format!("{}:{}", p.at, p.id)));
-        Page {
-            items: rows,
-            continuation_token,
-        }
+        Page { items: rows, next }
     }
 }
 

@@ -12,8 +12,8 @@
 //! columns are named after the fields of the type they are read into, and the enums
 //! stored by name serialize as that name (`core` tests it).
 
-use crate::db::{self, Db, Kind};
 use crate::error::{Error, Result};
+use crate::storage::db::{self, Db, Kind};
 use serde::de::DeserializeOwned;
 
 /// A column of a list: the SQL expression it is read from, and the name of the field
