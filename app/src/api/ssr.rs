@@ -9,6 +9,7 @@ use leptos_axum::ResponseOptions;
 use purser_core::error::AppError;
 use purser_services::access::Acting;
 use purser_services::accounts::User;
+use purser_services::answer::RETRY_MARK;
 use purser_services::caller::{Caller, SESSION_COOKIE};
 use purser_services::error::Error;
 use purser_services::state::AppState;
@@ -56,11 +57,20 @@ pub fn not_signed_in() -> Error {
 }
 
 /// Runs a server function's work: its error becomes the `AppError` the page receives,
-/// and the answer's status the one its kind calls for (a 4xx for bad input, never a
-/// 500). `Retry-After`, where the kind has one, is added as the answer leaves
+/// the answer's status the one its kind calls for (a 4xx for bad input, never a 500),
+/// and a request worth running again is marked for the server's retry layer. `Retry-After`, where the kind has one, is added as the answer leaves
 /// (`purser_server::http::server_fns`).
 pub async fn run<T>(work: impl Future<Output = Result<T, Error>>) -> Result<T, AppError> {
-    let result = work.await.map_err(AppError::from);
+    let result = work.await.map_err(|e| {
+        // A request worth running again says so to the server's retry layer.
+        if let (Some(failure), Some(res)) = (e.failure(), use_context::<ResponseOptions>()) {
+            res.insert_header(
+                http::HeaderName::from_static(RETRY_MARK),
+                HeaderValue::from_static(failure.as_str()),
+            );
+        }
+        AppError::from(e)
+    });
     if let (Err(e), Some(res)) = (&result, use_context::<ResponseOptions>()) {
         res.set_status(
             StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),

@@ -10,11 +10,11 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use purser_core::error::{AppError, ErrorBody};
-use std::cell::Cell;
-use std::future::Future;
 
-/// Why the attempt running in a task failed in a way worth another attempt
-/// (the server's retry layer runs such a request again).
+/// Why a request failed in a way worth running it again: the server's retry layer
+/// reads it from the answer's extensions (`Response::extensions`), where
+/// [`Error::into_response`] puts it, or from a server function's answer, which carries
+/// it as the [`RETRY_MARK`] header until the server moves it there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Failure {
     /// The transaction lost a conflict with another one.
@@ -23,30 +23,43 @@ pub enum Failure {
     Unavailable,
 }
 
-tokio::task_local! {
-    /// Set when the attempt running in this task failed on a conflict, or found the
-    /// database unreachable.
-    static FAILED: Cell<Option<Failure>>;
-}
+/// The header a server function's answer carries its [`Failure`] in, inside the
+/// server only: `purser_server::http::server_fns` takes it off every answer.
+pub const RETRY_MARK: &str = "x-purser-retry";
 
-/// Runs `attempt`, and tells how it failed if it failed in a way worth running again.
-pub async fn watch<F: Future>(attempt: F) -> (F::Output, Option<Failure>) {
-    FAILED
-        .scope(Cell::new(None), async move {
-            let output = attempt.await;
-            (output, FAILED.with(Cell::get))
-        })
-        .await
-}
+impl Failure {
+    /// As the [`RETRY_MARK`] header says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Failure::Conflict => "conflict",
+            Failure::Unavailable => "unavailable",
+        }
+    }
 
-/// Notes how the request being answered failed (a no-op outside `watch`).
-fn note(failure: Failure) {
-    let _ = FAILED.try_with(|c| c.set(Some(failure)));
+    pub fn parse(mark: &str) -> Option<Failure> {
+        [Failure::Conflict, Failure::Unavailable]
+            .into_iter()
+            .find(|f| f.as_str() == mark)
+    }
+
+    /// When to try again, in seconds: at once after a lost conflict, after about what
+    /// a database restart takes when it was unreachable.
+    fn retry_after_secs(self) -> u64 {
+        match self {
+            Failure::Conflict => 1,
+            Failure::Unavailable => 2,
+        }
+    }
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        rest(self.to_app_error())
+        let failure = self.failure();
+        let mut response = rest(self.to_app_error());
+        if let Some(failure) = failure {
+            response.extensions_mut().insert(failure);
+        }
+        response
     }
 }
 
@@ -75,11 +88,18 @@ impl From<Error> for AppError {
 }
 
 impl Error {
+    /// Whether the request is worth running again, and why.
+    pub fn failure(&self) -> Option<Failure> {
+        match self {
+            Error::Conflicted(_) => Some(Failure::Conflict),
+            Error::Unavailable(_) => Some(Failure::Unavailable),
+            _ => None,
+        }
+    }
+
     /// What the caller may see of this error, on either surface: the same kind and
     /// message, internals hidden. Every error answered passes here once, so this is
-    /// where a failure on our side is logged, and where a request worth running again
-    /// (a lost conflict; a read that found the database unreachable) is noted for
-    /// the retry layer ([`watch`]).
+    /// where a failure on our side is logged.
     pub fn to_app_error(self) -> AppError {
         let message = self.public_message();
         match self {
@@ -99,21 +119,12 @@ impl Error {
                 message,
                 retry_after_secs,
             },
-            Error::Conflicted(_) => {
-                note(Failure::Conflict);
-                tracing::warn!(error = %self.chain(), "transaction lost a conflict");
+            Error::Conflicted(_) | Error::Unavailable(_) => {
+                tracing::warn!(error = %self.chain(), "the request may run again");
+                let retry_after_secs = self.failure().map_or(1, Failure::retry_after_secs);
                 AppError::Busy {
                     message,
-                    retry_after_secs: 1,
-                }
-            }
-            Error::Unavailable(_) => {
-                note(Failure::Unavailable);
-                tracing::warn!(error = %self.chain(), "the database is unavailable");
-                AppError::Busy {
-                    message,
-                    // About what a database restart takes.
-                    retry_after_secs: 2,
+                    retry_after_secs,
                 }
             }
             Error::Internal { .. } | Error::Database(_) | Error::Migration(_) => {

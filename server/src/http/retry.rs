@@ -4,10 +4,10 @@
 //! PostgreSQL may abort a transaction to end a deadlock (SQLSTATE 40P01) or a
 //! serialization conflict (40001); the transaction rolled back whole, so running the
 //! request again is what the caller would do, only sooner. This layer does it for every
-//! request, in one place, so no handler can forget: such a failure is marked where it
-//! becomes an answer (`purser_services::answer`), and the request runs again up
-//! to `ATTEMPTS` times with a short random pause. A request still failing after that
-//! answers 503 with `Retry-After`, never 500.
+//! request, in one place, so no handler can forget: such a failure is marked on the
+//! answer it becomes (an extension, `purser_services::answer::Failure`), and the
+//! request runs again up to `ATTEMPTS` times with a short random pause. A request
+//! still failing after that answers 503 with `Retry-After`, never 500.
 //!
 //! A database restart closes every connection under the queries running on it. A read
 //! (`GET`, `HEAD`) that failed so runs once more, on a fresh connection; a write does
@@ -20,7 +20,7 @@
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
-use purser_services::answer::{watch, Failure};
+use purser_services::answer::Failure;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -80,7 +80,11 @@ where
             loop {
                 let req = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
                 let service = inner.clone();
-                let (response, failed) = watch(service.oneshot(req)).await;
+                let response = service.oneshot(req).await;
+                let failed = response
+                    .as_ref()
+                    .ok()
+                    .and_then(|r| r.extensions().get::<Failure>().copied());
                 let again = match failed {
                     None => false,
                     Some(Failure::Conflict) => attempt < ATTEMPTS,

@@ -177,6 +177,11 @@ async fn a_database_that_cannot_be_reached_answers_503_with_retry_after() {
             .unwrap();
         assert_eq!(res.status().as_u16(), 503, "{code}");
         assert_eq!(res.headers()["retry-after"], retry_after, "{code}");
+        // The mark that told the retry layer why stays inside the server.
+        assert!(
+            res.headers().get(purser_services::answer::RETRY_MARK).is_none(),
+            "{code}"
+        );
         let body: serde_json::Value = res.json().await.unwrap();
         assert!(body.to_string().contains("try again"), "{code}: {body}");
     }
