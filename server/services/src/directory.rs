@@ -1,6 +1,6 @@
 //! The `directory` identity provider: the verified emails allowed into an organization.
 //! Removing an email ends that person's access at once, because every request checks it
-//! (see `orgs::access`).
+//! (see `access::Acting::in_org`).
 
 use crate::access::Acting;
 use crate::audit::{self, Event};

@@ -97,6 +97,16 @@ impl Error {
         }
     }
 
+    /// A 429 telling the caller when to come back (at least one second).
+    pub fn too_many(message: &str, wait: std::time::Duration) -> Error {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let secs = secs.max(1);
+        Error::TooManyRequests {
+            message: format!("{message} Try again in {secs} second(s)."),
+            retry_after_secs: secs,
+        }
+    }
+
     pub fn sign_in() -> Error {
         Error::Unauthenticated("Sign in, or send a valid token in the Authorization header.".into())
     }

@@ -4,9 +4,9 @@
 //! it holds across every instance sharing it, and it counts addresses with no account
 //! too, so that a lockout says nothing about whether an account exists.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::storage::db::{self, Db};
-use crate::throttle::{too_many, Limits};
+use crate::throttle::Limits;
 use sqlx::Row;
 use std::time::Duration;
 
@@ -27,7 +27,7 @@ pub async fn ensure_unlocked(db: &Db, email: &str) -> Result<()> {
         None => None,
     };
     match locked_until {
-        Some(until) if until > now => Err(too_many(
+        Some(until) if until > now => Err(Error::too_many(
             "Too many failed sign-ins to this account; it is locked for a while.",
             Duration::from_millis((until - now) as u64),
         )),

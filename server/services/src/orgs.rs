@@ -117,39 +117,6 @@ pub async fn find(db: &Db, name: &str) -> Result<Option<Org>> {
     .await?)
 }
 
-/// The caller's standing in the named organization. An organization the caller has
-/// no role in is "not found", so its existence is not revealed to outsiders. With the
-/// `directory` identity provider, a person whose email has left the directory keeps
-/// their role but is refused, at once, on every request.
-pub(crate) async fn access(db: &Db, user: &User, org_name: &str) -> Result<OrgAccess> {
-    #[derive(sqlx::FromRow)]
-    struct Standing {
-        #[sqlx(flatten)]
-        access: OrgAccess,
-        listed: Option<String>,
-    }
-    let row: Option<Standing> = sqlx::query_as(&format!(
-        "SELECT {ORG_COLUMNS}, m.role, d.email AS listed FROM organizations o \
-         JOIN memberships m ON m.org_id = o.id AND m.user_id = $2 \
-         LEFT JOIN directory_entries d ON d.org_id = o.id AND d.email = $3 \
-         WHERE o.name = $1"
-    ))
-    .bind(org_name.trim().to_lowercase())
-    .bind(&user.id)
-    .bind(&user.email)
-    .fetch_optional(db)
-    .await?;
-    let Standing { access, listed } = row.ok_or_else(|| Error::org_not_found(org_name))?;
-    let org = &access.org;
-    if !org.identity_provider.admits(listed.is_some()) {
-        return Err(Error::Forbidden(format!(
-            "Your email address ({}) is not in the identity provider of {}, so you cannot use this organization. Ask one of its admins to add it.",
-            user.email, org.display_name
-        )));
-    }
-    Ok(access)
-}
-
 /// Every organization the account holds a role in, by name.
 pub async fn list_for_user(db: &Db, user: &User) -> Result<Vec<OrgAccess>> {
     Ok(sqlx::query_as(&format!(

@@ -41,7 +41,7 @@ const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 async fn hashing_slot() -> Result<tokio::sync::SemaphorePermit<'static>, crate::error::Error> {
     let slots = HASHING.get_or_init(|| tokio::sync::Semaphore::new(4));
     let busy = || {
-        crate::throttle::too_many(
+        crate::error::Error::too_many(
             "The server is busy checking passwords.",
             std::time::Duration::from_secs(2),
         )

@@ -175,17 +175,20 @@ impl Limiter {
             let key = shared::key(self.kind, key);
             return match shared::take(db, &key, self.per, self.period, n.get()).await? {
                 None => Ok(()),
-                Some(wait) => Err(too_many(self.kind.message(), wait)),
+                Some(wait) => Err(Error::too_many(self.kind.message(), wait)),
             };
         }
         match keyed.check_key_n(&key.to_owned(), n) {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(not_until)) => Err(too_many(
+            Ok(Err(not_until)) => Err(Error::too_many(
                 self.kind.message(),
                 not_until.wait_time_from(DefaultClock::default().now()),
             )),
             // (Cannot happen: `n` fits the budget, checked above.)
-            Err(_) => Err(too_many(self.kind.message(), Duration::from_secs(3600))),
+            Err(_) => Err(Error::too_many(
+                self.kind.message(),
+                Duration::from_secs(3600),
+            )),
         }
     }
 
@@ -290,17 +293,7 @@ mod shared {
 /// The refusal of every token from an address blocked until `until` (Unix ms).
 pub fn token_blocked(until: i64) -> Error {
     let wait = (until - db::now_ms()).max(1) as u64;
-    too_many(Kind::TokenFailure.message(), Duration::from_millis(wait))
-}
-
-/// A 429 telling the caller when to come back (at least one second).
-pub fn too_many(message: &str, wait: Duration) -> Error {
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let secs = secs.max(1);
-    Error::TooManyRequests {
-        message: format!("{message} Try again in {secs} second(s)."),
-        retry_after_secs: secs,
-    }
+    Error::too_many(Kind::TokenFailure.message(), Duration::from_millis(wait))
 }
 
 /// The limiters of one server instance.
@@ -419,7 +412,7 @@ impl Throttle {
         }
         let mut blocks = self.token_blocks.lock().unwrap_or_else(|e| e.into_inner());
         match blocks.get(&addr) {
-            Some(until) if *until > Instant::now() => Err(too_many(
+            Some(until) if *until > Instant::now() => Err(Error::too_many(
                 Kind::TokenFailure.message(),
                 *until - Instant::now(),
             )),

@@ -1,9 +1,9 @@
 //! The acting context of a REST request: the caller, acting in the organization its
 //! path names (`{org}`), through the REST API.
 
-use super::rest::API;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
+use purser_core::Surface;
 use purser_services::access::Acting;
 use purser_services::caller::Caller;
 use purser_services::error::Error;
@@ -31,6 +31,8 @@ impl FromRequestParts<AppState> for OrgCtx {
         let org = params
             .get("org")
             .ok_or_else(|| Error::bug("a route with OrgCtx has no {org}"))?;
-        Ok(OrgCtx(Acting::in_org(&state.db, user, org, API).await?))
+        Ok(OrgCtx(
+            Acting::in_org(&state.db, user, org, Surface::Api).await?,
+        ))
     }
 }

@@ -179,7 +179,9 @@ async fn a_database_that_cannot_be_reached_answers_503_with_retry_after() {
         assert_eq!(res.headers()["retry-after"], retry_after, "{code}");
         // The mark that told the retry layer why stays inside the server.
         assert!(
-            res.headers().get(purser_services::answer::RETRY_MARK).is_none(),
+            res.headers()
+                .get(purser_services::answer::RETRY_MARK)
+                .is_none(),
             "{code}"
         );
         let body: serde_json::Value = res.json().await.unwrap();

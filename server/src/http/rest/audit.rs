@@ -1,6 +1,6 @@
 //! The audit log (admins).
 
-use super::{ApiQuery, UserInfo};
+use super::wire::{ApiQuery, UserInfo};
 use crate::http::org_ctx::OrgCtx;
 use axum::extract::State;
 use axum::Json;

@@ -1,6 +1,6 @@
 //! Billing: the payment method, the subscription and the payments.
 
-use super::{ApiJson, ApiQuery, ListQuery};
+use super::wire::{ApiJson, ApiQuery, ListQuery};
 use crate::http::org_ctx::OrgCtx;
 use axum::extract::State;
 use axum::Json;

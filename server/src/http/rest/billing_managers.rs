@@ -1,6 +1,6 @@
 //! Billing managers: listed and removed by those the matrix allows.
 
-use super::{ApiQuery, ListQuery};
+use super::wire::{ApiQuery, ListQuery};
 use crate::http::org_ctx::OrgCtx;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -1,6 +1,6 @@
 //! The identity provider and its directory of addresses.
 
-use super::{ApiJson, ApiQuery, ListQuery};
+use super::wire::{ApiJson, ApiQuery, ListQuery};
 use crate::http::org_ctx::OrgCtx;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

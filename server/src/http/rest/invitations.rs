@@ -1,6 +1,6 @@
 //! Invitations: by email in batches or by link, accepting, resending, revoking, and an account's own pending invitations.
 
-use super::{ApiJson, ApiQuery, UserInfo};
+use super::wire::{ApiJson, ApiQuery, UserInfo};
 use crate::http::org_ctx::OrgCtx;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -107,6 +107,8 @@ pub struct RoleQuery {
     /// Entries per page, 1–500 (default 100).
     pub limit: Option<u32>,
 }
+
+super::wire::asks_for_a_page!(RoleQuery);
 
 /// The role an invitation is for, by `core`'s rule (member or billing manager only).
 fn parse_role(role: &str) -> Result<InvitedRole> {

@@ -1,7 +1,7 @@
 //! An organization's counts and members, and changing or ending a member's role.
 
-use super::UserInfo;
-use super::{ApiJson, ApiQuery, PageQuery};
+use super::wire::UserInfo;
+use super::wire::{ApiJson, ApiQuery, PageQuery};
 use crate::http::org_ctx::OrgCtx;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::API;
+use super::wire::API;
 
 /// This resource's routes, each documented by its handler's `#[utoipa::path]`.
 pub(super) fn router() -> OpenApiRouter<AppState> {

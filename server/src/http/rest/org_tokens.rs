@@ -1,6 +1,6 @@
 //! Organization access tokens.
 
-use super::{
+use super::wire::{
     AccessToken, AccessTokensResponse, ApiJson, ApiQuery, CreateTokenResponse, TokensQuery,
 };
 use crate::http::org_ctx::OrgCtx;
@@ -65,7 +65,7 @@ pub struct CreateOrgTokenRequest {
     #[serde(default)]
     pub admin: bool,
     /// Unix seconds; `0` (the default) for a token that never expires.
-    #[serde(default, deserialize_with = "super::whole_number")]
+    #[serde(default, deserialize_with = "super::wire::whole_number")]
     pub expires: i64,
     #[serde(rename = "roleID")]
     #[allow(dead_code)] // Pulumi's custom role: read, not used

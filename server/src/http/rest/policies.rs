@@ -1,6 +1,6 @@
 //! Policy groups and policy packs.
 
-use super::{ApiJson, ApiQuery, ListQuery};
+use super::wire::{ApiJson, ApiQuery, ListQuery};
 use crate::http::org_ctx::OrgCtx;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -144,6 +144,8 @@ pub struct PolicyPackQuery {
     /// Versions per page, 1–500 (default 100).
     pub limit: Option<u32>,
 }
+
+super::wire::asks_for_a_page!(PolicyPackQuery);
 
 /// Policy packs with their versions, a page of versions at a time by pack name and
 /// version: a pack whose versions span two pages is in both, with the versions of

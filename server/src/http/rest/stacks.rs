@@ -1,6 +1,6 @@
 //! Stacks: list and create them, and report an update's resource count.
 
-use super::{ApiJson, ApiQuery, ListQuery};
+use super::wire::{ApiJson, ApiQuery, ListQuery};
 use crate::http::org_ctx::OrgCtx;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -93,7 +93,7 @@ pub async fn create_stack(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateReport {
-    #[serde(deserialize_with = "super::whole_number")]
+    #[serde(deserialize_with = "super::wire::whole_number")]
     pub resource_count: i64,
 }
 

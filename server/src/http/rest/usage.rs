@@ -1,6 +1,6 @@
 //! Resources under management: the usage summary over time.
 
-use super::ApiQuery;
+use super::wire::ApiQuery;
 use crate::http::org_ctx::OrgCtx;
 use axum::extract::State;
 use axum::Json;

@@ -1,6 +1,6 @@
 //! The signed-in account: who it is and its personal access tokens.
 
-use super::{
+use super::wire::{
     AccessToken, AccessTokensResponse, ApiJson, ApiQuery, CreateTokenResponse, TokensQuery,
 };
 use axum::extract::{Path, State};
@@ -133,7 +133,7 @@ pub struct CreateTokenRequest {
     #[serde(default)]
     pub description: String,
     /// Unix seconds; `0` (the default) for a token that never expires.
-    #[serde(default, deserialize_with = "super::whole_number")]
+    #[serde(default, deserialize_with = "super::wire::whole_number")]
     pub expires: i64,
 }
 
