@@ -24,8 +24,8 @@ pub struct Me {
 pub struct MembersPage {
     pub org: OrgEntry,
     pub count: MemberCount,
-    pub members: Vec<MemberView>,
-    pub next: Option<String>,
+    /// A page of members (`count` has how many in all).
+    pub members: Page<MemberView>,
     /// Pending member invitations; `None` for those who may not see them.
     pub invitations: Option<PendingInvitations>,
 }
@@ -53,10 +53,8 @@ pub struct CreatedToken {
 pub struct BillingPage {
     pub org: OrgEntry,
     pub count: MemberCount,
-    /// A page of billing managers (`count` has how many in all), and where the next
-    /// page starts.
-    pub billing_managers: Vec<purser_core::members::BillingManagerView>,
-    pub billing_managers_next: Option<String>,
+    /// A page of billing managers (`count` has how many in all).
+    pub billing_managers: Page<purser_core::members::BillingManagerView>,
     /// Pending billing-manager invitations; `None` for those who may not see them.
     pub invitations: Option<PendingInvitations>,
     /// Each part is `None` for those who may not see it.
@@ -99,9 +97,8 @@ pub struct MyInvitation {
 pub struct IdentityPage {
     pub org: OrgEntry,
     pub provider: purser_core::IdentityProvider,
-    /// A page of the directory, by address, and where the next one starts.
-    pub emails: Vec<String>,
-    pub next: Option<String>,
+    /// A page of the directory, by address.
+    pub emails: Page<String>,
     /// The viewer's own verified address: no Remove button where `core` refuses it.
     pub your_email: String,
 }
@@ -167,7 +164,6 @@ pub struct TeamPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {
     pub org: OrgEntry,
-    /// A page of entries, newest first, and where the next page starts.
-    pub entries: Vec<AuditEntry>,
-    pub next: Option<String>,
+    /// A page of entries, newest first.
+    pub entries: Page<AuditEntry>,
 }

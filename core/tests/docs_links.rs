@@ -136,3 +136,52 @@ fn anchors_are_made_as_github_makes_them() {
         assert_eq!(anchor(heading), expected);
     }
 }
+
+/// The repository paths a text names in code spans (`server/src/http/retry.rs`): those
+/// that start at one of the workspace's top folders.
+fn named_paths(text: &str) -> Vec<String> {
+    const ROOTS: [&str; 7] = [
+        "core/",
+        "app/",
+        "server/",
+        "migrations/",
+        "scripts/",
+        "end2end/",
+        "docs/",
+    ];
+    let mut found = Vec::new();
+    for line in prose(text) {
+        for (i, span) in line.split('`').enumerate() {
+            // Odd pieces are inside a code span.
+            if i % 2 == 1 && ROOTS.iter().any(|r| span.starts_with(r)) && !span.contains(' ') {
+                // (`file.rs::function` names a file.)
+                let path = span.split("::").next().unwrap_or(span);
+                found.push(path.trim_end_matches(['.', ',', ':', ';']).to_owned());
+            }
+        }
+    }
+    found
+}
+
+/// A file or folder the manual points a reader to is there: moving code without its
+/// description fails here.
+#[test]
+fn every_path_the_documentation_names_exists() {
+    let root = workspace();
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for document in documents() {
+        let text = std::fs::read_to_string(&document).unwrap();
+        for path in named_paths(&text) {
+            checked += 1;
+            if !root.join(&path).exists() {
+                missing.push(format!("{}: {path}", document.display()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no such path:\n{}", missing.join("\n"));
+    assert!(
+        checked >= 10,
+        "the manual names the code: {checked} paths found"
+    );
+}

@@ -118,8 +118,7 @@ pub async fn members(
     Ok(MembersPage {
         org: at.access.entry(),
         count: orgs::member_count(db, at).await?,
-        members: page.items,
-        next: page.next,
+        members: page,
         invitations: pending_invitations(state, at, InvitedRole::Member, invites_after.as_deref())
             .await?,
     })
@@ -139,8 +138,7 @@ pub async fn billing(
     Ok(BillingPage {
         org: at.access.entry(),
         count: orgs::member_count(db, at).await?,
-        billing_managers: managers.items,
-        billing_managers_next: managers.next,
+        billing_managers: managers,
         invitations: pending_invitations(state, at, InvitedRole::BillingManager, invites_after)
             .await?,
         subscription: when_allowed(at, Action::SubscriptionView, billing::subscription(db, at))
@@ -175,8 +173,7 @@ pub async fn identity(
     Ok(IdentityPage {
         provider: at.access.org.identity_provider,
         org: at.access.entry(),
-        emails: page.items.into_iter().map(|e| e.email).collect(),
-        next: page.next,
+        emails: page.map(|e| e.email),
         your_email: at.actor.email.clone(),
     })
 }
@@ -263,8 +260,7 @@ pub async fn audit(
     );
     let page = page.await?;
     Ok(AuditPage {
-        entries: page.items,
-        next: page.next,
+        entries: page,
         org: at.access.entry(),
     })
 }

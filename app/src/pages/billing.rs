@@ -125,7 +125,7 @@ fn BillingView(page: BillingPage, actions: Actions) -> impl IntoView {
             } else {
                 view! { <NamesOnly page=page.clone()/> }.into_any()
             }}
-            <NextPage path=managers_path next=page.billing_managers_next.clone() what="billing managers"/>
+            <NextPage path=managers_path next=page.billing_managers.next.clone() what="billing managers"/>
             {page.invitations.clone().map(|list| view! {
                 <h3>"Pending invitations"</h3>
                 <InvitationsTable org=org.clone() invitations=list resend=actions.resend revoke=actions.revoke testid="bm-invitations" path=invitations_path.clone()/>
@@ -139,7 +139,7 @@ fn BillingView(page: BillingPage, actions: Actions) -> impl IntoView {
 fn NamesOnly(page: BillingPage) -> impl IntoView {
     view! {
         <ul class="names" data-testid="billing-managers">
-            {page.billing_managers.into_iter().map(|b| view! { <li>{b.name}</li> }).collect_view()}
+            {page.billing_managers.items.into_iter().map(|b| view! { <li>{b.name}</li> }).collect_view()}
         </ul>
     }
 }
@@ -155,7 +155,7 @@ fn ManagersTable(page: BillingPage, actions: Actions) -> impl IntoView {
             dialog::close(confirm);
         }
     });
-    let rows = page.billing_managers;
+    let rows = page.billing_managers.items;
     view! {
         {if rows.is_empty() {
             view! { <p class="muted" data-testid="billing-managers">"No billing managers yet."</p> }.into_any()

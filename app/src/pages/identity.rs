@@ -80,7 +80,7 @@ fn IdentityView(
             <ErrorText message=Signal::derive(any_error(add.value()))/>
             <ErrorText message=Signal::derive(any_error(remove.value()))/>
             <ul class="directory" data-testid="directory">
-                {page.emails.into_iter().map(|email| {
+                {page.emails.items.into_iter().map(|email| {
                     let org = org.clone();
                     // `core`'s rule: while the directory decides access, not your own.
                     let removable = Email::parse(&email)
@@ -103,7 +103,7 @@ fn IdentityView(
                     }
                 }).collect_view()}
             </ul>
-            <NextPage path=OrgPage::Identity.href(&page.org.name) next=page.next.clone() what="addresses"/>
+            <NextPage path=OrgPage::Identity.href(&page.org.name) next=page.emails.next.clone() what="addresses"/>
         </section>
     }
 }

@@ -173,6 +173,7 @@ fn MembersView(
             <tbody>
                 {members
                     .members
+                    .items
                     .into_iter()
                     .map(|m| view! {
                         <tr>
@@ -189,7 +190,7 @@ fn MembersView(
                     .collect_view()}
             </tbody>
         </table>
-        <NextPage path=members_path next=members.next what="members"/>
+        <NextPage path=members_path next=members.members.next what="members"/>
         {may_invite.then(|| {
             let org = org.clone();
             view! {

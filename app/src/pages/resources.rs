@@ -291,12 +291,12 @@ pub fn AuditLogPage() -> impl IntoView {
                         <table class="table" data-testid="audit-log">
                             <thead><tr><th scope="col">"Time"</th><th scope="col">"Actor"</th><th scope="col">"Event"</th><th scope="col">"Target"</th><th scope="col">"Details"</th></tr></thead>
                             <tbody>
-                                {p.entries.into_iter().map(|e| view! {
+                                {p.entries.items.into_iter().map(|e| view! {
                                     <tr><td>{format_date_time(e.at)}</td><td>{e.actor}</td><td><code>{e.event}</code></td><td>{e.target}</td><td>{e.details}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <NextPage path next=p.next what="entries"/>
+                        <NextPage path next=p.entries.next what="entries"/>
                     }.into_any()
                     }
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),

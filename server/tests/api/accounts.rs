@@ -97,9 +97,9 @@ async fn sign_up_verify_and_create_an_organization(app: TestApp) {
         .await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["count"]["members"], 1);
-    assert_eq!(page["members"][0]["role"], "admin");
-    assert_eq!(page["members"][0]["email"], "ada@example.com");
-    assert_eq!(page["members"][0]["name"], "Ada Lovelace");
+    assert_eq!(page["members"]["items"][0]["role"], "admin");
+    assert_eq!(page["members"]["items"][0]["email"], "ada@example.com");
+    assert_eq!(page["members"]["items"][0]["name"], "Ada Lovelace");
 
     let token = app.token_for(&ada).await;
     let (status, user) = app.api_get("/api/user", Some(&token)).await;
