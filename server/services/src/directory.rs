@@ -32,7 +32,7 @@ pub async fn list(db: &Db, at: &Acting, ask: PageAsk<'_>) -> Result<Page<Directo
         async |request| {
             let rows: Vec<DirectoryEntry> = sqlx::query_as(
                 "SELECT email, added_at FROM directory_entries WHERE org_id = $1 AND email > $2 \
-             ORDER BY email LIMIT $3",
+                 ORDER BY email LIMIT $3",
             )
             .bind(&access.org.id)
             .bind(request.after_id())

@@ -363,9 +363,9 @@ pub async fn pending(
             };
             let select = format!(
                 "SELECT {} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
-             WHERE i.org_id = $1 AND i.status = $2 AND {role_is} \
-               AND (i.created_at, i.id) < ($4, $5) \
-             ORDER BY i.created_at DESC, i.id DESC LIMIT $6",
+                 WHERE i.org_id = $1 AND i.status = $2 AND {role_is} \
+                   AND (i.created_at, i.id) < ($4, $5) \
+                 ORDER BY i.created_at DESC, i.id DESC LIMIT $6",
                 json_rows::select_list(&FIELDS)
             );
             let json: String = sqlx::query_scalar(&json_rows::page_sql(

@@ -77,20 +77,20 @@ pub async fn list(
             let query = match list {
                 PolicyList::Groups => sqlx::query_as(
                     "SELECT name, NULL AS version, created_at FROM policy_groups \
-                 WHERE org_id = $1 AND name > $2 ORDER BY name LIMIT $3",
+                     WHERE org_id = $1 AND name > $2 ORDER BY name LIMIT $3",
                 )
                 .bind(org)
                 .bind(after_name),
                 PolicyList::Packs => sqlx::query_as(
                     "SELECT name, version, created_at FROM policy_packs \
-                 WHERE org_id = $1 AND (name, version) > ($2, $3) ORDER BY name, version LIMIT $4",
+                     WHERE org_id = $1 AND (name, version) > ($2, $3) ORDER BY name, version LIMIT $4",
                 )
                 .bind(org)
                 .bind(after_name)
                 .bind(after_version),
                 PolicyList::Pack(name) => sqlx::query_as(
                     "SELECT name, version, created_at FROM policy_packs \
-                 WHERE org_id = $1 AND name = $2 AND version > $3 ORDER BY version LIMIT $4",
+                     WHERE org_id = $1 AND name = $2 AND version > $3 ORDER BY version LIMIT $4",
                 )
                 .bind(org)
                 .bind(name)

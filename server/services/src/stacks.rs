@@ -23,8 +23,8 @@ pub async fn list(db: &Db, at: &Acting, ask: PageAsk<'_>) -> Result<Page<StackVi
             let (project, name) = request.after_id().split_once('\0').unwrap_or(("", ""));
             let rows: Vec<StackView> = sqlx::query_as(
                 "SELECT project, name, resource_count, last_report_at AS last_update FROM stacks \
-             WHERE org_id = $1 AND (project, name) > ($2, $3) \
-             ORDER BY project, name LIMIT $4",
+                 WHERE org_id = $1 AND (project, name) > ($2, $3) \
+                 ORDER BY project, name LIMIT $4",
             )
             .bind(&access.org.id)
             .bind(project)

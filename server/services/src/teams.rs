@@ -23,7 +23,7 @@ pub async fn list(db: &Db, at: &Acting, ask: PageAsk<'_>) -> Result<Page<TeamVie
         async |request| {
             let rows: Vec<TeamView> = sqlx::query_as(
                 "SELECT t.name, t.description, t.member_count \
-             FROM teams t WHERE t.org_id = $1 AND t.name > $2 ORDER BY t.name LIMIT $3",
+                 FROM teams t WHERE t.org_id = $1 AND t.name > $2 ORDER BY t.name LIMIT $3",
             )
             .bind(&access.org.id)
             .bind(request.after_id())
