@@ -319,7 +319,7 @@ pub async fn remove_billing_manager(org: String, user_id: String) -> Result<(), 
 pub async fn change_member_role(org: String, user_id: String, role: Role) -> Result<(), AppError> {
     run(async {
         let (state, at) = in_org(&org).await?;
-        orgs::change_role(&state.db, &at, &user_id, role).await?;
+        orgs::change_role(&state.db, &at, orgs::Person::Id(&user_id), role).await?;
         Ok(())
     })
     .await
@@ -329,7 +329,7 @@ pub async fn change_member_role(org: String, user_id: String, role: Role) -> Res
 pub async fn remove_member(org: String, user_id: String) -> Result<(), AppError> {
     run(async {
         let (state, at) = in_org(&org).await?;
-        orgs::remove_member(&state.db, &at, &user_id).await
+        orgs::remove_member(&state.db, &at, orgs::Person::Id(&user_id)).await
     })
     .await
 }
@@ -489,10 +489,7 @@ pub async fn load_team(
 pub async fn add_team_member(org: String, team: String, email: String) -> Result<(), AppError> {
     run(async {
         let (state, at) = in_org(&org).await?;
-        let db = &state.db;
-        at.require(purser_core::Action::TeamsManage)?;
-        let id = teams::member_id_by_email(db, &at, &email).await?;
-        teams::manage(db, &at, &team, &id, true).await
+        teams::add_by_email(&state.db, &at, &team, &email).await
     })
     .await
 }

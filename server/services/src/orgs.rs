@@ -233,6 +233,24 @@ pub(crate) async fn count_stacks(conn: &mut Conn, org_id: &str, added: i64) -> R
 /// The id of the account with this login if it holds any role in the organization
 /// (Pulumi's paths name people by login). The caller's permission to act on them is
 /// checked by the service that acts.
+/// Whom an operation on a member is about: the UI names people by id, the REST API by
+/// login (Pulumi's paths). The operation checks the caller's right before it looks
+/// them up, so that a refused caller learns nothing of who is there.
+#[derive(Debug, Clone, Copy)]
+pub enum Person<'a> {
+    Id(&'a str),
+    Login(&'a str),
+}
+
+impl Person<'_> {
+    async fn id(self, db: &Db, at: &Acting) -> Result<String> {
+        match self {
+            Person::Id(id) => Ok(id.to_owned()),
+            Person::Login(login) => member_id_by_login(db, at, login).await,
+        }
+    }
+}
+
 pub async fn member_id_by_login(db: &Db, at: &Acting, login: &str) -> Result<String> {
     let access = &at.access;
     let row: Option<(String,)> = sqlx::query_as(
@@ -394,10 +412,11 @@ pub async fn remove_billing_manager(db: &Db, at: &Acting, user_id: &str) -> Resu
 }
 
 /// Removes a member (or admin); an organization always keeps at least one admin.
-pub async fn remove_member(db: &Db, at: &Acting, user_id: &str) -> Result<()> {
+pub async fn remove_member(db: &Db, at: &Acting, who: Person<'_>) -> Result<()> {
     let (access, actor) = (&at.access, &at.actor);
     at.require(Action::MembersRemove)?;
-    remove_role(db, access, actor, user_id, None).await
+    let user_id = who.id(db, at).await?;
+    remove_role(db, access, actor, &user_id, None).await
 }
 
 pub(crate) async fn role_of(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Option<Role>> {
@@ -501,9 +520,10 @@ async fn remove_role(
 }
 
 /// Changes a member's role (admin ⇄ member); an organization always keeps an admin.
-pub async fn change_role(db: &Db, at: &Acting, user_id: &str, to: Role) -> Result<Role> {
+pub async fn change_role(db: &Db, at: &Acting, who: Person<'_>, to: Role) -> Result<Role> {
     let (access, actor) = (&at.access, &at.actor);
     at.require(Action::MembersChangeRole)?;
+    let user_id = &who.id(db, at).await?;
     let mut tx = db::begin_write(db).await?;
     lock_memberships(&mut tx, &access.org.id).await?;
     let Some((email, current)) = target(&mut tx, &access.org.id, user_id)

@@ -135,7 +135,7 @@ pub async fn get(
 
 /// The id of the organization's member (not billing manager) with this email address,
 /// for adding people to teams by the address an admin knows them by.
-pub async fn member_id_by_email(db: &Db, at: &Acting, email: &str) -> Result<String> {
+async fn member_id_by_email(db: &Db, at: &Acting, email: &str) -> Result<String> {
     let access = &at.access;
     let not_found =
         || Error::NotFound("No member of this organization has that email address.".into());
@@ -188,6 +188,14 @@ pub async fn describe(db: &Db, at: &Acting, team: &str, description: &str) -> Re
 }
 
 /// Adds (`add = true`) or removes a member of the organization to or from a team.
+/// Adds the organization's member with this email address to the team (the address an
+/// admin knows them by); the right to is checked before anyone is looked up.
+pub async fn add_by_email(db: &Db, at: &Acting, team: &str, email: &str) -> Result<()> {
+    at.require(Action::TeamsManage)?;
+    let user_id = member_id_by_email(db, at, email).await?;
+    manage(db, at, team, &user_id, true).await
+}
+
 pub async fn manage(db: &Db, at: &Acting, team: &str, user_id: &str, add: bool) -> Result<()> {
     let (access, actor) = (&at.access, &at.actor);
     at.require(Action::TeamsManage)?;

@@ -10,7 +10,7 @@ use purser_core::error::ErrorBody;
 use purser_core::permissions::allows;
 use purser_core::{Action, Edition, IdentityProvider, MemberView, Role};
 use purser_services::error::{Error, Result};
-use purser_services::orgs;
+use purser_services::orgs::{self, Person};
 use purser_services::state::AppState;
 use purser_services::storage::db::rfc3339;
 use serde::{Deserialize, Serialize};
@@ -302,9 +302,7 @@ pub async fn remove_member(
     OrgCtx(at): OrgCtx,
     Path((_org, login)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    at.require(Action::MembersRemove)?;
-    let user_id = orgs::member_id_by_login(&state.db, &at, &login).await?;
-    orgs::remove_member(&state.db, &at, &user_id).await?;
+    orgs::remove_member(&state.db, &at, Person::Login(&login)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -330,6 +328,8 @@ pub async fn change_member_role(
     Path((_org, login)): Path<(String, String)>,
     ApiJson(body): ApiJson<ChangeRoleRequest>,
 ) -> Result<StatusCode> {
+    // Even a request that changes nothing is answered only to those who may change
+    // roles, about someone who is there.
     at.require(Action::MembersChangeRole)?;
     let user_id = orgs::member_id_by_login(&state.db, &at, &login).await?;
     // As in Pulumi: `fgaRoleId`, when given, decides (Purser's role ids are the role
@@ -343,6 +343,6 @@ pub async fn change_member_role(
             message: e.to_string(),
         })
     })?;
-    orgs::change_role(&state.db, &at, &user_id, to).await?;
+    orgs::change_role(&state.db, &at, Person::Id(&user_id), to).await?;
     Ok(StatusCode::NO_CONTENT)
 }
