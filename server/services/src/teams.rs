@@ -188,6 +188,21 @@ pub async fn describe(db: &Db, at: &Acting, team: &str, description: &str) -> Re
 }
 
 /// Adds (`add = true`) or removes a member of the organization to or from a team.
+/// Refuses (404) a team the organization does not have: a change that changes nothing
+/// still names a team, which must exist.
+pub async fn ensure_exists(db: &Db, at: &Acting, team: &str) -> Result<()> {
+    at.require(Action::TeamsManage)?;
+    let found: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM teams WHERE org_id = $1 AND name = $2")
+            .bind(&at.access.org.id)
+            .bind(team)
+            .fetch_optional(db)
+            .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| Error::NotFound(format!("No team {team:?}.")))
+}
+
 /// Adds the organization's member with this email address to the team (the address an
 /// admin knows them by); the right to is checked before anyone is looked up.
 pub async fn add_by_email(db: &Db, at: &Acting, team: &str, email: &str) -> Result<()> {

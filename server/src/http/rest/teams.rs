@@ -190,6 +190,10 @@ pub async fn update_team(
     }
     let db = &state.db;
     match (body.member_action.as_deref(), body.member.as_deref()) {
+        // Nothing to change: still a 404 for a team that is not there.
+        (None, None) if body.new_description.is_none() => {
+            teams::ensure_exists(db, &at, &team).await?;
+        }
         (None, None) => {}
         (Some(action @ ("add" | "remove")), Some(login)) => {
             let user_id = orgs::member_id_by_login(db, &at, login).await?;
