@@ -79,6 +79,11 @@ if [ ! -d end2end/node_modules/@playwright/test ]; then
   (cd end2end && npm ci --no-audit --no-fund)
 fi
 
+if [ ! -d server/tests/oidc/node_modules/oidc-provider ]; then
+  step "Installing the OpenID providers the SSO tests start (npm oidc-provider and jose)"
+  (cd server/tests/oidc && npm ci --no-audit --no-fund)
+fi
+
 if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   step "Installing aiosmtpd (the SMTP server the tests deliver to)"
   python3 -m pip install --quiet aiosmtpd

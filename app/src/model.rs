@@ -101,6 +101,52 @@ pub struct IdentityPage {
     pub emails: Page<String>,
     /// The viewer's own verified address: no Remove button where `core` refuses it.
     pub your_email: String,
+    /// Where the provider sends people back: to register at the provider.
+    pub redirect_uri: String,
+    /// The OpenID Connect connection, when one was saved.
+    pub oidc: Option<OidcSettings>,
+    /// What the last test sign-in received.
+    pub last_test: Option<SsoTest>,
+}
+
+/// An organization's OpenID Connect connection as its settings page shows it (never
+/// its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub join_as: purser_core::sso::JoinAs,
+    pub groups_claim: String,
+    /// `group = team` lines.
+    pub teams_from_groups: String,
+    pub lifetime_hours: i64,
+    pub recovery_admin: String,
+    /// Whether a test sign-in succeeded with this very connection.
+    pub tested: bool,
+}
+
+/// The Single sign-on form of Settings → Identity provider (its fields are named
+/// `form[issuer]`, … in the page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcForm {
+    pub issuer: String,
+    pub client_id: String,
+    /// Empty keeps the saved secret.
+    pub client_secret: String,
+    pub join_as: purser_core::sso::JoinAs,
+    pub groups_claim: String,
+    /// `group = team` lines.
+    pub teams_from_groups: String,
+    pub lifetime_hours: i64,
+    pub recovery_admin: String,
+}
+
+/// A test sign-in's result: who ran it, when, and the claims received (as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoTest {
+    pub tested_by: String,
+    pub tested_at: i64,
+    pub claims: String,
 }
 
 /// What the one-line create forms make (the `kind` of `create_resource`).

@@ -33,6 +33,10 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
+    /// The organization's identity provider failed (unreachable, or an answer not as
+    /// OpenID Connect promises): 502.
+    #[error("{0}")]
+    Provider(String),
     /// The request did not reach or leave the server function cleanly.
     #[error("{0}")]
     Server(String),
@@ -50,6 +54,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests { .. } => 429,
             AppError::Busy { .. } => 503,
+            AppError::Provider(_) => 502,
             AppError::Server(_) => 500,
         }
     }

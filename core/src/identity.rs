@@ -15,10 +15,13 @@ pub enum IdentityProvider {
     Open,
     /// Only verified emails listed in the organization's directory may join or keep access.
     Directory,
+    /// An OpenID Connect provider of the organization's choice: a browser session acts
+    /// in the organization only after signing in through it (see [`crate::sso`]).
+    Oidc,
 }
 
 names! {
-    IdentityProvider { Open => "open", Directory => "directory" }
+    IdentityProvider { Open => "open", Directory => "directory", Oidc => "oidc" }
     unknown: UnknownIdentityProvider = |s: &str| UnknownIdentityProvider(s.to_owned()),
     Display
 }
@@ -38,18 +41,84 @@ impl IdentityProvider {
     }
 
     /// Whether a person is admitted, given whether their verified email is listed in
-    /// the organization's directory.
-    pub const fn admits(self, listed_in_directory: bool) -> bool {
-        match self {
-            IdentityProvider::Open => true,
-            IdentityProvider::Directory => listed_in_directory,
+    /// the organization's directory and how they proved who they are.
+    pub const fn admission(self, listed_in_directory: bool, proof: Proof) -> Admission {
+        match (self, proof) {
+            (IdentityProvider::Open, _) => Admission::Admitted,
+            (IdentityProvider::Directory, _) if listed_in_directory => Admission::Admitted,
+            (IdentityProvider::Directory, _) => Admission::NotListed,
+            // The provider's removals reach Purser through SCIM (they end the role, and
+            // with it the token's access); until then a token acts for its owner.
+            (IdentityProvider::Oidc, Proof::Token) => Admission::Admitted,
+            (
+                IdentityProvider::Oidc,
+                Proof::Session {
+                    sso_fresh: true, ..
+                },
+            ) => Admission::Admitted,
+            (
+                IdentityProvider::Oidc,
+                Proof::Session {
+                    recovery_admin: true,
+                    ..
+                },
+            ) => Admission::AsRecoveryAdmin,
+            (IdentityProvider::Oidc, Proof::Session { .. }) => Admission::SignInThroughSso,
         }
     }
+
+    /// Whether someone who holds no role yet may join (accept an invitation): as
+    /// [`Self::admission`], except that with SSO only a fresh sign-in through the
+    /// provider vouches for a newcomer (a token or the recovery admin's password do not).
+    pub const fn admits_newcomer(self, listed_in_directory: bool, proof: Proof) -> Admission {
+        match (self, proof) {
+            (
+                IdentityProvider::Oidc,
+                Proof::Session {
+                    sso_fresh: true, ..
+                },
+            ) => Admission::Admitted,
+            (IdentityProvider::Oidc, _) => Admission::SignInThroughSso,
+            _ => self.admission(listed_in_directory, proof),
+        }
+    }
+
+    /// Whether people sign in to the organization through its provider.
+    pub const fn is_sso(self) -> bool {
+        matches!(self, IdentityProvider::Oidc)
+    }
+}
+
+/// How a caller proved who they are, as far as an organization's provider cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proof {
+    /// A personal access token or an organization token.
+    Token,
+    /// A browser session: `sso_fresh` when it signed in through the organization's
+    /// provider within the organization's SSO lifetime; `recovery_admin` when its
+    /// account is the organization's recovery admin.
+    Session {
+        sso_fresh: bool,
+        recovery_admin: bool,
+    },
+}
+
+/// What an organization's identity provider says of a caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    /// Admitted only as the way back in when SSO is broken: every such use is audited
+    /// and announced to the other admins.
+    AsRecoveryAdmin,
+    /// The caller's email is not in the organization's directory.
+    NotListed,
+    /// The session must first sign in through the organization's provider.
+    SignInThroughSso,
 }
 
 /// The text was not the name of an identity provider.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Choose an identity provider: open or directory.")]
+#[error("Choose an identity provider: open, directory or oidc.")]
 pub struct UnknownIdentityProvider(pub String);
 
 #[cfg(test)]
@@ -79,14 +148,31 @@ mod tests {
 
     #[test]
     fn admission() {
+        use Admission::*;
+        use IdentityProvider::*;
+        let session = |sso_fresh, recovery_admin| Proof::Session {
+            sso_fresh,
+            recovery_admin,
+        };
         let table = [
-            (IdentityProvider::Open, false, true),
-            (IdentityProvider::Open, true, true),
-            (IdentityProvider::Directory, false, false),
-            (IdentityProvider::Directory, true, true),
+            (Open, false, Proof::Token, Admitted),
+            (Open, false, session(false, false), Admitted),
+            (Directory, false, Proof::Token, NotListed),
+            (Directory, false, session(true, true), NotListed),
+            (Directory, true, session(false, false), Admitted),
+            (Oidc, false, Proof::Token, Admitted),
+            (Oidc, false, session(true, false), Admitted),
+            (Oidc, false, session(true, true), Admitted),
+            (Oidc, false, session(false, true), AsRecoveryAdmin),
+            (Oidc, true, session(false, false), SignInThroughSso),
+            (Oidc, false, session(false, false), SignInThroughSso),
         ];
-        for (idp, listed, admitted) in table {
-            assert_eq!(idp.admits(listed), admitted, "{idp} listed={listed}");
+        for (idp, listed, proof, expected) in table {
+            assert_eq!(
+                idp.admission(listed, proof),
+                expected,
+                "{idp} listed={listed} {proof:?}"
+            );
         }
     }
 }

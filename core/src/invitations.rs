@@ -4,7 +4,7 @@
 //! [`check_acceptance`]; the answer is the same whichever database or surface asked.
 
 use crate::edition::Edition;
-use crate::identity::IdentityProvider;
+use crate::identity::{Admission, IdentityProvider, Proof};
 use crate::permissions::{allows, Action, Surface};
 use crate::role::Role;
 use crate::values::{Email, ValueError};
@@ -193,6 +193,10 @@ pub enum AcceptError {
     NoLongerValid,
     #[error("Your email address is not in this organization's identity provider. Ask an admin to add it, then try again.")]
     NotInIdentityProvider,
+    /// The organization signs people in through its own provider, and this browser has
+    /// not (recently): the invitation waits for them.
+    #[error("This organization signs people in through its identity provider: sign in with SSO, then open this invitation again.")]
+    SignInThroughSso,
     #[error("This organization has reached its edition's limit of billing managers.")]
     BillingManagerLimitReached,
     #[error("You already have a role in this organization.")]
@@ -208,6 +212,7 @@ names! {
     AcceptError {
         NoLongerValid => "no-longer-valid",
         NotInIdentityProvider => "not-in-identity-provider",
+        SignInThroughSso => "sign-in-through-sso",
         BillingManagerLimitReached => "billing-manager-limit-reached",
         AlreadyInOrganization => "already-in-organization",
         EmailMismatch => "email-mismatch",
@@ -218,9 +223,13 @@ names! {
 
 impl AcceptError {
     /// Whether the failure is written on the invitation for admins to see. A used or
-    /// revoked invitation has nothing left to record on.
+    /// revoked invitation has nothing left to record on; a browser that has yet to sign
+    /// in through the provider is not something an admin can fix.
     pub const fn is_recorded(self) -> bool {
-        !matches!(self, AcceptError::NoLongerValid)
+        !matches!(
+            self,
+            AcceptError::NoLongerValid | AcceptError::SignInThroughSso
+        )
     }
 }
 
@@ -237,6 +246,8 @@ pub struct AcceptanceFacts<'a> {
     pub account_verified: bool,
     pub identity_provider: IdentityProvider,
     pub listed_in_directory: bool,
+    /// How the accepting browser or client proved who it is.
+    pub proof: Proof,
     pub existing_role: Option<Role>,
     pub edition: Edition,
     pub billing_managers: u32,
@@ -256,8 +267,13 @@ pub fn check_acceptance(f: &AcceptanceFacts<'_>) -> Result<(), AcceptError> {
     if f.kind == InvitationKind::Email && f.invited_email != Some(f.account_email) {
         return Err(AcceptError::EmailMismatch);
     }
-    if !f.identity_provider.admits(f.listed_in_directory) {
-        return Err(AcceptError::NotInIdentityProvider);
+    match f
+        .identity_provider
+        .admits_newcomer(f.listed_in_directory, f.proof)
+    {
+        Admission::Admitted | Admission::AsRecoveryAdmin => {}
+        Admission::NotListed => return Err(AcceptError::NotInIdentityProvider),
+        Admission::SignInThroughSso => return Err(AcceptError::SignInThroughSso),
     }
     if f.existing_role.is_some() {
         return Err(AcceptError::AlreadyInOrganization);
@@ -338,6 +354,10 @@ mod tests {
             account_verified: true,
             identity_provider: IdentityProvider::Open,
             listed_in_directory: false,
+            proof: Proof::Session {
+                sso_fresh: false,
+                recovery_admin: false,
+            },
             existing_role: None,
             edition: Edition::Team,
             billing_managers: 0,
@@ -394,6 +414,30 @@ mod tests {
                     f.listed_in_directory = true;
                 },
                 Ok(()),
+            ),
+            (
+                "oidc, password session",
+                |f| f.identity_provider = IdentityProvider::Oidc,
+                Err(AcceptError::SignInThroughSso),
+            ),
+            (
+                "oidc, signed in through it",
+                |f| {
+                    f.identity_provider = IdentityProvider::Oidc;
+                    f.proof = Proof::Session {
+                        sso_fresh: true,
+                        recovery_admin: false,
+                    };
+                },
+                Ok(()),
+            ),
+            (
+                "oidc, a token: joining needs the provider",
+                |f| {
+                    f.identity_provider = IdentityProvider::Oidc;
+                    f.proof = Proof::Token;
+                },
+                Err(AcceptError::SignInThroughSso),
             ),
             (
                 "already a member",

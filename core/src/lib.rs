@@ -18,6 +18,7 @@ pub mod page;
 pub mod permissions;
 pub mod redirect;
 pub mod role;
+pub mod sso;
 pub mod tokens;
 pub mod usage;
 pub mod values;
@@ -25,7 +26,7 @@ pub mod verification;
 pub mod views;
 
 pub use edition::{Edition, EditionChangeError};
-pub use identity::IdentityProvider;
+pub use identity::{Admission, IdentityProvider, Proof};
 pub use invitations::{
     AcceptError, AcceptanceFacts, InvitationKind, InvitationStatus, InvitedRole,
 };
@@ -111,6 +112,7 @@ mod tests {
         for error in [
             NoLongerValid,
             NotInIdentityProvider,
+            SignInThroughSso,
             BillingManagerLimitReached,
             AlreadyInOrganization,
             EmailMismatch,
@@ -119,6 +121,7 @@ mod tests {
             match error {
                 NoLongerValid
                 | NotInIdentityProvider
+                | SignInThroughSso
                 | BillingManagerLimitReached
                 | AlreadyInOrganization
                 | EmailMismatch

@@ -97,6 +97,11 @@ struct ServeArgs {
     /// Serve Prometheus metrics at http://ADDR/metrics (off unless set; keep it private).
     #[arg(long, env = "PURSER_METRICS_ADDR")]
     metrics_addr: Option<SocketAddr>,
+    /// Let organizations' identity providers (OpenID Connect) live on private or
+    /// loopback addresses and plain http: for a company's own provider inside its
+    /// network. Off, Purser calls providers only at public https addresses.
+    #[arg(long, env = "PURSER_SSO_ALLOW_PRIVATE_NETWORKS")]
+    sso_allow_private_networks: bool,
     #[command(flatten)]
     limits: LimitArgs,
     /// A session ends after this many hours without use.
@@ -220,6 +225,7 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
                 session_idle: Duration::from_secs(args.session_idle_hours.saturating_mul(3600)),
                 session_max: Duration::from_secs(args.session_max_days.saturating_mul(24 * 3600)),
                 metrics_addr: args.metrics_addr,
+                sso_allow_private_networks: args.sso_allow_private_networks,
             };
             let running = startup::start(settings).await.map_err(|e| e.to_string())?;
             tracing::info!("Purser is serving at http://{}", running.addr);

@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
     let context = state.clone();
     let mut router = Router::new()
         .merge(rest::router())
+        .merge(crate::http::sso::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -209,6 +210,9 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let state = AppState {
         throttle,
         cursors: Arc::new(purser_services::storage::cursor::CursorKey::load(&db).await?),
+        sso: Arc::new(
+            purser_services::sso::Sso::load(&db, settings.sso_allow_private_networks).await?,
+        ),
         db: db.clone(),
         processor,
         leptos: leptos_options(&settings),

@@ -2,8 +2,9 @@
 //! caller's role may see it. A page reads a page of each list, never a whole list.
 
 use crate::model::{
-    AuditPage, BillingPage, IdentityPage, Me, MembersPage, MyInvitation, OrgResources, Page,
-    PaymentMethodSection, PendingInvitations, ResourceSection, TeamPage,
+    AuditPage, BillingPage, IdentityPage, Me, MembersPage, MyInvitation, OidcSettings,
+    OrgResources, Page, PaymentMethodSection, PendingInvitations, ResourceSection, SsoTest,
+    TeamPage,
 };
 use purser_core::invitations::may_view_invitations;
 use purser_core::tokens::TokenFilter;
@@ -17,7 +18,7 @@ use purser_services::policies::{self, PolicyList};
 use purser_services::state::AppState;
 use purser_services::storage::cursor::{CursorKey, PageAsk};
 use purser_services::{accounts, audit, billing, directory, invitations, orgs, stacks, tokens};
-use purser_services::{org_tokens, teams};
+use purser_services::{org_tokens, sso, teams};
 
 /// How many rows a page of the UI lists (the REST API pages through the rest), and
 /// how many payments Billing & usage shows (two years).
@@ -170,11 +171,30 @@ pub async fn identity(
 ) -> Result<IdentityPage, Error> {
     let (db, key) = (&state.db, &state.cursors);
     let page = directory::list(db, at, ask(key, after.as_deref(), Some(UI_PAGE))).await?;
+    let base_url = &state.settings.base_url;
+    let oidc = sso::config(db, at, base_url).await?.map(|c| OidcSettings {
+        issuer: c.issuer,
+        client_id: c.client_id,
+        join_as: c.join_as,
+        groups_claim: c.groups_claim.unwrap_or_default(),
+        teams_from_groups: purser_core::sso::format_group_teams(&c.teams_from_groups),
+        lifetime_hours: c.lifetime_secs / 3600,
+        recovery_admin: c.recovery_admin.unwrap_or_default(),
+        tested: c.tested_at.is_some(),
+    });
+    let last_test = sso::flow::last_test(db, at).await?.map(|t| SsoTest {
+        claims: t.claims_json(),
+        tested_by: t.tested_by,
+        tested_at: t.tested_at,
+    });
     Ok(IdentityPage {
         provider: at.access.org.identity_provider,
         org: at.access.entry(),
         emails: page.map(|e| e.email),
         your_email: at.actor.email.clone(),
+        redirect_uri: sso::redirect_uri(base_url, &at.access.org.name),
+        oidc,
+        last_test,
     })
 }
 

@@ -10,7 +10,7 @@ use purser_core::error::AppError;
 use purser_services::access::Acting;
 use purser_services::accounts::User;
 use purser_services::answer::RETRY_MARK;
-use purser_services::caller::{Caller, SESSION_COOKIE};
+use purser_services::caller::Caller;
 use purser_services::error::Error;
 use purser_services::state::AppState;
 use std::future::Future;
@@ -32,17 +32,24 @@ pub async fn caller(state: &AppState) -> Result<Option<Caller>, Error> {
 
 /// The signed-in caller, and the state to act with; 401 without a caller.
 pub async fn signed_in() -> Result<(AppState, User), Error> {
+    let (state, caller) = calling().await?;
+    Ok((state, caller.user))
+}
+
+/// The signed-in caller with what they signed in with, and the state to act with;
+/// 401 without a caller.
+pub async fn calling() -> Result<(AppState, Caller), Error> {
     let state = state()?;
-    let user = caller(&state).await?.ok_or_else(not_signed_in)?.user;
-    Ok((state, user))
+    let caller = caller(&state).await?.ok_or_else(not_signed_in)?;
+    Ok((state, caller))
 }
 
 /// The signed-in caller acting in `org` through the UI, as a REST request's
 /// (`purser_server::http::org_ctx`): 401 without a caller, 404 when the organization
 /// does not exist or the caller holds no role in it.
 pub async fn in_org(org: &str) -> Result<(AppState, Acting), Error> {
-    let (state, user) = signed_in().await?;
-    let at = Acting::in_org(&state.db, user, org, UI).await?;
+    let (state, caller) = calling().await?;
+    let at = Acting::in_org(&state.db, caller, org, UI).await?;
     Ok((state, at))
 }
 
@@ -84,19 +91,7 @@ pub fn set_session_cookie(state: &AppState, secret: Option<&str>) {
     let Some(res) = use_context::<ResponseOptions>() else {
         return;
     };
-    let secure = if state.settings.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    // The browser keeps the cookie as long as the session may last at most.
-    let max_age = state.settings.session_max.as_secs();
-    let cookie = match secret {
-        Some(s) => format!(
-            "{SESSION_COOKIE}={s}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-        ),
-        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
-    };
+    let cookie = purser_services::caller::session_set_cookie(&state.settings, secret);
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         res.append_header(SET_COOKIE, value);
     }

@@ -91,7 +91,7 @@ pub fn CopyInviteLink(
     }
 }
 
-fn copy_to_clipboard(text: &str, copied: RwSignal<bool>) {
+pub(crate) fn copy_to_clipboard(text: &str, copied: RwSignal<bool>) {
     #[cfg(feature = "hydrate")]
     if let Some(window) = web_sys::window() {
         let promise = window.navigator().clipboard().write_text(text);

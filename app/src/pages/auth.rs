@@ -81,6 +81,14 @@ pub fn SignInPage() -> impl IntoView {
                 <SubmitButton pending=action.pending() label="Sign in"/>
             </ActionForm>
             <p class="muted"><a href="/password/forgot">"Forgot your password?"</a></p>
+            // A plain form: the server sends the browser on to the organization's
+            // identity provider (`/sso/{org}`), with or without the WASM.
+            <form method="get" action="/sso" class="sso-sign-in">
+                <h2>"Sign in with SSO"</h2>
+                <label for="sso-org">"Your organization's URL name"</label>
+                <input id="sso-org" name="org" required=true autocomplete="organization" placeholder="acme"/>
+                <button type="submit" class="secondary">"Sign in with SSO"</button>
+            </form>
             <p class="muted">"New to Purser? " <a href=move || format!("/signup?next={}", next().to_query_value())>"Create an account"</a></p>
         </section>
     }

@@ -1,12 +1,21 @@
-//! Settings → Identity provider: `open`, or a `directory` of allowed emails.
+//! Settings → Identity provider: `open`, a `directory` of allowed emails, or single
+//! sign-on through the organization's OpenID Connect provider (saved, tested in a new
+//! tab, then turned on).
 
-use crate::api::{load_identity, AddDirectoryEmail, RemoveDirectoryEmail, SetIdentityProvider};
+use crate::api::{
+    load_identity, AddDirectoryEmail, RemoveDirectoryEmail, SaveOidc, SetIdentityProvider,
+};
+use crate::components::invitations::copy_to_clipboard;
 use crate::components::settings_nav::{SettingsNav, Tab};
-use crate::model::IdentityPage;
-use crate::ui::{any_error, ErrorPanel, ErrorText, NextPage, SubmitButton};
+use crate::model::{IdentityPage, OidcSettings, SsoTest};
+use crate::ui::{
+    any_error, field_error, form_error, format_date_time, ErrorPanel, ErrorText, NextPage,
+    SubmitButton,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use purser_core::navigation::OrgPage;
+use purser_core::sso::JoinAs;
 use purser_core::{Email, IdentityProvider};
 
 #[component]
@@ -16,6 +25,7 @@ pub fn IdentityProviderPage() -> impl IntoView {
     let set = ServerAction::<SetIdentityProvider>::new();
     let add = ServerAction::<AddDirectoryEmail>::new();
     let remove = ServerAction::<RemoveDirectoryEmail>::new();
+    let save_oidc = ServerAction::<SaveOidc>::new();
     let page = Resource::new(
         move || {
             (
@@ -24,6 +34,7 @@ pub fn IdentityProviderPage() -> impl IntoView {
                 set.version().get(),
                 add.version().get(),
                 remove.version().get(),
+                save_oidc.version().get(),
             )
         },
         |(org, after, ..)| load_identity(org, after),
@@ -32,7 +43,7 @@ pub fn IdentityProviderPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <IdentityView page set add remove/> }.into_any(),
+                    Ok(page) => view! { <IdentityView page set add remove save_oidc/> }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
@@ -46,10 +57,13 @@ fn IdentityView(
     set: ServerAction<SetIdentityProvider>,
     add: ServerAction<AddDirectoryEmail>,
     remove: ServerAction<RemoveDirectoryEmail>,
+    save_oidc: ServerAction<SaveOidc>,
 ) -> impl IntoView {
     let org = page.org.name.clone();
     let (org_for_provider, org_for_add) = (org.clone(), org.clone());
     let directory = page.provider == IdentityProvider::Directory;
+    let oidc = page.provider == IdentityProvider::Oidc;
+    let tested = page.oidc.as_ref().is_some_and(|c| c.tested);
     view! {
         <SettingsNav org=page.org.clone() current=Tab::Identity/>
         <h1>"Identity provider"</h1>
@@ -62,13 +76,25 @@ fn IdentityView(
                 <input type="hidden" name="org" value=org_for_provider/>
                 <label for="provider">"Identity provider"</label>
                 <select id="provider" name="provider">
-                    <option value="open" selected=!directory>"Open"</option>
+                    <option value="open" selected=!directory && !oidc>"Open"</option>
                     <option value="directory" selected=directory>"Directory"</option>
+                    <option value="oidc" selected=oidc disabled=!tested && !oidc>
+                        "Single sign-on (OpenID Connect)"
+                    </option>
                 </select>
                 <SubmitButton pending=set.pending() label="Save"/>
             </ActionForm>
             <ErrorText message=Signal::derive(any_error(set.value()))/>
         </section>
+        <SingleSignOn
+            org=org.clone()
+            redirect_uri=page.redirect_uri.clone()
+            config=page.oidc.clone()
+            last_test=page.last_test.clone()
+            on=oidc
+            save=save_oidc
+            set
+        />
         <section class="card">
             <h2>"Directory"</h2>
             <ActionForm action=add attr:class="row">
@@ -104,6 +130,119 @@ fn IdentityView(
                 }).collect_view()}
             </ul>
             <NextPage path=OrgPage::Identity.href(&page.org.name) next=page.emails.next.clone() what="addresses"/>
+        </section>
+    }
+}
+
+/// The OpenID Connect connection: the redirect URI to register, the form, the test
+/// sign-in (a new tab) and what it received, and the switch that turns SSO on.
+#[component]
+fn SingleSignOn(
+    org: String,
+    redirect_uri: String,
+    config: Option<OidcSettings>,
+    last_test: Option<SsoTest>,
+    on: bool,
+    save: ServerAction<SaveOidc>,
+    set: ServerAction<SetIdentityProvider>,
+) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let uri_for_copy = redirect_uri.clone();
+    let c = config.clone().unwrap_or(OidcSettings {
+        issuer: String::new(),
+        client_id: String::new(),
+        join_as: JoinAs::None,
+        groups_claim: String::new(),
+        teams_from_groups: String::new(),
+        lifetime_hours: purser_core::sso::DEFAULT_LIFETIME_SECS / 3600,
+        recovery_admin: String::new(),
+        tested: false,
+    });
+    let saved = config.is_some();
+    let tested = c.tested;
+    let join_member = c.join_as == JoinAs::Member;
+    let value = save.value();
+    let test_href = format!("/sso/{org}/test");
+    let org_for_form = org.clone();
+    view! {
+        <section class="card" data-testid="sso">
+            <h2>"Single sign-on (OpenID Connect)"</h2>
+            <p>
+                "People sign in through your identity provider (Okta, Entra ID, Google, Keycloak, authentik, GitLab…). "
+                "Register Purser at the provider as a web application with this redirect URI:"
+            </p>
+            <div class="row">
+                <code data-testid="redirect-uri">{redirect_uri.clone()}</code>
+                <button type="button" class="secondary" on:click=move |_| copy_to_clipboard(&uri_for_copy, copied)>
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+            </div>
+            <ActionForm action=save attr:class="stack">
+                <input type="hidden" name="org" value=org_for_form/>
+                <label for="sso-issuer">"Issuer URL"</label>
+                <input id="sso-issuer" name="form[issuer]" type="url" required=true value=c.issuer.clone()
+                    placeholder="https://login.example.com/realms/acme"/>
+                <ErrorText message=Signal::derive(field_error(value, "issuer"))/>
+                <label for="sso-client-id">"Client ID"</label>
+                <input id="sso-client-id" name="form[client_id]" required=true value=c.client_id.clone()/>
+                <ErrorText message=Signal::derive(field_error(value, "clientId"))/>
+                <label for="sso-client-secret">"Client secret"</label>
+                <input id="sso-client-secret" name="form[client_secret]" type="password" autocomplete="off"
+                    required=!saved
+                    placeholder=if saved { "Saved (leave empty to keep it)" } else { "" }/>
+                <ErrorText message=Signal::derive(field_error(value, "clientSecret"))/>
+                <label for="sso-join-as">"People the provider vouches for who hold no role"</label>
+                <select id="sso-join-as" name="form[join_as]">
+                    <option value="none" selected=!join_member>"Still need an invitation"</option>
+                    <option value="member" selected=join_member>"Join as members at their first sign-in"</option>
+                </select>
+                <label for="sso-groups-claim">"Groups claim (optional)"</label>
+                <input id="sso-groups-claim" name="form[groups_claim]" value=c.groups_claim.clone() placeholder="groups"/>
+                <ErrorText message=Signal::derive(field_error(value, "groupsClaim"))/>
+                <label for="sso-teams">"Teams from groups (one “group = team” a line; optional)"</label>
+                <textarea id="sso-teams" name="form[teams_from_groups]" rows="3">{c.teams_from_groups.clone()}</textarea>
+                <ErrorText message=Signal::derive(field_error(value, "teamsFromGroups"))/>
+                <label for="sso-lifetime">"SSO lifetime (hours a sign-in lasts)"</label>
+                <input id="sso-lifetime" name="form[lifetime_hours]" type="number" min="1" max="720" required=true
+                    value=c.lifetime_hours.to_string()/>
+                <ErrorText message=Signal::derive(field_error(value, "lifetime_hours"))/>
+                <label for="sso-recovery">"Recovery admin (login; may still sign in with a password)"</label>
+                <input id="sso-recovery" name="form[recovery_admin]" value=c.recovery_admin.clone()
+                    placeholder="you, by default"/>
+                <ErrorText message=Signal::derive(field_error(value, "recoveryAdmin"))/>
+                <SubmitButton pending=save.pending() label="Save connection"/>
+                <ErrorText message=Signal::derive(form_error(value))/>
+            </ActionForm>
+            {saved.then(|| view! {
+                <p>
+                    <a href=test_href.clone() target="_blank" rel="external noopener" class="button secondary" data-testid="sso-test">
+                        "Test sign-in"
+                    </a>
+                    " Opens your provider in a new tab and shows what it sends back; nobody's access changes."
+                </p>
+            })}
+            {last_test.map(|t| view! {
+                <div class="banner" role="status" data-testid="sso-test-result">
+                    <p>{format!("Test sign-in by {} at {} UTC received:", t.tested_by, format_date_time(t.tested_at))}</p>
+                    <pre>{t.claims}</pre>
+                </div>
+            })}
+            {(saved && !on && !tested).then(|| view! {
+                <p class="muted">"Single sign-on can be turned on after a test sign-in succeeds."</p>
+            })}
+            {(saved && !on && tested).then(|| {
+                let org = org.clone();
+                view! {
+                    <ActionForm action=set attr:class="row">
+                        <input type="hidden" name="org" value=org/>
+                        <input type="hidden" name="provider" value="oidc"/>
+                        <SubmitButton pending=set.pending() label="Turn on single sign-on"/>
+                    </ActionForm>
+                }
+            })}
+            {on.then(|| view! {
+                <p class="muted">"Single sign-on is on: browser sessions act here only after signing in through the provider."</p>
+            })}
         </section>
     }
 }

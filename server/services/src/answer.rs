@@ -112,6 +112,10 @@ impl Error {
             Error::Forbidden(m) => AppError::Forbidden(m),
             Error::NotFound(m) => AppError::NotFound(m),
             Error::Conflict(m) => AppError::Conflict(m),
+            Error::Provider(m) => {
+                tracing::warn!(error = %m, "an identity provider failed");
+                AppError::Provider(m)
+            }
             Error::TooManyRequests {
                 message,
                 retry_after_secs,

@@ -20,9 +20,22 @@ pub const SESSION_COOKIE: &str = "purser_session";
 pub struct Caller {
     pub user: User,
     pub with: SignedInWith,
+    /// The stored hash of the browser session it came with (`None` with a token): what
+    /// an organization's single sign-on looks up (`access`).
+    pub session_hash: Option<String>,
 }
 
 impl Caller {
+    /// The server acting for an account while it sets something up (the demo), with no
+    /// request behind it: as a token would, it needs no browser sign-in.
+    pub fn for_setup(user: User) -> Caller {
+        Caller {
+            user,
+            with: SignedInWith::Session,
+            session_hash: None,
+        }
+    }
+
     /// The caller of the request these are the parts of: `None` when it carries neither
     /// a token nor a live session; an error for a token that is malformed, not valid,
     /// or sent from an address blocked for guessing.
@@ -40,6 +53,7 @@ impl Caller {
         Ok(user.map(|user| Caller {
             user,
             with: SignedInWith::Session,
+            session_hash: Some(crate::secrets::hash(&secret)),
         }))
     }
 }
@@ -84,7 +98,11 @@ async fn by_token(parts: &Parts, value: &str, state: &AppState) -> Result<Caller
         return Err(crate::throttle::token_blocked(until));
     }
     match lookup.found {
-        Some((user, with)) => Ok(Caller { user, with }),
+        Some((user, with)) => Ok(Caller {
+            user,
+            with,
+            session_hash: None,
+        }),
         None => {
             if let Some(addr) = addr {
                 state.throttle.token_failed(addr).await?;
@@ -96,15 +114,38 @@ async fn by_token(parts: &Parts, value: &str, state: &AppState) -> Result<Caller
     }
 }
 
+/// The `Set-Cookie` value that sets the session cookie to `secret` (or, with `None`,
+/// clears it): HttpOnly, SameSite=Lax, Secure when the server is reached over https,
+/// kept as long as a session may last at most.
+pub fn session_set_cookie(settings: &crate::state::Settings, secret: Option<&str>) -> String {
+    let secure = if settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    match secret {
+        Some(s) => format!(
+            "{SESSION_COOKIE}={s}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            settings.session_max.as_secs()
+        ),
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    }
+}
+
 /// The session cookie's value in a request's headers, if there is one.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// A cookie's value in a request's headers, if it is there and not empty.
+pub fn cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_owned())
         .filter(|v| !v.is_empty())
 }

@@ -123,7 +123,7 @@ pub async fn remove(db: &Db, at: &Acting, email: &str) -> Result<()> {
 async fn provider_now(conn: &mut Conn, org_id: &str) -> Result<IdentityProvider> {
     crate::orgs::lock(conn, org_id).await?;
     let (provider,): (IdentityProvider,) =
-        sqlx::query_as("SELECT identity_provider FROM organizations WHERE id = $1")
+        sqlx::query_as("SELECT idp_kind FROM organizations WHERE id = $1")
             .bind(org_id)
             .fetch_one(&mut *conn)
             .await?;
@@ -132,16 +132,41 @@ async fn provider_now(conn: &mut Conn, org_id: &str) -> Result<IdentityProvider>
 
 /// Changes the identity provider. Moving to `directory` first lists everyone who holds
 /// a role now, so the change itself locks nobody out; admins then remove entries.
+/// Moving to `oidc` needs a saved configuration (`sso::configure` saves one and can
+/// switch at once).
 pub async fn set_identity_provider(db: &Db, at: &Acting, to: IdentityProvider) -> Result<()> {
-    let (access, actor) = (&at.access, &at.actor);
     at.require(Action::SettingsUpdate)?;
     let mut tx = db::begin_write(db).await?;
-    // What it was, read under the lock: the audit entry names the provider replaced.
-    let from = provider_now(&mut tx, &access.org.id).await?;
-    sqlx::query("UPDATE organizations SET identity_provider = $1 WHERE id = $2")
+    if to.is_sso()
+        && crate::sso::stored(&mut tx, &at.access.org.id)
+            .await?
+            .is_none()
+    {
+        return Err(Error::Invalid(purser_core::ValueError {
+            field: "issuer",
+            message:
+                "Configure the OpenID Connect provider first: issuer, clientId and clientSecret."
+                    .into(),
+        }));
+    }
+    switch_provider(&mut tx, at, to).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Switches the organization to `to` inside the caller's transaction, audited with the
+/// provider it replaces (read under the organization's lock).
+pub(crate) async fn switch_provider(
+    conn: &mut Conn,
+    at: &Acting,
+    to: IdentityProvider,
+) -> Result<()> {
+    let (access, actor) = (&at.access, &at.actor);
+    let from = provider_now(conn, &access.org.id).await?;
+    sqlx::query("UPDATE organizations SET idp_kind = $1 WHERE id = $2")
         .bind(to.as_str())
         .bind(&access.org.id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     if to == IdentityProvider::Directory {
         // One statement for everyone, however many they are.
@@ -153,18 +178,19 @@ pub async fn set_identity_provider(db: &Db, at: &Acting, to: IdentityProvider) -
         .bind(&access.org.id)
         .bind(&actor.id)
         .bind(db::now_ms())
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
-    audit::record(
-        &mut tx,
-        &access.org.id,
-        actor.into(),
-        Event::IdentityProviderChanged,
-        to.as_str(),
-        &format!("from {from}"),
-    )
-    .await?;
-    tx.commit().await?;
+    if from != to {
+        audit::record(
+            conn,
+            &access.org.id,
+            actor.into(),
+            Event::IdentityProviderChanged,
+            to.as_str(),
+            &format!("from {from}"),
+        )
+        .await?;
+    }
     Ok(())
 }

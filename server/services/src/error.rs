@@ -25,6 +25,10 @@ pub enum Error {
     /// It would duplicate or contradict what exists (409).
     #[error("{0}")]
     Conflict(String),
+    /// An organization's identity provider could not be used (502): unreachable, or
+    /// its answers were not what OpenID Connect promises. Said in the admin's terms.
+    #[error("{0}")]
+    Provider(String),
     /// A rate limit or lockout (429): the caller may try again after `retry_after_secs`.
     #[error("{message}")]
     TooManyRequests {

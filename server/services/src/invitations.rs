@@ -10,6 +10,7 @@
 use crate::access::Acting;
 use crate::accounts::User;
 use crate::audit::{self, Actor, Event};
+use crate::caller::Caller;
 use crate::directory;
 use crate::email::outbox;
 use crate::error::{Error, Result};
@@ -635,6 +636,7 @@ pub async fn preview_for(db: &Db, user: &User, locator: Locator<'_>) -> Result<P
 pub fn refusal(kind: AcceptError) -> Error {
     match kind {
         AcceptError::NotInIdentityProvider
+        | AcceptError::SignInThroughSso
         | AcceptError::EmailMismatch
         | AcceptError::EmailNotVerified => Error::Forbidden(kind.to_string()),
         AcceptError::NoLongerValid => Error::NotFound(kind.to_string()),
@@ -655,8 +657,13 @@ struct Accepting {
     status: InvitationStatus,
 }
 
-/// Accepts an invitation for `user`; returns the organization and the role granted.
-pub async fn accept(state: &AppState, user: &User, locator: Locator<'_>) -> Result<(Org, Role)> {
+/// Accepts an invitation for the caller; returns the organization and the role granted.
+pub async fn accept(
+    state: &AppState,
+    caller: &Caller,
+    locator: Locator<'_>,
+) -> Result<(Org, Role)> {
+    let user = &caller.user;
     state
         .throttle
         .check_account(Limit::Acceptance, &user.id)
@@ -719,6 +726,7 @@ pub async fn accept(state: &AppState, user: &User, locator: Locator<'_>) -> Resu
         account_verified: user.email_verified,
         identity_provider: org.identity_provider,
         listed_in_directory: directory::is_listed(&mut tx, &org_id, &user.email).await?,
+        proof: crate::sso::proof(&mut tx, &org_id, caller).await?,
         existing_role: orgs::role_of(&mut tx, &org_id, &user.id).await?,
         edition: org.edition,
         billing_managers: orgs::billing_manager_count(&mut tx, &org_id).await?,

@@ -22,6 +22,7 @@ pub mod orgs;
 pub mod policies;
 pub mod secrets;
 pub mod shutdown;
+pub mod sso;
 pub mod stacks;
 pub mod state;
 pub mod storage;

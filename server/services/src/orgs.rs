@@ -60,7 +60,7 @@ pub async fn create(db: &Db, creator: &User, new: NewOrg) -> Result<Org> {
     };
     let mut tx = db::begin_write(db).await?;
     let inserted = sqlx::query(
-        "INSERT INTO organizations (id, name, display_name, edition, identity_provider, created_at) \
+        "INSERT INTO organizations (id, name, display_name, edition, idp_kind, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&org.id)

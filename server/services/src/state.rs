@@ -33,6 +33,10 @@ pub struct Settings {
     pub session_max: Duration,
     /// Where Prometheus metrics are served (`--metrics-addr`); none when `None`.
     pub metrics_addr: Option<SocketAddr>,
+    /// Let organizations' identity providers be on private or loopback addresses and
+    /// plain http (`--sso-allow-private-networks`): for a company's own provider, and
+    /// the tests. Off, every call to a provider goes to public https hosts only.
+    pub sso_allow_private_networks: bool,
 }
 
 impl Settings {
@@ -57,6 +61,8 @@ pub struct AppState {
     pub throttle: Arc<crate::throttle::Throttle>,
     pub settings: Arc<Settings>,
     pub leptos: LeptosOptions,
+    /// Single sign-on: the client for providers, the key sealing client secrets.
+    pub sso: Arc<crate::sso::Sso>,
 }
 
 /// The database, for handlers that need nothing else of the state.

@@ -4,7 +4,8 @@
 //! what both surfaces share: the cross-site request check (`csrf.rs`), the input guard
 //! (`input.rs`), requests run again after a lost conflict (`retry.rs`), security
 //! headers (`headers.rs`), per-address rate limits (`throttle.rs`), metrics
-//! (`monitoring.rs`) and the bundle (`assets.rs`).
+//! (`monitoring.rs`) and the bundle (`assets.rs`); and the browser's side of single
+//! sign-on (`sso.rs`).
 //! Who is calling, and how an error becomes an answer, are the services'
 //! (`purser_services::caller`, `purser_services::answer`), the same for both surfaces.
 
@@ -18,4 +19,5 @@ pub mod org_ctx;
 pub mod rest;
 pub mod retry;
 pub mod server_fns;
+pub mod sso;
 pub mod throttle;

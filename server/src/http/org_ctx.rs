@@ -24,7 +24,7 @@ impl FromRequestParts<AppState> for OrgCtx {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Caller { user, .. } = Caller::from_request_parts(parts, state).await?;
+        let caller = Caller::from_request_parts(parts, state).await?;
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|_| Error::BadRequest("The path could not be read.".into()))?;
@@ -32,7 +32,7 @@ impl FromRequestParts<AppState> for OrgCtx {
             .get("org")
             .ok_or_else(|| Error::bug("a route with OrgCtx has no {org}"))?;
         Ok(OrgCtx(
-            Acting::in_org(&state.db, user, org, Surface::Api).await?,
+            Acting::in_org(&state.db, caller, org, Surface::Api).await?,
         ))
     }
 }

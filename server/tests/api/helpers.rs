@@ -100,6 +100,8 @@ pub fn settings(database_url: String) -> Settings {
         session_idle: Duration::from_secs(7 * 24 * 3600),
         session_max: Duration::from_secs(30 * 24 * 3600),
         metrics_addr: None,
+        // The identity-provider tests run theirs on loopback and turn this on.
+        sso_allow_private_networks: false,
     }
 }
 

@@ -23,6 +23,7 @@ mod races;
 mod scale_out;
 mod server_fns;
 mod sessions;
+mod sso;
 mod tokens;
 mod usage;
 mod validation;

@@ -173,6 +173,22 @@ fn table() -> Vec<Row> {
             &[200],
         ),
         (
+            "save_oidc",
+            vec![
+                org,
+                ("form[issuer]", "not a URL"),
+                ("form[client_id]", "purser"),
+                ("form[client_secret]", "secret"),
+                ("form[join_as]", "none"),
+                ("form[groups_claim]", ""),
+                ("form[teams_from_groups]", ""),
+                ("form[lifetime_hours]", "24"),
+                ("form[recovery_admin]", ""),
+            ],
+            Rule::Org(&[SettingsUpdate]),
+            &[422],
+        ),
+        (
             "add_directory_email",
             vec![org, ("email", "listed@example.com")],
             Rule::Org(&[SettingsUpdate]),

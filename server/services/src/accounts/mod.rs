@@ -70,6 +70,17 @@ pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<User>> {
     row.as_ref().map(User::from_row).transpose()
 }
 
+/// Looks an account up by id.
+pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<User>> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(User::from_row).transpose()
+}
+
 /// Marks an account verified without a link (the demo's accounts).
 pub async fn mark_verified(db: &Db, user_id: &str) -> Result<()> {
     sqlx::query(

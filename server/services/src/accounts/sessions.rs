@@ -80,6 +80,26 @@ pub async fn create_session(db: &Db, lifetimes: SessionLifetimes, user: &User) -
     insert_session(&mut conn, lifetimes, &user.id).await
 }
 
+/// Starts a session signed in through the single sign-on of the organization `org_id`:
+/// it acts there for the organization's SSO lifetime (`access`).
+pub async fn start_sso_session(
+    db: &Db,
+    lifetimes: SessionLifetimes,
+    user_id: &str,
+    org_id: &str,
+) -> Result<String> {
+    let mut tx = db::begin_write(db).await?;
+    let secret = insert_session(&mut tx, lifetimes, user_id).await?;
+    sqlx::query("INSERT INTO session_sso (session_hash, org_id, signed_in_at) VALUES ($1, $2, $3)")
+        .bind(secrets::hash(&secret))
+        .bind(org_id)
+        .bind(db::now_ms())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(secret)
+}
+
 pub(super) async fn insert_session(
     conn: &mut Conn,
     lifetimes: SessionLifetimes,

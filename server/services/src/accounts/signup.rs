@@ -57,6 +57,40 @@ async fn free_login(conn: &mut Conn, base: &Login) -> Result<Login> {
     unreachable!("the suffixes never run out")
 }
 
+/// An account made just in time for a person an organization's identity provider
+/// vouches for: its address verified by the provider, and no password (it signs in
+/// through the provider, or sets one with a password reset). An account created with
+/// the same address meanwhile is the one returned.
+pub async fn create_from_provider(db: &Db, email: &Email, name: &str) -> Result<User> {
+    let name = purser_core::DisplayName::parse(name)
+        .map(|n| n.as_str().to_owned())
+        .unwrap_or_else(|_| email.as_str().to_owned());
+    let login = {
+        let mut conn = db.acquire().await?;
+        free_login(&mut conn, &Login::suggest(email)).await?
+    };
+    let id = db::new_id();
+    let now = db::now_ms();
+    // No argon2 hash is empty, so an empty one matches no password.
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, login, name, email, password_hash, email_verified_at, created_at) \
+         VALUES ($1, $2, $3, $4, '', $5, $5) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(login.as_str())
+    .bind(&name)
+    .bind(email.as_str())
+    .bind(now)
+    .execute(db)
+    .await?;
+    if inserted.rows_affected() == 1 {
+        tracing::info!(user = %id, "account created through single sign-on");
+    }
+    find_by_email(db, email)
+        .await?
+        .ok_or_else(|| Error::bug("an account just created is not there"))
+}
+
 /// Gives accounts created before logins existed (their login is still their id, as
 /// the migration left it) a login made from their email. Idempotent; runs on start.
 pub async fn backfill_logins(db: &Db) -> Result<()> {

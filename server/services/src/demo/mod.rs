@@ -185,7 +185,8 @@ async fn ensure_pending_invitation(conn: &mut db::Conn, org: &Org, admin: &User)
 /// entered by the billing manager, and the three months before last paid with it; the
 /// scheduler then bills last month with the card as it would for a customer.
 async fn ensure_billing_history(db: &Db, billing_manager: &User) -> Result<()> {
-    let at = Acting::in_org(db, billing_manager.clone(), ORG, Surface::Api).await?;
+    let caller = crate::caller::Caller::for_setup(billing_manager.clone());
+    let at = Acting::in_org(db, caller, ORG, Surface::Api).await?;
     if billing::payment_method(db, &at).await?.is_none() {
         let current = billing::current_period();
         // Far enough out that the tests' billing periods (up to 2031) find it valid.

@@ -8,24 +8,15 @@
 //! carried to another list or organization fails to open.
 
 use crate::error::{Error, Result};
-use crate::storage::db::{self, Db};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rand::RngCore;
-use sqlx::Row;
+use crate::storage::db::Db;
+use crate::storage::sealing::SealingKey;
+#[cfg(test)]
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 
 const KEY_NAME: &str = "continuation-token";
-const NONCE_LEN: usize = 24;
 
-pub struct CursorKey(XChaCha20Poly1305);
-
-impl std::fmt::Debug for CursorKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CursorKey(…)")
-    }
-}
+#[derive(Debug)]
+pub struct CursorKey(SealingKey);
 
 fn invalid() -> Error {
     Error::BadRequest("The continuationToken is not valid; start again without it.".into())
@@ -34,70 +25,22 @@ fn invalid() -> Error {
 impl CursorKey {
     /// The shared key: created by the first instance to start, read by the others.
     pub async fn load(db: &Db) -> Result<CursorKey> {
-        let mut fresh = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut fresh);
-        sqlx::query(
-            "INSERT INTO server_keys (name, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(KEY_NAME)
-        .bind(URL_SAFE_NO_PAD.encode(fresh))
-        .bind(db::now_ms())
-        .execute(db)
-        .await?;
-        let stored: String = sqlx::query("SELECT secret FROM server_keys WHERE name = $1")
-            .bind(KEY_NAME)
-            .fetch_one(db)
-            .await?
-            .try_get("secret")?;
-        let bytes = URL_SAFE_NO_PAD
-            .decode(stored)
-            .map_err(|e| Error::internal("the cursor key does not decode", e))?;
-        Self::from_bytes(&bytes)
+        SealingKey::load(db, KEY_NAME).await.map(CursorKey)
     }
 
+    #[cfg(test)]
     fn from_bytes(bytes: &[u8]) -> Result<CursorKey> {
-        XChaCha20Poly1305::new_from_slice(bytes)
-            .map(CursorKey)
-            .map_err(|_| Error::bug("the cursor key has the wrong length"))
+        SealingKey::from_bytes(bytes).map(CursorKey)
     }
 
     /// Seals `position` for the list named by `scope` (e.g. `members:<org id>`).
     pub fn seal(&self, scope: &str, position: &str) -> String {
-        let mut nonce = [0u8; NONCE_LEN];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let sealed = self
-            .0
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: position.as_bytes(),
-                    aad: scope.as_bytes(),
-                },
-            )
-            .expect("encrypting a short cursor cannot fail");
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&sealed);
-        URL_SAFE_NO_PAD.encode(out)
+        self.0.seal(scope, position)
     }
 
     /// Opens a token sealed for `scope`; anything else is a 400.
     pub fn open(&self, scope: &str, token: &str) -> Result<String> {
-        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-        if bytes.len() <= NONCE_LEN {
-            return Err(invalid());
-        }
-        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
-        let plain = self
-            .0
-            .decrypt(
-                XNonce::from_slice(nonce),
-                Payload {
-                    msg: sealed,
-                    aad: scope.as_bytes(),
-                },
-            )
-            .map_err(|_| invalid())?;
-        String::from_utf8(plain).map_err(|_| invalid())
+        self.0.open(scope, token).ok_or_else(invalid)
     }
 }
 

@@ -8,7 +8,6 @@ use purser_core::billing::CardInput;
 use purser_core::error::ErrorBody;
 use purser_core::views::{CardView, PaymentView, SubscriptionView};
 use purser_core::Edition;
-use purser_services::access::Acting;
 use purser_services::billing;
 use purser_services::error::{Error, Result};
 use purser_services::state::AppState;
@@ -158,8 +157,10 @@ pub async fn patch_subscription(
             })?;
     billing::change_edition(&state.db, &at, edition).await?;
     // Read again: the answer shows the new edition.
-    let org = at.access.org.name.clone();
-    let at = Acting::in_org(&state.db, at.actor, &org, at.surface).await?;
+    let mut at = at;
+    at.access.org = purser_services::orgs::find(&state.db, &at.access.org.name)
+        .await?
+        .ok_or_else(|| Error::org_not_found(&at.access.org.name))?;
     let subscription = billing::subscription(&state.db, &at).await?;
     Ok(Json(subscription.into()))
 }

@@ -93,6 +93,16 @@ fn property_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
             "identityProvider",
             OneOf(IdentityProvider::ALL.iter().map(|p| p.as_str()).collect()),
         ),
+        (
+            "IdentityProviderBody",
+            "joinAs",
+            OneOf(
+                purser_core::sso::JoinAs::ALL
+                    .iter()
+                    .map(|j| j.as_str())
+                    .collect(),
+            ),
+        ),
         ("InviteRequest", "role", OneOf(invitable_roles())),
         ("InviteRequest", "email", Format("email")),
         (
@@ -157,6 +167,12 @@ fn response_property(schema: &str, property: &str) -> Option<Constraint> {
         "edition" => Some(OneOf(Edition::ALL.iter().map(|e| e.as_str()).collect())),
         "identityProvider" => Some(OneOf(
             IdentityProvider::ALL.iter().map(|p| p.as_str()).collect(),
+        )),
+        "joinAs" => Some(OneOf(
+            purser_core::sso::JoinAs::ALL
+                .iter()
+                .map(|j| j.as_str())
+                .collect(),
         )),
         _ => None,
     }

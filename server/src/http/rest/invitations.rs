@@ -324,10 +324,10 @@ pub async fn get_invite(
     security(("token" = [])))]
 pub async fn accept_invite(
     State(state): State<AppState>,
-    Caller { user, .. }: Caller,
+    caller: Caller,
     Path((org, invite)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    invitations::accept(&state, &user, locate(&org, &invite)).await?;
+    invitations::accept(&state, &caller, locate(&org, &invite)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -145,7 +145,7 @@ pub struct CreateTokenRequest {
     security(("token" = [])))]
 async fn create_token(
     State(state): State<AppState>,
-    Caller { user, with }: Caller,
+    Caller { user, with, .. }: Caller,
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<Json<CreateTokenResponse>> {
     let token = tokens::create(&state.db, &user, &with, &body.description, body.expires).await?;
