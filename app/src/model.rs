@@ -125,22 +125,6 @@ pub struct OidcSettings {
     pub tested: bool,
 }
 
-/// The Single sign-on form of Settings → Identity provider (its fields are named
-/// `form[issuer]`, … in the page).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OidcForm {
-    pub issuer: String,
-    pub client_id: String,
-    /// Empty keeps the saved secret.
-    pub client_secret: String,
-    pub join_as: purser_core::sso::JoinAs,
-    pub groups_claim: String,
-    /// `group = team` lines.
-    pub teams_from_groups: String,
-    pub lifetime_hours: i64,
-    pub recovery_admin: String,
-}
-
 /// A test sign-in's result: who ran it, when, and the claims received (as JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SsoTest {

@@ -190,6 +190,7 @@ actions! {
     RumViewByStack => ResourcesUnderManagement, "view-by-stack";
     SettingsView => Settings, "view";
     SettingsUpdate => Settings, "update";
+    SettingsConfigureIdentityProvider => Settings, "configure-identity-provider";
 }
 
 impl Action {
@@ -366,6 +367,7 @@ mod tests {
         ("resources-under-management:view-by-stack", B, N, N),
         ("settings:view", B, N, N),
         ("settings:update", B, N, N),
+        ("settings:configure-identity-provider", B, N, N),
     ];
 
     #[test]

@@ -180,7 +180,7 @@ test('(7) with a directory, an outsider is refused and recorded, then succeeds o
   const { admin, org } = await newOrg(browser, 'enterprise');
   await openPage(admin, 'Identity provider');
   await admin.getByLabel('Identity provider').selectOption('directory');
-  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(admin.getByTestId('directory')).toContainText('@example.com');
 
   await billing(admin, org);

@@ -67,7 +67,7 @@ test('before the WASM arrives, the server-rendered sign-in form works on its own
   await page.goto('/signin');
   await page.getByLabel('Email').fill('alice@acme.example');
   await page.getByLabel('Password').fill('alice-demo-password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   // The server function answers the post with the page again, now signed in.
   await expect(page.getByTestId('signed-in-as')).toBeVisible();
   await context.close();

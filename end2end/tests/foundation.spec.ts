@@ -117,7 +117,7 @@ test('a verification link opened on another device leads through sign-in and bac
   await phone.getByRole('link', { name: 'Sign in to verify' }).click();
   await phone.getByLabel('Email').fill(email);
   await phone.getByLabel('Password').fill('a long password');
-  await phone.getByRole('button', { name: 'Sign in' }).click();
+  await phone.getByRole('button', { name: 'Sign in', exact: true }).click();
 
   // Back on the verification page, signed in as the account the link was sent to.
   await expect(phone).toHaveURL(/\/verify-email\?token=/);

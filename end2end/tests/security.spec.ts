@@ -20,7 +20,7 @@ async function forbidEvil(page: Page): Promise<string[]> {
 async function signInHere(page: Page) {
   await page.getByLabel('Email').fill(ADMIN.email);
   await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 for (const hostile of ['/%09/evil.example', '/%0a/evil.example', '/%0d/evil.example', '/%5C/evil.example']) {

@@ -2,12 +2,12 @@
 //! REST API does (`ssr`), then calls the services (`purser_services`) — directly, or for
 //! a page's read through `reads`, which gathers what one page shows.
 
+use crate::model::ResourceKind;
 use crate::model::{AuditPage, OrgResources, Page, ResourceSection, TeamPage, UsageView};
 use crate::model::{
     BillingPage, CreatedToken, IdentityPage, InvitePreview, Me, MembersPage, MyInvitation,
     TokenView,
 };
-use crate::model::{OidcForm, ResourceKind};
 use leptos::prelude::*;
 use purser_core::error::AppError;
 use purser_core::usage::Granularity;
@@ -18,6 +18,9 @@ use {
     purser_services::{org_tokens, policies, sso, teams},
     ssr::{calling, in_org, run, signed_in},
 };
+
+mod single_sign_on;
+pub use single_sign_on::*;
 
 #[cfg(feature = "ssr")]
 mod reads;
@@ -355,55 +358,6 @@ pub async fn set_identity_provider(
             IdentityProvider::Oidc => sso::turn_on(&state.db, &at).await,
             other => directory::set_identity_provider(&state.db, &at, other).await,
         }
-    })
-    .await
-}
-
-/// Saves the OpenID Connect connection (after reading the issuer's discovery
-/// document); single sign-on turns on separately, after a test sign-in.
-#[server(prefix = "/fn", endpoint = "save_oidc")]
-pub async fn save_oidc(org: String, form: OidcForm) -> Result<(), AppError> {
-    let OidcForm {
-        issuer,
-        client_id,
-        client_secret,
-        join_as,
-        groups_claim,
-        teams_from_groups,
-        lifetime_hours,
-        recovery_admin,
-    } = form;
-    run(async {
-        let (state, at) = in_org(&org).await?;
-        if !(1..=720).contains(&lifetime_hours) {
-            return Err(purser_core::ValueError {
-                field: "lifetime_hours",
-                message: "The SSO lifetime is between 1 and 720 hours.".into(),
-            }
-            .into());
-        }
-        let setup = sso::OidcSetup {
-            issuer,
-            client_id,
-            // Left empty, the saved secret stays.
-            client_secret: Some(client_secret).filter(|s| !s.is_empty()),
-            join_as,
-            groups_claim: Some(groups_claim),
-            teams_from_groups: purser_core::sso::parse_group_teams(&teams_from_groups)?,
-            lifetime_secs: Some(lifetime_hours * 3600),
-            recovery_admin: Some(recovery_admin),
-        };
-        let settings = &state.settings;
-        sso::configure(
-            &state.db,
-            &state.sso,
-            &settings.base_url,
-            &at,
-            setup,
-            sso::Switch::Later,
-        )
-        .await
-        .map(|_| ())
     })
     .await
 }

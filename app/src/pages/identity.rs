@@ -8,10 +8,7 @@ use crate::api::{
 use crate::components::invitations::copy_to_clipboard;
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::{IdentityPage, OidcSettings, SsoTest};
-use crate::ui::{
-    any_error, field_error, form_error, format_date_time, ErrorPanel, ErrorText, NextPage,
-    SubmitButton,
-};
+use crate::ui::{any_error, format_date_time, ErrorPanel, ErrorText, NextPage, SubmitButton};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use purser_core::navigation::OrgPage;
@@ -164,6 +161,14 @@ fn SingleSignOn(
     let value = save.value();
     let test_href = format!("/sso/{org}/test");
     let org_for_form = org.clone();
+    // One line of status, one switch: few distinct views keep the bundle small.
+    let status = match (saved, tested, on) {
+        (_, _, true) => "Single sign-on is on: browser sessions act here only after signing in through the provider.",
+        (true, true, false) => "The test sign-in succeeded: single sign-on can be turned on.",
+        (true, false, false) => "Single sign-on can be turned on after a test sign-in succeeds.",
+        (false, ..) => "",
+    };
+    let may_turn_on = saved && tested && !on;
     view! {
         <section class="card" data-testid="sso">
             <h2>"Single sign-on (OpenID Connect)"</h2>
@@ -180,69 +185,51 @@ fn SingleSignOn(
             <ActionForm action=save attr:class="stack">
                 <input type="hidden" name="org" value=org_for_form/>
                 <label for="sso-issuer">"Issuer URL"</label>
-                <input id="sso-issuer" name="form[issuer]" type="url" required=true value=c.issuer.clone()
+                <input id="sso-issuer" name="issuer" type="url" required=true value=c.issuer
                     placeholder="https://login.example.com/realms/acme"/>
-                <ErrorText message=Signal::derive(field_error(value, "issuer"))/>
                 <label for="sso-client-id">"Client ID"</label>
-                <input id="sso-client-id" name="form[client_id]" required=true value=c.client_id.clone()/>
-                <ErrorText message=Signal::derive(field_error(value, "clientId"))/>
+                <input id="sso-client-id" name="client_id" required=true value=c.client_id/>
                 <label for="sso-client-secret">"Client secret"</label>
-                <input id="sso-client-secret" name="form[client_secret]" type="password" autocomplete="off"
+                <input id="sso-client-secret" name="client_secret" type="password" autocomplete="off"
                     required=!saved
                     placeholder=if saved { "Saved (leave empty to keep it)" } else { "" }/>
-                <ErrorText message=Signal::derive(field_error(value, "clientSecret"))/>
                 <label for="sso-join-as">"People the provider vouches for who hold no role"</label>
-                <select id="sso-join-as" name="form[join_as]">
+                <select id="sso-join-as" name="join_as">
                     <option value="none" selected=!join_member>"Still need an invitation"</option>
                     <option value="member" selected=join_member>"Join as members at their first sign-in"</option>
                 </select>
                 <label for="sso-groups-claim">"Groups claim (optional)"</label>
-                <input id="sso-groups-claim" name="form[groups_claim]" value=c.groups_claim.clone() placeholder="groups"/>
-                <ErrorText message=Signal::derive(field_error(value, "groupsClaim"))/>
+                <input id="sso-groups-claim" name="groups_claim" value=c.groups_claim placeholder="groups"/>
                 <label for="sso-teams">"Teams from groups (one “group = team” a line; optional)"</label>
-                <textarea id="sso-teams" name="form[teams_from_groups]" rows="3">{c.teams_from_groups.clone()}</textarea>
-                <ErrorText message=Signal::derive(field_error(value, "teamsFromGroups"))/>
+                <textarea id="sso-teams" name="teams_from_groups" rows="3">{c.teams_from_groups}</textarea>
                 <label for="sso-lifetime">"SSO lifetime (hours a sign-in lasts)"</label>
-                <input id="sso-lifetime" name="form[lifetime_hours]" type="number" min="1" max="720" required=true
+                <input id="sso-lifetime" name="lifetime_hours" type="number" min="1" max="720" required=true
                     value=c.lifetime_hours.to_string()/>
-                <ErrorText message=Signal::derive(field_error(value, "lifetime_hours"))/>
                 <label for="sso-recovery">"Recovery admin (login; may still sign in with a password)"</label>
-                <input id="sso-recovery" name="form[recovery_admin]" value=c.recovery_admin.clone()
+                <input id="sso-recovery" name="recovery_admin" value=c.recovery_admin
                     placeholder="you, by default"/>
-                <ErrorText message=Signal::derive(field_error(value, "recoveryAdmin"))/>
+                // Each message names what it is about (the issuer, the client ID, …).
+                <ErrorText message=Signal::derive(any_error(value))/>
                 <SubmitButton pending=save.pending() label="Save connection"/>
-                <ErrorText message=Signal::derive(form_error(value))/>
             </ActionForm>
-            {saved.then(|| view! {
-                <p>
-                    <a href=test_href.clone() target="_blank" rel="external noopener" class="button secondary" data-testid="sso-test">
-                        "Test sign-in"
-                    </a>
-                    " Opens your provider in a new tab and shows what it sends back; nobody's access changes."
-                </p>
-            })}
+            <p hidden=!saved>
+                <a href=test_href target="_blank" rel="external noopener" class="button secondary" data-testid="sso-test">
+                    "Test sign-in"
+                </a>
+                " Opens your provider in a new tab and shows what it sends back; nobody's access changes."
+            </p>
             {last_test.map(|t| view! {
                 <div class="banner" role="status" data-testid="sso-test-result">
                     <p>{format!("Test sign-in by {} at {} UTC received:", t.tested_by, format_date_time(t.tested_at))}</p>
                     <pre>{t.claims}</pre>
                 </div>
             })}
-            {(saved && !on && !tested).then(|| view! {
-                <p class="muted">"Single sign-on can be turned on after a test sign-in succeeds."</p>
-            })}
-            {(saved && !on && tested).then(|| {
-                let org = org.clone();
-                view! {
-                    <ActionForm action=set attr:class="row">
-                        <input type="hidden" name="org" value=org/>
-                        <input type="hidden" name="provider" value="oidc"/>
-                        <SubmitButton pending=set.pending() label="Turn on single sign-on"/>
-                    </ActionForm>
-                }
-            })}
-            {on.then(|| view! {
-                <p class="muted">"Single sign-on is on: browser sessions act here only after signing in through the provider."</p>
-            })}
+            <p class="muted">{status}</p>
+            <ActionForm action=set attr:class="row" attr:hidden=!may_turn_on>
+                <input type="hidden" name="org" value=org/>
+                <input type="hidden" name="provider" value="oidc"/>
+                <SubmitButton pending=set.pending() label="Turn on single sign-on"/>
+            </ActionForm>
         </section>
     }
 }

@@ -135,7 +135,7 @@ async fn provider_now(conn: &mut Conn, org_id: &str) -> Result<IdentityProvider>
 /// Moving to `oidc` needs a saved configuration (`sso::configure` saves one and can
 /// switch at once).
 pub async fn set_identity_provider(db: &Db, at: &Acting, to: IdentityProvider) -> Result<()> {
-    at.require(Action::SettingsUpdate)?;
+    at.require(Action::SettingsConfigureIdentityProvider)?;
     let mut tx = db::begin_write(db).await?;
     if to.is_sso()
         && crate::sso::stored(&mut tx, &at.access.org.id)

@@ -74,6 +74,9 @@ pub async fn verify_password(
     stored: Option<String>,
 ) -> Result<bool, crate::error::Error> {
     let _slot = hashing_slot().await?;
+    // An account with no password (made at a first SSO sign-in: an empty hash) is
+    // checked against the dummy hash too, so it answers in a wrong password's time.
+    let stored = stored.filter(|s| !s.is_empty());
     Ok(tokio::task::spawn_blocking(move || {
         let found = stored.is_some();
         let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());

@@ -32,9 +32,23 @@ struct OrgQuery {
 }
 
 /// The sign-in page's "Sign in with SSO" form names the organization in the query.
+/// The answer moves on by itself rather than by a redirect: the pages' policy lets a
+/// form lead only to this site (`form-action 'self'`), and a browser holds the whole
+/// chain of redirects after a form to it, the provider included.
 async fn sign_in_by_name(Query(query): Query<OrgQuery>) -> Response {
     match purser_core::OrgName::parse(query.org.as_deref().unwrap_or_default()) {
-        Ok(org) => redirect(&format!("/sso/{}", org.as_str()), &[]),
+        Ok(org) => {
+            let to = format!("/sso/{}", org.as_str());
+            Html(format!(
+                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+                 <meta http-equiv=\"refresh\" content=\"0; url={to}\">\
+                 <title>Single sign-on — Purser</title><link rel=\"stylesheet\" href=\"/pkg/purser.css\"></head>\
+                 <body><main class=\"container\"><section class=\"card\">\
+                 <p>Taking you to your organization's identity provider… \
+                 <a href=\"{to}\">Continue</a></p></section></main></body></html>"
+            ))
+            .into_response()
+        }
         Err(e) => problem_page(Error::Invalid(e)),
     }
 }

@@ -57,8 +57,8 @@ fn permissions_json_gives_billing_managers_exactly_the_seed_table() {
     .map(|(r, a, s)| (r.to_owned(), a.to_owned(), s))
     .collect();
     assert_eq!(bm, expected);
-    // Admins hold all 34 actions on both surfaces.
-    assert_eq!(rows.iter().filter(|r| r["role"] == "admin").count(), 34);
+    // Admins hold all 35 actions on both surfaces.
+    assert_eq!(rows.iter().filter(|r| r["role"] == "admin").count(), 35);
 
     let (ok, md, _) = purser(&["permissions"], "sqlite::memory:");
     assert!(ok);

@@ -142,7 +142,7 @@ fn endpoints() -> Vec<Endpoint> {
             Method::PUT,
             "/api/orgs/{org}/identity-provider",
             Some(json!({"identityProvider": "open"})),
-            Rule::Org(&[SettingsUpdate]),
+            Rule::Org(&[SettingsConfigureIdentityProvider]),
             &[204],
         ),
         e(

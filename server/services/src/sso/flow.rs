@@ -85,7 +85,7 @@ pub async fn start_sign_in(db: &Db, sso: &Sso, base_url: &str, org: &str) -> Res
 
 /// Starts a test sign-in with the organization's saved configuration (admins).
 pub async fn start_test(db: &Db, sso: &Sso, base_url: &str, at: &Acting) -> Result<Started> {
-    at.require(Action::SettingsUpdate)?;
+    at.require(Action::SettingsConfigureIdentityProvider)?;
     let org = &at.access.org;
     start(
         db,

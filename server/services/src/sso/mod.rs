@@ -258,7 +258,7 @@ pub async fn configure(
     switch: Switch,
 ) -> Result<OidcConfig> {
     let org_id = &at.access.org.id;
-    at.require(Action::SettingsUpdate)?;
+    at.require(Action::SettingsConfigureIdentityProvider)?;
     let issuer = check_issuer(&setup.issuer, sso.outbound.allows_private_networks())?;
     let client_id = setup.client_id.trim().to_owned();
     if client_id.is_empty() || client_id.len() > 255 {
@@ -427,7 +427,7 @@ pub async fn configure(
 /// Turns single sign-on on with the saved configuration, which a test sign-in must have
 /// proved (Settings → Identity provider).
 pub async fn turn_on(db: &Db, at: &Acting) -> Result<()> {
-    at.require(Action::SettingsUpdate)?;
+    at.require(Action::SettingsConfigureIdentityProvider)?;
     let mut tx = db::begin_write(db).await?;
     crate::orgs::lock(&mut tx, &at.access.org.id).await?;
     let config = stored(&mut tx, &at.access.org.id).await?.ok_or_else(|| {

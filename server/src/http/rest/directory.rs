@@ -55,7 +55,11 @@ pub struct IdentityProviderBody {
     pub teams_from_groups: Option<BTreeMap<String, String>>,
     /// `oidc`: how long an SSO sign-in lets a browser session act in the organization
     /// (300 to 2,592,000 seconds; 86,400 by default).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::wire::optional_whole_number"
+    )]
     pub sso_lifetime_seconds: Option<i64>,
     /// `oidc`: the login of the admin who may still act with a password session (by
     /// default the admin who turns SSO on).

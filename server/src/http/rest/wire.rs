@@ -59,6 +59,15 @@ pub(super) fn whole_number<'de, D: serde::Deserializer<'de>>(
     }
 }
 
+/// An optional [`whole_number`]: absent or `null` is `None`.
+pub(super) fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    de: D,
+) -> std::result::Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_number")] i64);
+    Ok(Option::<Whole>::deserialize(de)?.map(|Whole(n)| n))
+}
+
 /// A person as Pulumi's API shows one (`UserInfo`). What the caller may not see is
 /// present and empty, never the value: Pulumi's clients require the fields.
 #[derive(Serialize, ToSchema)]
