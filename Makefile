@@ -6,7 +6,7 @@ export PATH := $(TOOLS)/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 ADDR ?= 127.0.0.1:3000
 DATA ?= data
 
-.PHONY: run setup setup-run build test lint unit bundle-budget scale-out fuzz-api e2e bench bench-first-load clean-test-dbs
+.PHONY: run setup setup-run build test lint unit bundle-budget scale-out fuzz-api scim-compliance e2e bench bench-first-load clean-test-dbs
 
 run: setup-run build
 	./target/release/purser --data-dir $(DATA) demo
@@ -23,7 +23,7 @@ setup-run:
 build:
 	bash scripts/build.sh
 
-test: setup lint unit build bundle-budget scale-out fuzz-api e2e
+test: setup lint unit build bundle-budget scale-out fuzz-api scim-compliance e2e
 
 lint:
 	cargo fmt --all -- --check
@@ -49,6 +49,11 @@ scale-out: setup build
 # request refused, no invalid one accepted (scripts/schemathesis.sh, schemathesis.toml).
 fuzz-api: setup build
 	bash scripts/schemathesis.sh
+
+# scim2-tester (PyPI) against /scim/v2/acme of the release build: every check of
+# RFC 7643/7644 it knows, no violation.
+scim-compliance: setup build
+	bash scripts/scim-compliance.sh
 
 # Playwright in Debian's Chromium against the release build on a fresh SQLite database.
 e2e:

@@ -89,6 +89,11 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   python3 -m pip install --quiet aiosmtpd
 fi
 
+if ! python3 -c 'import scim2_tester, scim2_client.engines.httpx2' 2>/dev/null; then
+  step "Installing scim2-tester (the SCIM 2.0 compliance suite, through scim2-cli)"
+  python3 -m pip install --quiet "scim2-cli==0.6.0" "scim2-tester==0.5.2"
+fi
+
 if ! python3 -c 'import schemathesis, sys; sys.exit(not schemathesis.__version__.startswith("4."))' 2>/dev/null; then
   step "Installing schemathesis 4 (fuzzes the REST API from its OpenAPI document)"
   python3 -m pip install --quiet "schemathesis>=4,<5"

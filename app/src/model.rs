@@ -107,6 +107,10 @@ pub struct IdentityPage {
     pub oidc: Option<OidcSettings>,
     /// What the last test sign-in received.
     pub last_test: Option<SsoTest>,
+    /// Where the provider provisions people and teams (SCIM 2.0).
+    pub scim_url: String,
+    /// A page of the SCIM tokens (admins who configure the provider).
+    pub scim_tokens: Option<Page<purser_core::views::ScimTokenView>>,
 }
 
 /// An organization's OpenID Connect connection as its settings page shows it (never

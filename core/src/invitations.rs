@@ -246,6 +246,9 @@ pub struct AcceptanceFacts<'a> {
     pub account_verified: bool,
     pub identity_provider: IdentityProvider,
     pub listed_in_directory: bool,
+    /// The organization's provider deactivated this account through SCIM: it may not
+    /// join another way until the provider reactivates it.
+    pub deactivated_by_provider: bool,
     /// How the accepting browser or client proved who it is.
     pub proof: Proof,
     pub existing_role: Option<Role>,
@@ -274,6 +277,9 @@ pub fn check_acceptance(f: &AcceptanceFacts<'_>) -> Result<(), AcceptError> {
         Admission::Admitted | Admission::AsRecoveryAdmin => {}
         Admission::NotListed => return Err(AcceptError::NotInIdentityProvider),
         Admission::SignInThroughSso => return Err(AcceptError::SignInThroughSso),
+    }
+    if f.deactivated_by_provider {
+        return Err(AcceptError::NotInIdentityProvider);
     }
     if f.existing_role.is_some() {
         return Err(AcceptError::AlreadyInOrganization);
@@ -354,6 +360,7 @@ mod tests {
             account_verified: true,
             identity_provider: IdentityProvider::Open,
             listed_in_directory: false,
+            deactivated_by_provider: false,
             proof: Proof::Session {
                 sso_fresh: false,
                 recovery_admin: false,
@@ -414,6 +421,15 @@ mod tests {
                     f.listed_in_directory = true;
                 },
                 Ok(()),
+            ),
+            (
+                "directory, listed, but deactivated by the provider",
+                |f| {
+                    f.identity_provider = IdentityProvider::Directory;
+                    f.listed_in_directory = true;
+                    f.deactivated_by_provider = true;
+                },
+                Err(AcceptError::NotInIdentityProvider),
             ),
             (
                 "oidc, password session",

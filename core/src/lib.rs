@@ -18,6 +18,7 @@ pub mod page;
 pub mod permissions;
 pub mod redirect;
 pub mod role;
+pub mod scim;
 pub mod sso;
 pub mod tokens;
 pub mod usage;

@@ -471,6 +471,19 @@ impl TextRule {
     };
     pub const PROJECT_NAME: TextRule = TextRule::slug("project", "project name");
     pub const STACK_NAME: TextRule = TextRule::slug("name", "stack name");
+    /// What an admin calls a SCIM token (which provider holds it).
+    pub const SCIM_TOKEN_DESCRIPTION: TextRule = TextRule {
+        field: "description",
+        noun: "SCIM token description",
+        max_chars: 200,
+        required: true,
+        charset: Charset::Line,
+    };
+    /// A provisioned person's `userName` (their sign-in name at the provider).
+    pub const SCIM_USER_NAME: TextRule = TextRule::scim("userName", "userName", true);
+    /// The other texts a provider sends about a person or group and gets back as sent:
+    /// `externalId`, `displayName`, the parts of `name`.
+    pub const SCIM_TEXT: TextRule = TextRule::scim("value", "SCIM attribute", false);
 
     /// Every rule, for tests and documentation.
     pub const ALL: &'static [TextRule] = &[
@@ -482,7 +495,20 @@ impl TextRule {
         TextRule::CARD_HOLDER,
         TextRule::PROJECT_NAME,
         TextRule::STACK_NAME,
+        TextRule::SCIM_TOKEN_DESCRIPTION,
+        TextRule::SCIM_USER_NAME,
+        TextRule::SCIM_TEXT,
     ];
+
+    const fn scim(field: &'static str, noun: &'static str, required: bool) -> TextRule {
+        TextRule {
+            field,
+            noun,
+            max_chars: 256,
+            required,
+            charset: Charset::Line,
+        }
+    }
 
     const fn name(field: &'static str, noun: &'static str) -> TextRule {
         TextRule {

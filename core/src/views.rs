@@ -157,6 +157,18 @@ pub struct PolicyView {
     pub created_at: i64,
 }
 
+/// A SCIM token (an identity provider's credential), without its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScimTokenView {
+    pub id: String,
+    /// Which provider holds it, in the admin's words.
+    pub description: String,
+    /// The creator's login; `None` once their account is gone.
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
 /// An organization access token, without its value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgTokenView {

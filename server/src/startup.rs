@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .merge(rest::router())
         .merge(crate::http::sso::routes())
+        .merge(crate::http::scim::routes())
         .leptos_routes_with_context(
             &state,
             routes,

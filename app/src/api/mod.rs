@@ -15,7 +15,7 @@ use purser_core::{Edition, IdentityProvider, InvitedRole, Role};
 #[cfg(feature = "ssr")]
 use {
     purser_services::{accounts, billing, directory, invitations, orgs, stacks, tokens},
-    purser_services::{org_tokens, policies, sso, teams},
+    purser_services::{org_tokens, policies, scim, sso, teams},
     ssr::{calling, in_org, run, signed_in},
 };
 
@@ -338,10 +338,35 @@ pub async fn remove_member(org: String, user_id: String) -> Result<(), AppError>
 }
 
 #[server(prefix = "/fn", endpoint = "load_identity")]
-pub async fn load_identity(org: String, after: Option<String>) -> Result<IdentityPage, AppError> {
+pub async fn load_identity(
+    org: String,
+    after: Option<String>,
+    tokens_after: Option<String>,
+) -> Result<IdentityPage, AppError> {
     run(async {
         let (state, at) = in_org(&org).await?;
-        reads::identity(&state, &at, after).await
+        reads::identity(&state, &at, after, tokens_after).await
+    })
+    .await
+}
+
+/// Makes a SCIM token for the organization's identity provider; answers its value,
+/// shown this once.
+#[server(prefix = "/fn", endpoint = "create_scim_token")]
+pub async fn create_scim_token(org: String, description: String) -> Result<String, AppError> {
+    run(async {
+        let (state, at) = in_org(&org).await?;
+        let (_, value) = scim::tokens::create(&state.db, &at, &description).await?;
+        Ok(value)
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "revoke_scim_token")]
+pub async fn revoke_scim_token(org: String, id: String) -> Result<(), AppError> {
+    run(async {
+        let (state, at) = in_org(&org).await?;
+        scim::tokens::revoke(&state.db, &at, &id).await
     })
     .await
 }

@@ -18,7 +18,7 @@ use purser_services::policies::{self, PolicyList};
 use purser_services::state::AppState;
 use purser_services::storage::cursor::{CursorKey, PageAsk};
 use purser_services::{accounts, audit, billing, directory, invitations, orgs, stacks, tokens};
-use purser_services::{org_tokens, sso, teams};
+use purser_services::{org_tokens, scim, sso, teams};
 
 /// How many rows a page of the UI lists (the REST API pages through the rest), and
 /// how many payments Billing & usage shows (two years).
@@ -168,6 +168,7 @@ pub async fn identity(
     state: &AppState,
     at: &Acting,
     after: Option<String>,
+    tokens_after: Option<String>,
 ) -> Result<IdentityPage, Error> {
     let (db, key) = (&state.db, &state.cursors);
     let page = directory::list(db, at, ask(key, after.as_deref(), Some(UI_PAGE))).await?;
@@ -187,7 +188,15 @@ pub async fn identity(
         tested_by: t.tested_by,
         tested_at: t.tested_at,
     });
+    let scim_tokens = when_allowed(
+        at,
+        Action::SettingsConfigureIdentityProvider,
+        scim::tokens::list(db, at, ask(key, tokens_after.as_deref(), Some(UI_PAGE))),
+    )
+    .await?;
     Ok(IdentityPage {
+        scim_url: scim::base_url(base_url, &at.access.org.name),
+        scim_tokens,
         provider: at.access.org.identity_provider,
         org: at.access.entry(),
         emails: page.map(|e| e.email),

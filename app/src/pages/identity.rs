@@ -3,12 +3,15 @@
 //! tab, then turned on).
 
 use crate::api::{
-    load_identity, AddDirectoryEmail, RemoveDirectoryEmail, SaveOidc, SetIdentityProvider,
+    load_identity, AddDirectoryEmail, CreateScimToken, RemoveDirectoryEmail, RevokeScimToken,
+    SaveOidc, SetIdentityProvider,
 };
 use crate::components::invitations::copy_to_clipboard;
 use crate::components::settings_nav::{SettingsNav, Tab};
 use crate::model::{IdentityPage, OidcSettings, SsoTest};
-use crate::ui::{any_error, format_date_time, ErrorPanel, ErrorText, NextPage, SubmitButton};
+use crate::ui::{
+    any_error, format_date, format_date_time, ErrorPanel, ErrorText, NextPage, SubmitButton,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use purser_core::navigation::OrgPage;
@@ -23,24 +26,30 @@ pub fn IdentityProviderPage() -> impl IntoView {
     let add = ServerAction::<AddDirectoryEmail>::new();
     let remove = ServerAction::<RemoveDirectoryEmail>::new();
     let save_oidc = ServerAction::<SaveOidc>::new();
+    let scim = Scim {
+        create: ServerAction::<CreateScimToken>::new(),
+        revoke: ServerAction::<RevokeScimToken>::new(),
+    };
     let page = Resource::new(
         move || {
             (
                 params.read().get("org").unwrap_or_default(),
                 query.read().get("after"),
+                query.read().get("tokens_after"),
                 set.version().get(),
                 add.version().get(),
                 remove.version().get(),
                 save_oidc.version().get(),
+                (scim.create.version().get(), scim.revoke.version().get()),
             )
         },
-        |(org, after, ..)| load_identity(org, after),
+        |(org, after, tokens_after, ..)| load_identity(org, after, tokens_after),
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <IdentityView page set add remove save_oidc/> }.into_any(),
+                    Ok(page) => view! { <IdentityView page set add remove save_oidc scim/> }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
@@ -55,6 +64,7 @@ fn IdentityView(
     add: ServerAction<AddDirectoryEmail>,
     remove: ServerAction<RemoveDirectoryEmail>,
     save_oidc: ServerAction<SaveOidc>,
+    scim: Scim,
 ) -> impl IntoView {
     let org = page.org.name.clone();
     let (org_for_provider, org_for_add) = (org.clone(), org.clone());
@@ -91,6 +101,13 @@ fn IdentityView(
             on=oidc
             save=save_oidc
             set
+        />
+        <Provisioning
+            org=org.clone()
+            url=page.scim_url.clone()
+            takes_it=page.provider.takes_provisioning()
+            tokens=page.scim_tokens.clone()
+            scim
         />
         <section class="card">
             <h2>"Directory"</h2>
@@ -232,4 +249,77 @@ fn SingleSignOn(
             </ActionForm>
         </section>
     }
+}
+
+/// The SCIM token actions of the page.
+#[derive(Clone, Copy)]
+struct Scim {
+    create: ServerAction<CreateScimToken>,
+    revoke: ServerAction<RevokeScimToken>,
+}
+
+/// Provisioning through SCIM 2.0: the endpoint to give the provider, its tokens (the
+/// new one shown once), and revoking them.
+#[component]
+fn Provisioning(
+    org: String,
+    url: String,
+    takes_it: bool,
+    tokens: Option<purser_core::page::Page<purser_core::views::ScimTokenView>>,
+    scim: Scim,
+) -> impl IntoView {
+    let tokens = tokens?;
+    let copied = RwSignal::new(false);
+    let url_for_copy = url.clone();
+    let (org_for_create, path) = (org.clone(), OrgPage::Identity.href(&org));
+    let created = scim.create.value();
+    Some(view! {
+        <section class="card" data-testid="scim">
+            <h2>"Provisioning (SCIM)"</h2>
+            <p>
+                "Your identity provider adds, updates and removes people and teams here: give it this SCIM base URL and a token. "
+                {(!takes_it).then_some("It takes effect once the identity provider above is a directory or single sign-on.")}
+            </p>
+            <div class="row">
+                <code data-testid="scim-url">{url}</code>
+                <button type="button" class="secondary" on:click=move |_| copy_to_clipboard(&url_for_copy, copied)>
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+            </div>
+            <ActionForm action=scim.create attr:class="row">
+                <input type="hidden" name="org" value=org_for_create/>
+                <label for="scim-description">"Token for"</label>
+                <input id="scim-description" name="description" required=true maxlength="200" placeholder="Okta"/>
+                <SubmitButton pending=scim.create.pending() label="Create SCIM token"/>
+            </ActionForm>
+            <ErrorText message=Signal::derive(any_error(created))/>
+            <ErrorText message=Signal::derive(any_error(scim.revoke.value()))/>
+            {move || created.get().and_then(|r| r.ok()).map(|value| view! {
+                <div class="banner" role="status"><p>"Copy the token now; it is not shown again."</p><code class="secret" data-testid="scim-token">{value}</code></div>
+            })}
+            <table class="table" data-testid="scim-tokens">
+                <thead><tr><th scope="col">"Token for"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                <tbody>
+                    {tokens.items.into_iter().map(|t| {
+                        let org = org.clone();
+                        view! {
+                            <tr>
+                                <td>{t.description.clone()}</td>
+                                <td>{format_date(t.created_at)}</td>
+                                <td>{t.last_used_at.map(format_date).unwrap_or_else(|| "Never".into())}</td>
+                                <td>
+                                    <ActionForm action=scim.revoke attr:class="inline">
+                                        <input type="hidden" name="org" value=org/>
+                                        <input type="hidden" name="id" value=t.id.clone()/>
+                                        <SubmitButton pending=scim.revoke.pending() label="Revoke" class="link danger" aria_label=format!("Revoke the SCIM token for {}", t.description)/>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <NextPage path param="tokens_after" next=tokens.next what="SCIM tokens"/>
+        </section>
+    })
 }

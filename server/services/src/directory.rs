@@ -194,3 +194,35 @@ pub(crate) async fn switch_provider(
     }
     Ok(())
 }
+
+/// Puts an address on the list or takes it off (`listed`), in the caller's
+/// transaction, audited as `actor`'s doing when it changes anything (SCIM provisioning
+/// keeps the list in step with whom the provider says is active).
+pub(crate) async fn list_with(
+    conn: &mut Conn,
+    org_id: &str,
+    actor: audit::Actor<'_>,
+    email: &str,
+    listed: bool,
+) -> Result<()> {
+    let changed = if listed {
+        insert(&mut *conn, org_id, email, None).await?
+    } else {
+        sqlx::query("DELETE FROM directory_entries WHERE org_id = $1 AND email = $2")
+            .bind(org_id)
+            .bind(email)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+            == 1
+    };
+    if changed {
+        let event = if listed {
+            Event::DirectoryEntryAdded
+        } else {
+            Event::DirectoryEntryRemoved
+        };
+        audit::record(conn, org_id, actor, event, email, "").await?;
+    }
+    Ok(())
+}

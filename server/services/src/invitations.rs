@@ -726,6 +726,8 @@ pub async fn accept(
         account_verified: user.email_verified,
         identity_provider: org.identity_provider,
         listed_in_directory: directory::is_listed(&mut tx, &org_id, &user.email).await?,
+        deactivated_by_provider: crate::scim::users::is_deactivated(&mut tx, &org_id, &user.id)
+            .await?,
         proof: crate::sso::proof(&mut tx, &org_id, caller).await?,
         existing_role: orgs::role_of(&mut tx, &org_id, &user.id).await?,
         edition: org.edition,

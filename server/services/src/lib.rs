@@ -20,6 +20,7 @@ pub mod lockout;
 pub mod org_tokens;
 pub mod orgs;
 pub mod policies;
+pub mod scim;
 pub mod secrets;
 pub mod shutdown;
 pub mod sso;

@@ -155,6 +155,9 @@ pub enum Counter {
     BillingManagers,
     PendingMemberInvitations,
     PendingBillingManagerInvitations,
+    /// People provisioned through SCIM (`scim::users`).
+    ScimUsers,
+    Teams,
 }
 
 impl Counter {
@@ -164,11 +167,13 @@ impl Counter {
             Counter::BillingManagers => "billing_manager_count",
             Counter::PendingMemberInvitations => "pending_member_invitations",
             Counter::PendingBillingManagerInvitations => "pending_billing_manager_invitations",
+            Counter::ScimUsers => "scim_user_count",
+            Counter::Teams => "team_count",
         }
     }
 
     /// Where a role held counts (`core`'s `counts_as_member`).
-    fn of_role(role: Role) -> Counter {
+    pub(crate) fn of_role(role: Role) -> Counter {
         match role.counts_as_member() {
             true => Counter::Members,
             false => Counter::BillingManagers,
@@ -430,7 +435,7 @@ pub(crate) async fn role_of(conn: &mut Conn, org_id: &str, user_id: &str) -> Res
 }
 
 /// How many admins the organization has (read inside the membership transaction).
-async fn admin_count(conn: &mut Conn, org_id: &str) -> Result<u64> {
+pub(crate) async fn admin_count(conn: &mut Conn, org_id: &str) -> Result<u64> {
     let n: i64 =
         sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
             .bind(org_id)
@@ -483,39 +488,61 @@ async fn remove_role(
     };
     let admins = admin_count(&mut tx, &access.org.id).await?;
     check_role_change(current, RoleChange::Remove, admins).map_err(refused)?;
+    end_role(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        user_id,
+        (&email, current),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends the role `current` that the person holds, in the caller's transaction (which
+/// holds the organization's memberships and has checked the change): the membership,
+/// its count, their teams (and those teams' sizes) go, audited as `actor`'s doing.
+pub(crate) async fn end_role(
+    conn: &mut Conn,
+    org_id: &str,
+    actor: crate::audit::Actor<'_>,
+    user_id: &str,
+    (email, current): (&str, Role),
+) -> Result<()> {
     sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
-        .bind(&access.org.id)
+        .bind(org_id)
         .bind(user_id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    count(&mut tx, &access.org.id, Counter::of_role(current), -1).await?;
+    count(&mut *conn, org_id, Counter::of_role(current), -1).await?;
     // Teams belong to the organization: a person without a role is in none of them.
     // (Each team's size first, from the rows about to go.)
     sqlx::query(
-        "UPDATE teams SET member_count = member_count - 1 \
+        "UPDATE teams SET member_count = member_count - 1, version = version + 1, updated_at = $3 \
          WHERE org_id = $1 AND id IN (SELECT team_id FROM team_members WHERE user_id = $2)",
     )
-    .bind(&access.org.id)
+    .bind(org_id)
     .bind(user_id)
-    .execute(&mut *tx)
+    .bind(db::now_ms())
+    .execute(&mut *conn)
     .await?;
     sqlx::query(
         "DELETE FROM team_members WHERE user_id = $1 AND team_id IN (SELECT id FROM teams WHERE org_id = $2)",
     )
     .bind(user_id)
-    .bind(&access.org.id)
-    .execute(&mut *tx)
+    .bind(org_id)
+    .execute(&mut *conn)
     .await?;
     crate::audit::record(
-        &mut tx,
-        &access.org.id,
-        actor.into(),
+        &mut *conn,
+        org_id,
+        actor,
         crate::audit::Event::RoleRemoved,
-        &email,
+        email,
         current.as_str(),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -1,11 +1,11 @@
 //! Teams: list, create and describe them, and add and remove their members.
 
 use crate::access::Acting;
-use crate::audit::{self, Event};
+use crate::audit::{self, Actor, Event};
 use crate::error::{Error, Result};
 use crate::orgs::{self};
 use crate::storage::cursor::{Page, PageAsk, Position};
-use crate::storage::db::{self, Db};
+use crate::storage::db::{self, Conn, Db};
 use purser_core::values::TextRule;
 use purser_core::views::{TeamDetail, TeamMemberView, TeamView};
 use purser_core::Action;
@@ -46,17 +46,7 @@ pub async fn create(db: &Db, at: &Acting, name: &str, description: &str) -> Resu
     let name = TextRule::TEAM_NAME.parse(name)?.into_string();
     let description = TextRule::TEAM_DESCRIPTION.parse(description)?;
     let mut tx = db::begin_write(db).await?;
-    sqlx::query(
-        "INSERT INTO teams (id, org_id, name, description, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(db::new_id())
-    .bind(&access.org.id)
-    .bind(&name)
-    .bind(description.as_str())
-    .bind(db::now_ms())
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| Error::on_duplicate(e, || format!("The team {name} already exists.")))?;
+    insert(&mut tx, &access.org.id, &name, description.as_str(), None).await?;
     audit::record(
         &mut tx,
         &access.org.id,
@@ -165,12 +155,15 @@ pub async fn describe(db: &Db, at: &Acting, team: &str, description: &str) -> Re
     at.require(Action::TeamsManage)?;
     let description = TextRule::TEAM_DESCRIPTION.parse(description)?.into_string();
     let mut tx = db::begin_write(db).await?;
-    let changed = sqlx::query("UPDATE teams SET description = $1 WHERE org_id = $2 AND name = $3")
-        .bind(&description)
-        .bind(&access.org.id)
-        .bind(team)
-        .execute(&mut *tx)
-        .await?;
+    let changed = sqlx::query(
+        "UPDATE teams SET description = $1, version = version + 1, updated_at = $4 WHERE org_id = $2 AND name = $3",
+    )
+    .bind(&description)
+    .bind(&access.org.id)
+    .bind(team)
+    .bind(db::now_ms())
+    .execute(&mut *tx)
+    .await?;
     if changed.rows_affected() == 0 {
         return Err(Error::NotFound(format!("No team {team:?}.")));
     }
@@ -232,33 +225,88 @@ pub async fn manage(db: &Db, at: &Acting, team: &str, user_id: &str, add: bool) 
             "No such member in this organization.".into(),
         ));
     }
-    let changed = if add {
+    set_membership(
+        &mut tx,
+        &access.org.id,
+        actor.into(),
+        (&team_id, team),
+        user_id,
+        add,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Puts a person on a team or takes them off, in the caller's transaction (which holds
+/// the organization's memberships, `orgs::lock_memberships`): the team's size and
+/// version move with the row, and the change is audited. `team` is (id, name); answers
+/// whether anything changed.
+pub(crate) async fn set_membership(
+    conn: &mut Conn,
+    org_id: &str,
+    actor: Actor<'_>,
+    (team_id, team_name): (&str, &str),
+    user_id: &str,
+    on: bool,
+) -> Result<bool> {
+    let changed = if on {
         sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) VALUES ($1, $2, $3) ON CONFLICT (team_id, user_id) DO NOTHING")
-            .bind(&team_id)
+            .bind(team_id)
             .bind(user_id)
             .bind(db::now_ms())
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?
     } else {
         sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
-            .bind(&team_id)
+            .bind(team_id)
             .bind(user_id)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?
     };
-    if changed.rows_affected() == 1 {
-        sqlx::query("UPDATE teams SET member_count = member_count + $1 WHERE id = $2")
-            .bind(if add { 1_i64 } else { -1 })
-            .bind(&team_id)
-            .execute(&mut *tx)
-            .await?;
-        let event = if add {
-            Event::TeamMemberAdded
-        } else {
-            Event::TeamMemberRemoved
-        };
-        audit::record(&mut tx, &access.org.id, actor.into(), event, team, user_id).await?;
+    if changed.rows_affected() == 0 {
+        return Ok(false);
     }
-    tx.commit().await?;
-    Ok(())
+    sqlx::query(
+        "UPDATE teams SET member_count = member_count + $1, version = version + 1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(if on { 1_i64 } else { -1 })
+    .bind(db::now_ms())
+    .bind(team_id)
+    .execute(&mut *conn)
+    .await?;
+    let event = if on {
+        Event::TeamMemberAdded
+    } else {
+        Event::TeamMemberRemoved
+    };
+    audit::record(conn, org_id, actor, event, team_name, user_id).await?;
+    Ok(true)
+}
+
+/// Makes a team (its id is answered), counted on the organization's row.
+pub(crate) async fn insert(
+    conn: &mut Conn,
+    org_id: &str,
+    name: &str,
+    description: &str,
+    external_id: Option<&str>,
+) -> Result<String> {
+    let id = db::new_id();
+    let now = db::now_ms();
+    sqlx::query(
+        "INSERT INTO teams (id, org_id, name, description, external_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(&id)
+    .bind(org_id)
+    .bind(name)
+    .bind(description)
+    .bind(external_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| Error::on_duplicate(e, || format!("The team {name} already exists.")))?;
+    orgs::count(conn, org_id, orgs::Counter::Teams, 1).await?;
+    Ok(id)
 }

@@ -18,6 +18,7 @@ pub mod monitoring;
 pub mod org_ctx;
 pub mod rest;
 pub mod retry;
+pub mod scim;
 pub mod server_fns;
 pub mod sso;
 pub mod throttle;

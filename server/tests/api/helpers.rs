@@ -579,6 +579,20 @@ pub async fn assert_counts_are_recounts_in(db: &Db) {
             "team {team}: kept size differs from a recount"
         );
     }
+    let kept: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT o.name, o.team_count, (SELECT COUNT(*) FROM teams t WHERE t.org_id = o.id), \
+         o.scim_user_count, (SELECT COUNT(*) FROM scim_users s WHERE s.org_id = o.id) FROM organizations o",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    for (org, teams, recounted_teams, scim_users, recounted_scim_users) in kept {
+        assert_eq!(
+            (teams, scim_users),
+            (recounted_teams, recounted_scim_users),
+            "{org}: kept team and SCIM user counts differ from a recount"
+        );
+    }
 }
 
 /// Every organization's usage rollups equal a rebuild from every update reported: the

@@ -21,6 +21,7 @@ mod proof;
 mod pulumi_wire;
 mod races;
 mod scale_out;
+mod scim;
 mod server_fns;
 mod sessions;
 mod sso;

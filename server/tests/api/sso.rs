@@ -28,6 +28,7 @@ sso_tests!(
     people_the_provider_vouches_for_sign_in_and_membership_follows,
     every_forged_or_replayed_answer_is_refused_and_changes_nothing,
     issuers_purser_will_not_call_are_refused_with_the_reason,
+    an_address_registered_before_it_was_proven_belongs_to_the_person_the_provider_vouches_for,
 );
 
 const ORG: &str = "acme";
@@ -535,4 +536,44 @@ async fn issuers_purser_will_not_call_are_refused_with_the_reason(kind: Database
     // And without a saved configuration, `oidc` alone is refused.
     let (status, body) = configure(&app, &tokens.admin, json!({"identityProvider": "oidc"})).await;
     assert_eq!(status, 422, "{body}");
+}
+
+/// Someone registers a company address they cannot read (the account stays unverified)
+/// and waits for its owner to sign in through the company's provider: the account
+/// becomes the owner's, and the squatter's password and session stop working. (An
+/// unverified account makes no tokens.)
+async fn an_address_registered_before_it_was_proven_belongs_to_the_person_the_provider_vouches_for(
+    kind: Database,
+) {
+    let app = sso_app(kind).await;
+    let tokens = demo_tokens(&app).await;
+    let p = providers(
+        &app,
+        json!({"grace": {"email": "grace@corp.example", "email_verified": true, "name": "Grace", "groups": []}}),
+    )
+    .await;
+    let squatter = app.sign_up("Not Grace", "grace@corp.example").await;
+    let (status, me) = app.call_as(&squatter.client, "current_user", &[]).await;
+    assert_eq!((status, &me["email_verified"]), (200, &json!(false)));
+    let mut body = oidc_body(&p, &p.provider).await;
+    body["teamsFromGroups"] = json!({});
+    let (status, body) = configure(&app, &tokens.admin, body).await;
+    assert_eq!(status, 200, "{body}");
+
+    let grace = browser();
+    let back = through_provider(&app, &grace, "grace").await;
+    let res = go(&grace, &back).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, me) = app.call_as(&grace, "current_user", &[]).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["email_verified"], true);
+
+    // The squatter's way in is gone: their session and their password.
+    let (status, me) = app.call_as(&squatter.client, "current_user", &[]).await;
+    assert!(status == 401 || me.is_null(), "{status} {me}");
+    assert!(
+        crate::helpers::try_sign_in(&app, "grace@corp.example", "a long password")
+            .await
+            .is_none()
+    );
 }

@@ -359,11 +359,12 @@ async fn account_for(db: &Db, identity: &Identity, email: &Email) -> Result<User
             .ok_or_else(|| Error::bug("a linked account vanished"));
     }
     let user = match accounts::find_by_email(db, email).await? {
-        // The provider verified the address, so the account is the person's; an account
-        // whose own verification was pending is verified by it too.
+        // The provider verified the address, so the account is the person's; one whose
+        // own verification was pending is claimed for them (its password, sessions and
+        // tokens, set up by whoever typed the address, end).
         Some(user) => {
             if !user.email_verified {
-                accounts::mark_verified(db, &user.id).await?;
+                accounts::claim_for_provider(db, &user.id).await?;
             }
             user
         }
@@ -400,7 +401,13 @@ async fn settle_standing(
     let mut tx = db::begin_write(db).await?;
     orgs::lock_memberships(&mut tx, org_id).await?;
     let role = orgs::role_of(&mut tx, org_id, &user.id).await?;
-    let role = match on_sign_in(role, config.join_as) {
+    // Someone the provider deactivated through SCIM does not join by signing in.
+    let join_as = if crate::scim::users::is_deactivated(&mut tx, org_id, &user.id).await? {
+        purser_core::sso::JoinAs::None
+    } else {
+        config.join_as
+    };
+    let role = match on_sign_in(role, join_as) {
         OnSignIn::Keep(role) => Some(role),
         OnSignIn::JoinAsMember => {
             orgs::add_member(&mut tx, org_id, &user.id, Role::Member).await?;
@@ -448,33 +455,7 @@ async fn set_team(conn: &mut Conn, org_id: &str, user: &User, team: &str, on: bo
         return Ok(());
     };
     let team_id: String = row.try_get("id")?;
-    let changed = if on {
-        sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) VALUES ($1, $2, $3) ON CONFLICT (team_id, user_id) DO NOTHING")
-            .bind(&team_id)
-            .bind(&user.id)
-            .bind(db::now_ms())
-            .execute(&mut *conn)
-            .await?
-    } else {
-        sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
-            .bind(&team_id)
-            .bind(&user.id)
-            .execute(&mut *conn)
-            .await?
-    };
-    if changed.rows_affected() == 1 {
-        sqlx::query("UPDATE teams SET member_count = member_count + $1 WHERE id = $2")
-            .bind(if on { 1_i64 } else { -1 })
-            .bind(&team_id)
-            .execute(&mut *conn)
-            .await?;
-        let event = if on {
-            Event::TeamMemberAdded
-        } else {
-            Event::TeamMemberRemoved
-        };
-        audit::record(conn, org_id, user.into(), event, team, &user.id).await?;
-    }
+    crate::teams::set_membership(conn, org_id, user.into(), (&team_id, team), &user.id, on).await?;
     Ok(())
 }
 

@@ -22,6 +22,7 @@ mod invitations;
 mod members;
 mod org_tokens;
 mod policies;
+mod scim_tokens;
 mod stacks;
 mod teams;
 mod usage;
@@ -43,6 +44,7 @@ fn routes_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(teams::router())
         .merge(org_tokens::router())
         .merge(policies::router())
+        .merge(scim_tokens::router())
         .split_for_parts();
     // What no single annotation says (statuses of the layers in front, field rules),
     // applied once every operation is in the document.
