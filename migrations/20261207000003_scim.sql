@@ -29,7 +29,8 @@ CREATE TABLE scim_users (
     family_name TEXT,
     -- The `emails` as sent (a JSON array); the account's address is users.email.
     emails TEXT NOT NULL,
-    active BIGINT NOT NULL,  -- 1 or 0
+    -- 1 or 0; NULL when the provider did not say (active, and not answered).
+    active BIGINT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     version BIGINT NOT NULL,

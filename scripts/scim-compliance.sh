@@ -51,9 +51,9 @@ TOKEN="$(rest POST /api/orgs/acme/scim-tokens '{"description": "scim2-tester"}' 
 
 status=0
 python3 scripts/scim_compliance.py "$BASE/scim/v2/acme" "$TOKEN" || status=$?
-if grep -qE "panicked|ERROR" "$DATA/server.log"; then
+if grep -qE "panicked|Status code: 5" "$DATA/server.log"; then
   echo "error: the server failed during the run:" >&2
-  grep -E "panicked|ERROR" "$DATA/server.log" | tail -n 30 >&2
+  grep -E "panicked|Status code: 5|ERROR" "$DATA/server.log" | tail -n 30 >&2
   status=1
 fi
 exit "$status"

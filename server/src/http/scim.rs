@@ -350,6 +350,7 @@ async fn get_user(
 async fn create_user(
     State(state): State<AppState>,
     Path(org): Path<String>,
+    Query(params): Query<ListParams>,
     p: Peer,
     headers: HeaderMap,
     bytes: Bytes,
@@ -358,7 +359,7 @@ async fn create_user(
         async {
             let c = call(&state, &org, &headers, peer(p)).await?;
             let user = users::create(&state.db, &c.provisioner, &c.base, body(&bytes)?).await?;
-            Ok(resource(StatusCode::CREATED, user))
+            Ok(resource(StatusCode::CREATED, projected(user, params)?))
         }
         .await,
     )
@@ -367,6 +368,7 @@ async fn create_user(
 async fn replace_user(
     State(state): State<AppState>,
     Path((org, id)): Path<(String, String)>,
+    Query(params): Query<ListParams>,
     p: Peer,
     headers: HeaderMap,
     bytes: Bytes,
@@ -377,7 +379,7 @@ async fn replace_user(
             let at = (id.as_str(), if_match(&headers));
             let user =
                 users::replace(&state.db, &c.provisioner, &c.base, at, body(&bytes)?).await?;
-            Ok(resource(StatusCode::OK, user))
+            Ok(resource(StatusCode::OK, projected(user, params)?))
         }
         .await,
     )
@@ -386,6 +388,7 @@ async fn replace_user(
 async fn patch_user(
     State(state): State<AppState>,
     Path((org, id)): Path<(String, String)>,
+    Query(params): Query<ListParams>,
     p: Peer,
     headers: HeaderMap,
     bytes: Bytes,
@@ -395,7 +398,7 @@ async fn patch_user(
             let c = call(&state, &org, &headers, peer(p)).await?;
             let at = (id.as_str(), if_match(&headers));
             let user = users::patch(&state.db, &c.provisioner, &c.base, at, body(&bytes)?).await?;
-            Ok(resource(StatusCode::OK, user))
+            Ok(resource(StatusCode::OK, projected(user, params)?))
         }
         .await,
     )
@@ -472,6 +475,7 @@ async fn get_group(
 async fn create_group(
     State(state): State<AppState>,
     Path(org): Path<String>,
+    Query(params): Query<ListParams>,
     p: Peer,
     headers: HeaderMap,
     bytes: Bytes,
@@ -480,7 +484,7 @@ async fn create_group(
         async {
             let c = call(&state, &org, &headers, peer(p)).await?;
             let group = groups::create(&state.db, &c.provisioner, &c.base, body(&bytes)?).await?;
-            Ok(resource(StatusCode::CREATED, group))
+            Ok(resource(StatusCode::CREATED, projected(group, params)?))
         }
         .await,
     )
@@ -489,6 +493,7 @@ async fn create_group(
 async fn replace_group(
     State(state): State<AppState>,
     Path((org, id)): Path<(String, String)>,
+    Query(params): Query<ListParams>,
     p: Peer,
     headers: HeaderMap,
     bytes: Bytes,
@@ -499,7 +504,7 @@ async fn replace_group(
             let at = (id.as_str(), if_match(&headers));
             let group =
                 groups::replace(&state.db, &c.provisioner, &c.base, at, body(&bytes)?).await?;
-            Ok(resource(StatusCode::OK, group))
+            Ok(resource(StatusCode::OK, projected(group, params)?))
         }
         .await,
     )
@@ -508,6 +513,7 @@ async fn replace_group(
 async fn patch_group(
     State(state): State<AppState>,
     Path((org, id)): Path<(String, String)>,
+    Query(params): Query<ListParams>,
     p: Peer,
     headers: HeaderMap,
     bytes: Bytes,
@@ -518,7 +524,7 @@ async fn patch_group(
             let at = (id.as_str(), if_match(&headers));
             let group =
                 groups::patch(&state.db, &c.provisioner, &c.base, at, body(&bytes)?).await?;
-            Ok(resource(StatusCode::OK, group))
+            Ok(resource(StatusCode::OK, projected(group, params)?))
         }
         .await,
     )
@@ -540,23 +546,23 @@ async fn delete_group(
     )
 }
 
-/// Searching every resource type at once is not offered (RFC 7644 §3.4.3 lets a
-/// server answer 501); `/Users/.search` and `/Groups/.search` are.
+/// Searching every resource type at once (RFC 7644 §3.4.3): users, then groups.
 async fn search_everything(
     State(state): State<AppState>,
     Path(org): Path<String>,
     p: Peer,
     headers: HeaderMap,
+    bytes: Bytes,
 ) -> Response {
-    answer(async {
-        call(&state, &org, &headers, peer(p)).await?;
-        Err(ScimError::Protocol {
-            status: StatusCode::NOT_IMPLEMENTED,
-            scim_type: None,
-            detail: "Search /Users/.search or /Groups/.search; searching every type at once is not offered.".into(),
-        })
-    }
-    .await)
+    answer(
+        async {
+            let c = call(&state, &org, &headers, peer(p)).await?;
+            let list = scim::search_all(&state.db, &c.provisioner, &c.base, &search_query(&bytes)?)
+                .await?;
+            Ok(ScimJson(list).into_response())
+        }
+        .await,
+    )
 }
 
 async fn not_here(

@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 
 pub const SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
-const MEMBER_PARTS: &[&str] = &["value", "$ref", "type", "display"];
+const MEMBER_PARTS: &[&str] = &["value", "$ref", "type"];
 
 pub const SHAPE: Shape = Shape {
     schema: SCHEMA,
@@ -96,10 +96,10 @@ const COLUMNS: &str = "t.id, t.name, t.external_id, t.created_at, t.updated_at, 
 /// A stored group as SCIM answers it, with its members.
 async fn resource(conn: &mut Conn, row: &sqlx::any::AnyRow, base: &str) -> ScimResult<Value> {
     let id: String = row.try_get("id").map_err(Error::from)?;
-    let members: Vec<(String, String)> = sqlx::query_as(
-        "SELECT u.id, u.name FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE tm.team_id = $1 \
+    let members: Vec<(String,)> = sqlx::query_as(
+        "SELECT tm.user_id FROM team_members tm WHERE tm.team_id = $1 \
          UNION ALL \
-         SELECT u.id, u.name FROM scim_parked_team_members k JOIN users u ON u.id = k.user_id WHERE k.team_id = $1 \
+         SELECT k.user_id FROM scim_parked_team_members k WHERE k.team_id = $1 \
          ORDER BY 1",
     )
     .bind(&id)
@@ -128,12 +128,11 @@ async fn resource(conn: &mut Conn, row: &sqlx::any::AnyRow, base: &str) -> ScimR
     if !members.is_empty() {
         group["members"] = members
             .into_iter()
-            .map(|(user, name)| {
+            .map(|(user,)| {
                 json!({
                     "value": user,
                     "$ref": format!("{base}/Users/{user}"),
                     "type": "User",
-                    "display": name,
                 })
             })
             .collect();
@@ -173,6 +172,17 @@ fn group_column(key: &str) -> Option<list::Column> {
 }
 
 pub async fn list(db: &Db, p: &Provisioner, base: &str, query: &Query) -> ScimResult<Value> {
+    let (total, resources) = page(db, p, base, query).await?;
+    Ok(list::response(total, query, resources))
+}
+
+/// The total a query matches, and the page of it `query` asks for.
+pub async fn page(
+    db: &Db,
+    p: &Provisioner,
+    base: &str,
+    query: &Query,
+) -> ScimResult<(i64, Vec<Value>)> {
     let listing = Listing {
         columns: COLUMNS,
         from: "teams t",
@@ -203,7 +213,7 @@ pub async fn list(db: &Db, p: &Provisioner, base: &str, query: &Query) -> ScimRe
         }
         resources.push(std::mem::take(&mut group));
     }
-    Ok(list::response(total, query, resources))
+    Ok((total, resources))
 }
 
 fn resource_without_members(row: &sqlx::any::AnyRow, base: &str) -> ScimResult<Value> {

@@ -88,11 +88,11 @@ pub struct Query {
 }
 
 impl Query {
-    fn start(&self) -> i64 {
+    pub fn start(&self) -> i64 {
         self.start_index.unwrap_or(1).max(1)
     }
 
-    fn count(&self) -> i64 {
+    pub fn count(&self) -> i64 {
         self.count
             .unwrap_or(i64::from(MAX_PAGE))
             .clamp(0, i64::from(MAX_PAGE))
@@ -218,9 +218,10 @@ impl Where {
                     ));
                 };
                 let p = self.bind(Param::Int(i64::from(*b)));
+                // Not sent is true (`active` left out is active).
                 match op {
-                    CompareOp::Eq => Ok(format!("({sql} = {p})")),
-                    CompareOp::Ne => Ok(format!("({sql} <> {p})")),
+                    CompareOp::Eq => Ok(format!("(COALESCE({sql}, 1) = {p})")),
+                    CompareOp::Ne => Ok(format!("(COALESCE({sql}, 1) <> {p})")),
                     _ => Err(unsupported()),
                 }
             }
@@ -392,10 +393,44 @@ pub fn response(total: i64, query: &Query, resources: Vec<Value>) -> Value {
 }
 
 /// `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5) applied to one resource:
-/// `id`, `schemas` and `meta` are always answered.
+/// `id`, `schemas` and `meta` are always answered, Purser's extension
+/// (`returned: request`) only when `attributes` names it.
 pub fn project(resource: Value, query: &Query) -> Value {
-    let names = |list: &Option<String>| -> Option<Vec<(String, Option<String>)>> {
-        list.as_deref().filter(|l| !l.trim().is_empty()).map(|l| {
+    let Value::Object(mut map) = resource else {
+        return resource;
+    };
+    let extension = super::users::EXTENSION;
+    let is_extension = |a: &str| {
+        a.trim()
+            .to_ascii_lowercase()
+            .starts_with(&extension.to_ascii_lowercase())
+    };
+    let role = map.remove(extension);
+    let asked: Option<Vec<&str>> = query
+        .attributes
+        .as_deref()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(',').collect());
+    let wants_role = asked
+        .as_ref()
+        .is_some_and(|a| a.iter().any(|a| is_extension(a)));
+    let include = asked.map(|a| {
+        a.into_iter()
+            .filter(|a| !is_extension(a))
+            .filter_map(|a| filter::parse_path(a.trim()).ok())
+            .map(|p| {
+                (
+                    p.attr.name.to_ascii_lowercase(),
+                    p.attr.sub.map(|s| s.to_ascii_lowercase()),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    let exclude: Option<Vec<(String, Option<String>)>> = query
+        .excluded_attributes
+        .as_deref()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
             l.split(',')
                 .filter_map(|a| filter::parse_path(a.trim()).ok())
                 .map(|p| {
@@ -405,15 +440,11 @@ pub fn project(resource: Value, query: &Query) -> Value {
                     )
                 })
                 .collect()
-        })
-    };
-    let Value::Object(map) = resource else {
-        return resource;
-    };
+        });
     const ALWAYS: [&str; 3] = ["id", "schemas", "meta"];
     let keep = |key: &str| ALWAYS.iter().any(|a| a.eq_ignore_ascii_case(key));
     let mut out = Map::new();
-    if let Some(include) = names(&query.attributes) {
+    if let Some(include) = include {
         for (key, value) in map {
             let lower = key.to_ascii_lowercase();
             let wanted: Vec<&Option<String>> = include
@@ -427,7 +458,7 @@ pub fn project(resource: Value, query: &Query) -> Value {
                 out.insert(key, only_subs(value, &wanted));
             }
         }
-    } else if let Some(exclude) = names(&query.excluded_attributes) {
+    } else if let Some(exclude) = exclude {
         for (key, value) in map {
             let lower = key.to_ascii_lowercase();
             let dropped: Vec<&Option<String>> = exclude
@@ -443,6 +474,12 @@ pub fn project(resource: Value, query: &Query) -> Value {
         }
     } else {
         out = map;
+    }
+    if let (true, Some(role)) = (wants_role, role) {
+        if let Some(Value::Array(schemas)) = out.get_mut("schemas") {
+            schemas.push(Value::String(extension.into()));
+        }
+        out.insert(extension.into(), role);
     }
     Value::Object(out)
 }
@@ -516,7 +553,7 @@ mod tests {
             (r#"externalId eq "AbC""#, r#"(s.external_id = $2) ["AbC"]"#),
             (
                 r#"displayName co "50%_off" and active eq true"#,
-                r#"((LOWER(s.display_name) LIKE $2 ESCAPE '\') AND (s.active = $3)) ["%50\\%\\_off%", 1]"#,
+                r#"((LOWER(s.display_name) LIKE $2 ESCAPE '\') AND (COALESCE(s.active, 1) = $3)) ["%50\\%\\_off%", 1]"#,
             ),
             (
                 r#"not (displayName sw "a") or displayName pr"#,

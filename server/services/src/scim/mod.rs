@@ -19,6 +19,51 @@ pub mod users;
 pub use error::{ScimError, ScimResult};
 pub use tokens::{authenticate, Provisioner};
 
+/// A search of every resource type at once (`POST /.search`, RFC 7644 §3.4.3): users,
+/// then groups, one `startIndex`/`count` window over both. A filter on an attribute
+/// one type does not have matches nothing of that type.
+pub async fn search_all(
+    db: &crate::storage::db::Db,
+    p: &Provisioner,
+    base: &str,
+    query: &list::Query,
+) -> ScimResult<serde_json::Value> {
+    let only = |start: i64, count: i64| list::Query {
+        start_index: Some(start),
+        count: Some(count),
+        ..query.clone()
+    };
+    let not_of_this_type = |e: &ScimError| {
+        matches!(
+            e,
+            ScimError::Protocol {
+                scim_type: Some("invalidFilter"),
+                ..
+            }
+        )
+    };
+    let (start, count) = (query.start(), query.count());
+    let users = users::page(db, p, base, &only(start, count)).await;
+    let groups_total = groups::page(db, p, base, &only(1, 0)).await;
+    let (users_total, mut resources) = match users {
+        Ok(found) => found,
+        Err(e) if not_of_this_type(&e) && groups_total.is_ok() => (0, Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let groups_total = match groups_total {
+        Ok((total, _)) => total,
+        Err(e) if not_of_this_type(&e) => 0,
+        Err(e) => return Err(e),
+    };
+    let room = count - resources.len() as i64;
+    if room > 0 && groups_total > 0 {
+        let from = (start - users_total).max(1);
+        let (_, more) = groups::page(db, p, base, &only(from, room)).await?;
+        resources.extend(more);
+    }
+    Ok(list::response(users_total + groups_total, query, resources))
+}
+
 /// The media type of every SCIM answer (RFC 7644 §3.1).
 pub const MEDIA_TYPE: &str = "application/scim+json";
 

@@ -57,7 +57,8 @@ struct Input {
     family_name: Option<String>,
     /// As sent (canonical names), each with a string `value`.
     emails: Vec<Value>,
-    active: bool,
+    /// `None` when the provider did not say (or removed it): active, and not answered.
+    active: Option<bool>,
 }
 
 fn text(attribute: &str, value: Option<&Value>) -> ScimResult<Option<String>> {
@@ -112,10 +113,10 @@ impl Input {
             }
         }
         let active = match map.get("active") {
-            None => true,
-            Some(v) => {
-                json::boolean(v).ok_or_else(|| ScimError::invalid_value("active is a boolean."))?
-            }
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                json::boolean(v).ok_or_else(|| ScimError::invalid_value("active is a boolean."))?,
+            ),
         };
         Ok(Input {
             user_name,
@@ -175,12 +176,11 @@ fn resource(row: &sqlx::any::AnyRow, base: &str) -> ScimResult<Value> {
     let emails: Value = serde_json::from_str(&emails).unwrap_or(Value::Array(Vec::new()));
     let role: Option<Role> = row.try_get("role").map_err(Error::from)?;
     let version: i64 = row.try_get("version").map_err(Error::from)?;
-    let active: i64 = row.try_get("active").map_err(Error::from)?;
+    let active: Option<i64> = row.try_get("active").map_err(Error::from)?;
     let mut user = json!({
         "schemas": [SCHEMA],
         "id": id,
         "userName": get("user_name")?,
-        "active": active != 0,
         "meta": {
             "resourceType": "User",
             "created": timestamp(row.try_get("created_at").map_err(Error::from)?),
@@ -190,6 +190,9 @@ fn resource(row: &sqlx::any::AnyRow, base: &str) -> ScimResult<Value> {
         },
     });
     let object = user.as_object_mut().expect("a JSON object");
+    if let Some(active) = active {
+        object.insert("active".into(), Value::Bool(active != 0));
+    }
     for (key, column) in [
         ("externalId", "external_id"),
         ("displayName", "display_name"),
@@ -214,9 +217,9 @@ fn resource(row: &sqlx::any::AnyRow, base: &str) -> ScimResult<Value> {
     if emails.as_array().is_some_and(|e| !e.is_empty()) {
         object.insert("emails".into(), emails);
     }
+    // Answered when asked for (`returned: request`; `list::project` drops it otherwise).
     if let Some(role) = role {
         object.insert(EXTENSION.into(), json!({ "role": role.as_str() }));
-        object.insert("schemas".into(), json!([SCHEMA, EXTENSION]));
     }
     Ok(user)
 }
@@ -241,6 +244,17 @@ pub async fn get(db: &Db, p: &Provisioner, base: &str, id: &str) -> ScimResult<V
 
 /// A page of the organization's provisioned people.
 pub async fn list(db: &Db, p: &Provisioner, base: &str, query: &Query) -> ScimResult<Value> {
+    let (total, resources) = page(db, p, base, query).await?;
+    Ok(list::response(total, query, resources))
+}
+
+/// The total a query matches, and the page of it `query` asks for.
+pub async fn page(
+    db: &Db,
+    p: &Provisioner,
+    base: &str,
+    query: &Query,
+) -> ScimResult<(i64, Vec<Value>)> {
     let listing = Listing {
         columns: COLUMNS,
         from: FROM,
@@ -254,7 +268,7 @@ pub async fn list(db: &Db, p: &Provisioner, base: &str, query: &Query) -> ScimRe
         .iter()
         .map(|r| resource(r, base))
         .collect::<ScimResult<Vec<_>>>()?;
-    Ok(list::response(total, query, resources))
+    Ok((total, resources))
 }
 
 /// The column a filter's attribute reads, and how it compares.
@@ -325,7 +339,7 @@ pub async fn create(db: &Db, p: &Provisioner, base: &str, body: Value) -> ScimRe
     .bind(&input.given_name)
     .bind(&input.family_name)
     .bind(Value::Array(input.emails.clone()).to_string())
-    .bind(i64::from(input.active))
+    .bind(input.active.map(i64::from))
     .bind(now)
     .execute(&mut *tx)
     .await
@@ -344,7 +358,14 @@ pub async fn create(db: &Db, p: &Provisioner, base: &str, body: Value) -> ScimRe
         &input.user_name,
     )
     .await?;
-    settle(&mut tx, p, &user.id, email.as_str(), input.active).await?;
+    settle(
+        &mut tx,
+        p,
+        &user.id,
+        email.as_str(),
+        input.active != Some(false),
+    )
+    .await?;
     let created = resource(&find(&mut tx, &p.org_id, &user.id).await?, base)?;
     tx.commit().await.map_err(Error::from)?;
     Ok(created)
@@ -397,7 +418,10 @@ async fn update(
     if !if_match_admits(if_match, version) {
         return Err(ScimError::stale());
     }
-    let was_active = row.try_get::<i64, _>("active").map_err(Error::from)? != 0;
+    let was_active = row
+        .try_get::<Option<i64>, _>("active")
+        .map_err(Error::from)?
+        != Some(0);
     let input = change(resource(&row, base)?)?;
     let clash = sqlx::query(
         "SELECT 1 AS one FROM scim_users WHERE org_id = $1 AND user_name_key = $2 AND user_id <> $3",
@@ -427,7 +451,7 @@ async fn update(
     .bind(&input.given_name)
     .bind(&input.family_name)
     .bind(Value::Array(input.emails.clone()).to_string())
-    .bind(i64::from(input.active))
+    .bind(input.active.map(i64::from))
     .bind(db::now_ms())
     .bind(&p.org_id)
     .bind(id)
@@ -435,7 +459,8 @@ async fn update(
     .await
     .map_err(Error::from)?;
     let email = account_address(&mut tx, id).await?;
-    let event = match (was_active, input.active) {
+    let active = input.active != Some(false);
+    let event = match (was_active, active) {
         (true, false) => Event::ScimUserDeactivated,
         (false, true) => Event::ScimUserReactivated,
         _ => Event::ScimUserUpdated,
@@ -449,7 +474,7 @@ async fn update(
         &input.user_name,
     )
     .await?;
-    settle(&mut tx, p, id, &email, input.active).await?;
+    settle(&mut tx, p, id, &email, active).await?;
     let updated = resource(&find(&mut tx, &p.org_id, id).await?, base)?;
     tx.commit().await.map_err(Error::from)?;
     Ok(updated)
@@ -511,13 +536,13 @@ pub async fn is_deactivated(
     org_id: &str,
     user_id: &str,
 ) -> crate::error::Result<bool> {
-    let active: Option<i64> =
+    let active: Option<Option<i64>> =
         sqlx::query_scalar("SELECT active FROM scim_users WHERE org_id = $1 AND user_id = $2")
             .bind(org_id)
             .bind(user_id)
             .fetch_optional(&mut *conn)
             .await?;
-    Ok(active == Some(0))
+    Ok(active == Some(Some(0)))
 }
 
 /// Makes the person's role what `active` says (`purser_core::scim::on_active`), in the

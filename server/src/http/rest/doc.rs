@@ -47,6 +47,11 @@ const TEXT_PROPERTIES: &[(&str, &str, TextRule)] = &[
     ("CreateStackRequest", "project", TextRule::PROJECT_NAME),
     ("CreateStackRequest", "name", TextRule::STACK_NAME),
     ("CardInput", "holder", TextRule::CARD_HOLDER),
+    (
+        "CreateScimTokenRequest",
+        "description",
+        TextRule::SCIM_TOKEN_DESCRIPTION,
+    ),
 ];
 
 /// What a value must be, beyond its type.
