@@ -73,7 +73,7 @@ pub async fn list_scim_tokens(
 }
 
 #[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateScimTokenRequest {
     /// Which provider holds it, e.g. "Okta".
     pub description: String,
