@@ -298,6 +298,28 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         e(
             Method::GET,
+            "/api/orgs/{org}/scim-tokens",
+            None,
+            Rule::Org(&[SettingsConfigureIdentityProvider]),
+            &[200],
+        ),
+        e(
+            Method::POST,
+            "/api/orgs/{org}/scim-tokens",
+            Some(json!({"description": "Okta"})),
+            Rule::Org(&[SettingsConfigureIdentityProvider]),
+            &[201],
+        ),
+        e(
+            Method::DELETE,
+            "/api/orgs/{org}/scim-tokens/{id}",
+            None,
+            Rule::Org(&[SettingsConfigureIdentityProvider]),
+            // A made-up token.
+            &[404],
+        ),
+        e(
+            Method::GET,
             "/api/orgs/{org}/policygroups",
             None,
             Rule::Org(&[PolicyGroupsList]),

@@ -189,6 +189,18 @@ fn table() -> Vec<Row> {
             &[422],
         ),
         (
+            "create_scim_token",
+            vec![org, ("description", "Okta")],
+            Rule::Org(&[SettingsConfigureIdentityProvider]),
+            &[200],
+        ),
+        (
+            "revoke_scim_token",
+            vec![org, ("id", "00000000-0000-0000-0000-000000000000")],
+            Rule::Org(&[SettingsConfigureIdentityProvider]),
+            &[404],
+        ),
+        (
             "add_directory_email",
             vec![org, ("email", "listed@example.com")],
             Rule::Org(&[SettingsUpdate]),
