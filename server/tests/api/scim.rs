@@ -26,6 +26,7 @@ scim_tests!(
     groups_are_teams_and_wait_for_deactivated_people,
     only_the_organizations_own_token_acts_and_only_on_its_endpoint,
     a_deprovisioning_racing_an_acceptance_leaves_one_outcome,
+    an_address_registered_before_it_was_proven_is_claimed_for_the_person_provisioned,
 );
 
 const ORG: &str = "acme";
@@ -597,4 +598,38 @@ async fn a_deprovisioning_racing_an_acceptance_leaves_one_outcome(kind: Database
         assert_eq!(role, 0, "round {round}: {statuses:?}");
     }
     crate::helpers::assert_counts_are_recounts(&app).await;
+}
+
+/// Someone registered a company address they cannot read (the account stays
+/// unverified) before the company provisions its owner: the account becomes the
+/// owner's, and the registrant's session and password stop working.
+async fn an_address_registered_before_it_was_proven_is_claimed_for_the_person_provisioned(
+    kind: Database,
+) {
+    let app = TestApp::with(kind, |s| s).await;
+    let t = demo_tokens(&app).await;
+    let scim = provider(&app, &t.admin).await;
+    let squatter = app.sign_up("Not Grace", "grace@corp.example").await;
+    let (status, me) = app.call_as(&squatter.client, "current_user", &[]).await;
+    assert_eq!((status, &me["email_verified"]), (200, &json!(false)));
+
+    let (status, user) = scim
+        .call(
+            Method::POST,
+            "/Users",
+            Some(json!({"userName": "grace@corp.example", "emails": [{"value": "grace@corp.example"}]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{user}");
+    let (_, me) = app.call_as(&squatter.client, "current_user", &[]).await;
+    assert!(me.is_null(), "the registrant's session ended: {me}");
+    assert!(
+        crate::helpers::try_sign_in(&app, "grace@corp.example", "a long password")
+            .await
+            .is_none()
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM users WHERE email = 'grace@corp.example' AND email_verified_at IS NOT NULL").await,
+        1
+    );
 }

@@ -28,7 +28,7 @@ sso_tests!(
     people_the_provider_vouches_for_sign_in_and_membership_follows,
     every_forged_or_replayed_answer_is_refused_and_changes_nothing,
     issuers_purser_will_not_call_are_refused_with_the_reason,
-    an_address_registered_before_it_was_proven_belongs_to_the_person_the_provider_vouches_for,
+    an_account_outside_the_organization_is_not_its_providers_to_sign_in,
 );
 
 const ORG: &str = "acme";
@@ -538,42 +538,54 @@ async fn issuers_purser_will_not_call_are_refused_with_the_reason(kind: Database
     assert_eq!(status, 422, "{body}");
 }
 
-/// Someone registers a company address they cannot read (the account stays unverified)
-/// and waits for its owner to sign in through the company's provider: the account
-/// becomes the owner's, and the squatter's password and session stop working. (An
-/// unverified account makes no tokens.)
-async fn an_address_registered_before_it_was_proven_belongs_to_the_person_the_provider_vouches_for(
-    kind: Database,
-) {
+/// An organization's provider vouches for an address whose Purser account is outside
+/// the organization (a verified account of someone else, or one an impostor registered
+/// without proving it): the sign-in is refused, nothing is linked, and the account's
+/// owner keeps their way in. Were it linked, any organization's admin could run a
+/// provider that vouches for any address and sign in as its owner.
+async fn an_account_outside_the_organization_is_not_its_providers_to_sign_in(kind: Database) {
     let app = sso_app(kind).await;
     let tokens = demo_tokens(&app).await;
     let p = providers(
         &app,
-        json!({"grace": {"email": "grace@corp.example", "email_verified": true, "name": "Grace", "groups": []}}),
+        json!({
+            "victim": {"email": "victim@corp.example", "email_verified": true, "name": "V", "groups": []},
+            "grace": {"email": "grace@corp.example", "email_verified": true, "name": "Grace", "groups": []},
+        }),
     )
     .await;
+    let victim = app.sign_up("Victim", "victim@corp.example").await;
+    app.verify(&victim).await;
     let squatter = app.sign_up("Not Grace", "grace@corp.example").await;
-    let (status, me) = app.call_as(&squatter.client, "current_user", &[]).await;
-    assert_eq!((status, &me["email_verified"]), (200, &json!(false)));
     let mut body = oidc_body(&p, &p.provider).await;
     body["teamsFromGroups"] = json!({});
     let (status, body) = configure(&app, &tokens.admin, body).await;
     assert_eq!(status, 200, "{body}");
 
-    let grace = browser();
-    let back = through_provider(&app, &grace, "grace").await;
-    let res = go(&grace, &back).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let (status, me) = app.call_as(&grace, "current_user", &[]).await;
-    assert_eq!(status, 200, "{me}");
-    assert_eq!(me["email_verified"], true);
-
-    // The squatter's way in is gone: their session and their password.
-    let (status, me) = app.call_as(&squatter.client, "current_user", &[]).await;
-    assert!(status == 401 || me.is_null(), "{status} {me}");
-    assert!(
-        crate::helpers::try_sign_in(&app, "grace@corp.example", "a long password")
+    for login in ["victim", "grace"] {
+        let attacker = browser();
+        let back = through_provider(&app, &attacker, login).await;
+        let res = go(&attacker, &back).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{login}");
+        assert!(!session_cookie(&res), "{login}");
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains("already exists and is not in this organization"),
+            "{page}"
+        );
+        let (_, me) = app.call_as(&attacker, "current_user", &[]).await;
+        assert!(me.is_null(), "{login}: {me}");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM sso_identities").await, 0);
+    // Their owners (or registrant) still sign in and act as before.
+    for (who, email) in [
+        (&victim, "victim@corp.example"),
+        (&squatter, "grace@corp.example"),
+    ] {
+        let (status, me) = app.call_as(&who.client, "current_user", &[]).await;
+        assert_eq!((status, me["email"].as_str()), (200, Some(email)));
+        assert!(crate::helpers::try_sign_in(&app, email, "a long password")
             .await
-            .is_none()
-    );
+            .is_some());
+    }
 }

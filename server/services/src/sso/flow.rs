@@ -281,7 +281,7 @@ pub async fn finish(
             "The organization no longer signs in through single sign-on.",
         ));
     }
-    let user = account_for(db, &identity, &email).await?;
+    let user = account_for(db, &org_id, &identity, &email).await?;
     let role = settle_standing(db, &org_id, &user, &config, &identity).await?;
     let session = accounts::start_sso_session(db, lifetimes, &user.id, &org_id).await?;
     tracing::info!(org = %org, user = %user.id, "signed in through single sign-on");
@@ -342,8 +342,15 @@ async fn record_test(
 }
 
 /// The account the provider's person is: linked before, else the account with their
-/// verified email (linked now), else a new one, verified, with no password.
-async fn account_for(db: &Db, identity: &Identity, email: &Email) -> Result<User> {
+/// address when it already holds a role in the organization (linked now), else a new
+/// one, verified, with no password.
+///
+/// An organization's provider is trusted for that organization only. An account
+/// outside it is someone else's to bring in: were it linked by its address, any
+/// organization's admin could run a provider that vouches for any address and sign in
+/// as its owner, everywhere the owner acts. Its owner signs in with their password and
+/// accepts an invitation first; their next SSO sign-in links them.
+async fn account_for(db: &Db, org_id: &str, identity: &Identity, email: &Email) -> Result<User> {
     let linked = sqlx::query(
         "SELECT u.id FROM sso_identities i JOIN users u ON u.id = i.user_id \
          WHERE i.issuer = $1 AND i.subject = $2",
@@ -359,10 +366,17 @@ async fn account_for(db: &Db, identity: &Identity, email: &Email) -> Result<User
             .ok_or_else(|| Error::bug("a linked account vanished"));
     }
     let user = match accounts::find_by_email(db, email).await? {
-        // The provider verified the address, so the account is the person's; one whose
-        // own verification was pending is claimed for them (its password, sessions and
-        // tokens, set up by whoever typed the address, end).
         Some(user) => {
+            let mut conn = db.acquire().await?;
+            if orgs::role_of(&mut conn, org_id, &user.id).await?.is_none() {
+                return Err(Error::Unauthenticated(format!(
+                    "A Purser account with the address {email} already exists and is not in this organization: sign in with its password and accept an invitation to the organization, then sign in with SSO."
+                )));
+            }
+            drop(conn);
+            // The provider verified the address of a member; one whose own verification
+            // was pending is claimed for them (its password, sessions and tokens, set up
+            // by whoever typed the address, end).
             if !user.email_verified {
                 accounts::claim_for_provider(db, &user.id).await?;
             }
