@@ -213,6 +213,19 @@ async fn the_provider_provisions_updates_and_deprovisions_people(kind: Database)
         .await;
     assert_eq!(found["totalResults"], 1);
     assert!(found["Resources"][0].get("name").is_none(), "{found}");
+    // Times compare as RFC 3339 dates; words, as providers search for people.
+    for (filter, total) in [
+        ("meta.lastModified%20gt%20%222000-01-01T00:00:00Z%22", 1),
+        ("meta.created%20lt%20%222000-01-01T00:00:00Z%22", 0),
+        ("meta.created%20eq%20%222000-01-01T00:00:00Z%22%20or%20name.familyName%20sw%20%22scu%22", 1),
+        ("not%20(displayName%20pr)%20and%20emails%20co%20%22corp%22", 1),
+    ] {
+        let (status, found) = scim
+            .call(Method::GET, &format!("/Users?filter={filter}"), None)
+            .await;
+        assert_eq!(status, 200, "{filter}: {found}");
+        assert_eq!(found["totalResults"], total, "{filter}: {found}");
+    }
     let (status, error) = scim
         .call(Method::GET, "/Users?filter=userName%20eq", None)
         .await;

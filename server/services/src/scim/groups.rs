@@ -6,7 +6,7 @@
 use super::error::{ScimError, ScimResult};
 use super::json::{self, Kind, Shape};
 use super::list::{self, Listing, Query};
-use super::{etag, if_match_admits, timestamp, Provisioner};
+use super::{admitted, etag, timestamp, Provisioner};
 use crate::audit::{self, Event};
 use crate::error::Error;
 use crate::orgs::{self, Counter};
@@ -95,7 +95,8 @@ const COLUMNS: &str = "t.id, t.name, t.external_id, t.created_at, t.updated_at, 
 
 /// A stored group as SCIM answers it, with its members.
 async fn resource(conn: &mut Conn, row: &sqlx::any::AnyRow, base: &str) -> ScimResult<Value> {
-    let id: String = row.try_get("id").map_err(Error::from)?;
+    let mut group = header(row, base)?;
+    let id = group["id"].as_str().unwrap_or_default().to_owned();
     let members: Vec<(String,)> = sqlx::query_as(
         "SELECT tm.user_id FROM team_members tm WHERE tm.team_id = $1 \
          UNION ALL \
@@ -106,6 +107,24 @@ async fn resource(conn: &mut Conn, row: &sqlx::any::AnyRow, base: &str) -> ScimR
     .fetch_all(&mut *conn)
     .await
     .map_err(Error::from)?;
+    if !members.is_empty() {
+        group["members"] = members
+            .into_iter()
+            .map(|(user,)| {
+                json!({
+                    "value": user,
+                    "$ref": format!("{base}/Users/{user}"),
+                    "type": "User",
+                })
+            })
+            .collect();
+    }
+    Ok(group)
+}
+
+/// A stored group without its members: what a list answers when they are not asked for.
+fn header(row: &sqlx::any::AnyRow, base: &str) -> ScimResult<Value> {
+    let id: String = row.try_get("id").map_err(Error::from)?;
     let version: i64 = row.try_get("version").map_err(Error::from)?;
     let mut group = json!({
         "schemas": [SCHEMA],
@@ -124,18 +143,6 @@ async fn resource(conn: &mut Conn, row: &sqlx::any::AnyRow, base: &str) -> ScimR
         .map_err(Error::from)?
     {
         group["externalId"] = external.into();
-    }
-    if !members.is_empty() {
-        group["members"] = members
-            .into_iter()
-            .map(|(user,)| {
-                json!({
-                    "value": user,
-                    "$ref": format!("{base}/Users/{user}"),
-                    "type": "User",
-                })
-            })
-            .collect();
     }
     Ok(group)
 }
@@ -193,51 +200,18 @@ pub async fn page(
     };
     let (total, rows) = list::read(db, &p.org_id, &listing, query).await?;
     let mut conn = db.acquire().await.map_err(Error::from)?;
-    let mut resources = Vec::with_capacity(rows.len());
     // Members are read only when they will be answered.
     let members_wanted = list::project(json!({"members": []}), query)
         .get("members")
         .is_some();
+    let mut resources = Vec::with_capacity(rows.len());
     for row in &rows {
-        let mut group = if members_wanted {
-            resource(&mut conn, row, base).await?
-        } else {
-            let mut bare = resource_without_members(row, base)?;
-            bare.as_object_mut().map(|o| o.remove("members"));
-            bare
-        };
-        if let Some(o) = group.as_object_mut() {
-            if !members_wanted {
-                o.remove("members");
-            }
-        }
-        resources.push(std::mem::take(&mut group));
+        resources.push(match members_wanted {
+            true => resource(&mut conn, row, base).await?,
+            false => header(row, base)?,
+        });
     }
     Ok((total, resources))
-}
-
-fn resource_without_members(row: &sqlx::any::AnyRow, base: &str) -> ScimResult<Value> {
-    let id: String = row.try_get("id").map_err(Error::from)?;
-    let version: i64 = row.try_get("version").map_err(Error::from)?;
-    let mut group = json!({
-        "schemas": [SCHEMA],
-        "id": id,
-        "displayName": row.try_get::<String, _>("name").map_err(Error::from)?,
-        "meta": {
-            "resourceType": "Group",
-            "created": timestamp(row.try_get("created_at").map_err(Error::from)?),
-            "lastModified": timestamp(row.try_get("updated_at").map_err(Error::from)?),
-            "location": format!("{base}/Groups/{id}"),
-            "version": etag(version),
-        },
-    });
-    if let Some(external) = row
-        .try_get::<Option<String>, _>("external_id")
-        .map_err(Error::from)?
-    {
-        group["externalId"] = external.into();
-    }
-    Ok(group)
 }
 
 pub async fn create(db: &Db, p: &Provisioner, base: &str, body: Value) -> ScimResult<Value> {
@@ -294,11 +268,7 @@ pub async fn patch(
 ) -> ScimResult<Value> {
     let operations = json::operations(&body)?;
     update(db, p, base, (id, if_match), |current| {
-        let mut current = json::canonical_resource(&SHAPE, current)?;
-        for op in &operations {
-            json::apply(&SHAPE, &mut current, op)?;
-        }
-        Input::read(&current)
+        Input::read(&json::patched(&SHAPE, current, &operations)?)
     })
     .await
 }
@@ -313,10 +283,7 @@ async fn update(
     let mut tx = db::begin_write(db).await.map_err(Error::from)?;
     orgs::lock_memberships(&mut tx, &p.org_id).await?;
     let row = find(&mut tx, &p.org_id, id).await?;
-    let version: i64 = row.try_get("version").map_err(Error::from)?;
-    if !if_match_admits(if_match, version) {
-        return Err(ScimError::stale());
-    }
+    admitted(&row, if_match)?;
     let current = resource(&mut tx, &row, base).await?;
     let before: BTreeSet<String> = current
         .get("members")
@@ -378,10 +345,7 @@ pub async fn delete(db: &Db, p: &Provisioner, id: &str, if_match: Option<&str>) 
     let mut tx = db::begin_write(db).await.map_err(Error::from)?;
     orgs::lock_memberships(&mut tx, &p.org_id).await?;
     let row = find(&mut tx, &p.org_id, id).await?;
-    let version: i64 = row.try_get("version").map_err(Error::from)?;
-    if !if_match_admits(if_match, version) {
-        return Err(ScimError::stale());
-    }
+    admitted(&row, if_match)?;
     let name: String = row.try_get("name").map_err(Error::from)?;
     sqlx::query("DELETE FROM teams WHERE org_id = $1 AND id = $2")
         .bind(&p.org_id)

@@ -208,6 +208,19 @@ pub fn operations(body: &Value) -> ScimResult<Vec<Operation>> {
         .collect()
 }
 
+/// `resource` (as stored and answered) with `operations` applied, in canonical form.
+pub fn patched(
+    shape: &Shape,
+    resource: Value,
+    operations: &[Operation],
+) -> ScimResult<Map<String, Value>> {
+    let mut resource = canonical_resource(shape, resource)?;
+    for op in operations {
+        apply(shape, &mut resource, op)?;
+    }
+    Ok(resource)
+}
+
 fn no_target(m: impl Into<String>) -> ScimError {
     ScimError::bad("noTarget", m)
 }

@@ -85,6 +85,15 @@ pub fn etag(version: i64) -> String {
     format!("W/\"{version}\"")
 }
 
+/// Refuses (`412`) a change whose `If-Match` names another version than the row's.
+pub(crate) fn admitted(row: &sqlx::any::AnyRow, if_match: Option<&str>) -> ScimResult<()> {
+    let version: i64 = sqlx::Row::try_get(row, "version").map_err(crate::error::Error::from)?;
+    match if_match_admits(if_match, version) {
+        true => Ok(()),
+        false => Err(ScimError::stale()),
+    }
+}
+
 /// Whether an `If-Match` header admits the resource at `version` (`*` admits any).
 pub fn if_match_admits(if_match: Option<&str>, version: i64) -> bool {
     let Some(header) = if_match else {

@@ -10,7 +10,7 @@
 use super::error::{ScimError, ScimResult};
 use super::json::{self, Kind, Shape};
 use super::list::{self, Listing, Query};
-use super::{etag, if_match_admits, timestamp, Provisioner};
+use super::{admitted, etag, timestamp, Provisioner};
 use crate::accounts;
 use crate::audit::{self, Event};
 use crate::error::Error;
@@ -393,11 +393,7 @@ pub async fn patch(
 ) -> ScimResult<Value> {
     let operations = json::operations(&body)?;
     update(db, p, base, (id, if_match), |current| {
-        let mut current = json::canonical_resource(&SHAPE, current)?;
-        for op in &operations {
-            json::apply(&SHAPE, &mut current, op)?;
-        }
-        Input::read(&current)
+        Input::read(&json::patched(&SHAPE, current, &operations)?)
     })
     .await
 }
@@ -414,10 +410,7 @@ async fn update(
     let mut tx = db::begin_write(db).await.map_err(Error::from)?;
     orgs::lock_memberships(&mut tx, &p.org_id).await?;
     let row = find(&mut tx, &p.org_id, id).await?;
-    let version: i64 = row.try_get("version").map_err(Error::from)?;
-    if !if_match_admits(if_match, version) {
-        return Err(ScimError::stale());
-    }
+    admitted(&row, if_match)?;
     let was_active = row
         .try_get::<Option<i64>, _>("active")
         .map_err(Error::from)?
@@ -485,10 +478,7 @@ pub async fn delete(db: &Db, p: &Provisioner, id: &str, if_match: Option<&str>) 
     let mut tx = db::begin_write(db).await.map_err(Error::from)?;
     orgs::lock_memberships(&mut tx, &p.org_id).await?;
     let row = find(&mut tx, &p.org_id, id).await?;
-    let version: i64 = row.try_get("version").map_err(Error::from)?;
-    if !if_match_admits(if_match, version) {
-        return Err(ScimError::stale());
-    }
+    admitted(&row, if_match)?;
     let email = account_address(&mut tx, id).await?;
     settle(&mut tx, p, id, &email, false).await?;
     sqlx::query(
