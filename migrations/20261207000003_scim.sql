@@ -31,6 +31,10 @@ CREATE TABLE scim_users (
     emails TEXT NOT NULL,
     -- 1 or 0; NULL when the provider did not say (active, and not answered).
     active BIGINT,
+    -- Whether the provider may give this account a role: 1 when the account was made
+    -- for it or held a role here; 0 for an account of someone outside the organization,
+    -- until they join it by invitation (a provider speaks for its organization only).
+    may_join BIGINT NOT NULL DEFAULT 1,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     version BIGINT NOT NULL,

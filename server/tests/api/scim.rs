@@ -26,7 +26,7 @@ scim_tests!(
     groups_are_teams_and_wait_for_deactivated_people,
     only_the_organizations_own_token_acts_and_only_on_its_endpoint,
     a_deprovisioning_racing_an_acceptance_leaves_one_outcome,
-    an_address_registered_before_it_was_proven_is_claimed_for_the_person_provisioned,
+    an_account_outside_the_organization_joins_by_invitation_not_by_provisioning,
 );
 
 const ORG: &str = "acme";
@@ -537,7 +537,7 @@ async fn only_the_organizations_own_token_acts_and_only_on_its_endpoint(kind: Da
     );
 }
 
-/// Dana, a provisioned member, is invited to be a billing manager and accepts while the
+/// A provisioned person the admins removed is invited again and accepts while the
 /// provider deactivates her: whichever comes first, she ends with no role.
 async fn a_deprovisioning_racing_an_acceptance_leaves_one_outcome(kind: Database) {
     let app = TestApp::with(kind, |s| s).await;
@@ -546,21 +546,34 @@ async fn a_deprovisioning_racing_an_acceptance_leaves_one_outcome(kind: Database
     for round in 0..4 {
         let people = verified_users(&app, &format!("racer{round}-"), 1).await;
         let (person, token) = &people[0];
+        // Provisioned (an account of her own already: no role yet), a member by
+        // invitation; then removed by an admin, and invited again.
         let (status, user) = scim
             .call(
                 Method::POST,
                 "/Users",
-                Some(json!({"userName": person.email, "active": false})),
+                Some(json!({"userName": person.email})),
             )
             .await;
         assert_eq!(status, 201, "{user}");
-        // Reactivated, she is a member; an invitation waits for her.
-        scim.call(
-            Method::PATCH,
-            &format!("/Users/{}", person.id),
-            Some(json!({"Operations": [{"op": "replace", "path": "active", "value": true}]})),
+        let (_, link) = api(
+            &app,
+            Method::POST,
+            &format!("/api/orgs/{ORG}/invites/link"),
+            &t.admin,
+            Some(json!({"role": "member"})),
         )
         .await;
+        let secret = secret_of(link["acceptInviteUrl"].as_str().unwrap());
+        let (status, _) = api(
+            &app,
+            Method::PATCH,
+            &format!("/api/orgs/{ORG}/invites/{secret}"),
+            token,
+            None,
+        )
+        .await;
+        assert_eq!(status, 204);
         let (status, removed) = api(
             &app,
             Method::DELETE,
@@ -613,36 +626,89 @@ async fn a_deprovisioning_racing_an_acceptance_leaves_one_outcome(kind: Database
     crate::helpers::assert_counts_are_recounts(&app).await;
 }
 
-/// Someone registered a company address they cannot read (the account stays
-/// unverified) before the company provisions its owner: the account becomes the
-/// owner's, and the registrant's session and password stop working.
-async fn an_address_registered_before_it_was_proven_is_claimed_for_the_person_provisioned(
+/// A provider speaks for its organization only: provisioning the address of an
+/// existing account outside the organization records the user but gives no role (were
+/// it made a member, the organization's single sign-on could sign in as its owner).
+/// Its owner joins by invitation; from then on the provider manages their role.
+async fn an_account_outside_the_organization_joins_by_invitation_not_by_provisioning(
     kind: Database,
 ) {
     let app = TestApp::with(kind, |s| s).await;
     let t = demo_tokens(&app).await;
     let scim = provider(&app, &t.admin).await;
+    let (members, _) = member_count(&app, &t.admin).await;
+    let victor = app.sign_up("Victor", "victor@elsewhere.example").await;
+    app.verify(&victor).await;
     let squatter = app.sign_up("Not Grace", "grace@corp.example").await;
-    let (status, me) = app.call_as(&squatter.client, "current_user", &[]).await;
-    assert_eq!((status, &me["email_verified"]), (200, &json!(false)));
-
-    let (status, user) = scim
-        .call(
-            Method::POST,
-            "/Users",
-            Some(json!({"userName": "grace@corp.example", "emails": [{"value": "grace@corp.example"}]})),
+    for email in ["victor@elsewhere.example", "grace@corp.example"] {
+        let (status, user) = scim
+            .call(
+                Method::POST,
+                "/Users",
+                Some(json!({"userName": email, "emails": [{"value": email}], "active": true})),
+            )
+            .await;
+        assert_eq!(status, 201, "{user}");
+        let id = user["id"].as_str().unwrap().to_owned();
+        assert_eq!(role(&scim, &id).await, Value::Null, "{email}");
+        // Reactivating changes nothing either.
+        scim.call(
+            Method::PATCH,
+            &format!("/Users/{id}"),
+            Some(json!({"Operations": [{"op": "replace", "path": "active", "value": true}]})),
         )
         .await;
-    assert_eq!(status, 201, "{user}");
-    let (_, me) = app.call_as(&squatter.client, "current_user", &[]).await;
-    assert!(me.is_null(), "the registrant's session ended: {me}");
-    assert!(
-        crate::helpers::try_sign_in(&app, "grace@corp.example", "a long password")
-            .await
-            .is_none()
-    );
-    assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM users WHERE email = 'grace@corp.example' AND email_verified_at IS NOT NULL").await,
-        1
-    );
+        assert_eq!(role(&scim, &id).await, Value::Null, "{email}");
+    }
+    assert_eq!(member_count(&app, &t.admin).await.0, members);
+    // Their owners are untouched.
+    for (who, email) in [
+        (&victor, "victor@elsewhere.example"),
+        (&squatter, "grace@corp.example"),
+    ] {
+        let (status, me) = app.call_as(&who.client, "current_user", &[]).await;
+        assert_eq!((status, me["email"].as_str()), (200, Some(email)));
+    }
+
+    // Victor accepts an invitation: a member, and from then on the provider's to manage.
+    let token = app.token_for(&victor).await;
+    let (_, link) = api(
+        &app,
+        Method::POST,
+        &format!("/api/orgs/{ORG}/invites/link"),
+        &t.admin,
+        Some(json!({"role": "member"})),
+    )
+    .await;
+    let secret = secret_of(link["acceptInviteUrl"].as_str().unwrap());
+    let (status, body) = api(
+        &app,
+        Method::PATCH,
+        &format!("/api/orgs/{ORG}/invites/{secret}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    let (_, found) = scim
+        .call(
+            Method::GET,
+            "/Users?filter=userName%20eq%20%22victor%40elsewhere.example%22",
+            None,
+        )
+        .await;
+    let id = found["Resources"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(role(&scim, &id).await, "member");
+    for (active, want) in [(false, Value::Null), (true, json!("member"))] {
+        let (status, _) = scim
+            .call(
+                Method::PATCH,
+                &format!("/Users/{id}"),
+                Some(json!({"Operations": [{"op": "replace", "path": "active", "value": active}]})),
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(role(&scim, &id).await, want, "active {active}");
+    }
+    crate::helpers::assert_counts_are_recounts(&app).await;
 }

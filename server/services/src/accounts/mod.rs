@@ -81,33 +81,6 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<User>> {
     row.as_ref().map(User::from_row).transpose()
 }
 
-/// Gives an unverified account to the person an identity provider vouches for (single
-/// sign-on, SCIM): the address is theirs, so whatever was set up before it was proven
-/// was set up by whoever typed it, perhaps not them. The password, sessions and API
-/// tokens of that time end with the claim; a verified account is left as it is.
-pub async fn claim_for_provider(db: &Db, user_id: &str) -> Result<()> {
-    let mut tx = db::begin_write(db).await?;
-    let claimed = sqlx::query(
-        "UPDATE users SET email_verified_at = $1, password_hash = '' \
-         WHERE id = $2 AND email_verified_at IS NULL",
-    )
-    .bind(db::now_ms())
-    .bind(user_id)
-    .execute(&mut *tx)
-    .await?;
-    if claimed.rows_affected() == 1 {
-        for table in ["sessions", "personal_access_tokens"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tracing::info!(user = %user_id, "an unverified account claimed through an identity provider");
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Marks an account verified without a link (the demo's accounts).
 pub async fn mark_verified(db: &Db, user_id: &str) -> Result<()> {
     sqlx::query(

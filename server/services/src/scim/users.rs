@@ -1,7 +1,8 @@
 //! SCIM Users: the organization's people as its identity provider provisions them.
 //!
 //! Provisioning someone finds (or creates, just in time) the account their address is
-//! (`purser_core::scim::account_email`) and makes them a member; `active: false` or
+//! (`purser_core::scim::account_email`) and makes them a member (an existing account
+//! of someone outside the organization joins by invitation, not by the provider); `active: false` or
 //! DELETE ends whatever role they hold, at once; reactivation makes them a member again
 //! (never more). Their teams wait while they are inactive. With a `directory`
 //! provider their address joins and leaves the list with them. Everything is audited
@@ -299,15 +300,19 @@ pub async fn create(db: &Db, p: &Provisioner, base: &str, body: Value) -> ScimRe
     let input = Input::read(&json::canonical_resource(&SHAPE, body)?)?;
     let email = input.account_email()?;
     // The account first, outside the transaction (SQLite has one writer at a time).
-    let user = match accounts::find_by_email(db, &email).await? {
-        Some(user) => user,
-        None => accounts::create_from_provider(db, &email, &input.person_name(&email)).await?,
+    let (user, made_now) = match accounts::find_by_email(db, &email).await? {
+        Some(user) => (user, false),
+        None => (
+            accounts::create_from_provider(db, &email, &input.person_name(&email)).await?,
+            true,
+        ),
     };
-    if !user.email_verified {
-        accounts::claim_for_provider(db, &user.id).await?;
-    }
     let mut tx = db::begin_write(db).await.map_err(Error::from)?;
     orgs::lock_memberships(&mut tx, &p.org_id).await?;
+    // An account of someone outside the organization is not the provider's to bring
+    // in: it is recorded, and its owner joins by invitation. (Were it made a member,
+    // the organization's single sign-on could then sign in as them everywhere.)
+    let may_join = made_now || orgs::role_of(&mut tx, &p.org_id, &user.id).await?.is_some();
     let taken = sqlx::query(
         "SELECT user_name FROM scim_users WHERE org_id = $1 AND (user_name_key = $2 OR user_id = $3)",
     )
@@ -326,8 +331,8 @@ pub async fn create(db: &Db, p: &Provisioner, base: &str, body: Value) -> ScimRe
     let now = db::now_ms();
     sqlx::query(
         "INSERT INTO scim_users (org_id, user_id, user_name, user_name_key, external_id, display_name, \
-         name_formatted, given_name, family_name, emails, active, created_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)",
+         name_formatted, given_name, family_name, emails, active, created_at, updated_at, version, may_join) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1, $13)",
     )
     .bind(&p.org_id)
     .bind(&user.id)
@@ -341,6 +346,7 @@ pub async fn create(db: &Db, p: &Provisioner, base: &str, body: Value) -> ScimRe
     .bind(Value::Array(input.emails.clone()).to_string())
     .bind(input.active.map(i64::from))
     .bind(now)
+    .bind(i64::from(may_join))
     .execute(&mut *tx)
     .await
     .map_err(|e| {
@@ -536,7 +542,9 @@ pub async fn is_deactivated(
 }
 
 /// Makes the person's role what `active` says (`purser_core::scim::on_active`), in the
-/// caller's transaction, which holds the organization's memberships.
+/// caller's transaction, which holds the organization's memberships. The provider
+/// grants a role only to an account it may bring in (`may_join`: made for it, or one
+/// that has held a role here, which this notes).
 async fn settle(
     conn: &mut Conn,
     p: &Provisioner,
@@ -545,6 +553,22 @@ async fn settle(
     active: bool,
 ) -> ScimResult<()> {
     let role = orgs::role_of(conn, &p.org_id, user_id).await?;
+    let may_join: i64 = if role.is_some() {
+        sqlx::query("UPDATE scim_users SET may_join = 1 WHERE org_id = $1 AND user_id = $2")
+            .bind(&p.org_id)
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await
+            .map_err(Error::from)?;
+        1
+    } else {
+        sqlx::query_scalar("SELECT may_join FROM scim_users WHERE org_id = $1 AND user_id = $2")
+            .bind(&p.org_id)
+            .bind(user_id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(Error::from)?
+    };
     let admins = orgs::admin_count(conn, &p.org_id).await?;
     let standing = on_active(role, active, admins).map_err(|e| ScimError::Protocol {
         status: axum::http::StatusCode::CONFLICT,
@@ -554,6 +578,8 @@ async fn settle(
     let directory = p.kind == IdentityProvider::Directory;
     match standing {
         Standing::Keep => {}
+        // Someone outside the organization: they join by invitation.
+        Standing::JoinAsMember if may_join == 0 => {}
         Standing::JoinAsMember => {
             orgs::add_member(conn, &p.org_id, user_id, Role::Member).await?;
             audit::record(

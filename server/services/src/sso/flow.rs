@@ -374,12 +374,8 @@ async fn account_for(db: &Db, org_id: &str, identity: &Identity, email: &Email) 
                 )));
             }
             drop(conn);
-            // The provider verified the address of a member; one whose own verification
-            // was pending is claimed for them (its password, sessions and tokens, set up
-            // by whoever typed the address, end).
-            if !user.email_verified {
-                accounts::claim_for_provider(db, &user.id).await?;
-            }
+            // (A role is held only by a verified account: joining and creating an
+            // organization both require it.)
             user
         }
         None => {
