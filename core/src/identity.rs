@@ -121,6 +121,16 @@ pub enum Admission {
 #[error("Choose an identity provider: open, directory or oidc.")]
 pub struct UnknownIdentityProvider(pub String);
 
+/// Whether an organization's identity provider speaks for an account: may sign it in
+/// (single sign-on, linking it by its address) or give it a role (SCIM). It does for an
+/// account it made itself, and for one that holds or has held a role in the
+/// organization (its owner joined). An account of someone outside the organization is
+/// not its to bring in: were it, any organization's admin could run a provider that
+/// vouches for someone else's address and sign in as them everywhere.
+pub const fn provider_speaks_for(made_by_provider: bool, joined_the_organization: bool) -> bool {
+    made_by_provider || joined_the_organization
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +182,23 @@ mod tests {
                 idp.admission(listed, proof),
                 expected,
                 "{idp} listed={listed} {proof:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_provider_speaks_for_accounts_it_made_or_that_joined_and_no_others() {
+        let cases = [
+            (true, false, true),
+            (false, true, true),
+            (true, true, true),
+            (false, false, false),
+        ];
+        for (made, joined, want) in cases {
+            assert_eq!(
+                super::provider_speaks_for(made, joined),
+                want,
+                "{made} {joined}"
             );
         }
     }

@@ -9,6 +9,10 @@ use crate::{Email, IdentityProvider, Role, ValueError};
 /// The most resources one SCIM list answers (`count` above it is lowered to it, as
 /// RFC 7644 §3.4.2.4 lets a server do).
 pub const MAX_PAGE: u32 = 100;
+/// The most addresses one provisioned person may carry in `emails`.
+pub const MAX_EMAILS: usize = 10;
+/// The most operations one PATCH may carry.
+pub const MAX_PATCH_OPERATIONS: usize = 1000;
 
 impl IdentityProvider {
     /// Whether the organization takes provisioning from its identity provider: when it
@@ -71,10 +75,18 @@ pub enum Standing {
 pub struct LastAdmin;
 
 /// Decides what setting `active` does for someone who holds `role` (or none) in an
-/// organization with `admins` admins.
-pub fn on_active(role: Option<Role>, active: bool, admins: u64) -> Result<Standing, LastAdmin> {
+/// organization with `admins` admins; `provider_speaks_for` is
+/// [`crate::identity::provider_speaks_for`] of their account (an outsider's account
+/// gets no role from the provider: they join by invitation).
+pub fn on_active(
+    role: Option<Role>,
+    active: bool,
+    admins: u64,
+    provider_speaks_for: bool,
+) -> Result<Standing, LastAdmin> {
     match (role, active) {
-        (None, true) => Ok(Standing::JoinAsMember),
+        (None, true) if provider_speaks_for => Ok(Standing::JoinAsMember),
+        (None, true) => Ok(Standing::Keep),
         (None, false) | (Some(_), true) => Ok(Standing::Keep),
         (Some(role), false) => match check_role_change(role, RoleChange::Remove, admins) {
             Ok(()) => Ok(Standing::Remove(role)),
@@ -158,8 +170,18 @@ mod tests {
             (Some(Admin), false, 1, Err(LastAdmin)),
         ];
         for (role, active, admins, want) in cases {
-            assert_eq!(on_active(role, active, admins), want, "{role:?} {active}");
+            assert_eq!(
+                on_active(role, active, admins, true),
+                want,
+                "{role:?} {active}"
+            );
         }
+        // An outsider's account: the provider gives no role, nor takes one it cannot.
+        assert_eq!(on_active(None, true, 1, false), Ok(Standing::Keep));
+        assert_eq!(
+            on_active(Some(Member), false, 1, false),
+            Ok(Standing::Remove(Member))
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@
 
 use super::error::{ScimError, ScimResult};
 use super::filter::{self, CompareOp, Filter, Literal};
+use purser_core::scim::MAX_PATCH_OPERATIONS;
 use serde_json::{Map, Value};
 
 /// How an attribute of a resource is shaped.
@@ -172,8 +173,10 @@ pub fn operations(body: &Value) -> ScimResult<Vec<Operation>> {
     let ops = get(object, "Operations")
         .and_then(Value::as_array)
         .ok_or_else(|| syntax("A PATCH body needs an Operations list."))?;
-    if ops.len() > 1000 {
-        return Err(syntax("At most 1,000 operations in one PATCH."));
+    if ops.len() > MAX_PATCH_OPERATIONS {
+        return Err(syntax(&format!(
+            "At most {MAX_PATCH_OPERATIONS} operations in one PATCH."
+        )));
     }
     ops.iter()
         .map(|op| {

@@ -17,7 +17,8 @@ use crate::audit::{self, Event};
 use crate::error::Error;
 use crate::orgs::{self, Counter};
 use crate::storage::db::{self, Conn, Db};
-use purser_core::scim::{account_email, on_active, SentEmail, Standing};
+use purser_core::identity::provider_speaks_for;
+use purser_core::scim::{account_email, on_active, SentEmail, Standing, MAX_EMAILS};
 use purser_core::values::TextRule;
 use purser_core::{Email, IdentityProvider, Role};
 use serde_json::{json, Map, Value};
@@ -44,9 +45,6 @@ pub const SHAPE: Shape = Shape {
         ("active", Kind::Simple),
     ],
 };
-
-/// The most addresses one person may carry.
-const MAX_EMAILS: usize = 10;
 
 /// A user as a provider describes them, checked.
 struct Input {
@@ -312,7 +310,10 @@ pub async fn create(db: &Db, p: &Provisioner, base: &str, body: Value) -> ScimRe
     // An account of someone outside the organization is not the provider's to bring
     // in: it is recorded, and its owner joins by invitation. (Were it made a member,
     // the organization's single sign-on could then sign in as them everywhere.)
-    let may_join = made_now || orgs::role_of(&mut tx, &p.org_id, &user.id).await?.is_some();
+    let may_join = provider_speaks_for(
+        made_now,
+        orgs::role_of(&mut tx, &p.org_id, &user.id).await?.is_some(),
+    );
     let taken = sqlx::query(
         "SELECT user_name FROM scim_users WHERE org_id = $1 AND (user_name_key = $2 OR user_id = $3)",
     )
@@ -570,16 +571,15 @@ async fn settle(
             .map_err(Error::from)?
     };
     let admins = orgs::admin_count(conn, &p.org_id).await?;
-    let standing = on_active(role, active, admins).map_err(|e| ScimError::Protocol {
-        status: axum::http::StatusCode::CONFLICT,
-        scim_type: None,
-        detail: e.to_string(),
-    })?;
+    let standing =
+        on_active(role, active, admins, may_join != 0).map_err(|e| ScimError::Protocol {
+            status: axum::http::StatusCode::CONFLICT,
+            scim_type: None,
+            detail: e.to_string(),
+        })?;
     let directory = p.kind == IdentityProvider::Directory;
     match standing {
         Standing::Keep => {}
-        // Someone outside the organization: they join by invitation.
-        Standing::JoinAsMember if may_join == 0 => {}
         Standing::JoinAsMember => {
             orgs::add_member(conn, &p.org_id, user_id, Role::Member).await?;
             audit::record(

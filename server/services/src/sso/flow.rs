@@ -368,7 +368,8 @@ async fn account_for(db: &Db, org_id: &str, identity: &Identity, email: &Email) 
     let user = match accounts::find_by_email(db, email).await? {
         Some(user) => {
             let mut conn = db.acquire().await?;
-            if orgs::role_of(&mut conn, org_id, &user.id).await?.is_none() {
+            let joined = orgs::role_of(&mut conn, org_id, &user.id).await?.is_some();
+            if !purser_core::identity::provider_speaks_for(false, joined) {
                 return Err(Error::Unauthenticated(format!(
                     "A Purser account with the address {email} already exists and is not in this organization: sign in with its password and accept an invitation to the organization, then sign in with SSO."
                 )));
