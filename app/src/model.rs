@@ -69,6 +69,18 @@ pub struct BillingPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentMethodSection {
     pub card: Option<CardView>,
+    pub entry: CardEntry,
+}
+
+/// How a card is entered: in Purser's own form (the built-in test processor), or in
+/// Stripe's fields, which Stripe.js mounts (the number never reaches Purser).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CardEntry {
+    Form,
+    Stripe {
+        publishable_key: String,
+        js_url: String,
+    },
 }
 
 /// What the accept page shows about an invitation.

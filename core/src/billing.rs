@@ -53,6 +53,12 @@ impl Brand {
         }
     }
 
+    /// A processor's name for the network (Stripe's `card.brand`); one Purser does not
+    /// list is `Other`.
+    pub fn of_processor(name: &str) -> Brand {
+        name.parse().unwrap_or(Brand::Other)
+    }
+
     /// How many digits the card's security code has.
     pub const fn cvc_len(self) -> usize {
         match self {
@@ -241,6 +247,43 @@ pub fn monthly_amount_cents(edition: Edition, members: u64) -> i64 {
     price_per_member_cents(edition).saturating_mul(i64::try_from(members).unwrap_or(i64::MAX))
 }
 
+/// Where a payment stands. `Succeeded` is final: an outcome reported late (webhooks
+/// arrive in any order, an authentication page is reloaded) never undoes a payment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    /// Being charged, or waiting for the processor to say how it ended.
+    Processing,
+    /// The card holder must authenticate (3-D Secure) before the charge completes.
+    RequiresAction,
+    Succeeded,
+    Failed,
+}
+
+names! {
+    PaymentStatus { Processing => "processing", RequiresAction => "requires_action", Succeeded => "succeeded", Failed => "failed" }
+    unknown: String = |s: &str| format!("unknown payment status {s:?}"),
+    Display
+}
+
+impl PaymentStatus {
+    /// How the payments list says it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            PaymentStatus::Processing => "Processing",
+            PaymentStatus::RequiresAction => "Authentication required",
+            PaymentStatus::Succeeded => "Paid",
+            PaymentStatus::Failed => "Failed",
+        }
+    }
+
+    /// Whether a payment standing at `self` is moved by a report that it is `next`:
+    /// a change, and never away from a success.
+    pub fn may_become(self, next: PaymentStatus) -> bool {
+        self != next && self != PaymentStatus::Succeeded
+    }
+}
+
 /// A billing period: one calendar month, written `YYYY-MM`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Period {
@@ -305,6 +348,31 @@ impl fmt::Display for Period {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_payment_moves_until_it_succeeds() {
+        use super::PaymentStatus::{self, *};
+        let cases: &[(PaymentStatus, PaymentStatus, bool)] = &[
+            (Processing, Succeeded, true),
+            (Processing, Failed, true),
+            (Processing, RequiresAction, true),
+            (RequiresAction, Succeeded, true),
+            (RequiresAction, Failed, true),
+            (Failed, Succeeded, true),
+            (Failed, RequiresAction, true),
+            (Failed, Failed, false),
+            (RequiresAction, RequiresAction, false),
+            (Succeeded, Failed, false),
+            (Succeeded, RequiresAction, false),
+            (Succeeded, Processing, false),
+            (Succeeded, Succeeded, false),
+        ];
+        for (from, to, moves) in cases {
+            assert_eq!(from.may_become(*to), *moves, "{from} -> {to}");
+        }
+        assert_eq!(super::Brand::of_processor("visa"), super::Brand::Visa);
+        assert_eq!(super::Brand::of_processor("unionpay"), super::Brand::Other);
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -37,7 +37,7 @@ test('a billing manager lands on Billing & usage and reads usage by day or month
 
   // Payments: the months paid with the test card, none failed; the card on file.
   const payments = page.getByTestId('payments');
-  await expect(payments.locator('tbody tr', { hasText: 'succeeded' }).first()).toBeVisible();
+  await expect(payments.locator('tbody tr', { hasText: 'Paid' }).first()).toBeVisible();
   await expect(payments.locator('tbody tr', { hasText: 'failed' })).toHaveCount(0);
   await expect(page.getByTestId('payment-method')).toContainText('Visa ending in 4242');
 });

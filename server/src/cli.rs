@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use purser_core::permissions::{grants, matrix, Action};
 use purser_core::Role;
 use purser_services::demo;
+use purser_services::state::PaymentSettings;
 use purser_services::storage::db;
 use purser_services::throttle::Limits;
 use std::net::SocketAddr;
@@ -69,7 +70,70 @@ enum BillingCommand {
     Run {
         #[arg(long)]
         period: String,
+        /// The address people use to reach Purser, for the links in payment emails.
+        #[arg(long, env = "PURSER_BASE_URL", default_value = "http://127.0.0.1:3000")]
+        base_url: String,
+        #[command(flatten)]
+        payments: PaymentArgs,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ProcessorChoice {
+    /// The built-in test processor: approves every card but 4000 0000 0000 0002.
+    Builtin,
+    /// Stripe: keys from PURSER_STRIPE_SECRET_KEY, PURSER_STRIPE_PUBLISHABLE_KEY and
+    /// PURSER_STRIPE_WEBHOOK_SECRET.
+    Stripe,
+}
+
+/// Which processor takes payments. Stripe's keys are read from the environment only
+/// (never flags, which `ps` shows), and never logged.
+#[derive(Args)]
+struct PaymentArgs {
+    #[arg(long, env = "PURSER_PAYMENT_PROCESSOR", value_enum, default_value_t = ProcessorChoice::Builtin)]
+    payment_processor: ProcessorChoice,
+}
+
+impl PaymentArgs {
+    fn settings(&self) -> Result<PaymentSettings, String> {
+        use purser_services::billing::stripe::{StripeConfig, DEFAULT_API_BASE, DEFAULT_JS_URL};
+        if self.payment_processor == ProcessorChoice::Builtin {
+            return Ok(PaymentSettings::BuiltIn);
+        }
+        let required = |name: &str| match std::env::var(name) {
+            Ok(value) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
+            _ => Err(format!(
+                "--payment-processor stripe needs {name} in the environment (see docs/billing.md)"
+            )),
+        };
+        let optional = |name: &str, default: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        let config = StripeConfig {
+            secret_key: required("PURSER_STRIPE_SECRET_KEY")?,
+            publishable_key: required("PURSER_STRIPE_PUBLISHABLE_KEY")?,
+            webhook_secret: required("PURSER_STRIPE_WEBHOOK_SECRET")?,
+            api_base: optional("PURSER_STRIPE_API_BASE", DEFAULT_API_BASE),
+            js_url: optional("PURSER_STRIPE_JS_URL", DEFAULT_JS_URL),
+        };
+        for (name, value) in [
+            ("PURSER_STRIPE_API_BASE", &config.api_base),
+            ("PURSER_STRIPE_JS_URL", &config.js_url),
+        ] {
+            match url::Url::parse(value) {
+                Ok(u) if u.scheme() == "https" || u.scheme() == "http" => {}
+                _ => return Err(format!("{name} is not an http(s) address: {value:?}")),
+            }
+        }
+        if !config.publishable_key.starts_with("pk_") {
+            return Err("PURSER_STRIPE_PUBLISHABLE_KEY is not a publishable key (pk_…)".into());
+        }
+        Ok(PaymentSettings::Stripe(config))
+    }
 }
 
 #[derive(clap::Args)]
@@ -104,6 +168,8 @@ struct ServeArgs {
     sso_allow_private_networks: bool,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    payments: PaymentArgs,
     /// A session ends after this many hours without use.
     #[arg(long, env = "PURSER_SESSION_IDLE_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..))]
     session_idle_hours: u64,
@@ -226,6 +292,7 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
                 session_max: Duration::from_secs(args.session_max_days.saturating_mul(24 * 3600)),
                 metrics_addr: args.metrics_addr,
                 sso_allow_private_networks: args.sso_allow_private_networks,
+                payments: args.payments.settings()?,
             };
             let running = startup::start(settings).await.map_err(|e| e.to_string())?;
             tracing::info!("Purser is serving at http://{}", running.addr);
@@ -271,13 +338,20 @@ async fn run_command(command: Command, database_url: String) -> Result<(), Strin
             Ok(())
         }
         Command::Billing {
-            command: BillingCommand::Run { period },
+            command:
+                BillingCommand::Run {
+                    period,
+                    base_url,
+                    payments,
+                },
         } => {
             let period = purser_core::billing::Period::parse(&period).map_err(|e| e.to_string())?;
+            let (processor, _) = purser_services::billing::processor_for(&payments.settings()?);
             let pool = prepared(&database_url).await?;
             let report = purser_services::billing::run_cycle(
                 &pool,
-                &purser_services::billing::processor::BuiltInProcessor,
+                processor.as_ref(),
+                base_url.trim_end_matches('/'),
                 period,
             )
             .await

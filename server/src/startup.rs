@@ -33,11 +33,21 @@ fn routes() -> Vec<leptos_axum::AxumRouteListing> {
 pub fn router(state: AppState) -> Router {
     let routes = routes();
     let options = state.leptos.clone();
+    let outside = crate::http::headers::OutsideOrigins(
+        match &state.settings.payments {
+            purser_services::state::PaymentSettings::Stripe(config) => {
+                purser_services::billing::stripe::origins(config).join(" ")
+            }
+            purser_services::state::PaymentSettings::BuiltIn => String::new(),
+        }
+        .into(),
+    );
     let context = state.clone();
     let mut router = Router::new()
         .merge(rest::router())
         .merge(crate::http::sso::routes())
         .merge(crate::http::scim::routes())
+        .merge(crate::http::stripe::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -84,7 +94,8 @@ pub fn router(state: AppState) -> Router {
                         .and(NotForContentType::SSE),
                 ),
         )
-        .layer(axum::middleware::from_fn(
+        .layer(axum::middleware::from_fn_with_state(
+            outside.clone(),
             crate::http::headers::security_headers,
         ))
         .layer(TraceLayer::new_for_http())
@@ -97,7 +108,8 @@ pub fn router(state: AppState) -> Router {
         .route("/pkg/{*file}", axum::routing::get(assets::serve))
         .with_state(assets)
         .merge(health::routes(state.db.clone()))
-        .layer(axum::middleware::from_fn(
+        .layer(axum::middleware::from_fn_with_state(
+            outside,
             crate::http::headers::security_headers,
         ))
         .merge(router);
@@ -198,9 +210,12 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     if settings.base_url.is_empty() {
         settings.base_url = format!("http://{addr}");
     }
-    let processor: Arc<dyn purser_services::billing::processor::PaymentProcessor> =
-        Arc::new(purser_services::billing::processor::BuiltInProcessor);
-    purser_services::billing::spawn_scheduler(db.clone(), processor.clone());
+    let (processor, stripe) = purser_services::billing::processor_for(&settings.payments);
+    purser_services::billing::spawn_scheduler(
+        db.clone(),
+        processor.clone(),
+        settings.base_url.clone(),
+    );
     purser_services::accounts::spawn_purge(db.clone(), settings.session_lifetimes());
     purser_services::secrets::bound_password_hashing(settings.limits.password_hashing_concurrency);
     let throttle = Arc::new(purser_services::throttle::Throttle::for_database(
@@ -216,6 +231,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         ),
         db: db.clone(),
         processor,
+        stripe,
         leptos: leptos_options(&settings),
         settings: Arc::new(settings),
     };

@@ -21,6 +21,8 @@ use {
 
 mod single_sign_on;
 pub use single_sign_on::*;
+mod stripe;
+pub use stripe::*;
 
 #[cfg(feature = "ssr")]
 mod reads;

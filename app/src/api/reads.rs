@@ -2,7 +2,7 @@
 //! caller's role may see it. A page reads a page of each list, never a whole list.
 
 use crate::model::{
-    AuditPage, BillingPage, IdentityPage, Me, MembersPage, MyInvitation, OidcSettings,
+    AuditPage, BillingPage, CardEntry, IdentityPage, Me, MembersPage, MyInvitation, OidcSettings,
     OrgResources, Page, PaymentMethodSection, PendingInvitations, ResourceSection, SsoTest,
     TeamPage,
 };
@@ -146,7 +146,14 @@ pub async fn billing(
             .await?,
         card: when_allowed(at, Action::CreditCardView, async {
             let card = billing::payment_method(db, at).await?;
-            Ok(PaymentMethodSection { card })
+            let entry = match &state.stripe {
+                Some(stripe) => CardEntry::Stripe {
+                    publishable_key: stripe.config.publishable_key.clone(),
+                    js_url: stripe.config.js_url.clone(),
+                },
+                None => CardEntry::Form,
+            };
+            Ok(PaymentMethodSection { card, entry })
         })
         .await?,
         payments: when_allowed(at, Action::PaymentsView, async {

@@ -1,20 +1,22 @@
 //! Settings → Billing & usage: subscription, payment method, payments and billing managers.
 
 use crate::api::{
-    load_billing, ChangeEdition, InviteByEmail, InviteLink, LoadUsage, RemoveBillingManager,
-    ResendInvite, RevokeInvite, UpdateCard,
+    load_billing, ChangeEdition, FinishCardSetup, FinishPaymentAuthentication, InviteByEmail,
+    InviteLink, LoadUsage, RemoveBillingManager, ResendInvite, RevokeInvite, UpdateCard,
 };
 use crate::components::dialog::{self, Dialog, DialogRef, RowMenu};
 use crate::components::invitations::{CopyInviteLink, InvitationsTable, InviteDialog};
 use crate::components::settings_nav::{SettingsNav, Tab};
+use crate::components::stripe_card::{AuthenticatePayment, StripeCardForm};
 use crate::components::usage_chart::UsageChart;
-use crate::model::{BillingPage, Page, UsageView};
+use crate::model::{BillingPage, CardEntry, Page, UsageView};
 use crate::ui::{
     any_error, field_error, form_error, format_date, format_money, href_with, ErrorPanel,
     ErrorText, MoreNote, NextPage, SubmitButton,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use purser_core::billing::PaymentStatus;
 use purser_core::navigation::OrgPage;
 use purser_core::permissions::allows;
 use purser_core::usage::{Granularity, LOOKBACK_CHOICES};
@@ -30,6 +32,9 @@ struct Actions {
     remove: ServerAction<RemoveBillingManager>,
     card: ServerAction<UpdateCard>,
     edition: ServerAction<ChangeEdition>,
+    /// With Stripe: a card confirmed in Stripe's fields, and a payment authenticated.
+    stripe_card: ServerAction<FinishCardSetup>,
+    authenticated: ServerAction<FinishPaymentAuthentication>,
 }
 
 #[component]
@@ -44,6 +49,8 @@ pub fn BillingPage() -> impl IntoView {
         remove: ServerAction::new(),
         card: ServerAction::new(),
         edition: ServerAction::new(),
+        stripe_card: ServerAction::new(),
+        authenticated: ServerAction::new(),
     };
     let page = Resource::new(
         move || {
@@ -59,6 +66,8 @@ pub fn BillingPage() -> impl IntoView {
                 (
                     actions.card.version().get(),
                     actions.edition.version().get(),
+                    actions.stripe_card.version().get(),
+                    actions.authenticated.version().get(),
                 ),
             )
         },
@@ -97,8 +106,11 @@ fn BillingView(page: BillingPage, actions: Actions) -> impl IntoView {
         </p>
         {page.usage.clone().map(|u| view! { <UsageSection org=org.clone() usage=u members=page.count.members/> })}
         {page.subscription.clone().map(|s| view! { <SubscriptionSection org=org.clone() role subscription=s action=actions.edition/> })}
-        {page.card.clone().map(|c| view! { <PaymentMethodSection org=org.clone() role card=c.card action=actions.card/> })}
-        {page.payments.clone().map(|p| view! { <PaymentsSection payments=p/> })}
+        {page.card.clone().map(|c| view! { <PaymentMethodSection org=org.clone() role section=c actions/> })}
+        {page.payments.clone().map(|p| {
+            let entry = page.card.as_ref().map(|c| c.entry.clone()).unwrap_or(CardEntry::Form);
+            view! { <PaymentsSection org=org.clone() role entry payments=p done=actions.authenticated/> }
+        })}
         <section class="card" aria-labelledby="billing-managers-title">
             <div class="section-head">
                 <h2 id="billing-managers-title">"Billing managers"</h2>
@@ -253,22 +265,27 @@ fn SubscriptionSection(
 fn PaymentMethodSection(
     org: String,
     role: Role,
-    card: Option<crate::model::CardView>,
-    action: ServerAction<UpdateCard>,
+    section: crate::model::PaymentMethodSection,
+    actions: Actions,
 ) -> impl IntoView {
+    let (card, entry) = (section.card, section.entry);
+    let action = actions.card;
     let node: DialogRef = NodeRef::new();
     let value = action.value();
+    let stripe_value = actions.stripe_card.value();
     Effect::new(move |_| {
-        if let Some(Ok(())) = value.get() {
+        if matches!(value.get(), Some(Ok(()))) || matches!(stripe_value.get(), Some(Ok(()))) {
             dialog::close(node);
         }
     });
+    // Stripe's fields are mounted the first time the dialog opens.
+    let opened = RwSignal::new(false);
     let may_update = allows(role, Action::CreditCardUpdate, Surface::Ui);
     view! {
         <section class="card" aria-labelledby="payment-method-title">
             <div class="section-head">
                 <h2 id="payment-method-title">"Payment method"</h2>
-                {may_update.then(|| view! { <button type="button" on:click=move |_| dialog::open(node)>"Update credit card"</button> })}
+                {may_update.then(|| view! { <button type="button" on:click=move |_| { opened.set(true); dialog::open(node) }>"Update credit card"</button> })}
             </div>
             <p data-testid="payment-method">
                 {match card {
@@ -277,44 +294,66 @@ fn PaymentMethodSection(
                 }}
             </p>
             <Dialog node_ref=node id="update-card" title="Update credit card">
-                <ActionForm action>
-                    <input type="hidden" name="org" value=org/>
-                    <label for="card-holder">"Cardholder name"</label>
-                    <input id="card-holder" name="holder" autocomplete="cc-name" required=true/>
-                    <ErrorText message=Signal::derive(field_error(value, "holder"))/>
-                    <label for="card-number">"Card number"</label>
-                    <input id="card-number" name="number" inputmode="numeric" autocomplete="cc-number" required=true/>
-                    <ErrorText message=Signal::derive(field_error(value, "number"))/>
-                    <div class="row-fields">
-                        <div>
-                            <label for="card-expiry">"Expiry (MM/YY)"</label>
-                            <input id="card-expiry" name="expiry" autocomplete="cc-exp" placeholder="MM/YY" required=true/>
-                            <ErrorText message=Signal::derive(field_error(value, "expiry"))/>
-                        </div>
-                        <div>
-                            <label for="card-cvc">"CVC"</label>
-                            <input id="card-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" required=true/>
-                            <ErrorText message=Signal::derive(field_error(value, "cvc"))/>
-                        </div>
-                    </div>
-                    <ErrorText message=Signal::derive(form_error(value))/>
-                    <p class="hint">"The card number goes to the payment processor; Purser keeps only the brand, the last four digits, the expiry and the name."</p>
-                    <div class="dialog-actions">
-                        <button type="button" class="secondary" on:click=move |_| dialog::close(node)>"Cancel"</button>
-                        <SubmitButton pending=action.pending() label="Save card"/>
-                    </div>
-                </ActionForm>
+                {match entry {
+                    CardEntry::Stripe { publishable_key, js_url } => view! {
+                        <StripeCardForm org publishable_key js_url open=opened saved=actions.stripe_card on_cancel=Callback::new(move |_| dialog::close(node))/>
+                    }.into_any(),
+                    CardEntry::Form => view! {
+                        <ActionForm action>
+                            <input type="hidden" name="org" value=org/>
+                            <label for="card-holder">"Cardholder name"</label>
+                            <input id="card-holder" name="holder" autocomplete="cc-name" required=true/>
+                            <ErrorText message=Signal::derive(field_error(value, "holder"))/>
+                            <label for="card-number">"Card number"</label>
+                            <input id="card-number" name="number" inputmode="numeric" autocomplete="cc-number" required=true/>
+                            <ErrorText message=Signal::derive(field_error(value, "number"))/>
+                            <div class="row-fields">
+                                <div>
+                                    <label for="card-expiry">"Expiry (MM/YY)"</label>
+                                    <input id="card-expiry" name="expiry" autocomplete="cc-exp" placeholder="MM/YY" required=true/>
+                                    <ErrorText message=Signal::derive(field_error(value, "expiry"))/>
+                                </div>
+                                <div>
+                                    <label for="card-cvc">"CVC"</label>
+                                    <input id="card-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" required=true/>
+                                    <ErrorText message=Signal::derive(field_error(value, "cvc"))/>
+                                </div>
+                            </div>
+                            <ErrorText message=Signal::derive(form_error(value))/>
+                            <p class="hint">"The card number goes to the payment processor; Purser keeps only the brand, the last four digits, the expiry and the name."</p>
+                            <div class="dialog-actions">
+                                <button type="button" class="secondary" on:click=move |_| dialog::close(node)>"Cancel"</button>
+                                <SubmitButton pending=action.pending() label="Save card"/>
+                            </div>
+                        </ActionForm>
+                    }.into_any(),
+                }}
             </Dialog>
         </section>
     }
 }
 
 #[component]
-fn PaymentsSection(payments: Page<crate::model::PaymentView>) -> impl IntoView {
+fn PaymentsSection(
+    org: String,
+    role: Role,
+    entry: CardEntry,
+    payments: Page<crate::model::PaymentView>,
+    done: ServerAction<FinishPaymentAuthentication>,
+) -> impl IntoView {
+    // Who may complete a payment's authentication: whoever may update the card, and
+    // only with Stripe (the built-in processor never asks).
+    let stripe = match entry {
+        CardEntry::Stripe {
+            publishable_key,
+            js_url,
+        } if allows(role, Action::CreditCardUpdate, Surface::Ui) => Some((publishable_key, js_url)),
+        _ => None,
+    };
     let (more, shown) = (payments.more(), payments.items.len());
     let payments = payments.items;
     view! {
-        <section class="card" aria-labelledby="payments-title">
+        <section class="card" id="payments" aria-labelledby="payments-title">
             <h2 id="payments-title">"Payments"</h2>
             {if payments.is_empty() {
                 view! { <p class="muted" data-testid="payments">"No payments yet. Purser charges the card on file once a month."</p> }.into_any()
@@ -324,14 +363,20 @@ fn PaymentsSection(payments: Page<crate::model::PaymentView>) -> impl IntoView {
                         <thead><tr><th scope="col">"Date"</th><th scope="col">"Description"</th><th scope="col">"Amount"</th><th scope="col">"Status"</th></tr></thead>
                         <tbody>
                             {payments.into_iter().map(|p| {
-                                let failed = p.status == "failed";
+                                let status = p.status.parse::<PaymentStatus>().ok();
+                                let failed = status == Some(PaymentStatus::Failed);
+                                let label = status.map_or(p.status.clone(), |s| s.label().to_owned());
+                                let authenticate = (status == Some(PaymentStatus::RequiresAction)).then(|| stripe.clone()).flatten().map(|(publishable_key, js_url)| view! {
+                                    <AuthenticatePayment org=org.clone() payment=p.id.clone() publishable_key js_url done/>
+                                });
                                 view! {
                                 <tr>
                                     <td>{format_date(p.created_at)}</td>
                                     <td>{p.description}</td>
                                     <td>{format_money(p.amount_cents, &p.currency)}</td>
                                     <td class:error-text=failed>
-                                        {match p.failure { Some(f) => format!("{}: {f}", p.status), None => p.status }}
+                                        {match p.failure { Some(f) => format!("{label}: {f}"), None => label }}
+                                        {authenticate}
                                     </td>
                                 </tr>
                             }}).collect_view()}

@@ -37,6 +37,17 @@ pub struct Settings {
     /// plain http (`--sso-allow-private-networks`): for a company's own provider, and
     /// the tests. Off, every call to a provider goes to public https hosts only.
     pub sso_allow_private_networks: bool,
+    /// Which processor takes the payments (`--payment-processor`).
+    pub payments: PaymentSettings,
+}
+
+/// The payment processor chosen, with what it needs.
+#[derive(Debug, Clone, Default)]
+pub enum PaymentSettings {
+    /// The built-in test processor: approves every card but the declining test number.
+    #[default]
+    BuiltIn,
+    Stripe(crate::billing::stripe::StripeConfig),
 }
 
 impl Settings {
@@ -58,6 +69,8 @@ pub struct AppState {
     /// Seals continuation tokens (shared by every instance through the database).
     pub cursors: Arc<crate::storage::cursor::CursorKey>,
     pub processor: Arc<dyn crate::billing::processor::PaymentProcessor>,
+    /// Stripe, when it is the processor (`processor` is then the same).
+    pub stripe: Option<Arc<crate::billing::stripe::Stripe>>,
     pub throttle: Arc<crate::throttle::Throttle>,
     pub settings: Arc<Settings>,
     pub leptos: LeptosOptions,

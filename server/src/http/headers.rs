@@ -8,7 +8,7 @@
 //! server functions, the bundle, styles) gets a static policy that allows nothing,
 //! which matters only if a browser is ever tricked into rendering one as a document.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::header::{
     CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
@@ -50,12 +50,21 @@ impl CspNonce {
 /// - `frame-ancestors 'none'` (with `X-Frame-Options: DENY` for older browsers),
 ///   `base-uri 'none'`, `form-action 'self'`, `object-src 'none'`; `default-src
 ///   'none'` refuses whatever is not listed (frames, workers, media, manifests).
-pub fn page_policy(nonce: &str) -> String {
+///
+/// With Stripe as the processor (`stripe_origins`), its script, frames and API are
+/// admitted too (Stripe.js mounts the card fields in frames of its own and calls its
+/// API); without it, nothing outside this origin is.
+pub fn page_policy(nonce: &str, stripe_origins: &str) -> String {
+    let (script, frame, connect) = match stripe_origins {
+        "" => (String::new(), "'none'".to_owned(), String::new()),
+        o => (format!(" {o}"), o.to_owned(), format!(" {o}")),
+    };
     format!(
         "default-src 'none'; \
-         script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'{script}; \
          style-src 'self'; \
-         img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         img-src 'self' data:; font-src 'self'; connect-src 'self'{connect}; \
+         frame-src {frame}; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -64,15 +73,24 @@ pub fn page_policy(nonce: &str) -> String {
 pub const STATIC_POLICY: &str =
     "default-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/// The origins outside this one that pages admit: Stripe's, when it is configured
+/// (space-separated), else none.
+#[derive(Clone, Default)]
+pub struct OutsideOrigins(pub Arc<str>);
+
 /// Middleware: a nonce for the request, and the security headers on its response.
-pub async fn security_headers(mut req: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(outside): State<OutsideOrigins>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let nonce = CspNonce::generate();
     req.extensions_mut().insert(nonce.clone());
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
     let policy = match is_html(headers) {
-        true => HeaderValue::from_str(&page_policy(nonce.as_str()))
-            .expect("a base64url nonce is a valid header value"),
+        true => HeaderValue::from_str(&page_policy(nonce.as_str(), &outside.0))
+            .expect("a base64url nonce and URL origins make a valid header value"),
         false => HeaderValue::from_static(STATIC_POLICY),
     };
     headers.insert(CONTENT_SECURITY_POLICY, policy);

@@ -21,4 +21,5 @@ pub mod retry;
 pub mod scim;
 pub mod server_fns;
 pub mod sso;
+pub mod stripe;
 pub mod throttle;

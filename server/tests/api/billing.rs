@@ -233,7 +233,7 @@ async fn one_payment_per_organization_per_period_even_when_run_concurrently(app:
         .map(|_| {
             let db = app.db.clone();
             tokio::spawn(async move {
-                billing::run_cycle(&db, &BuiltInProcessor, period)
+                billing::run_cycle(&db, &BuiltInProcessor, "http://localhost", period)
                     .await
                     .unwrap()
             })
@@ -244,7 +244,7 @@ async fn one_payment_per_organization_per_period_even_when_run_concurrently(app:
         succeeded += run.await.unwrap().succeeded;
     }
     assert_eq!(succeeded, 1, "eight concurrent runs charge acme once");
-    let again = billing::run_cycle(&app.db, &BuiltInProcessor, period)
+    let again = billing::run_cycle(&app.db, &BuiltInProcessor, "http://localhost", period)
         .await
         .unwrap();
     assert_eq!(
@@ -286,7 +286,7 @@ async fn declined_and_missing_cards_are_recorded_as_failed_payments(app: TestApp
     // A new organization has no card on file (the demo's has the test card).
     let admin = crate::helpers::org_with_admin(&app, "globex", "team").await;
     let period = Period::parse("2031-09").unwrap();
-    let report = billing::run_cycle(&app.db, &BuiltInProcessor, period)
+    let report = billing::run_cycle(&app.db, &BuiltInProcessor, "http://localhost", period)
         .await
         .unwrap();
     assert_eq!(report.failed, 1, "no card on file: {report:?}");
@@ -298,9 +298,14 @@ async fn declined_and_missing_cards_are_recorded_as_failed_payments(app: TestApp
         Some(card("4000 0000 0000 0002")),
     )
     .await;
-    billing::run_cycle(&app.db, &BuiltInProcessor, period.next())
-        .await
-        .unwrap();
+    billing::run_cycle(
+        &app.db,
+        &BuiltInProcessor,
+        "http://localhost",
+        period.next(),
+    )
+    .await
+    .unwrap();
     let (_, body) = api(
         &app,
         Method::GET,

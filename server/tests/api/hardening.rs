@@ -418,8 +418,8 @@ async fn a_payment_left_processing_is_finished_once(app: TestApp) {
     .unwrap();
     // Two runs at once: exactly one takes it over.
     let (a, b) = tokio::join!(
-        billing::run_cycle(&app.db, &BuiltInProcessor, period),
-        billing::run_cycle(&app.db, &BuiltInProcessor, period),
+        billing::run_cycle(&app.db, &BuiltInProcessor, "http://localhost", period),
+        billing::run_cycle(&app.db, &BuiltInProcessor, "http://localhost", period),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.succeeded + b.succeeded, 1, "{a:?} {b:?}");
@@ -448,7 +448,7 @@ async fn a_payment_left_processing_is_finished_once(app: TestApp) {
     .execute(&app.db)
     .await
     .unwrap();
-    let report = billing::run_cycle(&app.db, &BuiltInProcessor, next)
+    let report = billing::run_cycle(&app.db, &BuiltInProcessor, "http://localhost", next)
         .await
         .unwrap();
     assert_eq!(report.succeeded, 0, "{report:?}");

@@ -102,6 +102,7 @@ pub fn settings(database_url: String) -> Settings {
         metrics_addr: None,
         // The identity-provider tests run theirs on loopback and turn this on.
         sso_allow_private_networks: false,
+        payments: Default::default(),
     }
 }
 

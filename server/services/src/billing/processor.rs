@@ -1,8 +1,10 @@
 //! The payment processor interface, and the built-in processor.
 //!
-//! A processor turns a card into a token it can charge later. Purser keeps only what a
-//! person needs to recognise the card (brand, last four digits, expiry, holder) and the
-//! processor's token; the full number goes to the processor and nowhere else.
+//! A processor keeps the card and charges it. Purser keeps only what a person needs to
+//! recognise the card (brand, last four digits, expiry, holder) and the processor's
+//! reference to it. With the built-in processor the number passes through Purser's
+//! server on its way to the processor's token; with Stripe (`stripe`) it never reaches
+//! Purser at all: the browser gives it to Stripe's own fields.
 
 use purser_core::billing::NewCard;
 
@@ -12,26 +14,79 @@ pub struct StoredCard {
     pub token: String,
 }
 
+/// One period's charge, as the billing cycle asks for it.
+#[derive(Debug, Clone)]
+pub struct ChargeRequest<'a> {
+    /// The card's reference (the built-in token, or a Stripe PaymentMethod).
+    pub token: &'a str,
+    /// The organization's customer at the processor, where it has one.
+    pub customer: Option<&'a str>,
+    pub amount_cents: i64,
+    pub currency: &'a str,
+    /// The same for every attempt at this payment, so that a processor answers a
+    /// repeated attempt with the first one's charge: never twice.
+    pub idempotency_key: &'a str,
+    pub payment_id: &'a str,
+    pub org_id: &'a str,
+    pub org_name: &'a str,
+    pub period: &'a str,
+    pub description: &'a str,
+}
+
+/// How a charge ended, as far as the processor knows when it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChargeOutcome {
+    Succeeded {
+        reference: Option<String>,
+    },
+    Declined {
+        reference: Option<String>,
+        /// The processor's reason code, e.g. `insufficient_funds`.
+        code: Option<String>,
+        message: String,
+    },
+    /// The card holder must authenticate (3-D Secure) before the charge can complete.
+    RequiresAction {
+        reference: String,
+    },
+    /// The processor took the charge and has not finished it: its webhook (or a later
+    /// run, following `reference`) says how it ends.
+    Pending {
+        reference: String,
+    },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChargeError {
-    #[error("the card was declined: {0}")]
-    Declined(String),
+    /// The processor could not be asked (down, timed out, refused our credentials): the
+    /// payment stays to be charged, under the same idempotency key, by a later run.
     #[error("the payment processor is unavailable: {0}")]
     Unavailable(String),
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CardError {
+    #[error("the card was declined: {0}")]
+    Declined(String),
+    #[error("cards are entered in the payment processor's own fields")]
+    NotAccepted,
+}
+
 #[async_trait::async_trait]
 pub trait PaymentProcessor: Send + Sync {
-    /// Takes a validated card and returns the token to charge it by.
-    async fn store_card(&self, card: &NewCard) -> Result<StoredCard, ChargeError>;
-    /// Charges `amount_cents` in `currency`; returns the processor's charge id.
-    async fn charge(
-        &self,
-        token: &str,
-        amount_cents: i64,
-        currency: &str,
-        idempotency_key: &str,
-    ) -> Result<String, ChargeError>;
+    /// Takes a validated card and returns the token to charge it by (only processors
+    /// that accept card numbers from Purser's own form).
+    async fn store_card(&self, card: &NewCard) -> Result<StoredCard, CardError>;
+    /// Charges one period.
+    async fn charge(&self, request: &ChargeRequest<'_>) -> Result<ChargeOutcome, ChargeError>;
+    /// How a charge started earlier (by a run that died) ended; `None` while the
+    /// processor is still at it. A processor that answers every charge at once never
+    /// leaves one to follow.
+    async fn follow(&self, reference: &str) -> Result<Option<ChargeOutcome>, ChargeError> {
+        Err(ChargeError::Unavailable(format!(
+            "this processor cannot look up the charge {reference:?}"
+        )))
+    }
 }
 
 /// The built-in processor keeps nothing beyond its token, which records how the card
@@ -43,7 +98,7 @@ const DECLINING_NUMBER: &str = "4000000000000002";
 
 #[async_trait::async_trait]
 impl PaymentProcessor for BuiltInProcessor {
-    async fn store_card(&self, card: &NewCard) -> Result<StoredCard, ChargeError> {
+    async fn store_card(&self, card: &NewCard) -> Result<StoredCard, CardError> {
         let behaviour = if card.number.expose() == DECLINING_NUMBER {
             "decline"
         } else {
@@ -54,19 +109,24 @@ impl PaymentProcessor for BuiltInProcessor {
         })
     }
 
-    async fn charge(
-        &self,
-        token: &str,
-        _amount_cents: i64,
-        _currency: &str,
-        idempotency_key: &str,
-    ) -> Result<String, ChargeError> {
-        match token.split(':').nth(1) {
-            Some("approve") => Ok(format!("ch_{idempotency_key}")),
-            Some("decline") => Err(ChargeError::Declined("insufficient funds".into())),
-            _ => Err(ChargeError::Unavailable(format!(
-                "unknown card token {token:?}"
-            ))),
+    async fn charge(&self, request: &ChargeRequest<'_>) -> Result<ChargeOutcome, ChargeError> {
+        match request.token.split(':').nth(1) {
+            Some("approve") => Ok(ChargeOutcome::Succeeded {
+                reference: Some(format!("ch_{}", request.idempotency_key)),
+            }),
+            Some("decline") => Ok(ChargeOutcome::Declined {
+                reference: None,
+                code: Some("insufficient_funds".into()),
+                message: "the card was declined: insufficient funds".into(),
+            }),
+            _ => Ok(ChargeOutcome::Declined {
+                reference: None,
+                code: None,
+                message: format!(
+                    "the card on file is not one this processor knows ({})",
+                    request.token.split(':').next().unwrap_or_default()
+                ),
+            }),
         }
     }
 }
