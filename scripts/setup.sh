@@ -89,6 +89,11 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   python3 -m pip install --quiet aiosmtpd
 fi
 
+if ! python3 -c 'import localstripe' 2>/dev/null; then
+  step "Installing localstripe (the Stripe-compatible server the payment tests charge)"
+  python3 -m pip install --quiet "localstripe==1.15.10"
+fi
+
 if ! python3 -c 'import scim2_tester, scim2_client.engines.httpx2' 2>/dev/null; then
   step "Installing scim2-tester (the SCIM 2.0 compliance suite, through scim2-cli)"
   python3 -m pip install --quiet "scim2-cli==0.6.0" "scim2-tester==0.5.2"

@@ -7,14 +7,19 @@ use purser_core::error::AppError;
 #[cfg(feature = "ssr")]
 use {
     super::ssr::{in_org, run},
+    purser_core::Action,
+    purser_services::access::Acting,
     purser_services::billing::stripe::Stripe,
     purser_services::error::Error,
     purser_services::state::AppState,
     std::sync::Arc,
 };
 
+/// Stripe, for a caller who may update the card (asked first, so that whether Stripe
+/// is configured is told to no one else).
 #[cfg(feature = "ssr")]
-fn stripe(state: &AppState) -> Result<Arc<Stripe>, Error> {
+fn stripe(state: &AppState, at: &Acting) -> Result<Arc<Stripe>, Error> {
+    at.require(Action::CreditCardUpdate)?;
     state
         .stripe
         .clone()
@@ -26,7 +31,7 @@ fn stripe(state: &AppState) -> Result<Arc<Stripe>, Error> {
 pub async fn begin_card_setup(org: String) -> Result<String, AppError> {
     run(async {
         let (state, at) = in_org(&org).await?;
-        stripe(&state)?.begin_card_setup(&state.db, &at).await
+        stripe(&state, &at)?.begin_card_setup(&state.db, &at).await
     })
     .await
 }
@@ -36,7 +41,7 @@ pub async fn begin_card_setup(org: String) -> Result<String, AppError> {
 pub async fn finish_card_setup(org: String, setup_intent: String) -> Result<(), AppError> {
     run(async {
         let (state, at) = in_org(&org).await?;
-        stripe(&state)?
+        stripe(&state, &at)?
             .finish_card_setup(&state.db, &at, &setup_intent)
             .await?;
         Ok(())
@@ -53,7 +58,7 @@ pub async fn begin_payment_authentication(
 ) -> Result<(String, String), AppError> {
     run(async {
         let (state, at) = in_org(&org).await?;
-        let auth = stripe(&state)?
+        let auth = stripe(&state, &at)?
             .begin_authentication(&state.db, &at, &payment)
             .await?;
         Ok((auth.client_secret, auth.payment_method))
@@ -68,7 +73,7 @@ pub async fn finish_payment_authentication(org: String, payment: String) -> Resu
     run(async {
         let (state, at) = in_org(&org).await?;
         let base_url = state.settings.base_url.clone();
-        stripe(&state)?
+        stripe(&state, &at)?
             .finish_authentication(&state.db, &base_url, &at, &payment)
             .await
     })

@@ -25,6 +25,7 @@ mod scim;
 mod server_fns;
 mod sessions;
 mod sso;
+mod stripe;
 mod tokens;
 mod usage;
 mod validation;

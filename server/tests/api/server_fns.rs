@@ -224,6 +224,32 @@ fn table() -> Vec<Row> {
             Rule::Org(&[CreditCardUpdate]),
             &[200],
         ),
+        // (The test server's processor is the built-in one: Stripe's steps are refused
+        // with 409 to those who may update the card, as the matrix refuses the rest.)
+        (
+            "begin_card_setup",
+            vec![org],
+            Rule::Org(&[CreditCardUpdate]),
+            &[409],
+        ),
+        (
+            "finish_card_setup",
+            vec![org, ("setup_intent", "seti_123")],
+            Rule::Org(&[CreditCardUpdate]),
+            &[409],
+        ),
+        (
+            "begin_payment_authentication",
+            vec![org, ("payment", "p")],
+            Rule::Org(&[CreditCardUpdate]),
+            &[409],
+        ),
+        (
+            "finish_payment_authentication",
+            vec![org, ("payment", "p")],
+            Rule::Org(&[CreditCardUpdate]),
+            &[409],
+        ),
         (
             "change_edition",
             vec![org, ("edition", "team")],
