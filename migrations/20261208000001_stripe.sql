@@ -1,4 +1,4 @@
--- Stripe as the payment processor (docs/billing.md#stripe): each organization's
+-- Stripe as the payment processor (docs/payments.md#stripe): each organization's
 -- customer at Stripe, the webhook events already applied, and what a payment needs to
 -- follow its PaymentIntent (its id, the decline code, authentication required).
 

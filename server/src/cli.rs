@@ -104,7 +104,7 @@ impl PaymentArgs {
         let required = |name: &str| match std::env::var(name) {
             Ok(value) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
             _ => Err(format!(
-                "--payment-processor stripe needs {name} in the environment (see docs/billing.md)"
+                "--payment-processor stripe needs {name} in the environment (see docs/payments.md)"
             )),
         };
         let optional = |name: &str, default: &str| {

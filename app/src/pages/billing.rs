@@ -293,6 +293,11 @@ fn PaymentMethodSection(
                     None => "No credit card on file.".to_owned(),
                 }}
             </p>
+            {(entry == CardEntry::Form).then(|| view! {
+                <p class="muted" data-testid="test-processor">
+                    "Test processor: this Purser charges cards with its built-in test processor, which moves no money (the card 4000 0000 0000 0002 is always declined). Its operator can connect Stripe."
+                </p>
+            })}
             <Dialog node_ref=node id="update-card" title="Update credit card">
                 {match entry {
                     CardEntry::Stripe { publishable_key, js_url } => view! {

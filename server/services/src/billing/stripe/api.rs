@@ -2,7 +2,7 @@
 //! SetupIntents, PaymentMethods and PaymentIntents, form-encoded over `reqwest`.
 //!
 //! (Chosen over `async-stripe`, whose generated resources add minutes to a build for
-//! the six calls made here; see docs/billing.md.)
+//! the six calls made here; see docs/payments.md.)
 
 use serde::Deserialize;
 use std::collections::BTreeMap;

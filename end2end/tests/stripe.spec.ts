@@ -1,0 +1,164 @@
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import { Browser, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { openOrg, openPage, signIn } from './helpers';
+
+// Stripe as the payment processor, in the browser: a second Purser (the suite's own
+// server keeps the built-in processor) choosing Stripe, against localstripe (PyPI), a
+// Stripe-compatible server that also serves a Stripe.js whose card fields are plain
+// inputs and whose 3-D Secure challenge is a dialog with two buttons.
+
+const root = path.join(__dirname, '../..');
+const bin = path.join(root, 'target/release/purser');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string) {
+  await expect
+    .poll(async () => (await fetch(url).catch(() => undefined))?.ok ?? false, { timeout: 30_000 })
+    .toBe(true);
+}
+
+type StripePurser = { base: string; run: (...args: string[]) => void; stop: () => void };
+
+async function startStripePurser(): Promise<StripePurser> {
+  const [stripePort, port] = [await freePort(), await freePort()];
+  const work = fs.mkdtempSync('/tmp/purser-e2e-stripe-');
+  const children: ChildProcess[] = [];
+  const stop = () => children.forEach((c) => c.kill());
+  try {
+    children.push(
+      spawn('python3', ['-m', 'localstripe', '--port', String(stripePort), '--from-scratch'], { stdio: 'ignore' }),
+    );
+    const stripe = `http://127.0.0.1:${stripePort}`;
+    await waitFor(`${stripe}/js.stripe.com/v3/`);
+    const base = `http://127.0.0.1:${port}`;
+    const env = {
+      ...process.env,
+      PURSER_PAYMENT_PROCESSOR: 'stripe',
+      PURSER_STRIPE_SECRET_KEY: 'sk_test_e2e',
+      PURSER_STRIPE_PUBLISHABLE_KEY: 'pk_test_e2e',
+      PURSER_STRIPE_WEBHOOK_SECRET: 'whsec_e2e',
+      PURSER_STRIPE_API_BASE: stripe,
+      PURSER_STRIPE_JS_URL: `${stripe}/js.stripe.com/v3/`,
+      PURSER_BASE_URL: base,
+    };
+    const run = (...args: string[]) => execFileSync(bin, ['--data-dir', work, ...args], { env, stdio: 'ignore' });
+    run('demo');
+    children.push(
+      spawn(bin, ['--data-dir', work, 'serve', '--addr', `127.0.0.1:${port}`, '--site-root', path.join(root, 'target/site')], {
+        env,
+        stdio: 'ignore',
+      }),
+    );
+    await waitFor(`${base}/api/openapi.json`);
+    // Stripe's webhooks go to this Purser.
+    const hook = await fetch(`${stripe}/_config/webhooks/purser`, {
+      method: 'POST',
+      body: new URLSearchParams({ url: `${base}/webhooks/stripe`, secret: 'whsec_e2e' }),
+    });
+    expect(hook.ok).toBe(true);
+    return { base, run, stop };
+  } catch (e) {
+    stop();
+    throw e;
+  }
+}
+
+/** The demo's billing manager on Billing & usage of the Stripe-configured Purser. */
+async function billingManager(browser: Browser, base: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL: base });
+  const page = await context.newPage();
+  await signIn(page, 'dana@acme.example', 'dana-demo-password');
+  await openOrg(page, 'acme');
+  await expect(page.getByRole('heading', { level: 1, name: 'Billing & usage' })).toBeVisible();
+  return page;
+}
+
+/** Types a card into Stripe's fields in the Update credit card dialog and saves it. */
+async function enterCard(page: Page, number: string) {
+  await page.getByRole('button', { name: 'Update credit card' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Update credit card' });
+  await dialog.getByLabel('Cardholder name').fill('Dana Ledger');
+  const fields = dialog.getByTestId('stripe-card');
+  for (const [field, value] of [
+    ['number', number],
+    ['exp_month', '12'],
+    ['exp_year', '34'],
+    ['cvc', '123'],
+    ['postal_code', '10001'],
+  ]) {
+    const input = fields.getByPlaceholder(field, { exact: true });
+    await input.click();
+    await input.pressSequentially(value);
+  }
+  await dialog.getByRole('button', { name: 'Save card' }).click();
+  return dialog;
+}
+
+/** Last month, the period the cycle bills next (the demo paid the three before it). */
+function lastMonth(): string {
+  const now = new Date();
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+test('with Stripe, a billing manager enters a card in Stripe’s fields and the number never reaches Purser', async ({
+  browser,
+}) => {
+  const stripe = await startStripePurser();
+  try {
+    const page = await billingManager(browser, stripe.base);
+    const toPurser: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().startsWith(stripe.base)) toPurser.push(`${r.url()} ${r.postData() ?? ''}`);
+    });
+    const dialog = await enterCard(page, '4000056655665556');
+    await expect(dialog).toBeHidden();
+    const card = page.getByTestId('payment-method');
+    await expect(card).toContainText('Visa ending in 5556');
+    await expect(card).toContainText('12/2034');
+    await expect(card).toContainText('Dana Ledger');
+    expect(toPurser.length).toBeGreaterThan(0);
+    expect(toPurser.filter((r) => r.includes('4000056655665556') || r.includes('5566556'))).toEqual([]);
+  } finally {
+    stripe.stop();
+  }
+});
+
+test('with Stripe, a card that asks for 3-D Secure is saved and its payment completed by the card holder', async ({
+  browser,
+}) => {
+  const stripe = await startStripePurser();
+  try {
+    const page = await billingManager(browser, stripe.base);
+    // The bank's challenge when the card is saved: passed.
+    await enterCard(page, '4000002760003184');
+    await page.locator('body > div > button', { hasText: 'Complete authentication' }).click();
+    await expect(page.getByTestId('payment-method')).toContainText('Visa ending in 3184');
+
+    // The monthly cycle charges it off-session; the bank asks for the card holder.
+    stripe.run('billing', 'run', '--period', lastMonth());
+    await openPage(page, 'Billing & usage');
+    const row = page.getByTestId('payments').locator('tbody tr', { hasText: 'Authentication required' });
+    await expect(row).toBeVisible();
+    await row.getByRole('button', { name: 'Complete authentication' }).click();
+    await page.locator('body > div > button', { hasText: 'Complete authentication' }).click();
+    const paid = page.getByTestId('payments').locator('tbody tr', { hasText: lastMonth() });
+    await expect(paid).toContainText('Paid');
+    await expect(page.getByTestId('payments').locator('tbody tr', { hasText: 'Authentication required' })).toHaveCount(0);
+  } finally {
+    stripe.stop();
+  }
+});
