@@ -77,6 +77,21 @@ mod browser {
         })
     }
 
+    /// Lets the page outside the modal dialog holding `#id` be used again (the dialog
+    /// stays open, as a plain one): the bank's 3-D Secure challenge, which Stripe.js
+    /// shows over the page, would otherwise sit under the modal's inert backdrop.
+    pub fn unblock_around(id: &str) {
+        let dialog = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.closest("dialog").ok().flatten())
+            .and_then(|d| d.dyn_into::<web_sys::HtmlDialogElement>().ok());
+        if let Some(dialog) = dialog.filter(|d| d.open()) {
+            dialog.close();
+            let _ = dialog.show();
+        }
+    }
+
     pub async fn mount(
         publishable_key: &str,
         js_url: &str,

@@ -1,8 +1,8 @@
 //! Settings → Billing & usage: subscription, payment method, payments and billing managers.
 
 use crate::api::{
-    load_billing, ChangeEdition, FinishCardSetup, FinishPaymentAuthentication, InviteByEmail,
-    InviteLink, LoadUsage, RemoveBillingManager, ResendInvite, RevokeInvite, UpdateCard,
+    load_billing, ChangeEdition, InviteByEmail, InviteLink, LoadUsage, RemoveBillingManager,
+    ResendInvite, RevokeInvite, UpdateCard,
 };
 use crate::components::dialog::{self, Dialog, DialogRef, RowMenu};
 use crate::components::invitations::{CopyInviteLink, InvitationsTable, InviteDialog};
@@ -32,9 +32,9 @@ struct Actions {
     remove: ServerAction<RemoveBillingManager>,
     card: ServerAction<UpdateCard>,
     edition: ServerAction<ChangeEdition>,
-    /// With Stripe: a card confirmed in Stripe's fields, and a payment authenticated.
-    stripe_card: ServerAction<FinishCardSetup>,
-    authenticated: ServerAction<FinishPaymentAuthentication>,
+    /// With Stripe: counts what was recorded after a step in Stripe.js (a card
+    /// confirmed in Stripe's fields, a payment authenticated), so the page reloads.
+    stripe: RwSignal<u32>,
 }
 
 #[component]
@@ -49,8 +49,7 @@ pub fn BillingPage() -> impl IntoView {
         remove: ServerAction::new(),
         card: ServerAction::new(),
         edition: ServerAction::new(),
-        stripe_card: ServerAction::new(),
-        authenticated: ServerAction::new(),
+        stripe: RwSignal::new(0),
     };
     let page = Resource::new(
         move || {
@@ -66,8 +65,7 @@ pub fn BillingPage() -> impl IntoView {
                 (
                     actions.card.version().get(),
                     actions.edition.version().get(),
-                    actions.stripe_card.version().get(),
-                    actions.authenticated.version().get(),
+                    actions.stripe.get(),
                 ),
             )
         },
@@ -109,7 +107,7 @@ fn BillingView(page: BillingPage, actions: Actions) -> impl IntoView {
         {page.card.clone().map(|c| view! { <PaymentMethodSection org=org.clone() role section=c actions/> })}
         {page.payments.clone().map(|p| {
             let entry = page.card.as_ref().map(|c| c.entry.clone()).unwrap_or(CardEntry::Form);
-            view! { <PaymentsSection org=org.clone() role entry payments=p done=actions.authenticated/> }
+            view! { <PaymentsSection org=org.clone() role entry payments=p changed=actions.stripe/> }
         })}
         <section class="card" aria-labelledby="billing-managers-title">
             <div class="section-head">
@@ -272,9 +270,8 @@ fn PaymentMethodSection(
     let action = actions.card;
     let node: DialogRef = NodeRef::new();
     let value = action.value();
-    let stripe_value = actions.stripe_card.value();
     Effect::new(move |_| {
-        if matches!(value.get(), Some(Ok(()))) || matches!(stripe_value.get(), Some(Ok(()))) {
+        if let Some(Ok(())) = value.get() {
             dialog::close(node);
         }
     });
@@ -301,7 +298,7 @@ fn PaymentMethodSection(
             <Dialog node_ref=node id="update-card" title="Update credit card">
                 {match entry {
                     CardEntry::Stripe { publishable_key, js_url } => view! {
-                        <StripeCardForm org publishable_key js_url open=opened saved=actions.stripe_card on_cancel=Callback::new(move |_| dialog::close(node))/>
+                        <StripeCardForm org publishable_key js_url open=opened changed=actions.stripe close=Callback::new(move |_| dialog::close(node))/>
                     }.into_any(),
                     CardEntry::Form => view! {
                         <ActionForm action>
@@ -344,7 +341,7 @@ fn PaymentsSection(
     role: Role,
     entry: CardEntry,
     payments: Page<crate::model::PaymentView>,
-    done: ServerAction<FinishPaymentAuthentication>,
+    changed: RwSignal<u32>,
 ) -> impl IntoView {
     // Who may complete a payment's authentication: whoever may update the card, and
     // only with Stripe (the built-in processor never asks).
@@ -372,7 +369,7 @@ fn PaymentsSection(
                                 let failed = status == Some(PaymentStatus::Failed);
                                 let label = status.map_or(p.status.clone(), |s| s.label().to_owned());
                                 let authenticate = (status == Some(PaymentStatus::RequiresAction)).then(|| stripe.clone()).flatten().map(|(publishable_key, js_url)| view! {
-                                    <AuthenticatePayment org=org.clone() payment=p.id.clone() publishable_key js_url done/>
+                                    <AuthenticatePayment org=org.clone() payment=p.id.clone() publishable_key js_url changed/>
                                 });
                                 view! {
                                 <tr>

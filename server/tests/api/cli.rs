@@ -137,6 +137,48 @@ fn a_bad_database_url_is_a_clear_error() {
 }
 
 #[test]
+fn stripe_without_its_keys_does_not_serve_and_names_the_one_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    let secret = "sk_test_never_printed_4f9c";
+    let out = Command::new(env!("CARGO_BIN_EXE_purser"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--payment-processor",
+            "stripe",
+        ])
+        .env("DATABASE_URL", &url)
+        .env("PURSER_STRIPE_SECRET_KEY", secret)
+        .env("PURSER_STRIPE_PUBLISHABLE_KEY", "pk_test_x")
+        .env_remove("PURSER_STRIPE_WEBHOOK_SECRET")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(!out.status.success());
+    assert!(stderr.contains("PURSER_STRIPE_WEBHOOK_SECRET"), "{stderr}");
+    assert!(!stderr.contains(secret) && !stdout.contains(secret));
+    // A publishable key that is not one is named too.
+    let out = Command::new(env!("CARGO_BIN_EXE_purser"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("DATABASE_URL", &url)
+        .env("PURSER_PAYMENT_PROCESSOR", "stripe")
+        .env("PURSER_STRIPE_SECRET_KEY", secret)
+        .env("PURSER_STRIPE_PUBLISHABLE_KEY", secret)
+        .env("PURSER_STRIPE_WEBHOOK_SECRET", "whsec_x")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("PURSER_STRIPE_PUBLISHABLE_KEY"), "{stderr}");
+    assert!(!stderr.contains(secret), "{stderr}");
+}
+
+#[test]
 fn a_full_card_number_is_never_stored_or_logged() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("cards.db").display());

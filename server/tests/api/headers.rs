@@ -69,6 +69,8 @@ async fn page_policy(res: reqwest::Response) -> (String, String) {
         "img-src 'self' data:",
         "connect-src 'self'",
         "form-action 'self'",
+        // No payment processor's frames: the built-in processor needs none.
+        "frame-src 'none'",
     ] {
         assert!(csp.contains(directive), "{csp:?} lacks {directive}");
     }

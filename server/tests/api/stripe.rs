@@ -296,6 +296,19 @@ fn now() -> i64 {
 
 async fn a_card_saved_in_stripes_fields_is_charged_once_per_period(kind: Database) {
     let s = Setup::new(kind).await;
+    // Pages admit Stripe's script, frames and API (here, localstripe's origin).
+    let page = reqwest::get(s.app.url("/signin")).await.unwrap();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for directive in ["script-src", "frame-src", "connect-src"] {
+        let listed = csp
+            .split(';')
+            .find(|d| d.trim().starts_with(directive))
+            .unwrap_or_default();
+        assert!(listed.contains(&s.stripe.base), "{directive} in {csp}");
+    }
     let intent = s.save_card("4242424242424242").await;
 
     // The card on file, as Stripe has it; the customer's default at Stripe.

@@ -641,7 +641,8 @@ pub async fn settle(
 }
 
 /// Runs the cycle for the month that just ended, hourly: a period is billed once, on
-/// the first run after it ends, and the later runs find it billed.
+/// the first run after it ends, and the later runs find it billed. Stripe's event ids
+/// past keeping are forgotten on the same beat.
 pub fn spawn_scheduler(
     db: Db,
     processor: Arc<dyn PaymentProcessor>,
@@ -653,6 +654,9 @@ pub fn spawn_scheduler(
         loop {
             tick.tick().await;
             let period = current_period().previous();
+            if let Err(e) = stripe::events::purge_old(&db).await {
+                tracing::warn!(error = %e, "forgetting old Stripe event ids failed");
+            }
             match run_cycle(&db, processor.as_ref(), &base_url, period).await {
                 Ok(report)
                     if report.succeeded

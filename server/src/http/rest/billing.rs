@@ -174,7 +174,8 @@ pub struct PaymentResponse {
     pub description: String,
     pub amount_cents: i64,
     pub currency: String,
-    /// `processing`, `succeeded` or `failed`.
+    /// `processing`, `succeeded`, `failed`, or `requires_action` (the card holder must
+    /// authenticate the payment: 3-D Secure, with Stripe).
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
