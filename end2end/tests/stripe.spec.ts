@@ -4,7 +4,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { Browser, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { openOrg, openPage, signIn } from './helpers';
+import { goto, openOrg, signIn } from './helpers';
 
 // Stripe as the payment processor, in the browser: a second Purser (the suite's own
 // server keeps the built-in processor) choosing Stripe, against localstripe (PyPI), a
@@ -32,11 +32,30 @@ async function waitFor(url: string) {
 
 type StripePurser = { base: string; run: (...args: string[]) => void; stop: () => void };
 
+/** The link in the newest email to `to` whose subject has `about`, from the outbox. */
+async function emailedLink(base: string, to: string, about: string): Promise<string> {
+  let link: string | undefined;
+  await expect
+    .poll(
+      async () => {
+        const messages: { to: string; subject: string; body: string }[] = await (await fetch(`${base}/dev/mailbox.json`)).json();
+        link = messages.find((m) => m.to === to && m.subject.includes(about))?.body.match(/https?:\/\/\S+/)?.[0];
+        return link;
+      },
+      { timeout: 20_000 },
+    )
+    .toBeTruthy();
+  return link!;
+}
+
 async function startStripePurser(): Promise<StripePurser> {
   const [stripePort, port] = [await freePort(), await freePort()];
   const work = fs.mkdtempSync('/tmp/purser-e2e-stripe-');
   const children: ChildProcess[] = [];
-  const stop = () => children.forEach((c) => c.kill());
+  const stop = () => {
+    children.forEach((c) => c.kill());
+    fs.rmSync(work, { recursive: true, force: true });
+  };
   try {
     children.push(
       spawn('python3', ['-m', 'localstripe', '--port', String(stripePort), '--from-scratch'], { stdio: 'ignore' }),
@@ -57,7 +76,8 @@ async function startStripePurser(): Promise<StripePurser> {
     const run = (...args: string[]) => execFileSync(bin, ['--data-dir', work, ...args], { env, stdio: 'ignore' });
     run('demo');
     children.push(
-      spawn(bin, ['--data-dir', work, 'serve', '--addr', `127.0.0.1:${port}`, '--site-root', path.join(root, 'target/site')], {
+      // (Its email stays in the outbox, read from the development mailbox.)
+      spawn(bin, ['--data-dir', work, 'serve', '--addr', `127.0.0.1:${port}`, '--site-root', path.join(root, 'target/site'), '--dev-mailbox'], {
         env,
         stdio: 'ignore',
       }),
@@ -107,11 +127,13 @@ async function enterCard(page: Page, number: string) {
   return dialog;
 }
 
-/** Last month, the period the cycle bills next (the demo paid the three before it). */
-function lastMonth(): string {
+/**
+ * This month: billed by hand here, as the cycle will bill it once it ends (the server
+ * billed last month when it started, before the card below was entered).
+ */
+function thisMonth(): string {
   const now = new Date();
-  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+  return `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
 test('with Stripe, a billing manager enters a card in Stripe’s fields and the number never reaches Purser', async ({
@@ -148,16 +170,19 @@ test('with Stripe, a card that asks for 3-D Secure is saved and its payment comp
     await page.locator('body > div > button', { hasText: 'Complete authentication' }).click();
     await expect(page.getByTestId('payment-method')).toContainText('Visa ending in 3184');
 
-    // The monthly cycle charges it off-session; the bank asks for the card holder.
-    stripe.run('billing', 'run', '--period', lastMonth());
-    await openPage(page, 'Billing & usage');
-    const row = page.getByTestId('payments').locator('tbody tr', { hasText: 'Authentication required' });
+    // The monthly cycle charges it off-session; the bank asks for the card holder, and
+    // the billing manager follows the emailed link.
+    stripe.run('billing', 'run', '--period', thisMonth());
+    // (A link from a mail client opens in a tab of its own.)
+    const tab = await page.context().newPage();
+    await goto(tab, await emailedLink(stripe.base, 'dana@acme.example', 'authenticate'));
+    const payments = tab.getByTestId('payments');
+    const row = payments.locator('tbody tr', { hasText: 'Authentication required' });
     await expect(row).toBeVisible();
     await row.getByRole('button', { name: 'Complete authentication' }).click();
-    await page.locator('body > div > button', { hasText: 'Complete authentication' }).click();
-    const paid = page.getByTestId('payments').locator('tbody tr', { hasText: lastMonth() });
-    await expect(paid).toContainText('Paid');
-    await expect(page.getByTestId('payments').locator('tbody tr', { hasText: 'Authentication required' })).toHaveCount(0);
+    await tab.locator('body > div > button', { hasText: 'Complete authentication' }).click();
+    await expect(payments.locator('tbody tr', { hasText: `member(s) · ${thisMonth()}` })).toContainText('Paid');
+    await expect(payments.locator('tbody tr', { hasText: 'Authentication required' })).toHaveCount(0);
   } finally {
     stripe.stop();
   }
