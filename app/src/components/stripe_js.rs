@@ -88,7 +88,7 @@ mod browser {
             .and_then(|d| d.dyn_into::<web_sys::HtmlDialogElement>().ok());
         if let Some(dialog) = dialog.filter(|d| d.open()) {
             dialog.close();
-            let _ = dialog.show();
+            dialog.show();
         }
     }
 
