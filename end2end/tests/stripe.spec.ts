@@ -9,7 +9,11 @@ import { goto, openOrg, signIn } from './helpers';
 // Stripe as the payment processor, in the browser: a second Purser (the suite's own
 // server keeps the built-in processor) choosing Stripe, against localstripe (PyPI), a
 // Stripe-compatible server that also serves a Stripe.js whose card fields are plain
-// inputs and whose 3-D Secure challenge is a dialog with two buttons.
+// inputs and whose 3-D Secure challenge is a dialog with two buttons. (Its Stripe.js
+// declares a global `class Element`, hiding the DOM's `Element` from the page's WASM,
+// whose `instanceof Element` checks then fail: after its fields are mounted, a page
+// stops rendering other pages. Stripe's own Stripe.js does not; so each test here opens
+// a new page where it moves on, as from an emailed link.)
 
 const root = path.join(__dirname, '../..');
 const bin = path.join(root, 'target/release/purser');

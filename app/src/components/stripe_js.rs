@@ -67,9 +67,11 @@ mod browser {
             let _ = script.add_event_listener_with_callback("load", &resolve);
             let _ = script.add_event_listener_with_callback("error", &reject);
         });
+        // In the head: the body's children are the app's, which Leptos renders and
+        // replaces by position as pages change.
         document
-            .body()
-            .ok_or("no body")?
+            .head()
+            .ok_or("no head")?
             .append_child(&script)
             .map_err(|_| "cannot add a script")?;
         JsFuture::from(loaded).await.map(|_| ()).map_err(|_| {
