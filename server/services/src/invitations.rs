@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::orgs::{self, Org, OrgAccess};
 use crate::secrets;
 use crate::state::AppState;
-use crate::storage::cursor::{Page, PageAsk, Position};
+use crate::storage::cursor::{Page, PageAsk, Position, WHOLE_LIST};
 use crate::storage::db::{self, Conn, Db};
 use crate::storage::json_rows::{self, Field};
 use crate::throttle::Kind as Limit;
@@ -354,7 +354,8 @@ pub async fn pending(
     }
     let role_name = role.map(InvitedRole::as_str).unwrap_or_default();
     let scope = format!("invites:{}:{role_name}", access.org.id);
-    ask.read(
+    ask.read_up_to(
+        WHOLE_LIST,
         &scope,
         async |request| {
             // Two statements rather than `($3 = '' OR i.role = $3)`, which no index serves.

@@ -4,7 +4,7 @@ use crate::access::Acting;
 use crate::audit::{self, Event};
 use crate::error::{Error, Result};
 use crate::orgs::{self};
-use crate::storage::cursor::{Page, PageAsk, Position};
+use crate::storage::cursor::{Page, PageAsk, Position, WHOLE_LIST};
 use crate::storage::db::{self, Db};
 use purser_core::values::TextRule;
 use purser_core::views::PolicyView;
@@ -69,7 +69,8 @@ pub async fn list(
         PolicyList::Packs => format!("policy-packs:{org}"),
         PolicyList::Pack(name) => format!("policy-pack:{org}:{name}"),
     };
-    ask.read(
+    ask.read_up_to(
+        WHOLE_LIST,
         &scope,
         async |request| {
             // A version's position is its pack's name and its number; a group's, its name.

@@ -4,7 +4,7 @@ use crate::access::Acting;
 use crate::audit::{self, Actor, Event};
 use crate::error::{Error, Result};
 use crate::orgs::{self};
-use crate::storage::cursor::{Page, PageAsk, Position};
+use crate::storage::cursor::{Page, PageAsk, Position, WHOLE_LIST};
 use crate::storage::db::{self, Conn, Db};
 use purser_core::values::TextRule;
 use purser_core::views::{TeamDetail, TeamMemberView, TeamView};
@@ -18,7 +18,8 @@ pub async fn list(db: &Db, at: &Acting, ask: PageAsk<'_>) -> Result<Page<TeamVie
     let access = &at.access;
     at.require(Action::TeamsList)?;
     let scope = format!("teams:{}", access.org.id);
-    ask.read(
+    ask.read_up_to(
+        WHOLE_LIST,
         &scope,
         async |request| {
             let rows: Vec<TeamView> = sqlx::query_as(
@@ -82,7 +83,7 @@ pub async fn get(
     let id: String = row.try_get("id")?;
     // (The team's id is in the scope: a token from one team's page fits no other.)
     let scope = format!("team-members:{id}");
-    let page = ask.read(&scope, async |request| {
+    let page = ask.read_up_to(WHOLE_LIST, &scope, async |request| {
         let rows: Vec<(i64, TeamMemberView)> = sqlx::query(
             "SELECT m.added_at, u.id AS user_id, u.login, u.name FROM team_members m JOIN users u ON u.id = m.user_id \
              WHERE m.team_id = $1 AND (m.added_at, m.user_id) > ($2, $3) \

@@ -4,7 +4,7 @@
 //! (int64 where Pulumi has integers: `1176.0` would fail a Go client). Written from
 //! reading Pulumi's published OpenAPI document; the document itself is not here.
 
-use crate::helpers::{api, demo_tokens, secret_of, TestApp};
+use crate::helpers::{all_at_once, api, demo_tokens, secret_of, TestApp};
 use crate::on_both_databases;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -14,7 +14,8 @@ on_both_databases!(
     members_and_metadata_speak_pulumi,
     invitations_speak_pulumi,
     audit_log_and_usage_speak_pulumi,
-    teams_org_tokens_and_policies_speak_pulumi
+    teams_org_tokens_and_policies_speak_pulumi,
+    lists_pulumi_reads_whole_come_whole_up_to_a_thousand
 );
 
 /// A JSON type, as Pulumi's schema names it.
@@ -829,4 +830,127 @@ async fn teams_org_tokens_and_policies_speak_pulumi(app: TestApp) {
         "AppPolicyPackWithVersions",
     );
     assert_eq!(listed["versions"], json!([1, 2]));
+}
+
+/// ListTeams (as ListPolicyGroups, ListPolicyPacks, ListOrgInvites and GetTeam's
+/// members) answers Pulumi's clients, which do not page it, every entry up to 1,000 when
+/// asked with neither `limit` nor a token; past that a token; paging as before when
+/// asked for pages.
+async fn lists_pulumi_reads_whole_come_whole_up_to_a_thousand(app: TestApp) {
+    let admin = demo_tokens(&app).await.admin;
+    let existing = api(&app, Method::GET, "/api/orgs/acme/teams", &admin, None)
+        .await
+        .1["teams"]
+        .as_array()
+        .unwrap()
+        .len();
+    // Up to 1,001 teams in all, 50 requests at a time.
+    let names: Vec<String> = (existing..1_001).map(|i| format!("team-{i:04}")).collect();
+    for chunk in names.chunks(50) {
+        let requests = chunk
+            .iter()
+            .map(|name| {
+                let body = json!({ "name": name });
+                (
+                    Method::POST,
+                    "/api/orgs/acme/teams".to_owned(),
+                    admin.clone(),
+                    Some(body),
+                )
+            })
+            .collect();
+        assert!(all_at_once(&app, requests).await.iter().all(|s| *s == 201));
+    }
+    let (status, whole) = api(&app, Method::GET, "/api/orgs/acme/teams", &admin, None).await;
+    assert_eq!(status, 200, "{whole}");
+    assert_eq!(whole["teams"].as_array().unwrap().len(), 1_000);
+    let token = whole["continuationToken"]
+        .as_str()
+        .expect("a token past 1,000");
+    let (_, rest) = api(
+        &app,
+        Method::GET,
+        &format!("/api/orgs/acme/teams?continuationToken={token}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(rest["teams"].as_array().unwrap().len(), 1);
+    assert!(rest.get("continuationToken").is_none(), "{rest}");
+    // Asked for pages, it pages; up to 1,000 a page, no more.
+    let (_, page) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/teams?limit=50",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(page["teams"].as_array().unwrap().len(), 50);
+    assert!(page["continuationToken"].is_string());
+    let (status, _) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/teams?limit=1000",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/teams?limit=1001",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    // Policy groups, a hundred and one of them: all in one answer.
+    let requests = (0..101)
+        .map(|i| {
+            let body = json!({ "name": format!("group-{i:03}"), "entityType": "stacks" });
+            (
+                Method::POST,
+                "/api/orgs/acme/policygroups".to_owned(),
+                admin.clone(),
+                Some(body),
+            )
+        })
+        .collect();
+    assert!(all_at_once(&app, requests).await.iter().all(|s| *s == 204));
+    let (_, groups) = api(
+        &app,
+        Method::GET,
+        "/api/orgs/acme/policygroups",
+        &admin,
+        None,
+    )
+    .await;
+    assert!(
+        groups["policyGroups"].as_array().unwrap().len() >= 101,
+        "{groups}"
+    );
+    assert!(groups.get("continuationToken").is_none());
+    // Pending invitations, a hundred and twenty: all in one answer.
+    for batch in 0..3 {
+        let invites: Vec<Value> = (0..40)
+            .map(|i| json!({ "email": format!("p{batch}-{i}@example.com"), "role": "member" }))
+            .collect();
+        let (status, body) = api(
+            &app,
+            Method::POST,
+            "/api/orgs/acme/invites/batch",
+            &admin,
+            Some(json!({ "invites": invites })),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (_, invites) = api(&app, Method::GET, "/api/orgs/acme/invites", &admin, None).await;
+    assert!(
+        invites["invites"].as_array().unwrap().len() >= 120,
+        "{invites}"
+    );
+    assert!(invites.get("continuationToken").is_none());
 }

@@ -48,6 +48,12 @@ impl CursorKey {
 pub const MAX_PAGE: u32 = 500;
 pub const DEFAULT_PAGE: u32 = 100;
 
+/// The lists Pulumi's clients read whole (teams, a team's members, invitations, policy
+/// groups, policy packs: Pulumi's own service answers every entry) take pages up to
+/// this many rows, and answer this many to a caller who asks for no page at all
+/// ([`PageAsk::whole_unless_paged`]): still keyset-read, still bounded.
+pub const WHOLE_LIST: u32 = 1_000;
+
 /// A page of a list; its `next` is sealed here.
 pub use purser_core::page::Page;
 
@@ -61,6 +67,19 @@ pub struct PageAsk<'a> {
 }
 
 impl PageAsk<'_> {
+    /// For a list Pulumi's clients read whole: a caller who gives neither a token nor
+    /// a `limit` gets up to [`WHOLE_LIST`] rows (and a token if there are more); one who
+    /// pages, pages.
+    pub fn whole_unless_paged(self) -> Self {
+        match (self.after, self.limit) {
+            (None, None) => PageAsk {
+                limit: Some(WHOLE_LIST),
+                ..self
+            },
+            _ => self,
+        }
+    }
+
     /// Reads one page of the list named by `scope` the one way every list is read:
     /// opens the request (a token sealed for another list or organization is a 400),
     /// reads one row more than the page with `read`, cuts the page and seals where the

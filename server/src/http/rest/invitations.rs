@@ -104,7 +104,8 @@ pub struct RoleQuery {
     pub role: Option<String>,
     /// From the previous page's response.
     pub continuation_token: Option<String>,
-    /// Entries per page, 1–500 (default 100).
+    /// Entries per page, 1–1,000. Without it (and without a token), up to 1,000
+    /// invitations in one answer, with a token only if there are more; with a token, 100.
     pub limit: Option<u32>,
 }
 
@@ -131,7 +132,8 @@ pub async fn list_invites(
     ApiQuery(q): ApiQuery<RoleQuery>,
 ) -> Result<Json<InvitesResponse>> {
     let role = q.role.as_deref().map(parse_role).transpose()?;
-    let page = invitations::pending(&state.db, &at, role, q.ask(&state.cursors)).await?;
+    let ask = q.ask(&state.cursors).whole_unless_paged();
+    let page = invitations::pending(&state.db, &at, role, ask).await?;
     Ok(Json(InvitesResponse {
         invites: page.items.into_iter().map(Into::into).collect(),
         continuation_token: page.next,

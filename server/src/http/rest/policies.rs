@@ -1,6 +1,6 @@
 //! Policy groups and policy packs.
 
-use super::wire::{ApiJson, ApiQuery, ListQuery};
+use super::wire::{ApiJson, ApiQuery, WholeListQuery};
 use crate::http::org_ctx::OrgCtx;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -46,14 +46,14 @@ pub struct PolicyGroupsResponse {
 }
 
 /// Policy groups by name, a page at a time (admins, members).
-#[utoipa::path(get, path = "/api/orgs/{org}/policygroups", tag = "policies", params(("org" = String, Path), ListQuery),
+#[utoipa::path(get, path = "/api/orgs/{org}/policygroups", tag = "policies", params(("org" = String, Path), WholeListQuery),
     responses((status = 200, body = PolicyGroupsResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_policy_groups(
     State(state): State<AppState>,
     OrgCtx(at): OrgCtx,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<WholeListQuery>,
 ) -> Result<Json<PolicyGroupsResponse>> {
-    let ask = q.ask(&state.cursors);
+    let ask = q.ask(&state.cursors).whole_unless_paged();
     let list = policies::list(&state.db, &at, PolicyList::Groups, ask).await?;
     Ok(Json(PolicyGroupsResponse {
         continuation_token: list.next,
@@ -141,7 +141,8 @@ pub struct PolicyPackQuery {
     pub policypack: Option<String>,
     /// From the previous page's response.
     pub continuation_token: Option<String>,
-    /// Versions per page, 1–500 (default 100).
+    /// Versions per page, 1–1,000. Without it (and without a token), up to 1,000
+    /// versions in one answer, with a token only if there are more; with a token, 100.
     pub limit: Option<u32>,
 }
 
@@ -161,7 +162,8 @@ pub async fn list_policy_packs(
         .policypack
         .as_deref()
         .map_or(PolicyList::Packs, PolicyList::Pack);
-    let list = policies::list(&state.db, &at, which, q.ask(&state.cursors)).await?;
+    let ask = q.ask(&state.cursors).whole_unless_paged();
+    let list = policies::list(&state.db, &at, which, ask).await?;
     // The page is ordered by name, then version: one entry per name.
     let mut packs: Vec<PolicyPackVersions> = Vec::new();
     for version in list.items {

@@ -1,6 +1,6 @@
 //! Teams and who is on them.
 
-use super::wire::{ApiJson, ApiQuery, ListQuery};
+use super::wire::{ApiJson, ApiQuery, WholeListQuery};
 use crate::http::org_ctx::OrgCtx;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -80,14 +80,14 @@ pub struct TeamsResponse {
 
 /// Teams with their sizes (admins, members; billing managers through the API only).
 /// Who is on a team: `GET /api/orgs/{org}/teams/{team}`.
-#[utoipa::path(get, path = "/api/orgs/{org}/teams", tag = "teams", params(("org" = String, Path), ListQuery),
+#[utoipa::path(get, path = "/api/orgs/{org}/teams", tag = "teams", params(("org" = String, Path), WholeListQuery),
     responses((status = 200, body = TeamsResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)), security(("token" = [])))]
 pub async fn list_teams(
     State(state): State<AppState>,
     OrgCtx(at): OrgCtx,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<WholeListQuery>,
 ) -> Result<Json<TeamsResponse>> {
-    let page = teams::list(&state.db, &at, q.ask(&state.cursors)).await?;
+    let page = teams::list(&state.db, &at, q.ask(&state.cursors).whole_unless_paged()).await?;
     Ok(Json(TeamsResponse {
         teams: page.items.into_iter().map(Into::into).collect(),
         continuation_token: page.next,
@@ -97,16 +97,21 @@ pub async fn list_teams(
 /// A team and who is on it, a page of members at a time (admins, members: those who
 /// may see member names).
 #[utoipa::path(get, path = "/api/orgs/{org}/teams/{team}", tag = "teams",
-    params(("org" = String, Path), ("team" = String, Path), ListQuery),
+    params(("org" = String, Path), ("team" = String, Path), WholeListQuery),
     responses((status = 200, body = TeamResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("token" = [])))]
 pub async fn get_team(
     State(state): State<AppState>,
     OrgCtx(at): OrgCtx,
     Path((_org, team)): Path<(String, String)>,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<WholeListQuery>,
 ) -> Result<Json<TeamResponse>> {
-    let (team, continuation_token) =
-        teams::get(&state.db, &at, &team, q.ask(&state.cursors)).await?;
+    let (team, continuation_token) = teams::get(
+        &state.db,
+        &at,
+        &team,
+        q.ask(&state.cursors).whole_unless_paged(),
+    )
+    .await?;
     let members: Vec<TeamMember> = team
         .members
         .into_iter()

@@ -212,6 +212,19 @@ pub struct ListQuery {
     pub limit: Option<u32>,
 }
 
+/// Which page of a list Pulumi's clients read whole (teams, a team's members, policy
+/// groups): without a token or `limit`, every entry up to 1,000, as Pulumi answers.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct WholeListQuery {
+    /// From the previous page's response.
+    pub continuation_token: Option<String>,
+    /// Entries per page, 1–1,000. Without it (and without a token), up to 1,000 entries
+    /// in one answer, with a token only if there are more; with a token, 100.
+    pub limit: Option<u32>,
+}
+
 #[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
@@ -250,4 +263,4 @@ macro_rules! asks_for_a_page {
 
 pub(super) use asks_for_a_page;
 
-asks_for_a_page!(ListQuery, PageQuery);
+asks_for_a_page!(ListQuery, PageQuery, WholeListQuery);
