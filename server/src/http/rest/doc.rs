@@ -187,8 +187,15 @@ fn response_property(schema: &str, property: &str) -> Option<Constraint> {
 /// not named here is a list's page size, 1 to [`orgs::MAX_PAGE`].
 fn parameter_constraints() -> Vec<(&'static str, &'static str, Constraint)> {
     use Constraint::*;
+    // The lists Pulumi's clients read whole take pages up to `WHOLE_LIST`.
+    let whole = || Range(1, purser_services::storage::cursor::WHOLE_LIST.into());
     vec![
         ("/api/orgs/{org}/invites", "role", OneOf(invitable_roles())),
+        ("/api/orgs/{org}/invites", "limit", whole()),
+        ("/api/orgs/{org}/teams", "limit", whole()),
+        ("/api/orgs/{org}/teams/{team}", "limit", whole()),
+        ("/api/orgs/{org}/policygroups", "limit", whole()),
+        ("/api/orgs/{org}/policypacks", "limit", whole()),
         (
             "/api/user/tokens",
             "maxResults",
