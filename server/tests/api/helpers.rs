@@ -23,6 +23,22 @@ macro_rules! on_both_databases {
     };
 }
 
+/// Writes each test twice, handing it the kind of database to start its own server on
+/// (for tests that configure the server, or start more than one).
+#[macro_export]
+macro_rules! on_both_kinds {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::Database::Sqlite).await; })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::Database::Postgres).await; })*
+        }
+    };
+}
+
 pub struct TestApp {
     pub base: String,
     /// `http://…/metrics`, when the settings asked for metrics.

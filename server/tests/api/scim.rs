@@ -8,20 +8,7 @@ use crate::helpers::{all_at_once, api, demo_tokens, secret_of, verified_users, D
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-macro_rules! scim_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::helpers::Database::Sqlite).await; })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::helpers::Database::Postgres).await; })*
-        }
-    };
-}
-
-scim_tests!(
+crate::on_both_kinds!(
     the_provider_provisions_updates_and_deprovisions_people,
     groups_are_teams_and_wait_for_deactivated_people,
     only_the_organizations_own_token_acts_and_only_on_its_endpoint,

@@ -11,20 +11,7 @@ use serde_json::{json, Value};
 use std::process::Stdio;
 use tokio::io::AsyncBufReadExt;
 
-macro_rules! sso_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::helpers::Database::Sqlite).await; })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::helpers::Database::Postgres).await; })*
-        }
-    };
-}
-
-sso_tests!(
+crate::on_both_kinds!(
     people_the_provider_vouches_for_sign_in_and_membership_follows,
     every_forged_or_replayed_answer_is_refused_and_changes_nothing,
     issuers_purser_will_not_call_are_refused_with_the_reason,

@@ -15,20 +15,7 @@ use sqlx::Row;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-macro_rules! stripe_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::helpers::Database::Sqlite).await; })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::helpers::Database::Postgres).await; })*
-        }
-    };
-}
-
-stripe_tests!(
+crate::on_both_kinds!(
     a_card_saved_in_stripes_fields_is_charged_once_per_period,
     a_declined_card_fails_the_payment_with_stripes_reason,
     a_card_that_requires_authentication_is_completed_by_the_card_holder,

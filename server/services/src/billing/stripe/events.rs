@@ -8,7 +8,7 @@
 //! own answers, which records nothing twice and never undoes a success.
 
 use super::api::{PaymentIntent, PaymentMethod, SetupIntent};
-use super::{customer_of, org_for_customer, outcome_of, payment_org, Stripe};
+use super::{org_for_customer, outcome_of, payment_org, Stripe};
 use crate::audit::{Actor, Event as AuditEvent};
 use crate::billing::processor::ChargeOutcome;
 use crate::error::{Error, Result};
@@ -146,9 +146,6 @@ async fn apply_new(db: &Db, stripe: &Stripe, base_url: &str, event: &Envelope) -
             ) else {
                 return Ok(Applied::Ignored);
             };
-            if customer_of(db, &org).await?.as_deref() != intent.customer.as_deref() {
-                return Ok(Applied::Ignored);
-            }
             // A card confirmed before the one on file was saved is an older choice.
             let created_ms = event.data.object["created"].as_i64().unwrap_or(0) * 1000;
             let on_file_since: Option<i64> =
